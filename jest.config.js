@@ -1,0 +1,10 @@
+/** Jest runs the TypeScript sources as native ESM (the @actions packages are ESM-only). */
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },
+  testMatch: ['**/__tests__/**/*.test.ts'],
+  testTimeout: 60000,
+  verbose: false
+};

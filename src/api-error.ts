@@ -1,0 +1,126 @@
+/**
+ * Failures of the Peaka API, turned into one line a user can act on:
+ * what was being done, what happened, Peaka's own message if any, and what to check.
+ */
+
+export type FailureKind = 'http' | 'network' | 'timeout' | 'invalid-response' | 'aborted';
+
+export interface ApiErrorDetails {
+  kind: FailureKind;
+  /** What the action was doing, e.g. "reading the status of cache 960b…". */
+  action: string;
+  status?: number;
+  /** Peaka's message from the error body, already reduced to one short line. */
+  peakaMessage?: string;
+  /** Low-level cause for network failures, e.g. ECONNREFUSED. */
+  cause?: string;
+  attempts?: number;
+  hint?: string;
+  /** How long the server asked us to wait (Retry-After), in ms. */
+  retryAfterMs?: number;
+}
+
+export class PeakaApiError extends Error {
+  readonly kind: FailureKind;
+  readonly status?: number;
+  readonly peakaMessage?: string;
+  readonly attempts: number;
+
+  constructor(readonly details: ApiErrorDetails) {
+    super(formatApiError(details));
+    this.name = 'PeakaApiError';
+    this.kind = details.kind;
+    this.status = details.status;
+    this.peakaMessage = details.peakaMessage;
+    this.attempts = details.attempts ?? 1;
+  }
+
+  /** The request may or may not have taken effect on the server (matters for non-idempotent triggers). */
+  get ambiguous(): boolean {
+    return this.kind === 'network' || this.kind === 'timeout' || (this.status !== undefined && this.status >= 500);
+  }
+}
+
+/** Retried: network errors, timeouts, 408, 429, 5xx and unreadable answers. Never: 400, 401, 403, 404, 409. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
+function formatApiError(d: ApiErrorDetails): string {
+  const what =
+    d.kind === 'http'
+      ? `Peaka answered HTTP ${d.status}${d.peakaMessage ? `: ${d.peakaMessage}` : ''}`
+      : d.kind === 'timeout'
+        ? 'Peaka did not answer in time'
+        : d.kind === 'invalid-response'
+          ? `Peaka's answer could not be read${d.peakaMessage ? ` (${d.peakaMessage})` : ''}`
+          : d.kind === 'aborted'
+            ? 'the request was stopped because the step is ending'
+            : `Peaka could not be reached${d.cause ? ` (${d.cause})` : ''}`;
+  const tries = d.attempts && d.attempts > 1 ? ` after ${d.attempts} attempts` : '';
+  const hint = d.hint ?? defaultHint(d);
+  return `Failed ${d.action}: ${what}${tries}.${hint ? ` ${hint}` : ''}`;
+}
+
+function defaultHint(d: ApiErrorDetails): string {
+  if (d.kind === 'network')
+    return 'Check api-url or region, and on self-hosted runners HTTPS_PROXY/NO_PROXY; then re-run the job.';
+  if (d.kind === 'timeout') return 'Peaka may be overloaded; re-run the job, or raise request-timeout if this repeats.';
+  if (d.kind === 'invalid-response') return 'This is usually a passing fault in Peaka or a proxy; re-run the job.';
+  if (d.kind === 'aborted') return '';
+  switch (d.status) {
+    case 400:
+      return 'Peaka rejected the request; check the inputs the message names.';
+    case 401:
+    case 403:
+      return "Check that api-key holds a valid Peaka Partner API key, or a Project API key of this very project (a Project key reaches only its own project).";
+    case 404:
+      return 'Check cache-id and project-id: Peaka found no such cache in that project.';
+    case 409:
+      return 'A cache already exists for this table.';
+    case 429:
+      return 'Peaka is rate-limiting this key; space out the jobs that use it, or re-run later.';
+    default:
+      return d.status !== undefined && d.status >= 500
+        ? 'Peaka had an internal error; re-run the job later, and contact Peaka support if it persists.'
+        : '';
+  }
+}
+
+/**
+ * Peaka's message from an error body of any shape: JSON with message/error/errorCode,
+ * an HTML error page, plain text, or nothing. One line, at most 200 characters.
+ */
+export function messageFromBody(body: string): string | undefined {
+  const text = body.trim();
+  if (!text) return undefined;
+  if (text.startsWith('{')) {
+    try {
+      const json = JSON.parse(text) as Record<string, unknown>;
+      const parts = [json.message, json.error, json.detail, json.title]
+        .filter((v): v is string => typeof v === 'string' && v.trim() !== '')
+        .filter((v, i, all) => all.indexOf(v) === i);
+      const code = json.errorCode ?? json.code;
+      const message = parts.join(' - ');
+      if (message || code !== undefined && code !== null)
+        return oneLine(`${message}${code !== undefined && code !== null ? ` (error code ${String(code)})` : ''}`);
+      return undefined;
+    } catch {
+      // not JSON after all: fall through to text handling
+    }
+  }
+  if (/^<(!doctype|html|\?xml)|<body|<title/i.test(text)) {
+    const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(text)?.[1] ?? /<h1[^>]*>([\s\S]*?)<\/h1>/i.exec(text)?.[1];
+    return title ? oneLine(`${stripTags(title)} (HTML error page)`) : 'an HTML error page';
+  }
+  return oneLine(text);
+}
+
+function stripTags(html: string): string {
+  return html.replace(/<[^>]*>/g, ' ').replace(/&nbsp;/g, ' ').replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+}
+
+function oneLine(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > 200 ? `${line.slice(0, 197)}...` : line;
+}

@@ -1,0 +1,168 @@
+/**
+ * One HTTP request to Peaka, done properly: a timeout per attempt, retries with exponential
+ * backoff and full jitter for transient failures (honouring Retry-After), the whole thing bounded
+ * by the step's deadline, proxies honoured as @actions/http-client honours them.
+ */
+import type { Agent } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { HttpClient } from '@actions/http-client';
+import fetch from 'node-fetch';
+import { PeakaApiError, isRetryableStatus, messageFromBody, type FailureKind } from './api-error.js';
+
+export interface TransportOptions {
+  baseUrl: string;
+  apiKey: string;
+  requestTimeoutMs: number;
+  /** Aborts every request and backoff wait, e.g. when the workflow run is cancelled. */
+  signal?: AbortSignal;
+  maxAttempts?: number;
+  backoffBaseMs?: number;
+  backoffCapMs?: number;
+  random?: () => number;
+  /** Told about each retry, for the log. */
+  onRetry?: (message: string) => void;
+}
+
+export interface RequestSpec {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Path under the base URL, already URL-encoded. */
+  path: string;
+  body?: unknown;
+  /** What is being done, for messages: "reading the status of cache X". */
+  action: string;
+  /** Whether transient failures are retried here (not for triggers, which are not idempotent). */
+  retry: boolean;
+  /** Epoch ms after which no attempt starts and no wait extends. */
+  deadline: number;
+  /** Hint for specific statuses, replacing the generic one. */
+  hints?: Partial<Record<number, string>>;
+}
+
+export interface ApiResponse {
+  status: number;
+  text: string;
+  /** Parsed JSON body; undefined when the body is empty. */
+  json: unknown;
+}
+
+const USER_AGENT = 'peaka-cache-action/1';
+
+export class Transport {
+  private readonly proxyClient = new HttpClient(USER_AGENT);
+  private readonly maxAttempts: number;
+  private readonly backoffBaseMs: number;
+  private readonly backoffCapMs: number;
+  private readonly random: () => number;
+  /** Requests sent, for the result and the benchmarks. */
+  requestCount = 0;
+
+  constructor(private readonly options: TransportOptions) {
+    this.maxAttempts = options.maxAttempts ?? 6;
+    this.backoffBaseMs = options.backoffBaseMs ?? 1_000;
+    this.backoffCapMs = options.backoffCapMs ?? 30_000;
+    this.random = options.random ?? Math.random;
+  }
+
+  async request(spec: RequestSpec): Promise<ApiResponse> {
+    const url = `${this.options.baseUrl}${spec.path}`;
+    const maxAttempts = spec.retry ? this.maxAttempts : 1;
+    for (let attempt = 1; ; attempt++) {
+      const failure = await this.attempt(url, spec, attempt);
+      if (!(failure instanceof PeakaApiError)) return failure;
+      const retryable = failure.kind !== 'aborted' && (failure.status === undefined || isRetryableStatus(failure.status));
+      if (!retryable || attempt >= maxAttempts) throw failure;
+      const backoff = this.random() * Math.min(this.backoffCapMs, this.backoffBaseMs * 2 ** (attempt - 1));
+      const wait = Math.max(backoff, failure.details.retryAfterMs ?? 0);
+      if (Date.now() + wait >= spec.deadline) throw failure;
+      this.options.onRetry?.(`${failure.message.split('. ')[0]}; retrying in ${(wait / 1000).toFixed(1)}s (attempt ${attempt + 1} of ${maxAttempts}).`);
+      try {
+        await sleep(wait, undefined, { signal: this.options.signal });
+      } catch {
+        throw this.error(spec, 'aborted', attempt);
+      }
+    }
+  }
+
+  /** One attempt: the response on 2xx, otherwise the error describing the failure. */
+  private async attempt(url: string, spec: RequestSpec, attempt: number): Promise<ApiResponse | PeakaApiError> {
+    const remaining = spec.deadline - Date.now();
+    if (remaining <= 0) return this.error(spec, 'timeout', attempt, { hint: 'The step reached its timeout.' });
+    if (this.options.signal?.aborted) return this.error(spec, 'aborted', attempt);
+    const perAttempt = AbortSignal.timeout(Math.min(this.options.requestTimeoutMs, remaining));
+    const signal = this.options.signal ? AbortSignal.any([perAttempt, this.options.signal]) : perAttempt;
+    this.requestCount++;
+    let status: number;
+    let text: string;
+    let retryAfter: string | null;
+    try {
+      const response = await fetch(url, {
+        method: spec.method,
+        headers: {
+          Authorization: `Bearer ${this.options.apiKey}`,
+          Accept: 'application/json',
+          'User-Agent': USER_AGENT,
+          ...(spec.body === undefined ? {} : { 'Content-Type': 'application/json' })
+        },
+        body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
+        agent: this.agentFor(url),
+        redirect: 'manual',
+        signal
+      });
+      status = response.status;
+      retryAfter = response.headers.get('retry-after');
+      text = await response.text();
+    } catch (err) {
+      if (this.options.signal?.aborted) return this.error(spec, 'aborted', attempt);
+      if (perAttempt.aborted) return this.error(spec, 'timeout', attempt);
+      return this.error(spec, 'network', attempt, { cause: networkCause(err) });
+    }
+    const retryAfterMs = parseRetryAfter(retryAfter);
+    if (status >= 300 && status < 400) {
+      return this.error(spec, 'http', attempt, {
+        status,
+        hint: 'The API URL redirects elsewhere; set api-url to the final URL (redirects are not followed so the key is not sent on).'
+      });
+    }
+    if (status < 200 || status >= 300) {
+      return this.error(spec, 'http', attempt, { status, peakaMessage: messageFromBody(text), hint: spec.hints?.[status], retryAfterMs });
+    }
+    if (!text.trim()) return { status, text, json: undefined };
+    try {
+      return { status, text, json: JSON.parse(text) };
+    } catch {
+      return this.error(spec, 'invalid-response', attempt, { peakaMessage: `HTTP ${status} with a body that is not JSON` });
+    }
+  }
+
+  private error(
+    spec: RequestSpec,
+    kind: FailureKind,
+    attempts: number,
+    extra: { status?: number; peakaMessage?: string; cause?: string; hint?: string; retryAfterMs?: number } = {}
+  ): PeakaApiError {
+    return new PeakaApiError({ kind, action: spec.action, attempts, ...extra });
+  }
+
+  /** The agent @actions/http-client would use: a tunnel through HTTPS_PROXY/HTTP_PROXY unless NO_PROXY matches. */
+  private agentFor(url: string): Agent {
+    return this.proxyClient.getAgent(url);
+  }
+}
+
+/** Retry-After as milliseconds: delta-seconds or an HTTP date. */
+export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function networkCause(err: unknown): string {
+  const e = err as { code?: string; errno?: string; cause?: { code?: string }; message?: string };
+  const code = e?.code ?? e?.errno ?? e?.cause?.code;
+  if (code && code !== 'ERR_STREAM_PREMATURE_CLOSE') return code;
+  if (code === 'ERR_STREAM_PREMATURE_CLOSE') return 'connection closed before the answer was complete';
+  const message = e?.message ?? String(err);
+  return message.replace(/https?:\/\/\S+/g, '<api-url>').slice(0, 120);
+}

@@ -1,0 +1,36 @@
+/**
+ * What the step has learned so far. Operations fill it in as they go, so that the outputs and the
+ * summary say everything that is known even when the step fails half-way.
+ */
+import type { Execution, ExecutionKind } from './peaka-client.js';
+import type { Operation } from './settings.js';
+
+export type Conclusion = 'success' | 'warning' | 'failure';
+
+export interface Outcome {
+  conclusion: Conclusion;
+  /** One line for the log, the annotation and the summary. */
+  message: string;
+}
+
+export interface RunState {
+  operation: Operation;
+  cacheId?: string;
+  /** schema.table, when known. */
+  table?: string;
+  cacheStatus?: string;
+  execution?: Execution;
+  /** The kind of execution this step started or acts on. */
+  kind?: ExecutionKind;
+  /** The id in the execution's slot before this step triggered it (to tell the new one apart). */
+  previousId?: string;
+  /** Whether the execution was started by this step (so it is ours to cancel on abort or timeout). */
+  startedByStep: boolean;
+  timedOut: boolean;
+  /** Status reads and other requests sent. */
+  requests?: number;
+}
+
+export function newRunState(operation: Operation, cacheId?: string): RunState {
+  return { operation, cacheId, startedByStep: false, timedOut: false };
+}
