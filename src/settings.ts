@@ -56,6 +56,10 @@ const LIMITS = {
   'request-timeout': { min: 1_000, max: 600_000, text: 'between 1s and 10m' }
 } as const;
 
+// eslint-disable-next-line no-control-regex -- control characters are exactly what these refuse
+const CONTROL = /[\u0000-\u001f\u007f]/;
+// eslint-disable-next-line no-control-regex
+const SPACE_OR_CONTROL = /[\s\u0000-\u001f\u007f]/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PROJECT_ID = /^[A-Za-z0-9_.-]{1,128}$/;
 const CREATE_ONLY = ['catalog-id', 'schema-name', 'table-name', 'full-refresh-schedule', 'incremental-schedule'] as const;
@@ -79,7 +83,7 @@ export function parseSettings(read: Read): Settings {
 
   const apiKey = get('api-key');
   if (!apiKey) problems.push(`Input 'api-key' is required. Pass a Peaka Partner or Project API key from a secret: api-key: \${{ secrets.PEAKA_API_KEY }}.`);
-  else if (/[\s\u0000-\u001f\u007f]/.test(apiKey)) problems.push(`Input 'api-key' contains white space or control characters; an API key is one word. Check the secret's value.`);
+  else if (SPACE_OR_CONTROL.test(apiKey)) problems.push(`Input 'api-key' contains white space or control characters; an API key is one word. Check the secret's value.`);
 
   const projectId = get('project-id');
   if (!projectId) problems.push(`Input 'project-id' is required: the id of the Peaka project that owns the cache (e.g. mtKDhe1U).`);
@@ -141,7 +145,7 @@ export function parseSettings(read: Read): Settings {
     const required = (name: string, example: string) => {
       const value = get(name);
       if (!value) problems.push(`Input '${name}' is required for operation 'create' (e.g. ${example}).`);
-      else if (/[\u0000-\u001f\u007f]/.test(value)) problems.push(`Input '${name}' contains control characters; check its value.`);
+      else if (CONTROL.test(value)) problems.push(`Input '${name}' contains control characters; check its value.`);
       return value;
     };
     const schedule = (name: string) => {

@@ -1,0 +1,118 @@
+import { describe, expect, test } from '@jest/globals';
+import fc from 'fast-check';
+import { InputError, OPERATIONS, parseSettings, REGION_URLS } from '../src/settings.js';
+
+const CACHE = '960bd651-7b3c-4511-9a88-18e14ac7742a';
+const valid: Record<string, string> = { operation: 'full-refresh', 'api-key': 'key-123', 'project-id': 'mtKDhe1U', 'cache-id': CACHE };
+const reader = (inputs: Record<string, string>) => (name: string) => inputs[name] ?? '';
+const problemsOf = (inputs: Record<string, string>): string[] => {
+  try {
+    parseSettings(reader(inputs));
+    return [];
+  } catch (err) {
+    expect(err).toBeInstanceOf(InputError);
+    return (err as InputError).problems;
+  }
+};
+
+describe('defaults', () => {
+  test('a minimal full-refresh gets the documented defaults', () => {
+    expect(parseSettings(reader(valid))).toEqual({
+      operation: 'full-refresh',
+      apiKey: 'key-123',
+      projectId: 'mtKDhe1U',
+      cacheId: CACHE,
+      baseUrl: REGION_URLS.us,
+      wait: true,
+      timeoutMs: 3_600_000,
+      pollIntervalMs: 30_000,
+      requestTimeoutMs: 30_000,
+      cancelOnTimeout: false,
+      cancelOnAbort: true,
+      failOnError: true,
+      summary: true
+    });
+  });
+
+  test('region eu and api-url choose the base URL', () => {
+    expect(parseSettings(reader({ ...valid, region: 'EU' })).baseUrl).toBe(REGION_URLS.eu);
+    expect(parseSettings(reader({ ...valid, 'api-url': 'https://peaka.internal.example/api/v1/' })).baseUrl).toBe('https://peaka.internal.example/api/v1');
+    expect(parseSettings(reader({ ...valid, 'api-url': 'http://127.0.0.1:8080/api/v1' })).baseUrl).toBe('http://127.0.0.1:8080/api/v1');
+    expect(parseSettings(reader({ ...valid, 'api-url': 'http://localhost:3000' })).baseUrl).toBe('http://localhost:3000');
+  });
+
+  test('create reads the table and upper-cases the schedules', () => {
+    const settings = parseSettings(
+      reader({ operation: 'create', 'api-key': 'k', 'project-id': 'p', 'catalog-id': 'c', 'schema-name': 's', 'table-name': 't', 'incremental-schedule': 'pt15m' })
+    );
+    expect(settings.create).toEqual({ catalogId: 'c', schemaName: 's', tableName: 't', fullRefreshSchedule: undefined, incrementalSchedule: 'PT15M' });
+  });
+});
+
+describe('refusals name the input and what is allowed', () => {
+  test.each([
+    [{ operation: '' }, "Input 'operation' is required"],
+    [{ operation: 'refresh' }, 'Use one of: full-refresh, incremental, status'],
+    [{ 'api-key': '' }, "Input 'api-key' is required"],
+    [{ 'api-key': 'two words' }, "Input 'api-key' contains white space"],
+    [{ 'project-id': 'a/b' }, "Input 'project-id' is \"a/b\""],
+    [{ 'cache-id': '' }, "Input 'cache-id' is required for operation 'full-refresh'"],
+    [{ 'cache-id': 'customers' }, 'is not a cache id; a cache id is a UUID'],
+    [{ region: 'asia' }, "Input 'region' is \"asia\"; use us or eu"],
+    [{ 'api-url': 'not a url' }, "Input 'api-url' is \"not a url\", which is not a URL"],
+    [{ 'api-url': 'http://peaka.example.com/api/v1' }, 'uses plain http to peaka.example.com'],
+    [{ 'api-url': 'https://user:pw@peaka.example.com' }, "Input 'api-url' contains credentials"],
+    [{ 'api-url': 'ftp://peaka.example.com' }, "Input 'api-url' uses ftp"],
+    [{ wait: 'yes' }, "Input 'wait' is \"yes\"; use true or false"],
+    [{ timeout: 'soon' }, "Input 'timeout' is \"soon\", which is not a duration"],
+    [{ timeout: '10d' }, 'it must be between 1s and 5d'],
+    [{ 'poll-interval': '0' }, "Input 'poll-interval' is \"0\"; it must be between 1s and 1h"],
+    [{ 'table-name': 'orders' }, "Input 'table-name' is only used by operation 'create'"]
+  ])('%j', (change, expected) => {
+    const problems = problemsOf({ ...valid, ...change });
+    expect(problems.join('\n')).toContain(expected);
+  });
+
+  test('create needs the table and refuses cache-id and bad schedules', () => {
+    const problems = problemsOf({ operation: 'create', 'api-key': 'k', 'project-id': 'p', 'cache-id': CACHE, 'full-refresh-schedule': '6h' });
+    expect(problems).toHaveLength(5);
+    expect(problems.join('\n')).toMatch(/catalog-id.*\n.*schema-name.*\n.*table-name/);
+    expect(problems.join('\n')).toContain("Input 'full-refresh-schedule' is \"6h\", which is not an ISO-8601 duration");
+    expect(problems.join('\n')).toContain("Input 'cache-id' is not used by operation 'create'");
+  });
+
+  test('every problem is reported at once', () => {
+    expect(problemsOf({ operation: 'x', 'api-key': '', 'project-id': '', timeout: 'y' })).toHaveLength(4);
+  });
+});
+
+const INPUTS = [
+  'operation', 'api-key', 'project-id', 'cache-id', 'region', 'api-url', 'wait', 'timeout', 'poll-interval', 'request-timeout',
+  'cancel-on-timeout', 'cancel-on-abort', 'fail-on-error', 'catalog-id', 'schema-name', 'table-name',
+  'full-refresh-schedule', 'incremental-schedule', 'summary'
+];
+
+test('property: any value of any input gives valid settings or an InputError naming that input, never a crash', () => {
+  const nasty = fc.oneof(
+    fc.string(),
+    fc.string({ unit: 'binary' }),
+    fc.constantFrom('', ' ', '\n', 'true', 'FALSE', '-1', '0', '1e9', 'PT', 'P1D', '1h30m', 'http://10.0.0.1', 'https://x', '%00', '${{ x }}')
+  );
+  fc.assert(
+    fc.property(fc.constantFrom(...INPUTS), nasty, fc.constantFrom(...OPERATIONS), (input, value, operation) => {
+      const base: Record<string, string> =
+        operation === 'create'
+          ? { operation, 'api-key': 'k', 'project-id': 'p', 'catalog-id': 'c', 'schema-name': 's', 'table-name': 't' }
+          : { ...valid, operation };
+      const inputs = { ...base, [input]: value };
+      try {
+        const settings = parseSettings(reader(inputs));
+        expect(settings.timeoutMs).toBeGreaterThanOrEqual(1_000);
+      } catch (err) {
+        expect(err).toBeInstanceOf(InputError);
+        expect((err as InputError).message).toContain(`'${input}'`);
+      }
+    }),
+    { numRuns: 2_000 }
+  );
+});
