@@ -65,27 +65,26 @@ export class ExecutionTracker {
   ): Promise<TrackResult> {
     let graceStart = Date.now();
     let queuedLogged = false;
-    let status: CacheStatus | undefined;
     for (let round = 0; round < 100_000; round++) {
-      if (round > 0 || this.reads > 0) {
-        if (!(await this.pause(undefined))) break;
-      }
-      status = await this.read();
-      const fresh = kinds.map((k) => status!.executions[k]).find((e) => e && e.id !== previous[e.kind]);
+      const inTime = await this.pause(undefined);
+      const status = inTime ? await this.read() : await this.finalRead();
+      const slots = kinds.map((k) => status.executions[k]);
+      const fresh = slots.find((e) => e && e.id !== previous[e.kind]);
       if (fresh) {
         this.logChange(fresh);
         return { status, execution: fresh, timedOut: false };
       }
-      const queuedBehind = kinds.map((k) => status!.executions[k]).find((e) => e && e.status === 'RUNNING');
+      if (!inTime) return { status, execution: undefined, timedOut: true };
+      const queuedBehind = slots.find((e) => e && e.status === 'RUNNING');
       if (queuedBehind) {
         if (!queuedLogged) this.options.log(`Waiting for the running ${KIND_LABEL[queuedBehind.kind]} ${queuedBehind.id} to end; the new one is queued behind it.`);
         queuedLogged = true;
         graceStart = Date.now();
       } else if (Date.now() - graceStart > graceMs) {
-        return { status, timedOut: false };
+        return { status, execution: undefined, timedOut: false };
       }
     }
-    return { status: status ?? (await this.finalRead()), timedOut: true };
+    throw new Error('awaitNew: read limit reached');
   }
 
   /** Follows `execution` until it ends or the deadline passes. */

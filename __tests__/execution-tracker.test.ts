@@ -1,0 +1,120 @@
+/** Finding the new execution and following it, against the simulator in real (short) time. */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { ExecutionTracker, describeExecution, historyFrom, recordsOf } from '../src/execution-tracker.js';
+import { PeakaClient } from '../src/peaka-client.js';
+import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
+
+const KEY = 'pk-tracker-test-77aa';
+let sim: PeakaSimulator;
+let client: PeakaClient;
+beforeAll(async () => {
+  sim = await startSimulator({ partnerKeys: [KEY], defaultPlan: { appearDelayMs: 200, durationMs: 800, records: 1_000 } });
+  client = new PeakaClient({ baseUrl: sim.url, apiKey: KEY, requestTimeoutMs: 2_000 }, 'mtKDhe1U');
+});
+afterAll(() => sim.close());
+
+const tracker = (cacheId: string, timeoutMs = 10_000, lines: string[] = []) =>
+  new ExecutionTracker({ client, cacheId, deadline: Date.now() + timeoutMs, pollIntervalMs: 1_000, log: (l) => lines.push(l), random: () => 0.5 });
+
+describe('awaitNew', () => {
+  test('ignores the previous execution still in the slot and returns the new one', async () => {
+    const cache = sim.addCache({ previous: { 'full-refresh': {} } });
+    const previousId = cache.executions[0].id;
+    sim.planNext(cache.id, 'full-refresh', { appearDelayMs: 1_200 });
+    await client.trigger('full-refresh', cache.id, Date.now() + 5_000);
+    const found = await tracker(cache.id).awaitNew(['full-refresh'], { 'full-refresh': previousId });
+    expect(found.execution!.id).toBe(sim.startedExecutions(cache.id)[0].id);
+  });
+
+  test('gives up after the grace period when nothing new appears', async () => {
+    const cache = sim.addCache({ previous: { incremental: {} } });
+    const started = Date.now();
+    const found = await tracker(cache.id).awaitNew(['incremental'], { incremental: cache.executions[0].id }, 1_500);
+    expect(found.execution).toBeUndefined();
+    expect(found.timedOut).toBe(false);
+    expect(Date.now() - started).toBeLessThan(4_000);
+  });
+
+  test('waits past the grace period while the previous run still runs (the new one is queued)', async () => {
+    const cache = sim.addCache();
+    const running = sim.startScheduled(cache.id, 'incremental', { durationMs: 2_500 });
+    await client.trigger('incremental', cache.id, Date.now() + 5_000);
+    const lines: string[] = [];
+    const found = await tracker(cache.id, 10_000, lines).awaitNew(['incremental'], { incremental: running.id }, 500);
+    expect(found.execution!.id).toBe(sim.startedExecutions(cache.id, 'incremental')[0].id);
+    expect(lines[0]).toContain('queued behind it');
+  });
+
+  test('a deadline before anything appears is a timeout', async () => {
+    const cache = sim.addCache();
+    sim.planNext(cache.id, 'full-refresh', { appearDelayMs: 5_000 });
+    await client.trigger('full-refresh', cache.id, Date.now() + 5_000);
+    const found = await tracker(cache.id, 1_000).awaitNew(['full-refresh'], {});
+    expect(found).toMatchObject({ timedOut: true, execution: undefined });
+  });
+});
+
+describe('follow', () => {
+  test('follows to the end and returns the final counts', async () => {
+    const cache = sim.addCache();
+    const running = sim.startScheduled(cache.id, 'full-refresh', { durationMs: 1_000, records: 3_000 });
+    const status = await client.getStatus(cache.id, Date.now() + 5_000);
+    const result = await tracker(cache.id).follow(status.executions['full-refresh']!);
+    expect(result).toMatchObject({ timedOut: false, execution: { id: running.id, status: 'COMPLETED', cachedRecords: 3_000 } });
+  });
+
+  test('at the deadline it reads once more, so a run that ended just in time is no timeout', async () => {
+    const cache = sim.addCache();
+    sim.startScheduled(cache.id, 'full-refresh', { durationMs: 1_000 });
+    const status = await client.getStatus(cache.id, Date.now() + 5_000);
+    // poll-interval far beyond the deadline: the only read after the start is the final one.
+    const t = new ExecutionTracker({ client, cacheId: cache.id, deadline: Date.now() + 1_300, pollIntervalMs: 60_000, log: () => {}, random: () => 0.5 });
+    const result = await t.follow(status.executions['full-refresh']!, { durationMs: 600_000 });
+    expect(result).toMatchObject({ timedOut: false, execution: { status: 'COMPLETED' } });
+  });
+
+  test('a run still going at the deadline is a timeout with the last status', async () => {
+    const cache = sim.addCache();
+    sim.startScheduled(cache.id, 'incremental', { durationMs: 30_000 });
+    const status = await client.getStatus(cache.id, Date.now() + 5_000);
+    const result = await tracker(cache.id, 1_500).follow(status.executions.incremental!);
+    expect(result).toMatchObject({ timedOut: true, execution: { status: 'RUNNING' } });
+  });
+
+  test('an execution replaced in its slot before its end was seen has an unknown outcome', async () => {
+    const cache = sim.addCache();
+    sim.startScheduled(cache.id, 'full-refresh', { durationMs: 30_000 });
+    const status = await client.getStatus(cache.id, Date.now() + 5_000);
+    const first = status.executions['full-refresh']!;
+    setTimeout(() => sim.startScheduled(cache.id, 'full-refresh', { durationMs: 30_000 }), 300);
+    const result = await tracker(cache.id).follow(first);
+    expect(result.execution).toMatchObject({ id: first.id, status: 'UNKNOWN' });
+    expect(result.execution!.error).toContain('was replaced by a newer one');
+  });
+
+  test('stops at once when the workflow run is cancelled', async () => {
+    const cache = sim.addCache();
+    sim.startScheduled(cache.id, 'full-refresh', { durationMs: 30_000 });
+    const status = await client.getStatus(cache.id, Date.now() + 5_000);
+    const controller = new AbortController();
+    const t = new ExecutionTracker({ client, cacheId: cache.id, deadline: Date.now() + 30_000, pollIntervalMs: 10_000, signal: controller.signal, log: () => {} });
+    setTimeout(() => controller.abort(), 300);
+    const started = Date.now();
+    await expect(t.follow(status.executions['full-refresh']!)).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+});
+
+test('history comes only from a completed previous run', () => {
+  const base = { id: 'e', kind: 'full-refresh' as const, createdAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T00:10:00Z', cachedRecords: 500 };
+  expect(historyFrom({ ...base, status: 'COMPLETED' })).toEqual({ durationMs: 600_000, records: 500 });
+  expect(historyFrom({ ...base, status: 'FAILED' })).toBeUndefined();
+  expect(historyFrom(undefined)).toBeUndefined();
+});
+
+test('records and log lines', () => {
+  expect(recordsOf({ id: 'e', kind: 'incremental', status: 'RUNNING', insertedRecords: 3, updatedRecords: 2 })).toBe(5);
+  expect(describeExecution({ id: 'e1', kind: 'incremental', status: 'FAILED', cachedRecords: 1_500, deletedRecords: 2, error: 'boom', createdAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T00:00:05Z' })).toBe(
+    'Incremental sync e1: FAILED, 1,500 cached, 2 deleted in 5.0s - boom'
+  );
+});

@@ -1,0 +1,199 @@
+/** The transport against a real HTTP server on 127.0.0.1 (the simulator, with faults). */
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import { createServer, type Server } from 'node:http';
+import { connect, type AddressInfo, type Socket } from 'node:net';
+import { PeakaApiError } from '../src/api-error.js';
+import { Transport, parseRetryAfter, type RequestSpec } from '../src/http-helper.js';
+import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
+
+const KEY = 'pk-http-test-8a41c2';
+let sim: PeakaSimulator;
+let cacheId: string;
+beforeAll(async () => {
+  sim = await startSimulator({ partnerKeys: [KEY] });
+  cacheId = sim.addCache().id;
+});
+afterAll(() => sim.close());
+beforeEach(() => sim.clearFaults());
+
+const transport = (extra: Partial<ConstructorParameters<typeof Transport>[0]> = {}) =>
+  new Transport({ baseUrl: sim.url, apiKey: KEY, requestTimeoutMs: 2_000, backoffBaseMs: 50, backoffCapMs: 200, random: () => 1, ...extra });
+const statusRequest = (extra: Partial<RequestSpec> = {}): RequestSpec => ({
+  method: 'GET',
+  path: `/data/projects/mtKDhe1U/cache/${cacheId}/status?excludeLogs=true`,
+  action: 'reading the status',
+  retry: true,
+  deadline: Date.now() + 20_000,
+  ...extra
+});
+const failure = async (promise: Promise<unknown>) => {
+  try {
+    await promise;
+  } catch (err) {
+    return err as PeakaApiError;
+  }
+  throw new Error('expected a failure');
+};
+
+test('sends the key as a Bearer token and parses the JSON answer', async () => {
+  const response = await transport().request(statusRequest());
+  expect(response.status).toBe(200);
+  expect((response.json as { id: string }).id).toBe(cacheId);
+  expect(sim.requests.at(-1)!.auth).toBe(`Bearer ${KEY}`);
+});
+
+describe('retries', () => {
+  test.each([
+    ['429 with Retry-After', { type: 'status', status: 429, retryAfter: '0' }],
+    ['500 with an HTML page', { type: 'status', status: 500, body: 'html' }],
+    ['502 with an empty body', { type: 'status', status: 502, body: 'empty' }],
+    ['503 with text', { type: 'status', status: 503, body: 'text' }],
+    ['408', { type: 'status', status: 408 }],
+    ['a dropped connection', { type: 'drop' }],
+    ['malformed JSON', { type: 'malformed' }]
+  ] as const)('%s is retried and the request succeeds', async (_name, fault) => {
+    sim.fault({ ...fault, times: 2, path: '/status' });
+    const t = transport();
+    const response = await t.request(statusRequest());
+    expect(response.status).toBe(200);
+    expect(t.requestCount).toBe(3);
+  });
+
+  test('a request that hangs is cut at request-timeout and retried', async () => {
+    sim.fault({ type: 'hang', path: '/status' });
+    const t = transport({ requestTimeoutMs: 300 });
+    const started = Date.now();
+    await t.request(statusRequest());
+    expect(t.requestCount).toBe(2);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  test.each([400, 401, 403, 404, 409])('HTTP %d is not retried', async (status) => {
+    sim.fault({ type: 'status', status, path: '/status' });
+    const t = transport();
+    const error = await failure(t.request(statusRequest()));
+    expect(error.status).toBe(status);
+    expect(t.requestCount).toBe(1);
+  });
+
+  test('a request with retry: false is sent once', async () => {
+    sim.fault({ type: 'status', status: 503, path: '/status' });
+    const t = transport();
+    await failure(t.request(statusRequest({ retry: false })));
+    expect(t.requestCount).toBe(1);
+  });
+
+  test('Retry-After is honoured', async () => {
+    sim.fault({ type: 'status', status: 429, retryAfter: '1', path: '/status' });
+    const started = Date.now();
+    await transport().request(statusRequest());
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+  });
+
+  test('a Retry-After past the deadline fails at once instead of waiting', async () => {
+    sim.fault({ type: 'status', status: 503, retryAfter: '120', path: '/status' });
+    const started = Date.now();
+    const error = await failure(transport().request(statusRequest({ deadline: Date.now() + 5_000 })));
+    expect(error.status).toBe(503);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  test('gives up after the last attempt with a message counting them', async () => {
+    sim.fault({ type: 'status', status: 500, body: 'html', times: 10, path: '/status' });
+    const error = await failure(transport({ maxAttempts: 3 }).request(statusRequest()));
+    expect(error.message).toMatch(/^Failed reading the status: Peaka answered HTTP 500: HTTP Status 500 .*\(HTML error page\) after 3 attempts\. Peaka had an internal error/);
+  });
+
+  test('an abort stops a backoff wait at once', async () => {
+    sim.fault({ type: 'status', status: 503, retryAfter: '30', times: 5, path: '/status' });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 200);
+    const started = Date.now();
+    const error = await failure(transport({ signal: controller.signal }).request(statusRequest({ deadline: Date.now() + 60_000 })));
+    expect(error.kind).toBe('aborted');
+    expect(Date.now() - started).toBeLessThan(1_500);
+  });
+});
+
+test('a refused connection is a network error naming the cause', async () => {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise((r) => server.close(r));
+  const t = new Transport({ baseUrl: `http://127.0.0.1:${port}/api/v1`, apiKey: KEY, requestTimeoutMs: 1_000, maxAttempts: 2, backoffBaseMs: 10 });
+  const error = await failure(t.request(statusRequest()));
+  expect(error.kind).toBe('network');
+  expect(error.message).toContain('ECONNREFUSED');
+  expect(error.message).not.toContain(KEY);
+});
+
+test('parseRetryAfter reads seconds and HTTP dates', () => {
+  expect(parseRetryAfter('3')).toBe(3_000);
+  expect(parseRetryAfter(new Date(Date.now() + 10_000).toUTCString())).toBeGreaterThan(8_000);
+  expect(parseRetryAfter('soon')).toBeUndefined();
+  expect(parseRetryAfter(null)).toBeUndefined();
+});
+
+describe('proxy', () => {
+  let proxy: Server;
+  let proxyUrl: string;
+  const tunnels: string[] = [];
+  const sockets = new Set<Socket>();
+  beforeAll(async () => {
+    // A CONNECT proxy on 127.0.0.1 that sends every tunnel to the simulator, whatever host was asked for.
+    proxy = createServer();
+    proxy.on('connect', (req, client: Socket) => {
+      tunnels.push(req.url ?? '');
+      const target = new URL(sim.url);
+      const upstream = connect(Number(target.port), '127.0.0.1', () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.pipe(client);
+        client.pipe(upstream);
+      });
+      for (const s of [client, upstream]) {
+        sockets.add(s);
+        s.on('error', () => s.destroy());
+      }
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => proxy.close(r));
+  });
+
+  const withEnv = async <T>(env: Record<string, string>, work: () => Promise<T>): Promise<T> => {
+    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, env);
+    try {
+      return await work();
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  };
+  // The loopback address in its IPv4-mapped IPv6 form: no DNS, and unlike 127.0.0.1 not exempt from proxying.
+  const mappedHost = '[::ffff:7f00:1]';
+  const viaProxyHost = () => `http://${mappedHost}:${new URL(sim.url).port}/api/v1`;
+
+  test('HTTP_PROXY is used: the request goes through the CONNECT tunnel', async () => {
+    const response = await withEnv({ http_proxy: proxyUrl, HTTP_PROXY: proxyUrl, no_proxy: '', NO_PROXY: '' }, () =>
+      new Transport({ baseUrl: viaProxyHost(), apiKey: KEY, requestTimeoutMs: 2_000, maxAttempts: 1 }).request(statusRequest())
+    );
+    expect(response.status).toBe(200);
+    // The tunnel library drops the brackets of an IPv6 host in CONNECT; what matters is that it went through the proxy.
+    expect(tunnels.at(-1)).toBe(`::ffff:7f00:1:${new URL(sim.url).port}`);
+  });
+
+  test('NO_PROXY bypasses the proxy', async () => {
+    const before = tunnels.length;
+    const response = await withEnv({ http_proxy: proxyUrl, HTTP_PROXY: proxyUrl, no_proxy: `example.com,${mappedHost}`, NO_PROXY: `example.com,${mappedHost}` }, () =>
+      new Transport({ baseUrl: viaProxyHost(), apiKey: KEY, requestTimeoutMs: 2_000, maxAttempts: 1 }).request(statusRequest())
+    );
+    expect(response.status).toBe(200);
+    expect(tunnels.length).toBe(before);
+  });
+});

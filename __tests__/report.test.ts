@@ -1,0 +1,78 @@
+import { describe, expect, test } from '@jest/globals';
+import { buildResult, escapeHtml, redact, renderSummary } from '../src/report.js';
+import { newRunState, type Outcome } from '../src/run-state.js';
+
+const execution = {
+  id: 'exec-1',
+  kind: 'full-refresh' as const,
+  status: 'COMPLETED',
+  cachedRecords: 12_345,
+  insertedRecords: 12_345,
+  updatedRecords: 0,
+  deletedRecords: 0,
+  createdAt: '2026-11-22T10:00:00.000Z',
+  finishedAt: '2026-11-22T10:01:30.000Z'
+};
+
+const result = (extra = {}, outcome: Outcome = { conclusion: 'success', message: 'done' }) =>
+  buildResult({ ...newRunState('full-refresh', 'cache-1'), table: 'payment.customers', cacheStatus: 'COMPLETED', execution, ...extra }, outcome);
+
+describe('result', () => {
+  test('carries every output, with the duration from the execution timestamps', () => {
+    expect(result()).toEqual({
+      operation: 'full-refresh',
+      'cache-id': 'cache-1',
+      table: 'payment.customers',
+      'execution-id': 'exec-1',
+      'execution-type': 'full-refresh',
+      status: 'COMPLETED',
+      'cache-status': 'COMPLETED',
+      'cached-records': 12_345,
+      'inserted-records': 12_345,
+      'updated-records': 0,
+      'deleted-records': 0,
+      'started-at': '2026-11-22T10:00:00.000Z',
+      'finished-at': '2026-11-22T10:01:30.000Z',
+      'duration-seconds': 90,
+      error: undefined,
+      'timed-out': false,
+      conclusion: 'success',
+      message: 'done'
+    });
+  });
+
+  test('knows only what is known: no execution, no counts', () => {
+    const r = buildResult(newRunState('status', 'c'), { conclusion: 'failure', message: 'x' });
+    expect(r['execution-id']).toBeUndefined();
+    expect(r['cached-records']).toBeUndefined();
+  });
+});
+
+describe('summary', () => {
+  test('one table with the cache, operation, status, four counts and duration', () => {
+    const html = renderSummary(result(), 'secret');
+    expect(html).toContain('<th>Cache</th><th>Operation</th><th>Status</th><th>Cached</th><th>Inserted</th><th>Updated</th><th>Deleted</th><th>Duration</th>');
+    expect(html).toContain('<td>payment.customers<br><code>cache-1</code></td><td>Full refresh</td><td>COMPLETED</td><td>12,345</td><td>12,345</td><td>0</td><td>0</td><td>1m 30s</td>');
+    expect(html).toMatch(/^<h2>✅ Peaka cache: Full refresh<\/h2>/);
+  });
+
+  test('text from the API is escaped, and a timeout is marked', () => {
+    const html = renderSummary(result({ table: 's.<script>x</script>', timedOut: true, execution: { ...execution, status: 'RUNNING', error: '<b>|pipe|</b>' } }), 'secret');
+    expect(html).not.toMatch(/<script>|<b>/);
+    expect(html).toContain('&#60;script&#62;');
+    expect(html).toContain('RUNNING (timed out)');
+    expect(html).toContain('&#124;pipe&#124;');
+  });
+
+  test('the API key never reaches the summary, even inside an API message', () => {
+    const html = renderSummary(result({}, { conclusion: 'failure', message: 'Peaka said: bad key sk-live-123456' }), 'sk-live-123456');
+    expect(html).not.toContain('sk-live-123456');
+    expect(html).toContain('***');
+  });
+});
+
+test('escapeHtml and redact', () => {
+  expect(escapeHtml('a<b>&"\'`\n[x]')).toBe('a&#60;b&#62;&#38;&#34;&#39;&#96; &#91;x&#93;');
+  expect(redact('key=abcd1234 abcd1234', 'abcd1234')).toBe('key=*** ***');
+  expect(redact('short', 'ab')).toBe('short');
+});
