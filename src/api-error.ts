@@ -35,9 +35,12 @@ export class PeakaApiError extends Error {
     this.attempts = details.attempts ?? 1;
   }
 
-  /** The request may or may not have taken effect on the server (matters for non-idempotent triggers). */
+  /**
+   * The request may have taken effect on the server (matters for triggers and creates): the answer
+   * was lost, was a 5xx, or was a 2xx that could not be read.
+   */
   get ambiguous(): boolean {
-    return this.kind === 'network' || this.kind === 'timeout' || (this.status !== undefined && this.status >= 500);
+    return this.kind === 'network' || this.kind === 'timeout' || this.kind === 'invalid-response' || (this.status !== undefined && this.status >= 500);
   }
 }
 

@@ -36,6 +36,8 @@ export interface RequestSpec {
   deadline: number;
   /** Hint for specific statuses, replacing the generic one. */
   hints?: Partial<Record<number, string>>;
+  /** Whether the answer must be a JSON document (default true). Triggers and cancels ignore theirs. */
+  expectJson?: boolean;
 }
 
 export interface ApiResponse {
@@ -126,7 +128,8 @@ export class Transport {
     if (status < 200 || status >= 300) {
       return this.error(spec, 'http', attempt, { status, peakaMessage: messageFromBody(text), hint: spec.hints?.[status], retryAfterMs });
     }
-    if (!text.trim()) return { status, text, json: undefined };
+    if (spec.expectJson === false) return { status, text, json: undefined };
+    if (!text.trim()) return this.error(spec, 'invalid-response', attempt, { peakaMessage: `HTTP ${status} with an empty body` });
     try {
       return { status, text, json: JSON.parse(text) };
     } catch {

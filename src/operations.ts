@@ -3,7 +3,6 @@
  * twice for one execution), optionally follows the execution, and records what it learns in the
  * run state.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { PeakaApiError } from './api-error.js';
 import { formatDuration } from './duration.js';
 import { ExecutionTracker, describeExecution, historyFrom, type TrackResult } from './execution-tracker.js';
@@ -17,6 +16,7 @@ import {
 } from './peaka-client.js';
 import type { Outcome, RunState } from './run-state.js';
 import type { Settings } from './settings.js';
+import { sendOnce } from './write-helper.js';
 
 export interface Logger {
   info(line: string): void;
@@ -37,8 +37,8 @@ export interface OperationContext {
   random?: () => number;
 }
 
-/** How many times a trigger is sent at most when its answers are ambiguous (5xx, reset, timeout). */
-export const TRIGGER_ATTEMPTS = 3;
+/** How many times a trigger or create is sent at most when its answers are lost or refused for load. */
+export const WRITE_ATTEMPTS = 4;
 /** How long to watch for the execution of an ambiguous trigger before sending it again. */
 export const AMBIGUOUS_WATCH_MS = 5_000;
 /** Without `wait`, how long to look for the new execution's id after a trigger. */
@@ -91,28 +91,27 @@ async function trigger(ctx: OperationContext, state: RunState, kind: ExecutionKi
   ctx.persist('previous-id', previous?.id ?? '');
 
   const label = KIND_LABEL[kind];
-  let found: TrackResult | undefined;
-  for (let attempt = 1; attempt <= TRIGGER_ATTEMPTS; attempt++) {
-    try {
-      state.startedByStep = true;
-      ctx.persist('phase', 'started');
+  state.startedByStep = true;
+  ctx.persist('phase', 'started');
+  const sent = await sendOnce<TrackResult>({
+    send: async () => {
       await ctx.client.trigger(kind, cacheId, ctx.deadline);
-      break;
-    } catch (err) {
-      if (!(err instanceof PeakaApiError) || !err.ambiguous || attempt === TRIGGER_ATTEMPTS) {
-        if (err instanceof PeakaApiError && !err.ambiguous) state.startedByStep = false;
-        throw err;
-      }
-      // The trigger may have started an execution even though its answer was lost: look before sending it again.
-      ctx.log.warning(`${err.message.split('. ')[0]}. Checking whether the ${label} started before sending it again.`);
-      found = await watch.awaitNew([kind], { [kind]: previous?.id }, AMBIGUOUS_WATCH_MS);
-      if (found.execution) {
-        ctx.log.info(`The ${label} ${found.execution.id} did start; following it instead of triggering again.`);
-        break;
-      }
-      await sleep(1_000 * attempt, undefined, { signal: ctx.signal });
-    }
-  }
+      return undefined;
+    },
+    findEffect: async () => {
+      const look = await watch.awaitNew([kind], { [kind]: previous?.id }, AMBIGUOUS_WATCH_MS);
+      return look.execution ? look : undefined;
+    },
+    attempts: WRITE_ATTEMPTS,
+    deadline: ctx.deadline,
+    signal: ctx.signal,
+    warn: (line) => ctx.log.warning(line)
+  }).catch((err: unknown) => {
+    if (err instanceof PeakaApiError && !err.ambiguous) state.startedByStep = false;
+    throw err;
+  });
+  let found = sent.effect;
+  if (found) ctx.log.info(`The ${label} ${found.execution!.id} did start; following it instead of triggering again.`);
   ctx.log.info(`Triggered a ${label} of cache ${cacheId}${state.table ? ` (${state.table})` : ''}.`);
 
   if (!ctx.settings.wait) {
@@ -242,7 +241,18 @@ export function latestExecution(status: CacheStatus): Execution | undefined {
 async function create(ctx: OperationContext, state: RunState): Promise<Outcome> {
   const request = ctx.settings.create!;
   state.table = `${request.schemaName}.${request.tableName}`;
-  const created = await ctx.client.createCache(request, ctx.deadline);
+  const sameTable = (c: CacheStatus) => c.catalogId === request.catalogId && c.schemaName === request.schemaName && c.tableName === request.tableName;
+  const { effect: created, adopted } = await sendOnce<{ id: string }>({
+    send: () => ctx.client.createCache(request, ctx.deadline),
+    findEffect: async () => (await ctx.client.listStatuses(ctx.deadline)).find(sameTable),
+    attempts: WRITE_ATTEMPTS,
+    deadline: ctx.deadline,
+    signal: ctx.signal,
+    warn: (line) => ctx.log.warning(line),
+    conflictMeansDone: [409]
+  });
+  if (!created) throw new Error('create returned no cache');
+  if (adopted) ctx.log.info(`The cache was created by the earlier attempt: ${created.id}.`);
   state.cacheId = created.id;
   state.startedByStep = true;
   ctx.persist('cache-id', created.id);

@@ -92,6 +92,7 @@ export class PeakaClient {
       path: this.cachePath(cacheId, `/${TRIGGER_PATH[kind]}`),
       action: `starting a ${KIND_LABEL[kind]} of cache ${cacheId}`,
       retry: false,
+      expectJson: false,
       deadline
     });
   }
@@ -104,6 +105,7 @@ export class PeakaClient {
         path: this.cachePath(cacheId, `/${CANCEL_PATH[kind]}`),
         action: `cancelling the ${KIND_LABEL[kind]} of cache ${cacheId}`,
         retry: true,
+        expectJson: false,
         deadline
       });
       return true;
@@ -113,6 +115,20 @@ export class PeakaClient {
     }
   }
 
+  /** The status of every cache of the project (used to find a cache by its table). */
+  async listStatuses(deadline: number): Promise<CacheStatus[]> {
+    const response = await this.transport.request({
+      method: 'GET',
+      path: `/data/projects/${encodeURIComponent(this.projectId)}/cache/status`,
+      action: `listing the caches of project ${this.projectId}`,
+      retry: true,
+      deadline
+    });
+    if (!Array.isArray(response.json)) throw invalid(`listing the caches of project ${this.projectId}`, 'the answer is not a list');
+    return response.json.map(toCacheStatus).filter((s): s is CacheStatus => s !== undefined);
+  }
+
+  /** Not idempotent, so never retried here: see operations.ts for the recovery. */
   async createCache(request: CreateRequest, deadline: number): Promise<{ id: string; raw: Record<string, unknown> }> {
     const schedule = (expression?: string) => (expression ? { type: 'BASIC', expression } : undefined);
     const table = `${request.schemaName}.${request.tableName}`;

@@ -1,0 +1,115 @@
+/**
+ * Cancelling the workflow run while the step waits: a real child process running dist/index.js,
+ * sent SIGINT and SIGTERM as the runner sends them, and the post step run from the saved state.
+ */
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import type { ChildProcess } from 'node:child_process';
+import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
+import { PARTNER_KEY, baseInputs, runAction } from './helpers/run-action.js';
+
+let sim: PeakaSimulator;
+beforeAll(async () => {
+  sim = await startSimulator({ partnerKeys: [PARTNER_KEY], defaultPlan: { durationMs: 120_000, appearDelayMs: 300 } });
+});
+afterAll(() => sim.close());
+
+const cancels = (cacheId: string) => sim.requests.filter((r) => r.method === 'POST' && r.path.includes(cacheId) && r.path.includes('/cancel'));
+
+/** Sends `signals` once the log shows the execution running; records when each went. */
+function signalWhenRunning(signals: { signal: NodeJS.Signals; afterMs: number }[], sent: { at: number }[]) {
+  return (child: ChildProcess, stdout: () => string) => {
+    const timer = setInterval(() => {
+      if (!/: RUNNING/.test(stdout())) return;
+      clearInterval(timer);
+      const start = Date.now();
+      sent.push({ at: start });
+      for (const { signal, afterMs } of signals) setTimeout(() => child.exitCode === null && child.kill(signal), afterMs);
+    }, 50);
+    child.on('close', () => clearInterval(timer));
+  };
+}
+
+test('SIGINT: the execution this step started is cancelled within the runner\'s window and the step fails', async () => {
+  const cache = sim.addCache({ previous: { 'full-refresh': { durationMs: 1_000 } } });
+  const sent: { at: number }[] = [];
+  const run = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id }), {
+    onStart: signalWhenRunning([{ signal: 'SIGINT', afterMs: 0 }, { signal: 'SIGTERM', afterMs: 7_500 }], sent)
+  });
+  const started = sim.startedExecutions(cache.id);
+  expect(started).toHaveLength(1);
+  const cancel = cancels(cache.id);
+  expect(cancel).toHaveLength(1);
+  expect(cancel[0].at - sent[0].at).toBeLessThan(7_500);
+  expect(run.code).toBe(1);
+  expect(run.annotations.find((a) => a.level === 'error')!.message).toBe(
+    `The workflow run was cancelled. Cancelled the full refresh ${started[0].id} that this step started.`
+  );
+  expect(run.outputs).toMatchObject({ 'execution-id': started[0].id, status: 'CANCELLED' });
+  expect(run.state.phase).toBe('done');
+  await new Promise((r) => setTimeout(r, 400));
+  expect(sim.statusAt(started[0], Date.now())).toBe('CANCELLED');
+});
+
+test('SIGTERM alone is handled the same way', async () => {
+  const cache = sim.addCache();
+  const run = await runAction(baseInputs(sim.url, { operation: 'incremental', 'cache-id': cache.id }), {
+    onStart: signalWhenRunning([{ signal: 'SIGTERM', afterMs: 0 }], [])
+  });
+  expect(run.code).toBe(1);
+  expect(cancels(cache.id)).toHaveLength(1);
+  expect(cancels(cache.id)[0].path).toMatch(/cancelIncrementalUpdate$/);
+});
+
+test('cancel-on-abort: false leaves the execution running and says so', async () => {
+  const cache = sim.addCache();
+  const run = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id, 'cancel-on-abort': 'false' }), {
+    onStart: signalWhenRunning([{ signal: 'SIGINT', afterMs: 0 }], [])
+  });
+  expect(run.code).toBe(1);
+  expect(cancels(cache.id)).toHaveLength(0);
+  expect(run.annotations.find((a) => a.level === 'error')!.message).toContain('keeps running in Peaka (cancel-on-abort: false)');
+});
+
+test('the post step cancels what a killed main step started, and only that', async () => {
+  const cache = sim.addCache({ previous: { 'full-refresh': { durationMs: 1_000 } } });
+  const main = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id }), {
+    onStart: signalWhenRunning([{ signal: 'SIGKILL', afterMs: 0 }], [])
+  });
+  expect(main.signal).toBe('SIGKILL');
+  expect(main.state).toMatchObject({ isPost: 'true', phase: 'started', kind: 'full-refresh', 'cache-id': cache.id });
+  expect(cancels(cache.id)).toHaveLength(0);
+
+  const post = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id }), { state: main.state });
+  expect(post.code).toBe(0);
+  expect(cancels(cache.id)).toHaveLength(1);
+  const ours = sim.startedExecutions(cache.id)[0];
+  expect(post.annotations[0]).toEqual({ level: 'warning', message: `The main step did not finish. Cancelled the full refresh ${ours.id} that this step started.` });
+});
+
+test('the post step does nothing after a main step that finished', async () => {
+  const cache = sim.addCache();
+  sim.planNext(cache.id, 'full-refresh', { durationMs: 500 });
+  const main = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id }));
+  expect(main.code).toBe(0);
+  const before = sim.requests.length;
+  const post = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id }), { state: main.state });
+  expect(post.code).toBe(0);
+  expect(sim.requests.length).toBe(before);
+  expect(post.stdout.trim()).toBe('');
+});
+
+test('when the cancel on abort cannot get through, the post step finishes the job', async () => {
+  const cache = sim.addCache();
+  sim.fault({ type: 'hang', path: `${cache.id}/cancel`, times: 5 });
+  const main = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id }), {
+    onStart: signalWhenRunning([{ signal: 'SIGINT', afterMs: 0 }], [])
+  });
+  expect(main.code).toBe(1);
+  expect(main.state.phase).toBe('started');
+  expect(main.annotations.find((a) => a.level === 'error')!.message).toContain('The post step will try again');
+  sim.clearFaults();
+  const post = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id }), { state: main.state });
+  expect(post.annotations[0].message).toContain('Cancelled the full refresh');
+  await new Promise((r) => setTimeout(r, 400));
+  expect(sim.statusAt(sim.startedExecutions(cache.id)[0], Date.now())).toBe('CANCELLED');
+});

@@ -1,0 +1,46 @@
+/**
+ * Runs one operation in-process against a simulator, the way main.ts does but without the
+ * process-wide @actions/core plumbing, so that many can run at once (the fault matrix).
+ */
+import { PeakaClient } from '../../src/peaka-client.js';
+import { runOperation, type Logger } from '../../src/operations.js';
+import { buildResult, renderSummary, type Result } from '../../src/report.js';
+import { newRunState, type Outcome } from '../../src/run-state.js';
+import { parseSettings } from '../../src/settings.js';
+
+export interface OperationRun {
+  outcome: Outcome;
+  result: Result;
+  log: string[];
+  persisted: Map<string, string>;
+  summary: string;
+  requests: number;
+}
+
+export async function runOperationIn(inputs: Record<string, string>, transport: { requestTimeoutMs?: number } = {}): Promise<OperationRun> {
+  const settings = parseSettings((name) => inputs[name] ?? '');
+  const log: string[] = [];
+  const logger: Logger = {
+    info: (l) => log.push(l),
+    notice: (l) => log.push(`notice: ${l}`),
+    warning: (l) => log.push(`warning: ${l}`),
+    group: async (title, work) => {
+      log.push(`group: ${title}`);
+      return work();
+    }
+  };
+  const client = new PeakaClient(
+    { baseUrl: settings.baseUrl, apiKey: settings.apiKey, requestTimeoutMs: transport.requestTimeoutMs ?? settings.requestTimeoutMs, backoffBaseMs: 100, backoffCapMs: 500, onRetry: (l) => log.push(`retry: ${l}`) },
+    settings.projectId
+  );
+  const state = newRunState(settings.operation, settings.cacheId);
+  const persisted = new Map<string, string>();
+  let outcome: Outcome;
+  try {
+    outcome = await runOperation({ settings, client, deadline: Date.now() + settings.timeoutMs, log: logger, persist: (k, v) => persisted.set(k, v) }, state);
+  } catch (err) {
+    outcome = { conclusion: 'failure', message: (err as Error).message };
+  }
+  const result = buildResult(state, outcome);
+  return { outcome, result, log, persisted, summary: renderSummary(result, settings.apiKey), requests: client.transport.requestCount };
+}
