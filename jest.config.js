@@ -6,5 +6,7 @@ export default {
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },
   testMatch: ['**/__tests__/**/*.test.ts'],
   testTimeout: 60000,
+  // The suites mostly wait on timers and child processes, so they overlap well even on 2 cores.
+  maxWorkers: 4,
   verbose: false
 };

@@ -62,7 +62,7 @@ export interface Fault {
   delayMs?: number;
   /** How many requests it hits; default 1. */
   times?: number;
-  /** Let the request take effect first, then fail its answer. */
+  /** Let the request take effect first, then fail its answer (always so for malformed and empty). */
   afterEffect?: boolean;
 }
 
@@ -91,6 +91,8 @@ export class PeakaSimulator {
   url = '';
   readonly requests: RequestRecord[] = [];
   readonly caches = new Map<string, SimCache>();
+  /** Called with each cache created through the API (tests use it to aim faults at a new cache). */
+  readonly createListeners: ((cache: SimCache) => void)[] = [];
   private readonly faults: Fault[] = [];
   private readonly plans = new Map<string, RunPlan[]>();
   private readonly server: Server;
@@ -188,10 +190,12 @@ export class PeakaSimulator {
       return;
     }
     if (fault?.type === 'slow') await new Promise((r) => setTimeout(r, fault.delayMs ?? 1_000));
-    if (fault && fault.type !== 'slow' && !fault.afterEffect) return this.sendFault(res, record, fault);
+    // A 200 with a broken body comes from a server that did the work: those faults always follow the effect.
+    const afterEffect = fault?.afterEffect || fault?.type === 'malformed' || fault?.type === 'empty';
+    if (fault && fault.type !== 'slow' && !afterEffect) return this.sendFault(res, record, fault);
 
     const answer = this.route(req.method ?? 'GET', url, req.headers.authorization, body);
-    if (fault?.afterEffect) {
+    if (fault && afterEffect) {
       if (fault.type === 'drop') return this.drop(req, record);
       return this.sendFault(res, record, fault);
     }
@@ -333,6 +337,7 @@ export class PeakaSimulator {
     const firstKind: Kind = request.incrementalCacheSchedule && !request.fullRefreshCacheSchedule ? 'incremental' : 'full-refresh';
     const plan = this.nextPlan(cache.id, firstKind);
     cache.executions.push(this.execution(firstKind, plan, now + plan.appearDelayMs, false));
+    for (const listener of this.createListeners) listener(cache);
     return ok(this.settingsOf(cache));
   }
 
