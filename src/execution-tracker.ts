@@ -14,7 +14,7 @@ import {
   type ExecutionKind,
   type PeakaClient
 } from './peaka-client.js';
-import { nextPollDelayMs, predictRemainingMs, type History } from './poll-schedule.js';
+import { PollPlanner, type History, type Observation } from './poll-schedule.js';
 
 export interface TrackerOptions {
   client: PeakaClient;
@@ -40,12 +40,11 @@ export const APPEARANCE_GRACE_MS = 60_000;
 
 export class ExecutionTracker {
   private reads = 0;
-  private readsSinceOverdue = 0;
   private lastLogged?: { key: string; at: number; records?: number };
-  private readonly random: () => number;
+  private readonly planner: PollPlanner;
 
   constructor(private readonly options: TrackerOptions) {
-    this.random = options.random ?? Math.random;
+    this.planner = new PollPlanner(options.pollIntervalMs, options.random ?? Math.random);
   }
 
   async read(): Promise<CacheStatus> {
@@ -66,7 +65,7 @@ export class ExecutionTracker {
     let graceStart = Date.now();
     let queuedLogged = false;
     for (let round = 0; round < 100_000; round++) {
-      const inTime = await this.pause(undefined);
+      const inTime = await this.pause();
       const status = inTime ? await this.read() : await this.finalRead();
       const slots = kinds.map((k) => status.executions[k]);
       const fresh = slots.find((e) => e && e.id !== previous[e.kind]);
@@ -88,13 +87,13 @@ export class ExecutionTracker {
   }
 
   /** Follows `execution` until it ends or the deadline passes. */
-  async follow(execution: Execution, history?: History, startedAt = Date.now()): Promise<TrackResult> {
+  async follow(execution: Execution, history?: History): Promise<TrackResult> {
+    const startedAt = Date.now() - (runningForMs(execution) ?? 0);
     let current = execution;
     let status: CacheStatus | undefined;
     this.logChange(current);
     for (let round = 0; round < 100_000 && !isTerminal(current.status); round++) {
-      const remaining = predictRemainingMs(history, { elapsedMs: Date.now() - startedAt, records: recordsOf(current) });
-      if (!(await this.pause(remaining))) {
+      if (!(await this.pause(history, { elapsedMs: Date.now() - startedAt, records: recordsOf(current) }))) {
         status = await this.finalRead();
         current = this.pick(status, current) ?? current;
         return { status, execution: current, timedOut: !isTerminal(current.status) };
@@ -126,16 +125,8 @@ export class ExecutionTracker {
   }
 
   /** Sleeps until the next read. Resolves false when the deadline comes first. */
-  private async pause(remainingMs: number | undefined): Promise<boolean> {
-    if (remainingMs !== undefined && remainingMs <= 0) this.readsSinceOverdue++;
-    else this.readsSinceOverdue = 0;
-    const delay = nextPollDelayMs({
-      reads: this.reads,
-      maxIntervalMs: this.options.pollIntervalMs,
-      remainingMs,
-      readsSinceOverdue: this.readsSinceOverdue,
-      random: this.random()
-    });
+  private async pause(history?: History, observed?: Observation): Promise<boolean> {
+    const delay = this.planner.next(history, observed);
     const left = this.options.deadline - Date.now();
     if (delay >= left) {
       if (left > 0) await sleep(left, undefined, { signal: this.options.signal });
@@ -160,6 +151,12 @@ export class ExecutionTracker {
   get readCount(): number {
     return this.reads;
   }
+}
+
+/** How long an execution had been running when it was read, by Peaka's own clock (no skew). */
+function runningForMs(e: Execution): number | undefined {
+  const ms = Date.parse(e.updatedAt ?? '') - Date.parse(e.createdAt ?? '');
+  return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
 }
 
 export function recordsOf(execution: Execution | undefined): number | undefined {

@@ -1,0 +1,71 @@
+/**
+ * npm run bench: the polling benchmark on a virtual clock and the start-up benchmark against the
+ * simulator, printed as Markdown tables (the README's performance section copies them).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from '../scripts/action-runner.js';
+import { runPollingBench, type PollingRow } from './polling.js';
+import { runStartupBench } from './startup.js';
+
+const table = (header: string[], rows: (string | number)[][]) =>
+  [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
+const s = (n: number) => `${n.toFixed(2)} s`;
+
+const trials = Number(process.env.BENCH_TRIALS ?? 2_000);
+const rows = runPollingBench(trials);
+const find = (label: string, history: boolean, strategy: string) => rows.find((r) => r.durationLabel === label && r.history === history && r.strategy === strategy)!;
+
+console.log(`## Polling (virtual clock, ${trials} runs per line, poll-interval 30s)\n`);
+console.log('Detection latency is the time from the execution\'s end to the read that sees it. Reads count every status read after the trigger.\n');
+const labels = [...new Set(rows.map((r) => r.durationLabel))];
+const pollRows: (string | number)[][] = [];
+for (const label of labels) {
+  for (const history of [false, true]) {
+    const [o, f30, f5] = ['ours', 'fixed 30 s', 'fixed 5 s'].map((st) => find(label, history, st)) as PollingRow[];
+    pollRows.push([label, history ? 'similar previous run' : 'none', `${s(o.medianLatencyS)} / ${s(o.p95LatencyS)}`, o.medianReads, `${s(f30.medianLatencyS)} / ${s(f30.p95LatencyS)}`, f30.medianReads, `${s(f5.medianLatencyS)} / ${s(f5.p95LatencyS)}`, f5.medianReads]);
+  }
+}
+console.log(table(['run', 'history', 'ours: latency median / p95', 'ours: reads', 'fixed 30 s: latency', 'fixed 30 s: reads', 'fixed 5 s: latency', 'fixed 5 s: reads'], pollRows));
+
+console.log('\n### Targets\n');
+const checks: [string, boolean, string][] = [];
+for (const label of ['10 s', '1 min']) {
+  for (const history of [false, true]) {
+    const o = find(label, history, 'ours');
+    checks.push([`${label}, ${history ? 'history' : 'no history'}: median latency <= 1 s`, o.medianLatencyS <= 1, s(o.medianLatencyS)]);
+  }
+}
+for (const label of ['10 min', '1 h', '6 h']) {
+  const o = find(label, true, 'ours');
+  const f = find(label, true, 'fixed 30 s');
+  checks.push([`${label}, history: latency <= fixed-30 s / 5 (${s(f.medianLatencyS / 5)})`, o.medianLatencyS <= f.medianLatencyS / 5, s(o.medianLatencyS)]);
+  checks.push([`${label}, history: reads <= fixed-30 s / 2 (${f.medianReads / 2})`, o.medianReads <= f.medianReads / 2, String(o.medianReads)]);
+}
+for (const label of ['10 min', '1 h', '6 h']) {
+  const o = find(label, false, 'ours');
+  const f = find(label, false, 'fixed 30 s');
+  checks.push([`${label}, no history: latency within 10% of fixed-30 s (${s(f.medianLatencyS * 1.1)})`, o.medianLatencyS <= f.medianLatencyS * 1.1, s(o.medianLatencyS)]);
+  checks.push([`${label}, no history: reads within 10% of fixed-30 s (${Math.floor(f.medianReads * 1.1)})`, o.medianReads <= f.medianReads * 1.1, String(o.medianReads)]);
+}
+
+if (!existsSync(join(ROOT, 'dist', 'index.js'))) throw new Error('dist/index.js is missing: run npm run bundle first');
+const startup = await runStartupBench(Number(process.env.BENCH_RUNS ?? 21));
+checks.push([`start-up <= 1.5x the minimal fetch script`, startup.ratio <= 1.5, `${startup.ratio.toFixed(2)}x`]);
+checks.push([`dist/ <= 1.5 MB`, startup.distBytes <= 1_500_000, `${(startup.distBytes / 1e6).toFixed(2)} MB`]);
+checks.push([`peak RSS <= 80 MB`, startup.peakRssBytes <= 80e6, `${(startup.peakRssBytes / 1e6).toFixed(1)} MB`]);
+console.log(table(['target', 'met', 'measured'], checks.map(([t, ok, m]) => [t, ok ? 'yes' : '**no**', m])));
+
+console.log(`\n## Start-up (${startup.node}, median of ${startup.runs} runs, status operation against the simulator)\n`);
+console.log(
+  table(
+    ['what', 'figure'],
+    [
+      ['node dist/index.js', `${startup.actionMedianMs.toFixed(0)} ms`],
+      ['minimal script (Node fetch, same request)', `${startup.minimalMedianMs.toFixed(0)} ms`],
+      ['ratio', `${startup.ratio.toFixed(2)}x`],
+      ['dist/ total', `${(startup.distBytes / 1024).toFixed(0)} KiB (${Object.entries(startup.distFiles).map(([f, b]) => `${f} ${(b / 1024).toFixed(0)} KiB`).join(', ')})`],
+      ['peak RSS of the action', `${(startup.peakRssBytes / 1e6).toFixed(1)} MB`]
+    ]
+  )
+);
