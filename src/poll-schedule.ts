@@ -22,7 +22,7 @@ export const FAR_GAP_FACTOR = 8;
 export const WINDOW_SHARE = 0.03;
 export const MIN_WINDOW_MS = 2_000;
 /** The longest gap inside the window. */
-export const NEAR_GAP_CAP_MS = 5_000;
+export const NEAR_GAP_CAP_MS = 4_000;
 /** How fast gaps grow again once the window passed without an end. */
 export const OVERDUE_GROWTH = 1.15;
 const JITTER = 0.1;
