@@ -48,7 +48,28 @@ describe('result', () => {
   });
 });
 
+/** The summary's table as rows of cell texts (tags stripped, entities decoded), to check it as a reader sees it. */
+function parseTable(html: string): string[][] {
+  const table = /<table>([\s\S]*?)<\/table>/.exec(html)![1];
+  const decode = (text: string) => text.replace(/<[^>]*>/g, ' ').replace(/&#(\d+);/g, (_, code) => String.fromCharCode(Number(code))).replace(/\s+/g, ' ').trim();
+  return [...table.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((row) => [...row[1].matchAll(/<t[hd]>([\s\S]*?)<\/t[hd]>/g)].map((cell) => decode(cell[1])));
+}
+
 describe('summary', () => {
+  test('parsed as a reader sees it: the columns, one row for the cache, the values', () => {
+    const rows = parseTable(renderSummary(result({ table: 'sales.<b>orders</b>' }), 'secret'));
+    expect(rows).toEqual([
+      ['Cache', 'Operation', 'Status', 'Cached', 'Inserted', 'Updated', 'Deleted', 'Duration'],
+      ['sales.<b>orders</b> cache-1', 'Full refresh', 'COMPLETED', '12,345', '12,345', '0', '0', '1m 30s']
+    ]);
+  });
+
+  test('Peaka\'s error is shown once, even when the message already carries it', () => {
+    const failed = { ...execution, status: 'FAILED', error: 'Source unreachable' };
+    expect(renderSummary(result({ execution: failed }, { conclusion: 'failure', message: 'x' }), 's').match(/Source unreachable/g)).toHaveLength(1);
+    expect(renderSummary(result({ execution: failed }, { conclusion: 'failure', message: 'FAILED - Source unreachable' }), 's').match(/Source unreachable/g)).toHaveLength(1);
+  });
+
   test('one table with the cache, operation, status, four counts and duration', () => {
     const html = renderSummary(result(), 'secret');
     expect(html).toContain('<th>Cache</th><th>Operation</th><th>Status</th><th>Cached</th><th>Inserted</th><th>Updated</th><th>Deleted</th><th>Duration</th>');

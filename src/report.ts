@@ -63,7 +63,7 @@ export function buildResult(state: RunState, outcome: Outcome): Result {
     'deleted-records': e?.deletedRecords,
     'started-at': e?.createdAt,
     'finished-at': e?.finishedAt,
-    'duration-seconds': durationMs === undefined ? undefined : Math.round(durationMs / 100) / 10,
+    'duration-seconds': durationMs === undefined ? undefined : Math.round(durationMs) / 1000,
     error: e?.error,
     'timed-out': state.timedOut,
     conclusion: outcome.conclusion,
@@ -125,7 +125,7 @@ export function renderSummary(result: Result, secret: string): string {
     `<table>${rows.join('')}</table>`,
     `<p>${clean(result.message)}</p>`
   ];
-  if (result.error) lines.push(`<p><strong>Error from Peaka:</strong> ${clean(result.error)}</p>`);
+  if (result.error && !result.message.includes(result.error)) lines.push(`<p><strong>Error from Peaka:</strong> ${clean(result.error)}</p>`);
   if (result['execution-id']) lines.push(`<p>Execution <code>${clean(result['execution-id'])}</code> (${clean(result['execution-type'])}).</p>`);
   return lines.join('\n') + '\n';
 }
