@@ -158,11 +158,22 @@ describe('create', () => {
     expect(run.outputs).toMatchObject({ 'cache-id': cache.id, 'execution-type': 'full-refresh', status: 'COMPLETED' });
   });
 
-  test('a duplicate table answers 409 with what to do', async () => {
-    sim.addCache({ catalogId: 'c1', schemaName: 's1', tableName: 'dup' });
+  test('a table that already has a cache is refused before creating, with its id and what to do', async () => {
+    const existing = sim.addCache({ catalogId: 'c1', schemaName: 's1', tableName: 'dup' });
+    const before = sim.requests.length;
     const run = await runAction(baseInputs(sim.url, { operation: 'create', 'catalog-id': 'c1', 'schema-name': 's1', 'table-name': 'dup' }));
     expect(run.code).toBe(1);
-    expect(run.annotations.find((a) => a.level === 'error')?.message).toMatch(/HTTP 409.*already has a cache/);
+    expect(sim.requests.slice(before).filter((r) => r.method === 'POST')).toHaveLength(0);
+    expect(run.annotations.find((a) => a.level === 'error')?.message).toBe(
+      `Table s1.dup already has a cache (${existing.id}). Set if-exists: reuse to use it, or refresh it with operation: full-refresh and cache-id: ${existing.id}.`
+    );
+  });
+
+  test('a 409 from the create itself (a race) says the table already has a cache', async () => {
+    sim.fault({ type: 'status', status: 409, method: 'POST', path: /\/cache$/ });
+    const run = await runAction(baseInputs(sim.url, { operation: 'create', 'catalog-id': 'c1', 'schema-name': 's1', 'table-name': 'raced' }));
+    expect(run.code).toBe(1);
+    expect(run.annotations.find((a) => a.level === 'error')?.message).toMatch(/HTTP 409.*Table s1\.raced already has a cache/);
   });
 });
 

@@ -57,7 +57,7 @@ function parseTable(html: string): string[][] {
 
 describe('summary', () => {
   test('parsed as a reader sees it: the columns, one row for the cache, the values', () => {
-    const rows = parseTable(renderSummary(result({ table: 'sales.<b>orders</b>' }), 'secret'));
+    const rows = parseTable(renderSummary([result({ table: 'sales.<b>orders</b>' })], result({ table: 'sales.<b>orders</b>' }), 'secret'));
     expect(rows).toEqual([
       ['Cache', 'Operation', 'Status', 'Cached', 'Inserted', 'Updated', 'Deleted', 'Duration'],
       ['sales.<b>orders</b> cache-1', 'Full refresh', 'COMPLETED', '12,345', '12,345', '0', '0', '1m 30s']
@@ -66,19 +66,19 @@ describe('summary', () => {
 
   test('Peaka\'s error is shown once, even when the message already carries it', () => {
     const failed = { ...execution, status: 'FAILED', error: 'Source unreachable' };
-    expect(renderSummary(result({ execution: failed }, { conclusion: 'failure', message: 'x' }), 's').match(/Source unreachable/g)).toHaveLength(1);
-    expect(renderSummary(result({ execution: failed }, { conclusion: 'failure', message: 'FAILED - Source unreachable' }), 's').match(/Source unreachable/g)).toHaveLength(1);
+    expect(renderSummary([result({ execution: failed }, { conclusion: 'failure', message: 'x' })], result({ execution: failed }, { conclusion: 'failure', message: 'x' }), 's').match(/Source unreachable/g)).toHaveLength(1);
+    expect(renderSummary([result({ execution: failed }, { conclusion: 'failure', message: 'FAILED - Source unreachable' })], result({ execution: failed }, { conclusion: 'failure', message: 'FAILED - Source unreachable' }), 's').match(/Source unreachable/g)).toHaveLength(1);
   });
 
   test('one table with the cache, operation, status, four counts and duration', () => {
-    const html = renderSummary(result(), 'secret');
+    const html = renderSummary([result()], result(), 'secret');
     expect(html).toContain('<th>Cache</th><th>Operation</th><th>Status</th><th>Cached</th><th>Inserted</th><th>Updated</th><th>Deleted</th><th>Duration</th>');
     expect(html).toContain('<td>payment.customers<br><code>cache-1</code></td><td>Full refresh</td><td>COMPLETED</td><td>12,345</td><td>12,345</td><td>0</td><td>0</td><td>1m 30s</td>');
     expect(html).toMatch(/^<h2>✅ Peaka cache: Full refresh<\/h2>/);
   });
 
   test('text from the API is escaped, and a timeout is marked', () => {
-    const html = renderSummary(result({ table: 's.<script>x</script>', timedOut: true, execution: { ...execution, status: 'RUNNING', error: '<b>|pipe|</b>' } }), 'secret');
+    const html = renderSummary([result({ table: 's.<script>x</script>', timedOut: true, execution: { ...execution, status: 'RUNNING', error: '<b>|pipe|</b>' } })], result({ table: 's.<script>x</script>', timedOut: true, execution: { ...execution, status: 'RUNNING', error: '<b>|pipe|</b>' } }), 'secret');
     expect(html).not.toMatch(/<script>|<b>/);
     expect(html).toContain('&#60;script&#62;');
     expect(html).toContain('RUNNING (timed out)');
@@ -86,7 +86,7 @@ describe('summary', () => {
   });
 
   test('the API key never reaches the summary, even inside an API message', () => {
-    const html = renderSummary(result({}, { conclusion: 'failure', message: 'Peaka said: bad key sk-live-123456' }), 'sk-live-123456');
+    const html = renderSummary([result({}, { conclusion: 'failure', message: 'Peaka said: bad key sk-live-123456' })], result({}, { conclusion: 'failure', message: 'Peaka said: bad key sk-live-123456' }), 'sk-live-123456');
     expect(html).not.toContain('sk-live-123456');
     expect(html).toContain('***');
   });

@@ -22,6 +22,8 @@ describe('defaults', () => {
       apiKey: 'key-123',
       projectId: 'mtKDhe1U',
       cacheId: CACHE,
+      cacheIds: [CACHE],
+      selection: undefined,
       baseUrl: REGION_URLS.us,
       wait: true,
       timeoutMs: 3_600_000,
@@ -30,7 +32,14 @@ describe('defaults', () => {
       cancelOnTimeout: false,
       cancelOnAbort: true,
       failOnError: true,
-      summary: true
+      summary: true,
+      maxParallel: 4,
+      ifRunning: 'queue',
+      ifExists: 'fail',
+      executionType: undefined,
+      historyLimit: 10,
+      commentOnPr: false,
+      githubToken: ''
     });
   });
 
@@ -89,8 +98,16 @@ describe('refusals name the input and what is allowed', () => {
 const INPUTS = [
   'operation', 'api-key', 'project-id', 'cache-id', 'region', 'api-url', 'wait', 'timeout', 'poll-interval', 'request-timeout',
   'cancel-on-timeout', 'cancel-on-abort', 'fail-on-error', 'catalog-id', 'schema-name', 'table-name',
-  'full-refresh-schedule', 'incremental-schedule', 'summary'
+  'full-refresh-schedule', 'incremental-schedule', 'summary', 'max-parallel', 'if-running', 'if-exists', 'execution-type',
+  'confirm-delete', 'history-limit', 'comment-on-pr', 'github-token'
 ];
+/** Inputs that make each operation valid, so that a bad value of the input under test is the only problem. */
+const OPERATION_BASE: Partial<Record<string, Record<string, string>>> = {
+  create: { 'catalog-id': 'c', 'schema-name': 's', 'table-name': 't' },
+  'update-schedule': { 'full-refresh-schedule': 'PT6H' },
+  delete: { 'confirm-delete': CACHE },
+  wait: { 'execution-type': 'full-refresh' }
+};
 
 test('property: any value of any input gives valid settings or an InputError naming that input, never a crash', () => {
   const nasty = fc.oneof(
@@ -100,10 +117,8 @@ test('property: any value of any input gives valid settings or an InputError nam
   );
   fc.assert(
     fc.property(fc.constantFrom(...INPUTS), nasty, fc.constantFrom(...OPERATIONS), (input, value, operation) => {
-      const base: Record<string, string> =
-        operation === 'create'
-          ? { operation, 'api-key': 'k', 'project-id': 'p', 'catalog-id': 'c', 'schema-name': 's', 'table-name': 't' }
-          : { ...valid, operation };
+      const base: Record<string, string> = { ...valid, operation, 'github-token': 'ghs_x', ...OPERATION_BASE[operation] };
+      if (operation === 'create') delete base['cache-id'];
       const inputs = { ...base, [input]: value };
       try {
         const settings = parseSettings(reader(inputs));

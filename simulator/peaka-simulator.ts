@@ -85,12 +85,17 @@ export interface SimulatorOptions {
   cancelDelayMs?: number;
 }
 
+/** The durations the simulator accepts: whole numbers only, as a stricter server might. */
+const ISO = /^P(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?$/;
+
 const DEFAULT_PLAN: RunPlan = { appearDelayMs: 300, durationMs: 1_500, records: 10_000, outcome: 'COMPLETED' };
 
 export class PeakaSimulator {
   url = '';
   readonly requests: RequestRecord[] = [];
   readonly caches = new Map<string, SimCache>();
+  /** schema.table names that isCached reports as not cacheable. */
+  readonly uncacheableTables = new Set<string>();
   /** Called with each cache created through the API (tests use it to aim faults at a new cache). */
   readonly createListeners: ((cache: SimCache) => void)[] = [];
   private readonly faults: Fault[] = [];
@@ -270,7 +275,8 @@ export class PeakaSimulator {
       const cached = [...this.caches.values()].some(
         (c) => c.projectId === projectId && !c.deleted && c.catalogId === parts[1] && c.schemaName === parts[3] && c.tableName === parts[5]
       );
-      return ok({ supportedCacheTypes: ['FULL_REFRESH', 'INCREMENTAL'], isCached: cached, isCacheable: true });
+      const cacheable = !this.uncacheableTables.has(`${parts[3]}.${parts[5]}`);
+      return ok({ supportedCacheTypes: cacheable ? ['FULL_REFRESH', 'INCREMENTAL'] : [], isCached: cached, isCacheable: cacheable });
     }
     if (parts[0] !== 'cache' || parts.length < 2) return notFound('No such endpoint');
     const cache = this.caches.get(parts[1]);
@@ -298,7 +304,9 @@ export class PeakaSimulator {
       const update = parseJson(body) as Partial<SimCache> | undefined;
       if (!update) return badRequest('Body is not JSON');
       for (const key of ['fullRefreshCacheSchedule', 'incrementalCacheSchedule'] as const) {
-        if (update[key]) cache[key] = update[key];
+        const schedule = update[key];
+        // As the live API was seen to do: an expression it cannot parse is dropped, and it still answers 200.
+        if (schedule && (schedule.type === 'NONE' || (schedule.type === 'BASIC' && ISO.test(schedule.expression ?? '')))) cache[key] = schedule;
       }
       return ok(this.settingsOf(cache));
     }
@@ -319,7 +327,7 @@ export class PeakaSimulator {
     if (!request || !request.catalogId || !request.schemaName || !request.tableName) return badRequest('catalogId, schemaName and tableName are required');
     for (const key of ['fullRefreshCacheSchedule', 'incrementalCacheSchedule'] as const) {
       const schedule = request[key];
-      if (schedule && (schedule.type !== 'BASIC' || !/^P(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?$/.test(schedule.expression ?? '')))
+      if (schedule && (schedule.type !== 'BASIC' || !ISO.test(schedule.expression ?? '')))
         return badRequest(`Invalid schedule expression: ${schedule.expression}`);
     }
     const duplicate = [...this.caches.values()].find(

@@ -5,6 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EXECUTION_KINDS, KIND_LABEL, type Execution, type ExecutionKind, type PeakaClient } from './peaka-client.js';
+import type { RunState } from './run-state.js';
 
 export interface Started {
   cacheId: string;
@@ -13,6 +14,13 @@ export interface Started {
   /** The id in the slot before the trigger: anything else there is ours. */
   previousId?: string;
   executionId?: string;
+}
+
+/** What the post step needs for each cache whose execution this step started and has not seen through. */
+export function pendingCleanups(states: RunState[]): Started[] {
+  return states
+    .filter((s) => s.startedByStep && !s.settled && s.cacheId)
+    .map((s) => ({ cacheId: s.cacheId!, kind: s.kind, previousId: s.previousId, executionId: s.execution?.id }));
 }
 
 export interface CleanupResult {

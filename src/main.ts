@@ -1,17 +1,17 @@
 /**
- * The main step: settings, the operation, and the report, with cancellation of the workflow run
- * handled so that an execution this step started does not keep running unwatched.
+ * The main step: settings, the operation on each cache, and the report, with cancellation of the
+ * workflow run handled so that no execution this step started keeps running unwatched.
  */
 import * as core from '@actions/core';
-import { PeakaApiError } from './api-error.js';
-import { cancelStarted } from './cleanup-helper.js';
-import { KIND_LABEL, PeakaClient } from './peaka-client.js';
-import { runOperation, type Logger } from './operations.js';
-import { announce, buildResult, redact, setOutputs, writeSummary } from './report.js';
-import { newRunState, type Outcome, type RunState } from './run-state.js';
+import { errorMessage, resolveTargets, runBatch } from './batch-runner.js';
+import { cancelStarted, pendingCleanups } from './cleanup-helper.js';
+import type { Logger } from './operation-helpers.js';
+import { PeakaClient } from './peaka-client.js';
+import { aggregate, announce, buildResult, historyResults, redact, renderSummary, setOutputs, writeSummary } from './report.js';
+import { newRunState, type RunState } from './run-state.js';
 import { InputError, readSettings, type Settings } from './settings.js';
 
-/** Time to cancel our execution after SIGINT: the runner sends SIGTERM 7.5 s later, then kills. */
+/** Time to cancel our executions after SIGINT: the runner sends SIGTERM 7.5 s later, then kills. */
 export const ABORT_BUDGET_MS = 5_000;
 
 export const logger: Logger = {
@@ -41,77 +41,68 @@ export async function runMain(): Promise<void> {
   process.on('SIGTERM', onSignal);
 
   const client = new PeakaClient(
-    {
-      baseUrl: settings.baseUrl,
-      apiKey: settings.apiKey,
-      requestTimeoutMs: settings.requestTimeoutMs,
-      signal: controller.signal,
-      onRetry: (line) => core.info(line)
-    },
+    { baseUrl: settings.baseUrl, apiKey: settings.apiKey, requestTimeoutMs: settings.requestTimeoutMs, signal: controller.signal, onRetry: (line) => core.info(line) },
     settings.projectId
   );
-  const state = newRunState(settings.operation, settings.cacheId);
-  let outcome: Outcome;
-  let cleanedUp = true;
+  const deadline = Date.now() + settings.timeoutMs;
+  const states: RunState[] = [];
+  // What the post step must cancel if this step dies: every execution started and not yet settled.
+  const checkpoint = () => core.saveState('started', JSON.stringify(pendingCleanups(states)));
+  let stepFailure: string | undefined;
   try {
-    outcome = await runOperation(
-      { settings, client, deadline: Date.now() + settings.timeoutMs, signal: controller.signal, log: logger, persist: core.saveState },
-      state
-    );
+    const targets = await resolveTargets(settings, client, deadline);
+    if (targets.length > 1) core.info(`Operation ${settings.operation} on ${targets.length} caches, at most ${settings.maxParallel} at a time.`);
+    await runBatch({ settings, client, deadline, signal: controller.signal, log: logger, checkpoint }, targets, states);
   } catch (err) {
-    if (controller.signal.aborted) {
-      ({ outcome, cleanedUp } = await onAbort(settings, state));
-    } else {
-      outcome = { conclusion: 'failure', message: errorMessage(err) };
-      if (!(err instanceof PeakaApiError) && err instanceof Error && err.stack) core.debug(redact(err.stack, settings.apiKey));
-    }
+    if (controller.signal.aborted) stepFailure = await onAbort(settings, states, checkpoint);
+    else stepFailure = errorMessage(err);
   }
-  if (cleanedUp) core.saveState('phase', 'done');
-  state.requests = client.transport.requestCount;
-  const result = buildResult(state, outcome);
-  setOutputs(result, settings.apiKey);
-  if (settings.summary) await writeSummary(result, settings.apiKey);
-  announce(result, settings.apiKey);
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
+
+  if (!states.length) states.push(newRunState(settings.operation, settings.cacheId));
+  const fallback = { conclusion: 'failure' as const, message: stepFailure ?? 'The step ended before this cache was done.' };
+  const results = states.map((s) => buildResult(s, stepFailure && controller.signal.aborted ? fallback : (s.outcome ?? fallback)));
+  const overall = results.length === 1 ? results[0] : aggregate(results);
+  if (stepFailure && controller.signal.aborted) overall.message = stepFailure;
+  const history = settings.operation === 'history' ? historyResults(states) : undefined;
+  setOutputs(overall, history ?? (results.length === 1 ? results[0] : results), settings.apiKey);
+  const html = renderSummary(results, overall, settings.apiKey, history);
+  if (settings.summary) await writeSummary(html);
+  if (settings.commentOnPr) {
+    const { commentOnPullRequest } = await import('./pr-comment.js');
+    await commentOnPullRequest(settings.githubToken, redact(html, settings.apiKey), logger);
+  }
+  announce(results, overall, settings.apiKey);
 }
 
-async function onAbort(settings: Settings, state: RunState): Promise<{ outcome: Outcome; cleanedUp: boolean }> {
-  const what = state.kind ? `the ${KIND_LABEL[state.kind]}` : 'the execution';
-  if (!state.startedByStep || !state.cacheId) {
-    return { outcome: { conclusion: 'failure', message: 'The workflow run was cancelled before this step started anything.' }, cleanedUp: true };
-  }
+/** The run is being cancelled: cancel what this step started, within the runner's grace period. */
+async function onAbort(settings: Settings, states: RunState[], checkpoint: () => void): Promise<string> {
+  const started = pendingCleanups(states);
+  if (!started.length) return 'The workflow run was cancelled before this step started anything.';
   if (!settings.cancelOnAbort) {
-    return {
-      outcome: { conclusion: 'failure', message: `The workflow run was cancelled; ${what} this step started keeps running in Peaka (cancel-on-abort: false).` },
-      cleanedUp: true
-    };
+    for (const s of states) s.settled = true;
+    checkpoint();
+    return `The workflow run was cancelled; what this step started keeps running in Peaka (cancel-on-abort: false).`;
   }
   // A fresh client: the step's own one is bound to the signal that has just fired.
   const client = new PeakaClient(
     { baseUrl: settings.baseUrl, apiKey: settings.apiKey, requestTimeoutMs: Math.min(settings.requestTimeoutMs, 3_000), maxAttempts: 2, backoffCapMs: 500 },
     settings.projectId
   );
-  try {
-    const result = await cancelStarted(
-      client,
-      { cacheId: state.cacheId, kind: state.kind, previousId: state.previousId, executionId: state.execution?.id },
-      ABORT_BUDGET_MS
-    );
-    if (result.cancelled) state.execution = { ...result.cancelled, status: 'CANCELLED' };
-    return { outcome: { conclusion: 'failure', message: `The workflow run was cancelled. ${result.message}` }, cleanedUp: true };
-  } catch (err) {
-    return {
-      outcome: {
-        conclusion: 'failure',
-        message: `The workflow run was cancelled, and cancelling ${what} failed: ${errorMessage(err)} The post step will try again.`
-      },
-      cleanedUp: false
-    };
-  }
-}
-
-function errorMessage(err: unknown): string {
-  if (err instanceof PeakaApiError || err instanceof InputError) return err.message;
-  return `Unexpected error: ${err instanceof Error ? err.message : String(err)}. Please report it with the log of this step.`;
+  const lines = await Promise.all(
+    started.map(async (entry) => {
+      const state = states.find((s) => s.cacheId === entry.cacheId)!;
+      try {
+        const result = await cancelStarted(client, entry, ABORT_BUDGET_MS);
+        if (result.cancelled) state.execution = { ...result.cancelled, status: 'CANCELLED' };
+        state.settled = true;
+        return result.message;
+      } catch (err) {
+        return `Cancelling what this step started on cache ${entry.cacheId} failed: ${errorMessage(err)} The post step will try again.`;
+      }
+    })
+  );
+  checkpoint();
+  return `The workflow run was cancelled. ${lines.join(' ')}`;
 }

@@ -42,6 +42,42 @@ export interface CreateRequest {
   incrementalSchedule?: string;
 }
 
+export interface Schedule {
+  type: string;
+  expression?: string;
+}
+
+export interface CacheSettings {
+  id?: string;
+  fullRefreshSchedule?: Schedule;
+  incrementalSchedule?: Schedule;
+}
+
+export type ScheduleUpdate = { fullRefresh?: { expression: string } | 'none'; incremental?: { expression: string } | 'none' };
+
+export interface TableCacheInfo {
+  isCached?: boolean;
+  /** Absent when Peaka could not tell. */
+  isCacheable?: boolean;
+  supportedCacheTypes?: string[];
+}
+
+const scheduleBody = (s: { expression: string } | 'none') => (s === 'none' ? { type: 'NONE' } : { type: 'BASIC', expression: s.expression });
+
+function toSettings(json: unknown): CacheSettings {
+  const raw = (json && typeof json === 'object' ? json : {}) as Record<string, unknown>;
+  const schedule = (v: unknown): Schedule | undefined => {
+    if (!v || typeof v !== 'object') return undefined;
+    const r = v as Record<string, unknown>;
+    return typeof r.type === 'string' ? { type: r.type, expression: typeof r.expression === 'string' ? r.expression : undefined } : undefined;
+  };
+  return {
+    id: typeof raw.id === 'string' ? raw.id : undefined,
+    fullRefreshSchedule: schedule(raw.fullRefreshCacheSchedule),
+    incrementalSchedule: schedule(raw.incrementalCacheSchedule)
+  };
+}
+
 const SLOT: Record<ExecutionKind, string> = {
   'full-refresh': 'lastFullRefreshCacheExecution',
   incremental: 'lastIncrementalCacheExecution'
@@ -126,6 +162,90 @@ export class PeakaClient {
     });
     if (!Array.isArray(response.json)) throw invalid(`listing the caches of project ${this.projectId}`, 'the answer is not a list');
     return response.json.map(toCacheStatus).filter((s): s is CacheStatus => s !== undefined);
+  }
+
+  /** Past executions, most recent first. */
+  async executionHistory(cacheId: string, limit: number, deadline: number): Promise<Execution[]> {
+    const response = await this.transport.request({
+      method: 'GET',
+      path: this.cachePath(cacheId, `/executionHistory?limit=${limit}&offset=0`),
+      action: `reading the execution history of cache ${cacheId}`,
+      retry: true,
+      deadline
+    });
+    if (!Array.isArray(response.json)) throw invalid(`reading the execution history of cache ${cacheId}`, 'the answer is not a list');
+    return response.json
+      .map((raw: unknown) => {
+        const mode = String((raw as Record<string, unknown>)?.executionMode ?? '').toUpperCase();
+        return toExecution(raw, mode.includes('INCR') ? 'incremental' : 'full-refresh');
+      })
+      .filter((e): e is Execution => e !== undefined);
+  }
+
+  /** The cache's settings: its table and schedules. */
+  async getSettings(cacheId: string, deadline: number): Promise<CacheSettings> {
+    const response = await this.transport.request({
+      method: 'GET',
+      path: this.cachePath(cacheId),
+      action: `reading the settings of cache ${cacheId}`,
+      retry: true,
+      deadline
+    });
+    return toSettings(response.json);
+  }
+
+  /** Changes either schedule; `none` turns one off. PUT is idempotent, so it is retried. */
+  async updateSchedules(cacheId: string, schedules: ScheduleUpdate, deadline: number): Promise<CacheSettings> {
+    const body: Record<string, unknown> = {};
+    if (schedules.fullRefresh) body.fullRefreshCacheSchedule = scheduleBody(schedules.fullRefresh);
+    if (schedules.incremental) body.incrementalCacheSchedule = scheduleBody(schedules.incremental);
+    const response = await this.transport.request({
+      method: 'PUT',
+      path: this.cachePath(cacheId),
+      body,
+      action: `updating the schedules of cache ${cacheId}`,
+      retry: true,
+      deadline,
+      hints: { 400: 'Check full-refresh-schedule and incremental-schedule: ISO-8601 durations such as PT6H, or none.' }
+    });
+    return toSettings(response.json);
+  }
+
+  /** Deletes the cache. Resolves false when it was already gone (404). */
+  async deleteCache(cacheId: string, deadline: number): Promise<boolean> {
+    try {
+      await this.transport.request({
+        method: 'DELETE',
+        path: this.cachePath(cacheId),
+        action: `deleting cache ${cacheId}`,
+        retry: true,
+        expectJson: false,
+        deadline
+      });
+      return true;
+    } catch (err) {
+      if (err instanceof PeakaApiError && err.status === 404) return false;
+      throw err;
+    }
+  }
+
+  /** Whether a table can be cached and already is. */
+  async isCached(request: Pick<CreateRequest, 'catalogId' | 'schemaName' | 'tableName'>, deadline: number): Promise<TableCacheInfo> {
+    const p = encodeURIComponent;
+    const response = await this.transport.request({
+      method: 'GET',
+      path: `/data/projects/${p(this.projectId)}/catalogs/${p(request.catalogId)}/schemas/${p(request.schemaName)}/tables/${p(request.tableName)}/isCached`,
+      action: `checking whether table ${request.schemaName}.${request.tableName} can be cached`,
+      retry: true,
+      deadline,
+      hints: { 404: 'Check catalog-id, schema-name and table-name: the table was not found.' }
+    });
+    const raw = (response.json ?? {}) as Record<string, unknown>;
+    return {
+      isCached: typeof raw.isCached === 'boolean' ? raw.isCached : undefined,
+      isCacheable: typeof raw.isCacheable === 'boolean' ? raw.isCacheable : undefined,
+      supportedCacheTypes: Array.isArray(raw.supportedCacheTypes) ? raw.supportedCacheTypes.map(String) : undefined
+    };
   }
 
   /** Not idempotent, so never retried here: see operations.ts for the recovery. */

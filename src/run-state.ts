@@ -27,8 +27,12 @@ export interface RunState {
   /** Whether the execution was started by this step (so it is ours to cancel on abort or timeout). */
   startedByStep: boolean;
   timedOut: boolean;
-  /** Status reads and other requests sent. */
-  requests?: number;
+  /** For `history`: the executions read, most recent first. */
+  history?: Execution[];
+  /** How this cache's operation ended (set once it has). */
+  outcome?: Outcome;
+  /** The operation is over: nothing of this cache is left for the post step to clean up. */
+  settled?: boolean;
 }
 
 export function newRunState(operation: Operation, cacheId?: string): RunState {

@@ -5,19 +5,40 @@
 import * as core from '@actions/core';
 import { parseDuration, parseIsoDuration } from './duration.js';
 
-export const OPERATIONS = ['full-refresh', 'incremental', 'status', 'cancel-full-refresh', 'cancel-incremental', 'create'] as const;
+export const OPERATIONS = [
+  'full-refresh',
+  'incremental',
+  'status',
+  'cancel-full-refresh',
+  'cancel-incremental',
+  'create',
+  'wait',
+  'update-schedule',
+  'delete',
+  'history'
+] as const;
 export type Operation = (typeof OPERATIONS)[number];
+export const IF_RUNNING = ['queue', 'attach', 'skip', 'cancel'] as const;
+export type IfRunning = (typeof IF_RUNNING)[number];
 
 export const REGION_URLS = {
   us: 'https://partner.peaka.studio/api/v1',
   eu: 'https://partner.eu.peaka.studio/api/v1'
 } as const;
 
+/** A schedule as the API takes it: an ISO-8601 duration, or 'none' to turn it off. */
+export type ScheduleSetting = { expression: string } | 'none';
+
 export interface Settings {
   operation: Operation;
   apiKey: string;
   projectId: string;
+  /** The cache this run acts on (one of cacheIds, or the only one). */
   cacheId?: string;
+  /** Every cache named in `cache-id`. */
+  cacheIds: string[];
+  /** Without cache-id: every cache of this catalog and/or schema. */
+  selection?: { catalogId?: string; schemaName?: string };
   baseUrl: string;
   wait: boolean;
   timeoutMs: number;
@@ -27,6 +48,14 @@ export interface Settings {
   cancelOnAbort: boolean;
   failOnError: boolean;
   summary: boolean;
+  maxParallel: number;
+  ifRunning: IfRunning;
+  ifExists: 'fail' | 'reuse';
+  /** For `wait`: which kind of execution to follow (undefined: either). */
+  executionType?: 'full-refresh' | 'incremental';
+  historyLimit: number;
+  commentOnPr: boolean;
+  githubToken: string;
   create?: {
     catalogId: string;
     schemaName: string;
@@ -34,6 +63,7 @@ export interface Settings {
     fullRefreshSchedule?: string;
     incrementalSchedule?: string;
   };
+  schedules?: { fullRefresh?: ScheduleSetting; incremental?: ScheduleSetting };
 }
 
 /** Raised for bad inputs; its message is shown to the user as it is. */
@@ -62,7 +92,10 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 const SPACE_OR_CONTROL = /[\s\u0000-\u001f\u007f]/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PROJECT_ID = /^[A-Za-z0-9_.-]{1,128}$/;
-const CREATE_ONLY = ['catalog-id', 'schema-name', 'table-name', 'full-refresh-schedule', 'incremental-schedule'] as const;
+const SCHEDULE_INPUTS = ['full-refresh-schedule', 'incremental-schedule'] as const;
+/** Operations that act on existing caches, one or many. */
+const ON_CACHES: Operation[] = ['full-refresh', 'incremental', 'status', 'cancel-full-refresh', 'cancel-incremental', 'wait', 'update-schedule', 'history'];
+const CACHE_EXAMPLE = '960bd651-7b3c-4511-9a88-18e14ac7742a';
 
 /** Reads the inputs through @actions/core. The API key is masked before anything else happens. */
 export function readSettings(read: Read = (name) => core.getInput(name)): Settings {
@@ -89,15 +122,28 @@ export function parseSettings(read: Read): Settings {
   if (!projectId) problems.push(`Input 'project-id' is required: the id of the Peaka project that owns the cache (e.g. mtKDhe1U).`);
   else if (!PROJECT_ID.test(projectId)) problems.push(`Input 'project-id' is ${show(projectId)}; a project id has only letters, digits, '_', '.' and '-' (e.g. mtKDhe1U).`);
 
-  const cacheId = get('cache-id');
+  const cacheText = get('cache-id');
+  const cacheIds = [...new Set(cacheText.split(/[\s,]+/).filter(Boolean))];
+  const catalogId = get('catalog-id');
+  const schemaName = get('schema-name');
+  let selection: Settings['selection'];
   if (operation && operation !== 'create') {
-    if (!cacheId) problems.push(`Input 'cache-id' is required for operation '${operation}': the UUID of the cache (e.g. 960bd651-7b3c-4511-9a88-18e14ac7742a).`);
-    else if (!UUID.test(cacheId)) problems.push(`Input 'cache-id' is ${show(cacheId)}, which is not a cache id; a cache id is a UUID such as 960bd651-7b3c-4511-9a88-18e14ac7742a.`);
-    for (const name of CREATE_ONLY) {
-      if (get(name)) problems.push(`Input '${name}' is only used by operation 'create'; remove it or set operation: create.`);
+    for (const id of cacheIds) {
+      if (!UUID.test(id)) problems.push(`Input 'cache-id' has ${show(id)}, which is not a cache id; a cache id is a UUID such as ${CACHE_EXAMPLE} (several: one per line or comma-separated).`);
+    }
+    const selects = ON_CACHES.includes(operation) && (catalogId || schemaName);
+    if (cacheIds.length && selects) problems.push(`Inputs 'cache-id' and 'catalog-id'/'schema-name' both choose caches; give one or the other.`);
+    else if (selects) selection = { catalogId: catalogId || undefined, schemaName: schemaName || undefined };
+    else if (!cacheIds.length)
+      problems.push(`Input 'cache-id' is required for operation '${operation}': the UUID of the cache (e.g. ${CACHE_EXAMPLE})${ON_CACHES.includes(operation) ? ", or select caches with 'catalog-id' and/or 'schema-name'" : ''}.`);
+    if (!ON_CACHES.includes(operation) && (catalogId || schemaName)) problems.push(`Inputs 'catalog-id' and 'schema-name' are not used by operation '${operation}'; remove them.`);
+    if ((operation === 'delete') && cacheIds.length > 1) problems.push(`Operation 'delete' takes one cache-id at a time; it got ${cacheIds.length}.`);
+    if (get('table-name')) problems.push(`Input 'table-name' is only used by operation 'create'; remove it or set operation: create.`);
+    for (const name of SCHEDULE_INPUTS) {
+      if (get(name) && operation !== 'update-schedule') problems.push(`Input '${name}' is only used by operations 'create' and 'update-schedule'; remove it.`);
     }
   }
-  if (operation === 'create' && cacheId) problems.push(`Input 'cache-id' is not used by operation 'create': Peaka assigns the id, and the step outputs it as 'cache-id'. Remove the input.`);
+  if (operation === 'create' && cacheText) problems.push(`Input 'cache-id' is not used by operation 'create': Peaka assigns the id, and the step outputs it as 'cache-id'. Remove the input.`);
 
   const baseUrl = parseBaseUrl(get('region'), get('api-url'), problems, show);
 
@@ -125,11 +171,37 @@ export function parseSettings(read: Read): Settings {
     return ms;
   };
 
+  const choice = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const value = get(name).toLowerCase();
+    if (value === '') return fallback;
+    const found = allowed.find((a) => a === value);
+    if (!found) problems.push(`Input '${name}' is ${show(get(name))}; use one of: ${allowed.join(', ')}.`);
+    return found ?? fallback;
+  };
+  const integer = (name: string, fallback: number, min: number, max: number) => {
+    const text = get(name);
+    if (text === '') return fallback;
+    if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
+      problems.push(`Input '${name}' is ${show(text)}; use a whole number from ${min} to ${max}.`);
+      return fallback;
+    }
+    return Number(text);
+  };
+
+  const executionType = choice('execution-type', ['any', 'full-refresh', 'incremental'] as const, 'any');
+  if (get('execution-type') && operation !== 'wait') problems.push(`Input 'execution-type' is only used by operation 'wait'; remove it.`);
+  const confirm = get('confirm-delete');
+  if (operation === 'delete' && cacheIds.length === 1 && confirm !== cacheIds[0])
+    problems.push(`Operation 'delete' is irreversible: set input 'confirm-delete' to the cache id (${cacheIds[0]}) to confirm${confirm ? `; it is ${show(confirm)}` : ''}.`);
+  if (confirm && operation !== 'delete') problems.push(`Input 'confirm-delete' is only used by operation 'delete'; remove it.`);
+
   const settings: Settings = {
     operation: operation ?? 'status',
     apiKey,
     projectId,
-    cacheId: cacheId || undefined,
+    cacheId: cacheIds.length === 1 ? cacheIds[0] : undefined,
+    cacheIds,
+    selection,
     baseUrl,
     wait: bool('wait', true),
     timeoutMs: duration('timeout', 3_600_000),
@@ -138,8 +210,16 @@ export function parseSettings(read: Read): Settings {
     cancelOnTimeout: bool('cancel-on-timeout', false),
     cancelOnAbort: bool('cancel-on-abort', true),
     failOnError: bool('fail-on-error', true),
-    summary: bool('summary', true)
+    summary: bool('summary', true),
+    maxParallel: integer('max-parallel', 4, 1, 50),
+    ifRunning: choice('if-running', IF_RUNNING, 'queue'),
+    ifExists: choice('if-exists', ['fail', 'reuse'] as const, 'fail'),
+    executionType: executionType === 'any' ? undefined : executionType,
+    historyLimit: integer('history-limit', 10, 1, 100),
+    commentOnPr: bool('comment-on-pr', false),
+    githubToken: get('github-token')
   };
+  if (settings.commentOnPr && !settings.githubToken) problems.push(`Input 'github-token' is empty but comment-on-pr is true; pass \${{ github.token }} (the default) or a token that may write pull request comments.`);
 
   if (operation === 'create') {
     const required = (name: string, example: string) => {
@@ -149,14 +229,8 @@ export function parseSettings(read: Read): Settings {
       return value;
     };
     const schedule = (name: string) => {
-      const value = get(name);
-      if (!value) return undefined;
-      const ms = parseIsoDuration(value);
-      if (ms === undefined || ms <= 0) {
-        problems.push(`Input '${name}' is ${show(value)}, which is not an ISO-8601 duration. Use a form such as PT15M, PT6H, P1D or P1DT12H.`);
-        return undefined;
-      }
-      return value.toUpperCase();
+      const value = parseSchedule(name, get(name), problems, show, false);
+      return value && value !== 'none' ? value.expression : undefined;
     };
     settings.create = {
       catalogId: required('catalog-id', '627249916703408649'),
@@ -167,8 +241,30 @@ export function parseSettings(read: Read): Settings {
     };
   }
 
+  if (operation === 'update-schedule') {
+    const fullRefresh = parseSchedule('full-refresh-schedule', get('full-refresh-schedule'), problems, show, true);
+    const incremental = parseSchedule('incremental-schedule', get('incremental-schedule'), problems, show, true);
+    if (!get('full-refresh-schedule') && !get('incremental-schedule'))
+      problems.push(`Operation 'update-schedule' needs 'full-refresh-schedule' and/or 'incremental-schedule': an ISO-8601 duration such as PT6H, or none to turn it off.`);
+    settings.schedules = { fullRefresh, incremental };
+  }
+
   if (problems.length) throw new InputError(problems);
   return settings;
+}
+
+/** An ISO-8601 duration (upper-cased for the API), or 'none' where turning a schedule off is allowed. */
+function parseSchedule(name: string, value: string, problems: string[], show: (v: string) => string, noneAllowed: boolean): ScheduleSetting | undefined {
+  if (!value) return undefined;
+  if (noneAllowed && value.toLowerCase() === 'none') return 'none';
+  const ms = parseIsoDuration(value);
+  if (ms === undefined || ms <= 0) {
+    problems.push(
+      `Input '${name}' is ${show(value)}, which is not an ISO-8601 duration. Use a form such as PT15M, PT6H, P1D or P1DT12H${noneAllowed ? ', or none to turn the schedule off' : ''}.`
+    );
+    return undefined;
+  }
+  return { expression: value.toUpperCase() };
 }
 
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;

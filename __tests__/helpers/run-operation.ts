@@ -12,7 +12,8 @@ export interface OperationRun {
   outcome: Outcome;
   result: Result;
   log: string[];
-  persisted: Map<string, string>;
+  /** How often the operation saved state for the post step. */
+  checkpoints: number;
   summary: string;
   requests: number;
 }
@@ -34,13 +35,13 @@ export async function runOperationIn(inputs: Record<string, string>, transport: 
     settings.projectId
   );
   const state = newRunState(settings.operation, settings.cacheId);
-  const persisted = new Map<string, string>();
+  let checkpoints = 0;
   let outcome: Outcome;
   try {
-    outcome = await runOperation({ settings, client, deadline: Date.now() + settings.timeoutMs, log: logger, persist: (k, v) => persisted.set(k, v) }, state);
+    outcome = await runOperation({ settings, client, deadline: Date.now() + settings.timeoutMs, log: logger, checkpoint: () => checkpoints++ }, state);
   } catch (err) {
     outcome = { conclusion: 'failure', message: (err as Error).message };
   }
   const result = buildResult(state, outcome);
-  return { outcome, result, log, persisted, summary: renderSummary(result, settings.apiKey), requests: client.transport.requestCount };
+  return { outcome, result, log, checkpoints, summary: renderSummary([result], result, settings.apiKey), requests: client.transport.requestCount };
 }

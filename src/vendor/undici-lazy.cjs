@@ -1,7 +1,8 @@
 // Build-time stand-in for `undici`, mapped in tsconfig.json "paths" so that ncc bundles this
-// instead. @actions/http-client imports undici at the top level only for ProxyAgent, which this
-// action never constructs; evaluating all of undici on every start cost ~60 ms (see the
-// README's performance section). The real undici is still bundled and loaded on first use.
+// instead. @actions/http-client and @actions/github import undici at the top level, for a proxy
+// agent and a fetch that only pull request comments use; evaluating all of undici on every start
+// cost ~60 ms (see the README's performance section). The real undici is still bundled, and loaded
+// on first use of anything below.
 'use strict';
 let real;
 const load = () => (real ??= require('../../node_modules/undici/index.js'));
@@ -10,4 +11,5 @@ class ProxyAgent {
     return new (load().ProxyAgent)(...args);
   }
 }
-module.exports = { ProxyAgent };
+const lazyFetch = (...args) => load().fetch(...args);
+module.exports = { ProxyAgent, fetch: lazyFetch };

@@ -1,0 +1,85 @@
+/**
+ * Many caches in one step, run as the runner runs dist/index.js, against the simulator.
+ */
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
+import { PARTNER_KEY, baseInputs, runAction } from './helpers/run-action.js';
+
+let sim: PeakaSimulator;
+beforeAll(async () => {
+  sim = await startSimulator({ partnerKeys: [PARTNER_KEY], defaultPlan: { appearDelayMs: 300 } });
+});
+afterAll(() => sim.close());
+
+const statusReads = (cacheId: string) => sim.requests.filter((r) => r.path.includes(`${cacheId}/status`)).length;
+const rowsOf = (summary: string) => [...summary.matchAll(/<tr>/g)].length;
+
+test('50 caches of a schema: wall time near the slowest run, no more reads per cache than for one, outputs summed', async () => {
+  // The reference: one cache alone, with the longest run of the batch.
+  const single = sim.addCache({ schemaName: 'ref', previous: { 'full-refresh': { durationMs: 3_000, records: 1_000 } } });
+  sim.planNext(single.id, 'full-refresh', { durationMs: 3_000, records: 1_000 });
+  const alone = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': single.id }));
+  expect(alone.code).toBe(0);
+  const singleReads = statusReads(single.id);
+
+  const caches = Array.from({ length: 50 }, (_, i) => {
+    const durationMs = 1_000 + (i % 5) * 500; // 1 s to 3 s
+    const cache = sim.addCache({ schemaName: 'warehouse', tableName: `t${i}`, previous: { 'full-refresh': { durationMs, records: 100 + i } } });
+    sim.planNext(cache.id, 'full-refresh', { durationMs, records: 100 + i });
+    return cache;
+  });
+  const started = Date.now();
+  const run = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'schema-name': 'warehouse', 'max-parallel': '50' }));
+  const wallMs = Date.now() - started;
+  const sumMs = caches.reduce((a, c) => a + sim.startedExecutions(c.id)[0].durationMs, 0);
+  const reads = caches.map((c) => statusReads(c.id));
+  const maxReads = Math.max(...reads);
+  process.stdout.write(
+    `\n50 caches, max-parallel 50: wall ${(wallMs / 1000).toFixed(1)} s (slowest run 3.0 s, sum of runs ${(sumMs / 1000).toFixed(0)} s); ` +
+      `status reads per cache: max ${maxReads}, mean ${(reads.reduce((a, b) => a + b, 0) / reads.length).toFixed(1)} (one cache alone, 3 s run: ${singleReads}); ` +
+      `requests in all: ${sim.requests.length}\n`
+  );
+
+  expect(run.code).toBe(0);
+  expect(caches.every((c) => sim.startedExecutions(c.id).length === 1)).toBe(true);
+  expect(wallMs).toBeLessThan(sumMs / 5);
+  expect(maxReads).toBeLessThanOrEqual(singleReads);
+  const result = JSON.parse(run.outputs.result) as { 'cache-id': string; status: string }[];
+  expect(result).toHaveLength(50);
+  expect(new Set(result.map((r) => r['cache-id']))).toEqual(new Set(caches.map((c) => c.id)));
+  expect(run.outputs.status).toBe('COMPLETED');
+  expect(Number(run.outputs['cached-records'])).toBe(caches.reduce((a, _, i) => a + 100 + i, 0));
+  expect(rowsOf(run.summary)).toBe(1 + 50 + 1);
+  expect(run.summary).toContain('<strong>Total (50 caches)</strong>');
+});
+
+test('max-parallel bounds the executions followed at once', async () => {
+  const caches = Array.from({ length: 6 }, () => sim.addCache({ schemaName: 'bounded' }));
+  for (const c of caches) sim.planNext(c.id, 'incremental', { durationMs: 1_000 });
+  const run = await runAction(baseInputs(sim.url, { operation: 'incremental', 'cache-id': caches.map((c) => c.id).join('\n'), 'max-parallel': '2' }));
+  expect(run.code).toBe(0);
+  const spans = caches.map((c) => sim.startedExecutions(c.id)[0]).map((e) => [e.startAt, e.startAt + e.durationMs]);
+  const mostAtOnce = Math.max(...spans.map(([s]) => spans.filter(([a, b]) => a <= s && s < b).length));
+  expect(mostAtOnce).toBeLessThanOrEqual(2);
+});
+
+test('one failing cache fails the step after every cache has finished, with an annotation naming it', async () => {
+  const [good1, bad, good2] = ['ok_a', 'broken', 'ok_b'].map((t) => sim.addCache({ schemaName: 'mixed', tableName: t }));
+  sim.planNext(bad.id, 'full-refresh', { outcome: 'FAILED', error: 'Source is unreachable', durationMs: 300 });
+  sim.planNext(good1.id, 'full-refresh', { durationMs: 2_000 });
+  sim.planNext(good2.id, 'full-refresh', { durationMs: 2_000 });
+  const run = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': `${good1.id}, ${bad.id}, ${good2.id}` }));
+  expect(run.code).toBe(1);
+  const result = JSON.parse(run.outputs.result) as { 'cache-id': string; status: string }[];
+  expect(result.map((r) => r.status)).toEqual(['COMPLETED', 'FAILED', 'COMPLETED']);
+  expect(run.outputs.status).toBe('FAILED');
+  const errors = run.annotations.filter((a) => a.level === 'error').map((a) => a.message);
+  expect(errors[0]).toMatch(/^mixed\.broken: Full refresh .*FAILED.*Source is unreachable/);
+  expect(errors.at(-1)).toBe('1 of 3 caches did not succeed (2 COMPLETED, 1 FAILED).');
+});
+
+test('a selection that matches nothing says what it looked for', async () => {
+  const run = await runAction(baseInputs(sim.url, { operation: 'status', 'catalog-id': 'nope', 'schema-name': 'none' }));
+  expect(run.code).toBe(1);
+  expect(run.annotations.find((a) => a.level === 'error')!.message).toMatch(/^No cache in project mtKDhe1U matches catalog-id nope and schema-name none/);
+});

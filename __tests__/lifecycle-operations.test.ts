@@ -1,0 +1,97 @@
+/** create (if-exists, isCached), update-schedule and delete, in-process against the simulator. */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
+import { runOperationIn } from './helpers/run-operation.js';
+
+const KEY = 'pk-lifecycle-test-5e2a';
+let sim: PeakaSimulator;
+beforeAll(async () => {
+  sim = await startSimulator({ partnerKeys: [KEY], defaultPlan: { durationMs: 600, appearDelayMs: 200 } });
+});
+afterAll(() => sim.close());
+
+const inputs = (extra: Record<string, string>) => ({ 'api-key': KEY, 'project-id': 'mtKDhe1U', 'api-url': sim.url, 'poll-interval': '1s', timeout: '30s', ...extra });
+const posts = () => sim.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/cache')).length;
+
+describe('create', () => {
+  test('if-exists: reuse outputs the existing cache and sends no create', async () => {
+    const existing = sim.addCache({ catalogId: 'c2', schemaName: 'crm', tableName: 'accounts', previous: { 'full-refresh': { records: 77 } } });
+    const before = posts();
+    const run = await runOperationIn(inputs({ operation: 'create', 'catalog-id': 'c2', 'schema-name': 'crm', 'table-name': 'accounts', 'if-exists': 'reuse' }));
+    expect(run.outcome).toMatchObject({ conclusion: 'success', message: `Table crm.accounts already has cache ${existing.id}; reusing it (if-exists: reuse).` });
+    expect(run.result).toMatchObject({ 'cache-id': existing.id, status: 'COMPLETED', 'cached-records': 77 });
+    expect(posts()).toBe(before);
+  });
+
+  test('if-exists: reuse follows the existing cache\'s running first sync', async () => {
+    const existing = sim.addCache({ catalogId: 'c2', schemaName: 'crm', tableName: 'leads' });
+    const running = sim.startScheduled(existing.id, 'full-refresh', { durationMs: 1_000 });
+    const run = await runOperationIn(inputs({ operation: 'create', 'catalog-id': 'c2', 'schema-name': 'crm', 'table-name': 'leads', 'if-exists': 'reuse' }));
+    expect(run.result).toMatchObject({ 'cache-id': existing.id, 'execution-id': running.id, status: 'COMPLETED' });
+  });
+
+  test('if-exists: reuse also covers the 500 the live API gave for a duplicate during the first sync', async () => {
+    const table = 'raced_500';
+    // isCached says no (the other creator is not visible yet), then the create collides.
+    sim.fault({ type: 'status', status: 500, body: 'html', method: 'POST', path: /\/cache$/, times: 10 });
+    setTimeout(() => {
+      const other = sim.addCache({ catalogId: 'c2', schemaName: 'crm', tableName: table });
+      sim.startScheduled(other.id, 'full-refresh', { durationMs: 1_500 });
+    }, 100);
+    const run = await runOperationIn(inputs({ operation: 'create', 'catalog-id': 'c2', 'schema-name': 'crm', 'table-name': table, 'if-exists': 'reuse', timeout: '20s' }));
+    sim.clearFaults();
+    const made = [...sim.caches.values()].filter((c) => c.tableName === table);
+    expect(made).toHaveLength(1);
+    expect(run.result).toMatchObject({ 'cache-id': made[0].id, status: 'COMPLETED' });
+    expect(run.outcome.conclusion).toBe('success');
+  });
+
+  test('a table Peaka cannot cache fails before the create, with the reason', async () => {
+    sim.uncacheableTables.add('raw.events');
+    const before = posts();
+    const run = await runOperationIn(inputs({ operation: 'create', 'catalog-id': 'c2', 'schema-name': 'raw', 'table-name': 'events' }));
+    expect(run.outcome).toEqual({ conclusion: 'failure', message: "Table raw.events cannot be cached: Peaka reports it as not cacheable (supported cache types: none). Check the table's source connector in Peaka." });
+    expect(posts()).toBe(before);
+  });
+});
+
+describe('update-schedule', () => {
+  test('sends BASIC and NONE schedules and reports what Peaka kept', async () => {
+    const cache = sim.addCache({ fullRefreshCacheSchedule: { type: 'BASIC', expression: 'P1D' }, incrementalCacheSchedule: { type: 'BASIC', expression: 'PT1H' } });
+    const run = await runOperationIn(inputs({ operation: 'update-schedule', 'cache-id': cache.id, 'full-refresh-schedule': 'none', 'incremental-schedule': 'pt15m' }));
+    expect(run.outcome).toEqual({ conclusion: 'success', message: `Updated the schedules of cache ${cache.id}: full refresh off, incremental every PT15M.` });
+    expect(cache.fullRefreshCacheSchedule).toEqual({ type: 'NONE' });
+    expect(cache.incrementalCacheSchedule).toEqual({ type: 'BASIC', expression: 'PT15M' });
+  });
+
+  test('a schedule Peaka answered 200 for but dropped fails the step', async () => {
+    const cache = sim.addCache({ incrementalCacheSchedule: { type: 'BASIC', expression: 'PT1H' } });
+    // Valid ISO-8601 for us; the simulator, like the live API, silently drops what it cannot parse.
+    const run = await runOperationIn(inputs({ operation: 'update-schedule', 'cache-id': cache.id, 'incremental-schedule': 'PT0.5S' }));
+    expect(run.outcome.conclusion).toBe('failure');
+    expect(run.outcome.message).toContain('did not apply incremental-schedule (the schedules are now: full refresh off, incremental every PT1H)');
+  });
+});
+
+describe('delete', () => {
+  test('deletes the cache named twice', async () => {
+    const cache = sim.addCache({ schemaName: 'old', tableName: 'stuff' });
+    const run = await runOperationIn(inputs({ operation: 'delete', 'cache-id': cache.id, 'confirm-delete': cache.id }));
+    expect(run.outcome).toEqual({ conclusion: 'success', message: `Deleted cache old.stuff (${cache.id}).` });
+    expect(cache.deleted).toBe(true);
+    expect(run.result['cache-status']).toBe('DELETED');
+  });
+
+  test('a cache already gone is a notice, not an error', async () => {
+    const id = '11111111-2222-4333-8444-555555555555';
+    const run = await runOperationIn(inputs({ operation: 'delete', 'cache-id': id, 'confirm-delete': id }));
+    expect(run.outcome.conclusion).toBe('success');
+    expect(run.log.some((l) => l.startsWith('notice: ') && l.includes('nothing to delete'))).toBe(true);
+  });
+
+  test('without confirm-delete nothing is sent', () => {
+    const before = sim.requests.length;
+    expect(() => runOperationIn(inputs({ operation: 'delete', 'cache-id': '11111111-2222-4333-8444-555555555555' }))).rejects.toThrow(/confirm-delete/);
+    expect(sim.requests.length).toBe(before);
+  });
+});

@@ -1,0 +1,118 @@
+/**
+ * comment-on-pr against a local fake of the GitHub REST endpoints it uses, through dist/index.js.
+ */
+import { afterAll, beforeAll, beforeEach, expect, test } from '@jest/globals';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { commentMarker } from '../src/pr-comment.js';
+import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
+import { PARTNER_KEY, baseInputs, runAction } from './helpers/run-action.js';
+
+interface Comment {
+  id: number;
+  body: string;
+}
+let sim: PeakaSimulator;
+let github: Server;
+let apiUrl: string;
+const comments = new Map<number, Comment[]>();
+const calls: { method: string; path: string; auth?: string }[] = [];
+let nextId = 100;
+
+beforeAll(async () => {
+  sim = await startSimulator({ partnerKeys: [PARTNER_KEY], defaultPlan: { durationMs: 500 } });
+  // Only what the action calls: pull requests of a commit, and listing, creating and updating issue comments.
+  github = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      calls.push({ method: req.method ?? '', path, auth: req.headers.authorization });
+      const send = (status: number, json: unknown) => res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(json));
+      let m: RegExpExecArray | null;
+      if ((m = /^\/api\/v3\/repos\/acme\/data\/commits\/(\w+)\/pulls$/.exec(path))) return send(200, m[1] === 'abc123' ? [{ number: 12, merged_at: '2026-11-01T00:00:00Z' }] : []);
+      if ((m = /^\/api\/v3\/repos\/acme\/data\/issues\/(\d+)\/comments$/.exec(path))) {
+        const list = comments.get(Number(m[1])) ?? [];
+        if (req.method === 'GET') return send(200, list);
+        const created = { id: nextId++, body: (JSON.parse(body) as Comment).body };
+        comments.set(Number(m[1]), [...list, created]);
+        return send(201, created);
+      }
+      if ((m = /^\/api\/v3\/repos\/acme\/data\/issues\/comments\/(\d+)$/.exec(path)) && req.method === 'PATCH') {
+        for (const list of comments.values()) for (const c of list) if (c.id === Number(m[1])) c.body = (JSON.parse(body) as Comment).body;
+        return send(200, { id: Number(m[1]) });
+      }
+      send(404, { message: 'Not Found' });
+    });
+  });
+  await new Promise<void>((r) => github.listen(0, '127.0.0.1', r));
+  apiUrl = `http://127.0.0.1:${(github.address() as AddressInfo).port}/api/v3`;
+});
+afterAll(async () => {
+  await sim.close();
+  await new Promise((r) => github.close(r));
+});
+beforeEach(() => {
+  calls.length = 0;
+});
+
+function githubEnv(event: string, payload: unknown, sha = 'abc123'): Record<string, string> {
+  const dir = mkdtempSync(join(tmpdir(), 'gh-event-'));
+  writeFileSync(join(dir, 'event.json'), JSON.stringify(payload));
+  return {
+    GITHUB_API_URL: apiUrl,
+    GITHUB_REPOSITORY: 'acme/data',
+    GITHUB_EVENT_NAME: event,
+    GITHUB_EVENT_PATH: join(dir, 'event.json'),
+    GITHUB_SHA: sha,
+    GITHUB_WORKFLOW: 'Refresh',
+    GITHUB_JOB: 'refresh',
+    GITHUB_ACTION: 'peaka'
+  };
+}
+
+test('on a pull request: one comment with the summary, updated (not added) on a re-run', async () => {
+  const cache = sim.addCache({ schemaName: 'pr', tableName: 'orders' });
+  const inputs = baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id, 'comment-on-pr': 'true', 'github-token': 'ghs_fake_token_1' });
+  const env = githubEnv('pull_request', { pull_request: { number: 7 } });
+
+  const first = await runAction(inputs, { env });
+  expect(first.code).toBe(0);
+  expect(comments.get(7)).toHaveLength(1);
+  const [comment] = comments.get(7)!;
+  const firstBody = comment.body;
+  expect(comment.body.startsWith(commentMarker({ GITHUB_WORKFLOW: 'Refresh', GITHUB_JOB: 'refresh', GITHUB_ACTION: 'peaka' }))).toBe(true);
+  expect(comment.body).toContain('<td>pr.orders<br>');
+  expect(comment.body).not.toContain(PARTNER_KEY);
+  expect(calls.every((c) => c.auth === 'token ghs_fake_token_1')).toBe(true);
+
+  const second = await runAction(inputs, { env });
+  expect(second.code).toBe(0);
+  expect(comments.get(7)).toHaveLength(1);
+  expect(calls.some((c) => c.method === 'PATCH' && c.path === `/api/v3/repos/acme/data/issues/comments/${comment.id}`)).toBe(true);
+  expect(comments.get(7)![0].body).not.toBe(firstBody);
+  expect(comments.get(7)![0].body).toContain(second.outputs['execution-id']);
+});
+
+test('on a push: the merged pull request of the commit gets the comment', async () => {
+  const cache = sim.addCache();
+  const run = await runAction(baseInputs(sim.url, { operation: 'status', 'cache-id': cache.id, 'comment-on-pr': 'true', 'github-token': 'ghs_fake_token_2' }), {
+    env: githubEnv('push', { ref: 'refs/heads/main' })
+  });
+  expect(run.code).toBe(0);
+  expect(calls[0].path).toBe('/api/v3/repos/acme/data/commits/abc123/pulls');
+  expect(comments.get(12)).toHaveLength(1);
+});
+
+test('no pull request behind the run: no comment, and the step still succeeds', async () => {
+  const cache = sim.addCache();
+  const run = await runAction(baseInputs(sim.url, { operation: 'status', 'cache-id': cache.id, 'comment-on-pr': 'true', 'github-token': 'ghs_fake_token_3' }), {
+    env: githubEnv('push', {}, 'fff999')
+  });
+  expect(run.code).toBe(0);
+  expect(run.stdout).toContain('comment-on-pr: this run belongs to no pull request');
+  expect(calls.filter((c) => c.method !== 'GET')).toHaveLength(0);
+});

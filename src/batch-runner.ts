@@ -1,0 +1,81 @@
+/**
+ * Many caches in one step: which caches (`cache-id` list, or every cache of a catalog/schema),
+ * and running the operation on each with at most `max-parallel` at once.
+ */
+import { ActionError, PeakaApiError } from './api-error.js';
+import type { Logger, OperationContext } from './operation-helpers.js';
+import type { PeakaClient } from './peaka-client.js';
+import { runOperation } from './operations.js';
+import { newRunState, type RunState } from './run-state.js';
+import type { Settings } from './settings.js';
+
+/** The caches to act on; `[undefined]` for create, which makes its own. */
+export async function resolveTargets(settings: Settings, client: PeakaClient, deadline: number): Promise<(string | undefined)[]> {
+  if (settings.operation === 'create') return [undefined];
+  if (!settings.selection) return settings.cacheIds;
+  const { catalogId, schemaName } = settings.selection;
+  const all = await client.listStatuses(deadline);
+  const chosen = all.filter((c) => (!catalogId || c.catalogId === catalogId) && (!schemaName || c.schemaName === schemaName));
+  const what = [catalogId ? `catalog-id ${catalogId}` : '', schemaName ? `schema-name ${schemaName}` : ''].filter(Boolean).join(' and ');
+  if (!chosen.length) {
+    throw new ActionError(`No cache in project ${settings.projectId} matches ${what} (the project has ${all.length} cache${all.length === 1 ? '' : 's'}). Check the ids, or name caches with cache-id.`);
+  }
+  return chosen.map((c) => c.id);
+}
+
+/** Runs `work` on each item, at most `limit` at a time, and waits for all of them (none is cut short by another's failure). */
+export async function runPool<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const errors: unknown[] = [];
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++];
+      try {
+        await work(item);
+      } catch (err) {
+        errors.push(err);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (errors.length) throw errors[0];
+}
+
+/** Log lines of one cache among many carry its name; groups would interleave, so they are left out. */
+export function loggerFor(log: Logger, label: string | undefined): Logger {
+  if (!label) return log;
+  return {
+    info: (line) => log.info(`[${label}] ${line}`),
+    notice: (line) => log.notice(`[${label}] ${line}`),
+    warning: (line) => log.warning(`[${label}] ${line}`),
+    group: (_title, work) => work()
+  };
+}
+
+/**
+ * Runs the operation on every target and records each cache's outcome in its run state.
+ * A failure of one cache does not stop the others; only an abort (the run being cancelled) does.
+ */
+export async function runBatch(ctx: Omit<OperationContext, 'settings'> & { settings: Settings }, targets: (string | undefined)[], states: RunState[]): Promise<void> {
+  for (const id of targets) states.push(newRunState(ctx.settings.operation, id));
+  const many = states.length > 1;
+  await runPool(states, ctx.settings.maxParallel, async (state) => {
+    const own: OperationContext = { ...ctx, settings: { ...ctx.settings, cacheId: state.cacheId }, log: loggerFor(ctx.log, many ? state.cacheId : undefined) };
+    try {
+      state.outcome = await runOperation(own, state);
+    } catch (err) {
+      if (ctx.signal?.aborted) throw err;
+      state.outcome = { conclusion: 'failure', message: errorMessage(err) };
+    } finally {
+      if (!ctx.signal?.aborted) {
+        state.settled = true;
+        ctx.checkpoint();
+      }
+    }
+  });
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof PeakaApiError || err instanceof ActionError) return err.message;
+  return `Unexpected error: ${err instanceof Error ? err.message : String(err)}. Please report it with the log of this step.`;
+}

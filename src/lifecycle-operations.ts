@@ -1,0 +1,142 @@
+/**
+ * The cache's lifecycle: create (with if-exists), update-schedule, delete.
+ */
+import { ActionError, PeakaApiError } from './api-error.js';
+import { latestExecution } from './cache-operations.js';
+import { WRITE_ATTEMPTS, absorb, conclude, record, tracker, type OperationContext } from './operation-helpers.js';
+import { EXECUTION_KINDS, type CacheSettings, type CacheStatus, type Schedule } from './peaka-client.js';
+import type { Outcome, RunState } from './run-state.js';
+import type { ScheduleSetting } from './settings.js';
+import { sendOnce } from './write-helper.js';
+
+export async function create(ctx: OperationContext, state: RunState): Promise<Outcome> {
+  const request = ctx.settings.create!;
+  const table = `${request.schemaName}.${request.tableName}`;
+  state.table = table;
+  const reuse = ctx.settings.ifExists === 'reuse';
+  const sameTable = (c: CacheStatus) => c.catalogId === request.catalogId && c.schemaName === request.schemaName && c.tableName === request.tableName;
+  const findExisting = async () => (await ctx.client.listStatuses(ctx.deadline)).find(sameTable);
+
+  const info = await ctx.client.isCached(request, ctx.deadline);
+  if (info.isCacheable === false) {
+    const types = info.supportedCacheTypes?.length ? info.supportedCacheTypes.join(', ') : 'none';
+    throw new ActionError(`Table ${table} cannot be cached: Peaka reports it as not cacheable (supported cache types: ${types}). Check the table's source connector in Peaka.`);
+  }
+  if (info.isCached) {
+    const existing = await findExisting();
+    if (!reuse) {
+      throw new ActionError(
+        `Table ${table} already has a cache${existing ? ` (${existing.id})` : ''}. Set if-exists: reuse to use it, or refresh it with operation: full-refresh${existing ? ` and cache-id: ${existing.id}` : ''}.`
+      );
+    }
+    if (existing) return reuseExisting(ctx, state, existing);
+  }
+
+  let created: { id: string } | undefined;
+  let adopted = false;
+  try {
+    ({ effect: created, adopted } = await sendOnce<{ id: string }>({
+      send: () => ctx.client.createCache(request, ctx.deadline),
+      findEffect: findExisting,
+      attempts: WRITE_ATTEMPTS,
+      deadline: ctx.deadline,
+      signal: ctx.signal,
+      warn: (line) => ctx.log.warning(line),
+      conflictMeansDone: [409]
+    }));
+  } catch (err) {
+    // A duplicate answers 409, or (on the live API, during the first sync) 500.
+    if (reuse && err instanceof PeakaApiError && (err.status === 409 || err.status === 500)) {
+      const existing = await findExisting();
+      if (existing) return reuseExisting(ctx, state, existing);
+    }
+    throw err;
+  }
+  if (!created) throw new ActionError(`Peaka did not return the new cache for table ${table}.`);
+  if (adopted) ctx.log.info(`The cache was created by the earlier attempt: ${created.id}.`);
+  state.cacheId = created.id;
+  state.startedByStep = true;
+  ctx.checkpoint();
+  ctx.log.info(`Created cache ${created.id} for ${table}.`);
+  if (!ctx.settings.wait) return { conclusion: 'success', message: `Created cache ${created.id} for ${table}; not waiting for its first sync (wait: false).` };
+
+  return ctx.log.group(`Waiting for the first sync of cache ${created.id}`, async () => {
+    const watch = tracker(ctx, created.id);
+    const first = await watch.awaitNew(EXECUTION_KINDS, {});
+    record(ctx, state, first);
+    if (!first.execution) {
+      return first.timedOut
+        ? { conclusion: ctx.settings.failOnError ? 'failure' : 'warning', message: `Created cache ${created.id}, but timed out before its first sync appeared. Raise timeout to wait longer.` }
+        : { conclusion: 'warning', message: `Created cache ${created.id}, but Peaka started no sync within a minute. Trigger one with operation: full-refresh.` };
+    }
+    state.kind = first.execution.kind;
+    ctx.checkpoint();
+    const result = await watch.follow(first.execution);
+    record(ctx, state, result);
+    const outcome = await conclude(ctx, state, result);
+    return outcome.conclusion === 'success' ? { ...outcome, message: `Created cache ${created.id} for ${table}. ${outcome.message}` } : outcome;
+  });
+}
+
+/** if-exists: reuse. Outputs the existing cache, and with `wait` follows its running sync if there is one. */
+async function reuseExisting(ctx: OperationContext, state: RunState, existing: CacheStatus): Promise<Outcome> {
+  state.cacheId = existing.id;
+  absorb(state, existing);
+  const running = latestExecution(existing, EXECUTION_KINDS, (e) => e.status === 'RUNNING');
+  const latest = running ?? latestExecution(existing);
+  state.execution = latest;
+  state.kind = latest?.kind;
+  const found = `Table ${state.table} already has cache ${existing.id}; reusing it (if-exists: reuse).`;
+  ctx.log.notice(found);
+  if (!running || !ctx.settings.wait) return { conclusion: 'success', message: found };
+  const result = await tracker(ctx, existing.id).follow(running);
+  record(ctx, state, result);
+  const outcome = await conclude(ctx, state, result);
+  return { ...outcome, message: `${found} ${outcome.message}` };
+}
+
+const describeSchedule = (s: Schedule | undefined) => (!s || s.type === 'NONE' ? 'off' : `every ${s.expression}`);
+
+export async function updateSchedule(ctx: OperationContext, state: RunState): Promise<Outcome> {
+  const cacheId = state.cacheId!;
+  const wanted = ctx.settings.schedules!;
+  await ctx.client.updateSchedules(cacheId, wanted, ctx.deadline);
+  // The live API answered 200 and dropped a schedule it could not parse: read back what it kept.
+  const kept = await ctx.client.getSettings(cacheId, ctx.deadline);
+  const dropped = [
+    !applied(wanted.fullRefresh, kept.fullRefreshSchedule) ? 'full-refresh-schedule' : '',
+    !applied(wanted.incremental, kept.incrementalSchedule) ? 'incremental-schedule' : ''
+  ].filter(Boolean);
+  const now = `full refresh ${describeSchedule(kept.fullRefreshSchedule)}, incremental ${describeSchedule(kept.incrementalSchedule)}`;
+  if (dropped.length) {
+    return {
+      conclusion: 'failure',
+      message: `Peaka accepted the update of cache ${cacheId} but did not apply ${dropped.join(' and ')} (the schedules are now: ${now}). Check the values; Peaka drops expressions it cannot parse.`
+    };
+  }
+  return { conclusion: 'success', message: `Updated the schedules of cache ${cacheId}: ${now}.` };
+}
+
+function applied(wanted: ScheduleSetting | undefined, kept: CacheSettings['fullRefreshSchedule']): boolean {
+  if (!wanted) return true;
+  if (wanted === 'none') return !kept || kept.type === 'NONE';
+  return kept?.type === 'BASIC' && kept.expression?.toUpperCase() === wanted.expression.toUpperCase();
+}
+
+export async function deleteCache(ctx: OperationContext, state: RunState): Promise<Outcome> {
+  const cacheId = state.cacheId!;
+  try {
+    absorb(state, await ctx.client.getStatus(cacheId, ctx.deadline));
+  } catch (err) {
+    if (!(err instanceof PeakaApiError && err.status === 404)) throw err;
+  }
+  const deleted = await ctx.client.deleteCache(cacheId, ctx.deadline);
+  const name = state.table ? `${state.table} (${cacheId})` : cacheId;
+  if (!deleted) {
+    const message = `Cache ${name} does not exist (already deleted?); nothing to delete.`;
+    ctx.log.notice(message);
+    return { conclusion: 'success', message };
+  }
+  state.cacheStatus = 'DELETED';
+  return { conclusion: 'success', message: `Deleted cache ${name}.` };
+}

@@ -1,0 +1,104 @@
+/**
+ * What the operations share: their context, the tracker they poll with, how a status read is
+ * recorded in the run state, and how the end of an execution becomes the step's outcome.
+ */
+import { formatDuration } from './duration.js';
+import { ExecutionTracker, describeExecution, type TrackResult } from './execution-tracker.js';
+import { KIND_LABEL, type CacheStatus, type PeakaClient } from './peaka-client.js';
+import type { Outcome, RunState } from './run-state.js';
+import type { Settings } from './settings.js';
+
+export interface Logger {
+  info(line: string): void;
+  notice(line: string): void;
+  warning(line: string): void;
+  group<T>(title: string, work: () => Promise<T>): Promise<T>;
+}
+
+export interface OperationContext {
+  /** The settings, with `cacheId` set to the cache this operation acts on. */
+  settings: Settings;
+  client: PeakaClient;
+  /** Epoch ms at which waiting stops (the `timeout` input). */
+  deadline: number;
+  signal?: AbortSignal;
+  log: Logger;
+  /** Saves what the post step needs to clean up, after the run state changed (core.saveState). */
+  checkpoint: () => void;
+  random?: () => number;
+}
+
+/** How many times a trigger or create is sent at most when its answers are lost or refused for load. */
+export const WRITE_ATTEMPTS = 4;
+/** How long to watch for the execution of an ambiguous trigger before sending it again. */
+export const AMBIGUOUS_WATCH_MS = 5_000;
+/** Without `wait`, how long to look for the new execution's id after a trigger. */
+export const NO_WAIT_LOOKUP_MS = 10_000;
+
+export function tracker(ctx: OperationContext, cacheId: string, deadline = ctx.deadline): ExecutionTracker {
+  return new ExecutionTracker({
+    client: ctx.client,
+    cacheId,
+    deadline,
+    pollIntervalMs: ctx.settings.pollIntervalMs,
+    signal: ctx.signal,
+    log: (line) => ctx.log.info(line),
+    random: ctx.random
+  });
+}
+
+/** Takes the cache's top-level status and table name from a status read. */
+export function absorb(state: RunState, status: CacheStatus): void {
+  state.cacheStatus = status.status;
+  if (status.schemaName || status.tableName) state.table = [status.schemaName, status.tableName].filter(Boolean).join('.');
+}
+
+/** Records what a wait found: the status, the execution, whether it timed out. */
+export function record(ctx: OperationContext, state: RunState, result: TrackResult): void {
+  absorb(state, result.status);
+  if (result.execution) {
+    const isNew = state.execution?.id !== result.execution.id;
+    state.execution = result.execution;
+    if (isNew) ctx.checkpoint();
+  }
+  state.timedOut = result.timedOut;
+}
+
+const isCancelled = (status: string) => status === 'CANCELLED' || status === 'CANCELED';
+
+/**
+ * Turns the end of a followed execution into the step's outcome, cancelling on timeout if asked
+ * (only an execution this step started). `expectCancelled`: the step asked for the cancel.
+ */
+export async function conclude(ctx: OperationContext, state: RunState, result: TrackResult, expectCancelled = false): Promise<Outcome> {
+  const execution = result.execution!;
+  const label = `${KIND_LABEL[execution.kind]} ${execution.id}`;
+  const failLevel = ctx.settings.failOnError ? 'failure' : 'warning';
+  if (result.timedOut) {
+    let cancelNote = '';
+    if (ctx.settings.cancelOnTimeout && state.startedByStep && !expectCancelled) {
+      const sent = await ctx.client.cancel(execution.kind, state.cacheId!, Date.now() + 10_000).catch((err: Error) => {
+        cancelNote = ` Cancelling it failed: ${err.message}`;
+        return undefined;
+      });
+      if (sent !== undefined) cancelNote = sent ? ' It was cancelled (cancel-on-timeout).' : ' It ended before the cancel arrived.';
+    } else if (state.startedByStep) {
+      cancelNote = ' It keeps running in Peaka; set cancel-on-timeout: true to cancel it instead.';
+    }
+    return {
+      conclusion: failLevel,
+      message: `Timed out after ${formatDuration(ctx.settings.timeoutMs)} waiting for the ${label} (last seen ${execution.status}).${cancelNote} Raise timeout to wait longer.`
+    };
+  }
+  const done = describeExecution(execution);
+  if (expectCancelled) {
+    return isCancelled(execution.status)
+      ? { conclusion: 'success', message: `Cancelled. ${done}` }
+      : { conclusion: 'warning', message: `The cancel did not take effect: ${done}` };
+  }
+  if (execution.status === 'COMPLETED') return { conclusion: 'success', message: done };
+  if (execution.status === 'FAILED')
+    return { conclusion: failLevel, message: `${done}${execution.error ? '' : ' (Peaka gave no error message)'}. Check the source table and the cache in Peaka, then re-run.` };
+  if (isCancelled(execution.status)) return { conclusion: failLevel, message: `${done}: it was cancelled outside this step.` };
+  return { conclusion: failLevel, message: execution.error ?? `${done}: ended with an unexpected status.` };
+}
