@@ -3,7 +3,7 @@
  * Everything HTTP (timeouts, retries, proxies, error messages) lives in http-helper.ts.
  */
 import { PeakaApiError } from './api-error.js';
-import { Transport, type TransportOptions } from './http-helper.js';
+import { Transport, type RequestSpec, type TransportOptions } from './http-helper.js';
 
 export type ExecutionKind = 'full-refresh' | 'incremental';
 export const EXECUTION_KINDS: readonly ExecutionKind[] = ['full-refresh', 'incremental'];
@@ -135,15 +135,20 @@ export class PeakaClient {
 
   /** Sends a cancel. Resolves false when Peaka answers 404 (the cache exists but nothing of that kind runs). */
   async cancel(kind: ExecutionKind, cacheId: string, deadline: number): Promise<boolean> {
+    return this.unlessNotFound({
+      method: 'POST',
+      path: this.cachePath(cacheId, `/${CANCEL_PATH[kind]}`),
+      action: `cancelling the ${KIND_LABEL[kind]} of cache ${cacheId}`,
+      retry: true,
+      expectJson: false,
+      deadline
+    });
+  }
+
+  /** Sends a request whose 404 means "nothing to do": resolves true when it was done, false on 404. */
+  private async unlessNotFound(spec: RequestSpec): Promise<boolean> {
     try {
-      await this.transport.request({
-        method: 'POST',
-        path: this.cachePath(cacheId, `/${CANCEL_PATH[kind]}`),
-        action: `cancelling the ${KIND_LABEL[kind]} of cache ${cacheId}`,
-        retry: true,
-        expectJson: false,
-        deadline
-      });
+      await this.transport.request(spec);
       return true;
     } catch (err) {
       if (err instanceof PeakaApiError && err.status === 404) return false;
@@ -213,20 +218,14 @@ export class PeakaClient {
 
   /** Deletes the cache. Resolves false when it was already gone (404). */
   async deleteCache(cacheId: string, deadline: number): Promise<boolean> {
-    try {
-      await this.transport.request({
-        method: 'DELETE',
-        path: this.cachePath(cacheId),
-        action: `deleting cache ${cacheId}`,
-        retry: true,
-        expectJson: false,
-        deadline
-      });
-      return true;
-    } catch (err) {
-      if (err instanceof PeakaApiError && err.status === 404) return false;
-      throw err;
-    }
+    return this.unlessNotFound({
+      method: 'DELETE',
+      path: this.cachePath(cacheId),
+      action: `deleting cache ${cacheId}`,
+      retry: true,
+      expectJson: false,
+      deadline
+    });
   }
 
   /** Whether a table can be cached and already is. */
