@@ -114,3 +114,22 @@ test('when the cancel on abort cannot get through, the post step finishes the jo
   await new Promise((r) => setTimeout(r, 400));
   expect(sim.statusAt(sim.startedExecutions(cache.id)[0], Date.now())).toBe('CANCELLED');
 });
+
+test('with several caches, SIGINT cancels every execution the step started', async () => {
+  const caches = [sim.addCache(), sim.addCache(), sim.addCache()];
+  const run = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': caches.map((c) => c.id).join(',') }), {
+    onStart: (child, stdout) => {
+      const timer = setInterval(() => {
+        if ((stdout().match(/: RUNNING/g) ?? []).length < 3) return;
+        clearInterval(timer);
+        child.kill('SIGINT');
+      }, 50);
+      child.on('close', () => clearInterval(timer));
+    }
+  });
+  expect(run.code).toBe(1);
+  for (const cache of caches) expect(cancels(cache.id)).toHaveLength(1);
+  expect(JSON.parse(run.state.started)).toEqual([]);
+  const result = JSON.parse(run.outputs.result) as { status: string }[];
+  expect(result.map((r) => r.status)).toEqual(['CANCELLED', 'CANCELLED', 'CANCELLED']);
+});

@@ -62,9 +62,10 @@ export async function runMain(): Promise<void> {
 
   if (!states.length) states.push(newRunState(settings.operation, settings.cacheId));
   const fallback = { conclusion: 'failure' as const, message: stepFailure ?? 'The step ended before this cache was done.' };
-  const results = states.map((s) => buildResult(s, stepFailure && controller.signal.aborted ? fallback : (s.outcome ?? fallback)));
+  // Caches that finished before a cancellation keep their own outcome; the step's is the cancellation's.
+  const results = states.map((s) => buildResult(s, s.outcome ?? fallback));
   const overall = results.length === 1 ? results[0] : aggregate(results);
-  if (stepFailure && controller.signal.aborted) overall.message = stepFailure;
+  if (stepFailure) Object.assign(overall, fallback);
   const history = settings.operation === 'history' ? historyResults(states) : undefined;
   setOutputs(overall, history ?? (results.length === 1 ? results[0] : results), settings.apiKey);
   const html = renderSummary(results, overall, settings.apiKey, history);
