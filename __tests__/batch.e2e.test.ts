@@ -2,7 +2,7 @@
  * Many caches in one step, run as the runner runs dist/index.js, against the simulator.
  */
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
+import { PeakaSimulator, startSimulator, type SimExecution } from '../simulator/peaka-simulator.js';
 import { PARTNER_KEY, baseInputs, runAction } from './helpers/run-action.js';
 
 let sim: PeakaSimulator;
@@ -13,6 +13,11 @@ afterAll(() => sim.close());
 
 const statusReads = (cacheId: string) => sim.requests.filter((r) => r.path.includes(`${cacheId}/status`)).length;
 const rowsOf = (summary: string) => [...summary.matchAll(/<tr>/g)].length;
+/** The most executions running at the same moment. */
+const mostAtOnce = (executions: SimExecution[]) => {
+  const spans = executions.map((e) => [e.startAt, e.startAt + e.durationMs]);
+  return Math.max(...spans.map(([start]) => spans.filter(([a, b]) => a <= start && start < b).length));
+};
 
 test('50 caches of a schema: wall time near the slowest run, no more reads per cache than for one, outputs summed', async () => {
   // The reference: one cache alone, with the longest run of the batch.
@@ -42,7 +47,8 @@ test('50 caches of a schema: wall time near the slowest run, no more reads per c
 
   expect(run.code).toBe(0);
   expect(caches.every((c) => sim.startedExecutions(c.id).length === 1)).toBe(true);
-  expect(wallMs).toBeLessThan(sumMs / 5);
+  // Parallel, not one after another: shown by the runs' overlap in the simulator, not by a timing.
+  expect(mostAtOnce(caches.map((c) => sim.startedExecutions(c.id)[0]))).toBe(50);
   expect(maxReads).toBeLessThanOrEqual(singleReads);
   const result = JSON.parse(run.outputs.result) as { 'cache-id': string; status: string }[];
   expect(result).toHaveLength(50);
@@ -58,9 +64,7 @@ test('max-parallel bounds the executions followed at once', async () => {
   for (const c of caches) sim.planNext(c.id, 'incremental', { durationMs: 1_000 });
   const run = await runAction(baseInputs(sim.url, { operation: 'incremental', 'cache-id': caches.map((c) => c.id).join('\n'), 'max-parallel': '2' }));
   expect(run.code).toBe(0);
-  const spans = caches.map((c) => sim.startedExecutions(c.id)[0]).map((e) => [e.startAt, e.startAt + e.durationMs]);
-  const mostAtOnce = Math.max(...spans.map(([s]) => spans.filter(([a, b]) => a <= s && s < b).length));
-  expect(mostAtOnce).toBeLessThanOrEqual(2);
+  expect(mostAtOnce(caches.map((c) => sim.startedExecutions(c.id)[0]))).toBe(2);
 });
 
 test('one failing cache fails the step after every cache has finished, with an annotation naming it', async () => {

@@ -9,6 +9,8 @@ import { runAction } from './action-runner.js';
 const key = 'demo-partner-key-7c1e';
 const sim = await startSimulator({ partnerKeys: [key], defaultPlan: { durationMs: 6_000, records: 48_210, appearDelayMs: 300 } });
 const cache = sim.addCache({ schemaName: 'payment', tableName: 'customers', previous: { 'full-refresh': { durationMs: 6_000, records: 47_900 }, incremental: { durationMs: 2_000, records: 320 } } });
+// A second cache of the schema, for `npm run demo -- cache-id= schema-name=payment`.
+sim.addCache({ schemaName: 'payment', tableName: 'invoices', previous: { 'full-refresh': { durationMs: 4_000, records: 12_000 } } });
 
 const inputs: Record<string, string> = {
   operation: 'full-refresh',

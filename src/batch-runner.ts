@@ -41,13 +41,13 @@ export async function runPool<T>(items: T[], limit: number, work: (item: T) => P
   if (errors.length) throw errors[0];
 }
 
-/** Log lines of one cache among many carry its name; groups would interleave, so they are left out. */
-export function loggerFor(log: Logger, label: string | undefined): Logger {
+/** Log lines of one cache among many carry its name (schema.table once known); groups would interleave, so they are left out. */
+export function loggerFor(log: Logger, label: (() => string) | undefined): Logger {
   if (!label) return log;
   return {
-    info: (line) => log.info(`[${label}] ${line}`),
-    notice: (line) => log.notice(`[${label}] ${line}`),
-    warning: (line) => log.warning(`[${label}] ${line}`),
+    info: (line) => log.info(`[${label()}] ${line}`),
+    notice: (line) => log.notice(`[${label()}] ${line}`),
+    warning: (line) => log.warning(`[${label()}] ${line}`),
     group: (_title, work) => work()
   };
 }
@@ -60,7 +60,7 @@ export async function runBatch(ctx: Omit<OperationContext, 'settings'> & { setti
   for (const id of targets) states.push(newRunState(ctx.settings.operation, id));
   const many = states.length > 1;
   await runPool(states, ctx.settings.maxParallel, async (state) => {
-    const own: OperationContext = { ...ctx, settings: { ...ctx.settings, cacheId: state.cacheId }, log: loggerFor(ctx.log, many ? state.cacheId : undefined) };
+    const own: OperationContext = { ...ctx, settings: { ...ctx.settings, cacheId: state.cacheId }, log: loggerFor(ctx.log, many ? () => state.table ?? state.cacheId ?? '' : undefined) };
     try {
       state.outcome = await runOperation(own, state);
     } catch (err) {
