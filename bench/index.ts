@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../scripts/action-runner.js';
 import { runPollingBench, type PollingRow } from './polling.js';
+import { runDependencyBench } from './dependencies.js';
 import { runStartupBench } from './startup.js';
 
 const table = (header: string[], rows: (string | number)[][]) =>
@@ -69,3 +70,15 @@ console.log(
     ]
   )
 );
+
+if (process.env.BENCH_DEPS !== '0') {
+  const deps = runDependencyBench();
+  const base = deps[0].medianLoadMs;
+  console.log(`\n## What each dependency adds (bundled alone with ncc --minify, median of 11 loads)\n`);
+  console.log(
+    table(
+      ['bundle of', 'size', 'load time', 'over Node alone'],
+      deps.map((d) => [d.name, `${(d.bytes / 1024).toFixed(0)} KiB`, `${d.medianLoadMs.toFixed(0)} ms`, `${(d.medianLoadMs - base).toFixed(0)} ms`])
+    )
+  );
+}
