@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { buildResult, escapeHtml, redact, renderSummary } from '../src/report.js';
+import { aggregate, buildResult, escapeHtml, historyResults, redact, renderSummary } from '../src/report.js';
 import { newRunState, type Outcome } from '../src/run-state.js';
 
 const execution = {
@@ -90,6 +90,31 @@ describe('summary', () => {
     expect(html).not.toContain('sk-live-123456');
     expect(html).toContain('***');
   });
+});
+
+test('history: one row per execution with its cache, a readable start time, duration and counts', () => {
+  const state = { ...newRunState('history', 'cache-1'), table: 'crm.accounts', history: [execution, { ...execution, id: 'exec-0', kind: 'incremental' as const, status: 'FAILED' }] };
+  const results = [buildResult(state, { conclusion: 'success', message: 'two' })];
+  const rows = parseTable(renderSummary(results, results[0], 's', historyResults([state])));
+  expect(rows).toEqual([
+    ['Cache', 'Execution', 'Type', 'Status', 'Started', 'Duration', 'Cached', 'Inserted', 'Updated', 'Deleted'],
+    ['crm.accounts', 'exec-1', 'full-refresh', 'COMPLETED', '2026-11-22 10:00:00 UTC', '1m 30s', '12,345', '12,345', '0', '0'],
+    ['crm.accounts', 'exec-0', 'incremental', 'FAILED', '2026-11-22 10:00:00 UTC', '1m 30s', '12,345', '12,345', '0', '0']
+  ]);
+});
+
+test('several caches: a row each and a total row with the sums and the worst status', () => {
+  const a = buildResult({ ...newRunState('full-refresh', 'c-a'), table: 's.a', execution }, { conclusion: 'success', message: 'ok' });
+  const b = buildResult({ ...newRunState('full-refresh', 'c-b'), table: 's.b', execution: { ...execution, id: 'e-b', status: 'FAILED', cachedRecords: 5 } }, { conclusion: 'failure', message: 'bad' });
+  const overall = aggregate([a, b]);
+  expect(overall).toMatchObject({ 'cache-id': 'c-a,c-b', status: 'FAILED', 'cached-records': 12_350, conclusion: 'failure' });
+  const rows = parseTable(renderSummary([a, b], overall, 's'));
+  expect(rows.map((r) => [r[0], r[2], r[3]])).toEqual([
+    ['Cache', 'Status', 'Cached'],
+    ['s.a c-a', 'COMPLETED', '12,345'],
+    ['s.b c-b', 'FAILED', '5'],
+    ['Total (2 caches)', 'FAILED', '12,350']
+  ]);
 });
 
 test('escapeHtml and redact', () => {

@@ -26,6 +26,15 @@ const cases: [string, () => Promise<string>][] = [
     sim.planNext(c.id, 'full-refresh', { durationMs: 60_000 });
     return (await runAction({ ...base, operation: 'full-refresh', 'cache-id': c.id, timeout: '3s', 'cancel-on-timeout': 'true' })).summary;
   }],
+  ['Many caches, one failed', async () => {
+    const ids = ['orders', 'refunds', 'payouts'].map((t) => sim.addCache({ schemaName: 'billing', tableName: t }).id);
+    sim.planNext(ids[1], 'full-refresh', { outcome: 'FAILED', error: 'Permission denied on billing.refunds' });
+    return (await runAction({ ...base, operation: 'full-refresh', 'cache-id': ids.join(',') })).summary;
+  }],
+  ['History', async () => {
+    const c = sim.addCache({ schemaName: 'crm', tableName: 'accounts', previous: { 'full-refresh': { records: 9_120, durationMs: 95_000 }, incremental: { records: 210, durationMs: 4_000 } } });
+    return (await runAction({ ...base, operation: 'history', 'cache-id': c.id })).summary;
+  }],
   ['Cancel', async () => {
     const c = sim.addCache({ schemaName: 'crm', tableName: 'deals' });
     sim.startScheduled(c.id, 'full-refresh', { durationMs: 60_000 });

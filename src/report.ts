@@ -164,6 +164,8 @@ export const OPERATION_TITLE: Record<string, string> = {
 };
 const ICON: Record<Conclusion, string> = { success: '✅', warning: '⚠️', failure: '❌' };
 
+/** 2026-11-22 10:00:00 UTC: an ISO time as people read it. */
+const utc = (iso: string | undefined) => (iso && !Number.isNaN(Date.parse(iso)) ? `${new Date(iso).toISOString().slice(0, 19).replace('T', ' ')} UTC` : iso);
 const count = (n: number | undefined) => (n === undefined ? '-' : n.toLocaleString('en-US'));
 const seconds = (s: number | undefined) => (s === undefined ? '-' : formatDuration(s * 1000));
 
@@ -185,7 +187,7 @@ export function renderSummary(results: Result[], overall: Result, secret: string
           `<code>${clean(h['execution-id'])}</code>`,
           clean(h['execution-type']),
           clean(h.status),
-          clean(h['started-at']),
+          clean(utc(h['started-at'])),
           seconds(h['duration-seconds']),
           ...COUNTS.map((c) => count(h[c]))
         ])
@@ -204,7 +206,7 @@ export function renderSummary(results: Result[], overall: Result, secret: string
     lines.push(tableHtml(['Cache', 'Operation', 'Status', 'Cached', 'Inserted', 'Updated', 'Deleted', 'Duration'], rows));
   }
   lines.push(`<p>${clean(overall.message)}</p>`);
-  if (results.length === 1) {
+  if (results.length === 1 && !history) {
     const [r] = results;
     if (r.error && !r.message.includes(r.error)) lines.push(`<p><strong>Error from Peaka:</strong> ${clean(r.error)}</p>`);
     if (r['execution-id']) lines.push(`<p>Execution <code>${clean(r['execution-id'])}</code> (${clean(r['execution-type'])}).</p>`);
