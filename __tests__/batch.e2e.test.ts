@@ -20,15 +20,19 @@ const mostAtOnce = (executions: SimExecution[]) => {
 };
 
 test('50 caches of a schema: wall time near the slowest run, no more reads per cache than for one, outputs summed', async () => {
-  // The reference: one cache alone, with the longest run of the batch.
-  const single = sim.addCache({ schemaName: 'ref', previous: { 'full-refresh': { durationMs: 3_000, records: 1_000 } } });
-  sim.planNext(single.id, 'full-refresh', { durationMs: 3_000, records: 1_000 });
-  const alone = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': single.id }));
-  expect(alone.code).toBe(0);
-  const singleReads = statusReads(single.id);
+  // The reference: a cache alone with the longest run of the batch, twice (reads carry random jitter).
+  let singleReads = 0;
+  for (let i = 0; i < 2; i++) {
+    const single = sim.addCache({ schemaName: 'ref', previous: { 'full-refresh': { durationMs: 4_000, records: 1_000 } } });
+    sim.planNext(single.id, 'full-refresh', { durationMs: 4_000, records: 1_000 });
+    const alone = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': single.id }));
+    expect(alone.code).toBe(0);
+    singleReads = Math.max(singleReads, statusReads(single.id));
+  }
 
   const caches = Array.from({ length: 50 }, (_, i) => {
-    const durationMs = 1_000 + (i % 5) * 500; // 1 s to 3 s
+    // 2 s to 4 s: long enough that all 50 overlap even when a loaded machine is slow to start them.
+    const durationMs = 2_000 + (i % 5) * 500;
     const cache = sim.addCache({ schemaName: 'warehouse', tableName: `t${i}`, previous: { 'full-refresh': { durationMs, records: 100 + i } } });
     sim.planNext(cache.id, 'full-refresh', { durationMs, records: 100 + i });
     return cache;
@@ -40,8 +44,8 @@ test('50 caches of a schema: wall time near the slowest run, no more reads per c
   const reads = caches.map((c) => statusReads(c.id));
   const maxReads = Math.max(...reads);
   process.stdout.write(
-    `\n50 caches, max-parallel 50: wall ${(wallMs / 1000).toFixed(1)} s (slowest run 3.0 s, sum of runs ${(sumMs / 1000).toFixed(0)} s); ` +
-      `status reads per cache: max ${maxReads}, mean ${(reads.reduce((a, b) => a + b, 0) / reads.length).toFixed(1)} (one cache alone, 3 s run: ${singleReads}); ` +
+    `\n50 caches, max-parallel 50: wall ${(wallMs / 1000).toFixed(1)} s (slowest run 4.0 s, sum of runs ${(sumMs / 1000).toFixed(0)} s); ` +
+      `status reads per cache: max ${maxReads}, mean ${(reads.reduce((a, b) => a + b, 0) / reads.length).toFixed(1)} (one cache alone, 4 s run: ${singleReads}); ` +
       `requests in all: ${sim.requests.length}\n`
   );
 

@@ -1,7 +1,8 @@
 /** status, wait, history, cancel and the if-running policies, in-process against the simulator. */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { latestExecution } from '../src/cache-operations.js';
 import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
-import { runOperationIn } from './helpers/run-operation.js';
+import { operationInputs, runOperationIn } from './helpers/run-operation.js';
 
 const KEY = 'pk-cacheops-test-7b3d';
 let sim: PeakaSimulator;
@@ -10,7 +11,7 @@ beforeAll(async () => {
 });
 afterAll(() => sim.close());
 
-const inputs = (extra: Record<string, string>) => ({ 'api-key': KEY, 'project-id': 'mtKDhe1U', 'api-url': sim.url, 'poll-interval': '1s', timeout: '30s', ...extra });
+const inputs = (extra: Record<string, string>) => operationInputs(sim.url, KEY, extra);
 const triggers = (cacheId: string) => sim.requests.filter((r) => r.method === 'POST' && r.path.endsWith(`${cacheId}/fullRefreshUpdate`)).length;
 
 describe('if-running, when a full refresh already runs', () => {
@@ -95,4 +96,10 @@ describe('history', () => {
     expect(run.outcome.message).toMatch(/the last 2 executions, 2 completed/);
     expect(sim.requests.some((r) => r.path.endsWith(`${cache.id}/executionHistory?limit=5&offset=0`))).toBe(true);
   });
+});
+
+test('latestExecution picks the most recent of either kind', () => {
+  const e = (kind: 'full-refresh' | 'incremental', createdAt: string) => ({ id: kind, kind, status: 'COMPLETED', createdAt });
+  expect(latestExecution({ id: 'c', executions: { 'full-refresh': e('full-refresh', '2026-01-02T00:00:00Z'), incremental: e('incremental', '2026-01-01T00:00:00Z') } })!.kind).toBe('full-refresh');
+  expect(latestExecution({ id: 'c', executions: {} })).toBeUndefined();
 });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { writeFileSync } from 'node:fs';
 import type { Fault } from '../simulator/peaka-simulator.js';
 import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
-import { runOperationIn } from './helpers/run-operation.js';
+import { operationInputs, runOperationIn } from './helpers/run-operation.js';
 
 const KEY = 'pk-matrix-3c9be7d1';
 const FAULTS: Record<string, Omit<Fault, 'path' | 'method'>> = {
@@ -57,7 +57,7 @@ interface Cell {
 
 async function runCell(ep: Endpoint, faultName: string, index: number): Promise<Cell> {
   const fault = FAULTS[faultName];
-  const base = { 'api-key': KEY, 'project-id': 'mtKDhe1U', 'api-url': sim.url, 'poll-interval': '1s', timeout: '90s', 'request-timeout': '1s' };
+  const base = operationInputs(sim.url, KEY, { 'request-timeout': '1s' }, '90s');
   let inputs: Record<string, string>;
   let cacheId = '';
   let expectStatus = 'COMPLETED';
@@ -70,7 +70,7 @@ async function runCell(ep: Endpoint, faultName: string, index: number): Promise<
         if (created.tableName === table) sim.fault({ ...fault, method: 'GET', path: `${created.id}/status` });
       });
     } else {
-      sim.fault({ ...fault, method: 'POST', path: /\/cache$/ });
+      sim.fault({ ...fault, method: ep.method, path: ep.path('') });
     }
   } else {
     const cache = sim.addCache({ tableName: table, previous: { 'full-refresh': {}, incremental: {} } });
@@ -80,7 +80,6 @@ async function runCell(ep: Endpoint, faultName: string, index: number): Promise<
       sim.startScheduled(cache.id, ep.operation === 'cancel-incremental' ? 'incremental' : 'full-refresh', { durationMs: 60_000 });
       expectStatus = 'CANCELLED';
     }
-    if (ep.operation === 'status') expectStatus = 'COMPLETED';
     sim.fault({ ...fault, method: ep.method, path: ep.path(cache.id) });
   }
 

@@ -1,7 +1,7 @@
 /** create (if-exists, isCached), update-schedule and delete, in-process against the simulator. */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
-import { runOperationIn } from './helpers/run-operation.js';
+import { operationInputs, runOperationIn } from './helpers/run-operation.js';
 
 const KEY = 'pk-lifecycle-test-5e2a';
 let sim: PeakaSimulator;
@@ -10,7 +10,7 @@ beforeAll(async () => {
 });
 afterAll(() => sim.close());
 
-const inputs = (extra: Record<string, string>) => ({ 'api-key': KEY, 'project-id': 'mtKDhe1U', 'api-url': sim.url, 'poll-interval': '1s', timeout: '30s', ...extra });
+const inputs = (extra: Record<string, string>) => operationInputs(sim.url, KEY, extra);
 const posts = () => sim.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/cache')).length;
 
 describe('create', () => {

@@ -3,9 +3,8 @@
  * so that one step never starts two executions or creates two caches.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { latestExecution } from '../src/operations.js';
 import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
-import { runOperationIn } from './helpers/run-operation.js';
+import { operationInputs, runOperationIn } from './helpers/run-operation.js';
 
 const KEY = 'pk-ops-test-1f0e';
 let sim: PeakaSimulator;
@@ -15,7 +14,7 @@ beforeAll(async () => {
 afterAll(() => sim.close());
 beforeEach(() => sim.clearFaults());
 
-const inputs = (extra: Record<string, string>) => ({ 'api-key': KEY, 'project-id': 'mtKDhe1U', 'api-url': sim.url, 'poll-interval': '1s', timeout: '60s', ...extra });
+const inputs = (extra: Record<string, string>) => operationInputs(sim.url, KEY, extra, '60s');
 const triggers = (cacheId: string) => sim.requests.filter((r) => r.method === 'POST' && r.path.endsWith(`${cacheId}/fullRefreshUpdate`));
 
 describe('a trigger whose answer is lost is not sent twice for one execution', () => {
@@ -106,10 +105,4 @@ describe('cancel', () => {
     expect(run.outcome).toMatchObject({ conclusion: 'success' });
     expect(run.outcome.message).toContain('ended before the cancel arrived');
   });
-});
-
-test('latestExecution picks the most recent of either kind', () => {
-  const e = (kind: 'full-refresh' | 'incremental', createdAt: string) => ({ id: kind, kind, status: 'COMPLETED', createdAt });
-  expect(latestExecution({ id: 'c', executions: { 'full-refresh': e('full-refresh', '2026-01-02T00:00:00Z'), incremental: e('incremental', '2026-01-01T00:00:00Z') } })!.kind).toBe('full-refresh');
-  expect(latestExecution({ id: 'c', executions: {} })).toBeUndefined();
 });

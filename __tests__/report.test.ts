@@ -108,7 +108,11 @@ test('several caches: a row each and a total row with the sums and the worst sta
   const b = buildResult({ ...newRunState('full-refresh', 'c-b'), table: 's.b', execution: { ...execution, id: 'e-b', status: 'FAILED', cachedRecords: 5 } }, { conclusion: 'failure', message: 'bad' });
   const overall = aggregate([a, b]);
   expect(overall).toMatchObject({ 'cache-id': 'c-a,c-b', status: 'FAILED', 'cached-records': 12_350, conclusion: 'failure' });
-  const rows = parseTable(renderSummary([a, b], overall, 's'));
+  expect(overall.message).toBe('1 of 2 caches did not succeed (1 COMPLETED, 1 FAILED).');
+  const html = renderSummary([a, b], overall, 's');
+  expect(html).toContain('<li><strong>s.b</strong>: bad</li>');
+  expect(html).not.toContain('<strong>s.a</strong>');
+  const rows = parseTable(html);
   expect(rows.map((r) => [r[0], r[2], r[3]])).toEqual([
     ['Cache', 'Status', 'Cached'],
     ['s.a c-a', 'COMPLETED', '12,345'],

@@ -39,7 +39,6 @@ export interface TrackResult {
 export const APPEARANCE_GRACE_MS = 60_000;
 
 export class ExecutionTracker {
-  private reads = 0;
   private lastLogged?: { key: string; at: number; records?: number };
   private readonly planner: PollPlanner;
 
@@ -47,8 +46,7 @@ export class ExecutionTracker {
     this.planner = new PollPlanner(options.pollIntervalMs, options.random ?? Math.random);
   }
 
-  async read(): Promise<CacheStatus> {
-    this.reads++;
+  private async read(): Promise<CacheStatus> {
     return this.options.client.getStatus(this.options.cacheId, this.options.deadline);
   }
 
@@ -119,8 +117,7 @@ export class ExecutionTracker {
   }
 
   /** One last read at the deadline, so that a run that ended in time is not called a timeout. */
-  async finalRead(): Promise<CacheStatus> {
-    this.reads++;
+  private async finalRead(): Promise<CacheStatus> {
     return this.options.client.getStatus(this.options.cacheId, Date.now() + 10_000);
   }
 
@@ -146,10 +143,6 @@ export class ExecutionTracker {
     if (last?.key === key && !progressed) return;
     this.lastLogged = { key, at: now, records };
     this.options.log(describeExecution(execution));
-  }
-
-  get readCount(): number {
-    return this.reads;
   }
 }
 

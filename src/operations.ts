@@ -9,8 +9,6 @@ import type { OperationContext } from './operation-helpers.js';
 import type { Outcome, RunState } from './run-state.js';
 import { trigger } from './trigger-operation.js';
 
-export type { Logger, OperationContext } from './operation-helpers.js';
-export { latestExecution } from './cache-operations.js';
 
 export async function runOperation(ctx: OperationContext, state: RunState): Promise<Outcome> {
   switch (ctx.settings.operation) {

@@ -248,7 +248,7 @@ export class PeakaClient {
   }
 
   /** Not idempotent, so never retried here: see operations.ts for the recovery. */
-  async createCache(request: CreateRequest, deadline: number): Promise<{ id: string; raw: Record<string, unknown> }> {
+  async createCache(request: CreateRequest, deadline: number): Promise<{ id: string }> {
     const schedule = (expression?: string) => (expression ? { type: 'BASIC', expression } : undefined);
     const table = `${request.schemaName}.${request.tableName}`;
     const response = await this.transport.request({
@@ -272,7 +272,7 @@ export class PeakaClient {
     });
     const raw = (response.json ?? {}) as Record<string, unknown>;
     if (typeof raw.id !== 'string' || !raw.id) throw invalid(`creating a cache for table ${table}`, 'the answer has no cache id');
-    return { id: raw.id, raw };
+    return { id: raw.id };
   }
 }
 

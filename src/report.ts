@@ -99,13 +99,16 @@ export function aggregate(results: Result[]): Result {
   const conclusion = results.map((r) => r.conclusion).sort((a, b) => CONCLUSION_RANK[b] - CONCLUSION_RANK[a])[0] ?? 'success';
   const bad = results.filter((r) => r.conclusion !== 'success');
   const byStatus = new Map<string, number>();
-  for (const r of results) byStatus.set(r.status ?? r['cache-status'] ?? 'UNKNOWN', (byStatus.get(r.status ?? r['cache-status'] ?? 'UNKNOWN') ?? 0) + 1);
+  for (const r of results) {
+    const status = r.status ?? r['cache-status'] ?? 'UNKNOWN';
+    byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+  }
   const tally = [...byStatus].map(([s, n]) => `${n} ${s}`).join(', ');
   const cached = sum('cached-records');
   const message =
     bad.length === 0
       ? `${results.length} caches: ${tally}${cached !== undefined ? `; ${cached.toLocaleString('en-US')} records cached` : ''}.`
-      : `${bad.length} of ${results.length} caches did not succeed (${tally}): ${bad.map((r) => `${r.table ?? r['cache-id']}: ${r.message}`).join(' | ')}`;
+      : `${bad.length} of ${results.length} caches did not succeed (${tally}).`;
   return {
     operation: results[0]?.operation ?? '',
     'cache-id': results.map((r) => r['cache-id']).filter(Boolean).join(','),
@@ -206,6 +209,8 @@ export function renderSummary(results: Result[], overall: Result, secret: string
     lines.push(tableHtml(['Cache', 'Operation', 'Status', 'Cached', 'Inserted', 'Updated', 'Deleted', 'Duration'], rows));
   }
   lines.push(`<p>${clean(overall.message)}</p>`);
+  const bad = results.length > 1 ? results.filter((r) => r.conclusion !== 'success') : [];
+  if (bad.length) lines.push(`<ul>${bad.map((r) => `<li><strong>${clean(r.table ?? r['cache-id'])}</strong>: ${clean(r.message)}</li>`).join('')}</ul>`);
   if (results.length === 1 && !history) {
     const [r] = results;
     if (r.error && !r.message.includes(r.error)) lines.push(`<p><strong>Error from Peaka:</strong> ${clean(r.error)}</p>`);
@@ -233,7 +238,7 @@ export function announce(results: Result[], overall: Result, secret: string): vo
       else core.warning(line, { title });
     }
   }
-  const message = redact(results.length > 1 && overall.conclusion !== 'success' ? overall.message.split(': ')[0] + '.' : overall.message, secret);
+  const message = redact(overall.message, secret);
   if (overall.conclusion === 'success') core.notice(message, { title });
   else if (overall.conclusion === 'warning') core.warning(message, { title });
   else core.setFailed(message);

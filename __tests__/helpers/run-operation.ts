@@ -3,7 +3,8 @@
  * process-wide @actions/core plumbing, so that many can run at once (the fault matrix).
  */
 import { PeakaClient } from '../../src/peaka-client.js';
-import { runOperation, type Logger } from '../../src/operations.js';
+import type { Logger } from '../../src/operation-helpers.js';
+import { runOperation } from '../../src/operations.js';
 import { buildResult, renderSummary, type Result } from '../../src/report.js';
 import { newRunState, type Outcome } from '../../src/run-state.js';
 import { parseSettings } from '../../src/settings.js';
@@ -16,6 +17,11 @@ export interface OperationRun {
   checkpoints: number;
   summary: string;
   requests: number;
+}
+
+/** The inputs every in-process operation test starts from: the simulator, a key, short polls. */
+export function operationInputs(url: string, key: string, extra: Record<string, string>, timeout = '30s'): Record<string, string> {
+  return { 'api-key': key, 'project-id': 'mtKDhe1U', 'api-url': url, 'poll-interval': '1s', timeout, ...extra };
 }
 
 export async function runOperationIn(inputs: Record<string, string>, transport: { requestTimeoutMs?: number } = {}): Promise<OperationRun> {
