@@ -88,6 +88,8 @@ const CANCEL_PATH: Record<ExecutionKind, string> = {
   incremental: 'cancelIncrementalUpdate'
 };
 export const KIND_LABEL: Record<ExecutionKind, string> = { 'full-refresh': 'full refresh', incremental: 'incremental sync' };
+/** The label with its article: 'a full refresh', 'an incremental sync'. */
+export const A_KIND: Record<ExecutionKind, string> = { 'full-refresh': 'a full refresh', incremental: 'an incremental sync' };
 
 export const TERMINAL_STATUSES = ['COMPLETED', 'FAILED', 'CANCELLED', 'CANCELED'];
 export function isTerminal(status: string | undefined): boolean {
@@ -126,7 +128,7 @@ export class PeakaClient {
     await this.transport.request({
       method: 'POST',
       path: this.cachePath(cacheId, `/${TRIGGER_PATH[kind]}`),
-      action: `starting a ${KIND_LABEL[kind]} of cache ${cacheId}`,
+      action: `starting ${A_KIND[kind]} of cache ${cacheId}`,
       retry: false,
       expectJson: false,
       deadline

@@ -14,7 +14,7 @@ import {
   tracker,
   type OperationContext
 } from './operation-helpers.js';
-import { KIND_LABEL, type ExecutionKind } from './peaka-client.js';
+import { A_KIND, KIND_LABEL, type ExecutionKind } from './peaka-client.js';
 import type { Outcome, RunState } from './run-state.js';
 import { sendOnce } from './write-helper.js';
 
@@ -79,7 +79,7 @@ export async function trigger(ctx: OperationContext, state: RunState, kind: Exec
   });
   let found = sent.effect;
   if (found) ctx.log.info(`The ${label} ${found.execution!.id} did start; following it instead of triggering again.`);
-  ctx.log.info(`Triggered a ${label} of cache ${cacheId}${state.table ? ` (${state.table})` : ''}.`);
+  ctx.log.info(`Triggered ${A_KIND[kind]} of cache ${cacheId}${state.table ? ` (${state.table})` : ''}.`);
 
   if (!ctx.settings.wait) {
     found ??= await tracker(ctx, cacheId, Math.min(ctx.deadline, Date.now() + NO_WAIT_LOOKUP_MS)).awaitNew([kind], { [kind]: previous?.id }, NO_WAIT_LOOKUP_MS);
@@ -87,7 +87,7 @@ export async function trigger(ctx: OperationContext, state: RunState, kind: Exec
       record(ctx, state, { ...found, timedOut: false });
       return { conclusion: 'success', message: `Started ${label} ${found.execution.id} of cache ${cacheId}; not waiting for it (wait: false).` };
     }
-    return { conclusion: 'success', message: `Triggered a ${label} of cache ${cacheId}; not waiting for it (wait: false).` };
+    return { conclusion: 'success', message: `Triggered ${A_KIND[kind]} of cache ${cacheId}; not waiting for it (wait: false).` };
   }
 
   return ctx.log.group(`Waiting for the ${label} of cache ${cacheId}`, async () => {
