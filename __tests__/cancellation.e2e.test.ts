@@ -80,7 +80,7 @@ test('the post step cancels what a killed main step started, and only that', asy
   expect(JSON.parse(main.state.started)).toEqual([expect.objectContaining({ cacheId: cache.id, kind: 'full-refresh', previousId: cache.executions[0].id })]);
   expect(cancels(cache.id)).toHaveLength(0);
 
-  const post = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id }), { state: main.state });
+  const post = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id }), { state: main.stateFile });
   expect(post.code).toBe(0);
   expect(cancels(cache.id)).toHaveLength(1);
   const ours = sim.startedExecutions(cache.id)[0];
@@ -93,7 +93,7 @@ test('the post step does nothing after a main step that finished', async () => {
   const main = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id }));
   expect(main.code).toBe(0);
   const before = sim.requests.length;
-  const post = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id }), { state: main.state });
+  const post = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id }), { state: main.stateFile });
   expect(post.code).toBe(0);
   expect(sim.requests.length).toBe(before);
   expect(post.stdout.trim()).toBe('');
@@ -109,7 +109,7 @@ test('when the cancel on abort cannot get through, the post step finishes the jo
   expect(JSON.parse(main.state.started)).toHaveLength(1);
   expect(main.annotations.find((a) => a.level === 'error')!.message).toContain('The post step will try again');
   sim.clearFaults();
-  const post = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id }), { state: main.state });
+  const post = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id }), { state: main.stateFile });
   expect(post.annotations[0].message).toContain('Cancelled the full refresh');
   await new Promise((r) => setTimeout(r, 400));
   expect(sim.statusAt(sim.startedExecutions(cache.id)[0], Date.now())).toBe('CANCELLED');

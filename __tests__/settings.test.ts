@@ -1,10 +1,15 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
 import { InputError, OPERATIONS, parseSettings, REGION_URLS } from '../src/settings.js';
+import { actionDefaults, JOB_TOKEN, ROOT } from '../scripts/action-runner.js';
 
 const CACHE = '960bd651-7b3c-4511-9a88-18e14ac7742a';
 const valid: Record<string, string> = { operation: 'full-refresh', 'api-key': 'key-123', 'project-id': 'mtKDhe1U', 'cache-id': CACHE };
-const reader = (inputs: Record<string, string>) => (name: string) => inputs[name] ?? '';
+/** Reads inputs as the runner passes them: every action.yml default, then the step's own. */
+const reader = (inputs: Record<string, string>) => (name: string) => ({ ...actionDefaults(), ...inputs })[name] ?? '';
 const problemsOf = (inputs: Record<string, string>): string[] => {
   try {
     parseSettings(reader(inputs));
@@ -39,7 +44,7 @@ describe('defaults', () => {
       executionType: undefined,
       historyLimit: 10,
       commentOnPr: false,
-      githubToken: ''
+      githubToken: JOB_TOKEN
     });
   });
 
@@ -95,12 +100,7 @@ describe('refusals name the input and what is allowed', () => {
   });
 });
 
-const INPUTS = [
-  'operation', 'api-key', 'project-id', 'cache-id', 'region', 'api-url', 'wait', 'timeout', 'poll-interval', 'request-timeout',
-  'cancel-on-timeout', 'cancel-on-abort', 'fail-on-error', 'catalog-id', 'schema-name', 'table-name',
-  'full-refresh-schedule', 'incremental-schedule', 'summary', 'max-parallel', 'if-running', 'if-exists', 'execution-type',
-  'confirm-delete', 'history-limit', 'comment-on-pr', 'github-token'
-];
+const INPUTS = Object.keys(parse(readFileSync(join(ROOT, 'action.yml'), 'utf8')).inputs as Record<string, unknown>);
 /** Inputs that make each operation valid, so that a bad value of the input under test is the only problem. */
 const OPERATION_BASE: Partial<Record<string, Record<string, string>>> = {
   create: { 'catalog-id': 'c', 'schema-name': 's', 'table-name': 't' },
@@ -108,6 +108,22 @@ const OPERATION_BASE: Partial<Record<string, Record<string, string>>> = {
   delete: { 'confirm-delete': CACHE },
   wait: { 'execution-type': 'full-refresh' }
 };
+
+describe('the runner passes every default of action.yml, whatever the operation', () => {
+  test.each([...OPERATIONS])('%s with only its required inputs is accepted', (operation) => {
+    const inputs: Record<string, string> = { operation, 'api-key': 'key-123', 'project-id': 'mtKDhe1U', ...(operation === 'create' ? {} : { 'cache-id': CACHE }), ...OPERATION_BASE[operation] };
+    if (operation === 'wait') delete inputs['execution-type'];
+    expect(problemsOf(inputs)).toEqual([]);
+    expect(parseSettings(reader(inputs)).githubToken).toBe(JOB_TOKEN);
+  });
+
+  test('an input only some operations use is refused elsewhere only when it differs from its default', () => {
+    expect(problemsOf({ ...valid, operation: 'status', 'execution-type': 'any' })).toEqual([]);
+    expect(problemsOf({ ...valid, operation: 'status', 'execution-type': 'incremental' })).toEqual([
+      "Input 'execution-type' is only used by operation 'wait'; remove it."
+    ]);
+  });
+});
 
 test('property: any value of any input gives valid settings or an InputError naming that input, never a crash', () => {
   const nasty = fc.oneof(

@@ -1,15 +1,20 @@
 /**
- * Runs the bundled action (`node dist/index.js`) as the runner does: inputs as INPUT_* variables,
- * outputs, state and summary through the GITHUB_* files. Shared by the tests and the demo.
+ * Runs the bundled action (`node dist/index.js`) as the runner does: every input that has a default
+ * in action.yml set as INPUT_* (expressions evaluated), then the step's own inputs; outputs, state
+ * and summary through the GITHUB_* files; the post step reads STATE_* from the main step's state
+ * file. Shared by the tests and the demo.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const DIST = join(ROOT, 'dist', 'index.js');
+/** What `${{ github.token }}` evaluates to in a default: the job's token, a fake one here. */
+export const JOB_TOKEN = 'ghs_fakeJobToken0000000000000000000000';
 
 export interface ActionRun {
   code: number | null;
@@ -18,6 +23,8 @@ export interface ActionRun {
   stderr: string;
   outputs: Record<string, string>;
   state: Record<string, string>;
+  /** The GITHUB_STATE file as written, for the post step. */
+  stateFile: string;
   summary: string;
   /** ::error / ::warning / ::notice messages, in order. */
   annotations: { level: string; message: string }[];
@@ -26,8 +33,11 @@ export interface ActionRun {
 export interface RunOptions {
   /** Extra environment (e.g. HTTPS_PROXY). */
   env?: Record<string, string>;
-  /** State saved by an earlier main step: give it to run the post step. */
-  state?: Record<string, string>;
+  /**
+   * Run the post step: the GITHUB_STATE file text the main step wrote (ActionRun.stateFile), or
+   * state values to write into one. The runner turns that file into STATE_* variables.
+   */
+  state?: string | Record<string, string>;
   /** Called once the process has started, e.g. to send it signals. */
   onStart?: (child: ChildProcess, stdout: () => string) => void;
   /** Streams the log as it comes (the demo). */
@@ -49,8 +59,9 @@ export async function runAction(inputs: Record<string, string>, options: RunOpti
     RUNNER_TEMP: dir,
     ...options.env
   };
-  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
-  for (const [name, value] of Object.entries(options.state ?? {})) env[`STATE_${name}`] = value;
+  for (const [name, value] of Object.entries({ ...actionDefaults(), ...inputs })) env[inputVariable(name)] = value;
+  const state = typeof options.state === 'string' ? parseCommandFile(options.state) : (options.state ?? {});
+  for (const [name, value] of Object.entries(state)) env[`STATE_${name}`] = value;
 
   const child = spawn(options.node ?? process.execPath, [DIST], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
@@ -75,6 +86,7 @@ export async function runAction(inputs: Record<string, string>, options: RunOpti
     stderr,
     outputs: parseCommandFile(readFileSync(files.output, 'utf8')),
     state: parseCommandFile(readFileSync(files.state, 'utf8')),
+    stateFile: readFileSync(files.state, 'utf8'),
     summary: readFileSync(files.summary, 'utf8'),
     annotations: [...stdout.matchAll(/^::(error|warning|notice)[^:]*::(.*)$/gm)].map((m) => ({ level: m[1], message: unescapeCommand(m[2]) }))
   };
@@ -82,16 +94,50 @@ export async function runAction(inputs: Record<string, string>, options: RunOpti
   return run;
 }
 
-/** Reads GITHUB_OUTPUT / GITHUB_STATE files (name<<delimiter ... delimiter). */
+/** The runner's variable for an input: `INPUT_` and the name upper-cased, spaces as `_`. */
+export function inputVariable(name: string): string {
+  return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
+}
+
+let defaults: Record<string, string> | undefined;
+
+/**
+ * Every input of action.yml that has a default, with the default as the runner passes it:
+ * `${{ github.token }}` evaluated to the (fake) job token. Read from action.yml itself, so the
+ * harness can never drift from what the action declares.
+ */
+export function actionDefaults(): Record<string, string> {
+  if (!defaults) {
+    const metadata = parseYaml(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as { inputs: Record<string, { default?: unknown }> };
+    defaults = {};
+    for (const [name, input] of Object.entries(metadata.inputs)) {
+      if (input.default === undefined || input.default === null) continue;
+      const value = String(input.default).replace(/\$\{\{\s*github\.token\s*\}\}/g, JOB_TOKEN);
+      if (/\$\{\{/.test(value)) throw new Error(`action.yml: the default of '${name}' uses an expression the harness cannot evaluate: ${value}`);
+      defaults[name] = value;
+    }
+  }
+  return defaults;
+}
+
+/**
+ * Reads GITHUB_OUTPUT / GITHUB_STATE files in both forms the runner accepts: `name<<delimiter`
+ * ... `delimiter`, and `name=value` on one line.
+ */
 export function parseCommandFile(text: string): Record<string, string> {
   const values: Record<string, string> = {};
-  const lines = text.split('\n');
+  const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
-    const m = /^([^<=]+)<<(.+)$/.exec(lines[i]);
-    if (!m) continue;
-    const end = lines.indexOf(m[2], i + 1);
-    values[m[1]] = lines.slice(i + 1, end).join('\n');
-    i = end;
+    const heredoc = /^([^<=]+)<<(.+)$/.exec(lines[i]);
+    if (heredoc) {
+      const end = lines.indexOf(heredoc[2], i + 1);
+      if (end < 0) throw new Error(`Command file: '${heredoc[1]}<<${heredoc[2]}' has no closing delimiter`);
+      values[heredoc[1]] = lines.slice(i + 1, end).join('\n');
+      i = end;
+      continue;
+    }
+    const pair = /^([^=]+)=(.*)$/.exec(lines[i]);
+    if (pair) values[pair[1]] = pair[2];
   }
   return values;
 }

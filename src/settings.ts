@@ -189,7 +189,8 @@ export function parseSettings(read: Read): Settings {
   };
 
   const executionType = choice('execution-type', ['any', 'full-refresh', 'incremental'] as const, 'any');
-  if (get('execution-type') && operation !== 'wait') problems.push(`Input 'execution-type' is only used by operation 'wait'; remove it.`);
+  // The runner passes every input's default, so only a value other than the default was really set.
+  if (executionType !== 'any' && operation !== 'wait') problems.push(`Input 'execution-type' is only used by operation 'wait'; remove it.`);
   const confirm = get('confirm-delete');
   if (operation === 'delete' && cacheIds.length === 1 && confirm !== cacheIds[0])
     problems.push(`Operation 'delete' is irreversible: set input 'confirm-delete' to the cache id (${cacheIds[0]}) to confirm${confirm ? `; it is ${show(confirm)}` : ''}.`);

@@ -1,5 +1,6 @@
 /**
- * Runs one operation in-process against a simulator, the way main.ts does but without the
+ * Runs one operation in-process against a simulator, the way main.ts does (inputs as the runner
+ * passes them, every action.yml default included) but without the
  * process-wide @actions/core plumbing, so that many can run at once (the fault matrix).
  */
 import { PeakaClient } from '../../src/peaka-client.js';
@@ -8,6 +9,7 @@ import { runOperation } from '../../src/operations.js';
 import { buildResult, renderSummary, type Result } from '../../src/report.js';
 import { newRunState, type Outcome } from '../../src/run-state.js';
 import { parseSettings } from '../../src/settings.js';
+import { actionDefaults } from '../../scripts/action-runner.js';
 
 export interface OperationRun {
   outcome: Outcome;
@@ -25,7 +27,7 @@ export function operationInputs(url: string, key: string, extra: Record<string, 
 }
 
 export async function runOperationIn(inputs: Record<string, string>, transport: { requestTimeoutMs?: number } = {}): Promise<OperationRun> {
-  const settings = parseSettings((name) => inputs[name] ?? '');
+  const settings = parseSettings((name) => ({ ...actionDefaults(), ...inputs })[name] ?? '');
   const log: string[] = [];
   const logger: Logger = {
     info: (l) => log.push(l),
