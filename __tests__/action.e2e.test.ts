@@ -153,7 +153,8 @@ describe('create', () => {
     );
     expect(run.code).toBe(0);
     const cache = [...sim.caches.values()].find((c) => c.tableName === 'invoices')!;
-    expect(cache.fullRefreshCacheSchedule).toEqual({ type: 'BASIC', expression: 'P1D' });
+    // Peaka keeps durations as Java prints them: P1D reads back as PT24H.
+    expect(cache.fullRefreshCacheSchedule).toEqual({ type: 'BASIC', expression: 'PT24H' });
     expect(cache.incrementalCacheSchedule).toEqual({ type: 'BASIC', expression: 'PT6H' });
     expect(run.outputs).toMatchObject({ 'cache-id': cache.id, 'execution-type': 'full-refresh', status: 'COMPLETED' });
   });

@@ -1,5 +1,5 @@
 /** create (if-exists, isCached), update-schedule and delete, in-process against the simulator. */
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
 import { operationInputs, runOperationIn } from './helpers/run-operation.js';
 
@@ -9,6 +9,7 @@ beforeAll(async () => {
   sim = await startSimulator({ partnerKeys: [KEY], defaultPlan: { durationMs: 600, appearDelayMs: 200 } });
 });
 afterAll(() => sim.close());
+beforeEach(() => sim.clearFaults());
 
 const inputs = (extra: Record<string, string>) => operationInputs(sim.url, KEY, extra);
 const posts = () => sim.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/cache')).length;
@@ -64,9 +65,19 @@ describe('update-schedule', () => {
     expect(cache.incrementalCacheSchedule).toEqual({ type: 'BASIC', expression: 'PT15M' });
   });
 
-  test('a schedule Peaka answered 200 for but dropped fails the step', async () => {
+  test('a schedule Peaka refuses fails the step with its message and names the inputs to check', async () => {
     const cache = sim.addCache({ incrementalCacheSchedule: { type: 'BASIC', expression: 'PT1H' } });
-    // Valid ISO-8601 for us; the simulator, like the live API, silently drops what it cannot parse.
+    // Valid ISO-8601 for us; the simulator, stricter, refuses fractions with the contract's 400.
+    const run = await runOperationIn(inputs({ operation: 'update-schedule', 'cache-id': cache.id, 'incremental-schedule': 'PT0.5S' }));
+    expect(run.outcome.conclusion).toBe('failure');
+    expect(run.outcome.message).toMatch(/HTTP 400: .*Invalid schedule expression: PT0\.5S.*Check full-refresh-schedule and incremental-schedule/);
+    expect(cache.incrementalCacheSchedule).toEqual({ type: 'BASIC', expression: 'PT1H' });
+  });
+
+  test('a schedule Peaka answered 200 for but dropped fails the step (live API)', async () => {
+    const cache = sim.addCache({ incrementalCacheSchedule: { type: 'BASIC', expression: 'PT1H' } });
+    // The live API answered 200 and silently dropped what it could not parse.
+    sim.deviate('schedule-dropped');
     const run = await runOperationIn(inputs({ operation: 'update-schedule', 'cache-id': cache.id, 'incremental-schedule': 'PT0.5S' }));
     expect(run.outcome.conclusion).toBe('failure');
     expect(run.outcome.message).toContain('did not apply incremental-schedule (the schedules are now: full refresh off, incremental every PT1H)');

@@ -1,6 +1,8 @@
 /**
  * A local Peaka: the cache endpoints of the partner API as a state machine on 127.0.0.1.
  *
+ * By default it answers as Peaka's published contract says (simulator/peaka-cache-openapi.json);
+ * in the test suite every answer that is not a fault is checked against it (contract.ts).
  * - Bearer auth with partner keys (every project) and project keys (their own project only).
  * - A trigger answers without an execution id; the execution record appears `appearDelayMs` later,
  *   and until then the slot still shows the previous execution. A trigger while one of the same kind
@@ -8,12 +10,15 @@
  * - Executions make progress linearly and end COMPLETED, FAILED or CANCELLED.
  * - Faults on request: status codes with JSON, HTML, text or empty bodies and Retry-After, dropped
  *   connections, hanging requests, slow answers, malformed or empty 200s, optionally after the
- *   request took effect (an ambiguous trigger).
+ *   request took effect (an ambiguous trigger), or a spec-valid answer reshaped by the test.
+ * - What the live API was seen to do against its contract (shared/peaka-api/README.md) is off by
+ *   default; a test switches each on by name with `deviate()`.
  * Used by the tests, the demo and the benchmarks; not part of the action's bundle.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { checkAnswer, contractLedger } from './contract.js';
 
 export type Kind = 'full-refresh' | 'incremental';
 
@@ -24,6 +29,8 @@ export interface RunPlan {
   records: number;
   outcome: 'COMPLETED' | 'FAILED';
   error?: string;
+  /** How long it shows QUEUED (a status the contract's free string allows) before it runs. */
+  queuedMs?: number;
 }
 
 export interface SimExecution {
@@ -37,6 +44,9 @@ export interface SimExecution {
   error?: string;
   cancelledAt?: number;
   scheduled: boolean;
+  queuedMs: number;
+  /** Never picked up: RUNNING, no progress, updatedAt never moves (the 'stalled-execution' deviation). */
+  stalled: boolean;
 }
 
 export interface SimCache {
@@ -55,7 +65,7 @@ export interface Fault {
   method?: string;
   /** Substring (or pattern) the request path must contain. */
   path?: string | RegExp;
-  type: 'status' | 'drop' | 'hang' | 'slow' | 'malformed' | 'empty';
+  type: 'status' | 'drop' | 'hang' | 'slow' | 'malformed' | 'empty' | 'reshape';
   status?: number;
   body?: 'json' | 'html' | 'text' | 'empty';
   retryAfter?: string;
@@ -64,7 +74,31 @@ export interface Fault {
   times?: number;
   /** Let the request take effect first, then fail its answer (always so for malformed and empty). */
   afterEffect?: boolean;
+  /** For 'reshape': changes the JSON of the real answer (e.g. leaves out a field the contract makes optional). */
+  reshape?: (json: unknown) => unknown;
 }
+
+/**
+ * What the live API was seen to do against its published contract (shared/peaka-api/README.md).
+ * Each is off until a test switches it on with `deviate()`.
+ */
+export type Deviation =
+  /** Error answers of the simulator's own routes come as HTML pages (Tomcat's error page). */
+  | 'html-errors'
+  /** A cancel sent before the execution record exists answers 500 (a NullPointerException page). */
+  | 'cancel-before-record-500'
+  /** A create for a table whose cache is in its first sync answers 500 instead of 409. */
+  | 'duplicate-create-500'
+  /** A schedule update with an expression Peaka cannot parse answers 200 and drops it. */
+  | 'schedule-dropped'
+  /** A RUNNING execution's `progress` is null. */
+  | 'null-progress'
+  /** New executions are never picked up: RUNNING, progress null, updatedAt = createdAt, forever. */
+  | 'stalled-execution'
+  /** The schema-level status list answers 500. */
+  | 'schema-list-500'
+  /** Tables given with orphanTable(): isCached says true, no list shows a cache, a create answers 400. */
+  | 'orphaned-cache';
 
 export interface RequestRecord {
   method: string;
@@ -85,8 +119,8 @@ export interface SimulatorOptions {
   cancelDelayMs?: number;
 }
 
-/** The durations the simulator accepts: whole numbers only, as a stricter server might. */
-const ISO = /^P(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?$/;
+type Table = { catalogId: string; schemaName: string; tableName: string };
+const tableKey = (t: Table) => `${t.catalogId}/${t.schemaName}/${t.tableName}`;
 
 const DEFAULT_PLAN: RunPlan = { appearDelayMs: 300, durationMs: 1_500, records: 10_000, outcome: 'COMPLETED' };
 
@@ -94,8 +128,13 @@ export class PeakaSimulator {
   url = '';
   readonly requests: RequestRecord[] = [];
   readonly caches = new Map<string, SimCache>();
-  /** schema.table names that isCached reports as not cacheable. */
+  /** schema.table names that isCached reports as not cacheable (and a create refuses). */
   readonly uncacheableTables = new Set<string>();
+  /** schema.table -> the cache types isCached reports (default: both). */
+  readonly tableCacheTypes = new Map<string, string[]>();
+  /** Live-API deviations switched on (see Deviation). */
+  readonly deviations = new Set<Deviation>();
+  private readonly orphans = new Set<string>();
   /** Called with each cache created through the API (tests use it to aim faults at a new cache). */
   readonly createListeners: ((cache: SimCache) => void)[] = [];
   private readonly faults: Fault[] = [];
@@ -162,8 +201,22 @@ export class PeakaSimulator {
     this.faults.push({ times: 1, ...fault });
   }
 
+  /** Switches on one of the live API's known deviations from its contract. */
+  deviate(deviation: Deviation): void {
+    this.deviations.add(deviation);
+  }
+
+  /** An orphaned cache on Peaka's side (switches on 'orphaned-cache'). */
+  orphanTable(table: Table): void {
+    this.deviate('orphaned-cache');
+    this.orphans.add(tableKey(table));
+  }
+
+  /** Removes faults and deviations. */
   clearFaults(): void {
     this.faults.length = 0;
+    this.deviations.clear();
+    this.orphans.clear();
   }
 
   /** Executions created by triggers or creation (not the seeded previous ones). */
@@ -199,17 +252,26 @@ export class PeakaSimulator {
     const afterEffect = fault?.afterEffect || fault?.type === 'malformed' || fault?.type === 'empty';
     if (fault && fault.type !== 'slow' && !afterEffect) return this.sendFault(res, record, fault);
 
-    const answer = this.route(req.method ?? 'GET', url, req.headers.authorization, body);
-    if (fault && afterEffect) {
+    let answer = this.route(req.method ?? 'GET', url, req.headers.authorization, body);
+    if (fault?.type === 'reshape') answer = { ...answer, json: fault.reshape?.(answer.json) ?? answer.json };
+    else if (fault && afterEffect) {
       if (fault.type === 'drop') return this.drop(req, record);
       return this.sendFault(res, record, fault);
     }
+    if (answer.status >= 400 && !answer.html && this.deviations.has('html-errors')) answer = { ...answer, html: errorPage(answer.status, 'org.springframework.web.server.ResponseStatusException'), offContract: true };
     record.outcome = answer.status;
-    if (answer.html) {
-      res.writeHead(answer.status, { 'Content-Type': 'text/html' }).end(answer.html);
-      return;
-    }
-    res.writeHead(answer.status, { 'Content-Type': 'application/json' }).end(answer.json === undefined ? '' : JSON.stringify(answer.json));
+    const text = answer.html ?? (answer.json === undefined ? '' : JSON.stringify(answer.json));
+    const contentType = answer.html ? 'text/html' : text ? 'application/json' : undefined;
+    res.writeHead(answer.status, contentType ? { 'Content-Type': contentType } : {}).end(text);
+    if (!answer.offContract) this.checkContract(record, answer.status, contentType, text);
+  }
+
+  /** Counts the answer and keeps what the published contract says is wrong with it (the test fails). */
+  private checkContract(record: RequestRecord, status: number, contentType: string | undefined, body: string): void {
+    const ledger = contractLedger();
+    if (!ledger) return;
+    ledger.checked++;
+    for (const problem of checkAnswer({ method: record.method, path: record.path, status, contentType, body })) ledger.violations.push(problem);
   }
 
   private takeFault(method: string, path: string): Fault | undefined {
@@ -244,9 +306,7 @@ export class PeakaSimulator {
       return;
     }
     if (fault.body === 'html') {
-      res
-        .writeHead(status, { ...headers, 'Content-Type': 'text/html' })
-        .end(`<!doctype html><html><head><title>HTTP Status ${status} – Internal Server Error</title></head><body><h1>HTTP Status ${status}</h1><p>java.lang.NullPointerException</p></body></html>`);
+      res.writeHead(status, { ...headers, 'Content-Type': 'text/html' }).end(errorPage(status, 'java.lang.NullPointerException'));
       return;
     }
     if (fault.body === 'text') {
@@ -267,24 +327,31 @@ export class PeakaSimulator {
     const rest = m[2];
     const parts = rest.split('/').map(decodeURIComponent);
     const now = Date.now();
+    const live = (c: SimCache) => c.projectId === projectId && !c.deleted;
 
-    if (rest === 'cache' && method === 'POST') return this.create(projectId, body, now);
-    if (rest === 'cache/status' && method === 'GET')
-      return ok([...this.caches.values()].filter((c) => c.projectId === projectId && !c.deleted).map((c) => this.statusOf(c, now, true)));
+    if (rest === 'cache' && method === 'POST') return this.create(projectId, parseJson(body), now);
+    if (rest === 'cache/batch' && method === 'POST') return this.createBatch(projectId, parseJson(body), now);
+    if (rest === 'cache/status' && method === 'GET') return this.list(live, now);
+    // GET .../catalog/{catalogId}/cache/status and .../catalog/{catalogId}/schema/{schemaName}/cache/status
+    if (parts[0] === 'catalog' && method === 'GET') {
+      if (parts.length === 4 && parts[2] === 'cache' && parts[3] === 'status') return this.list((c) => live(c) && c.catalogId === parts[1], now);
+      if (parts.length === 6 && parts[2] === 'schema' && parts[4] === 'cache' && parts[5] === 'status') {
+        if (this.deviations.has('schema-list-500')) return { status: 500, html: errorPage(500, 'java.lang.IllegalStateException'), offContract: true };
+        return this.list((c) => live(c) && c.catalogId === parts[1] && c.schemaName === parts[3], now);
+      }
+    }
     if (parts[0] === 'catalogs' && parts[2] === 'schemas' && parts[4] === 'tables' && parts[6] === 'isCached' && method === 'GET') {
-      const cached = [...this.caches.values()].some(
-        (c) => c.projectId === projectId && !c.deleted && c.catalogId === parts[1] && c.schemaName === parts[3] && c.tableName === parts[5]
-      );
-      const cacheable = !this.uncacheableTables.has(`${parts[3]}.${parts[5]}`);
-      return ok({ supportedCacheTypes: cacheable ? ['FULL_REFRESH', 'INCREMENTAL'] : [], isCached: cached, isCacheable: cacheable });
+      const table = { catalogId: parts[1], schemaName: parts[3], tableName: parts[5] };
+      const cached = [...this.caches.values()].some((c) => live(c) && tableKey(c) === tableKey(table)) || this.orphans.has(tableKey(table));
+      const types = this.cacheTypesOf(table);
+      return ok({ supportedCacheTypes: types, isCached: cached, isCacheable: types.length > 0 });
     }
     if (parts[0] !== 'cache' || parts.length < 2) return notFound('No such endpoint');
-    const cache = this.caches.get(parts[1]);
-    if (!cache || cache.projectId !== projectId || cache.deleted)
-      return { status: 404, json: { error: 'Not Found', message: `Cache not found: ${parts[1]}`, errorCode: null } };
     const action = parts[2];
+    const cache = this.caches.get(parts[1]);
+    if (!cache || !live(cache)) return this.cacheNotFound(method, action, parts[1]);
 
-    if (action === 'status' && method === 'GET') return ok(this.statusOf(cache, now, url.searchParams.get('excludeLogs') === 'true'));
+    if (action === 'status' && method === 'GET') return this.observed(this.statusOf(cache, now, url.searchParams.get('excludeLogs') === 'true'));
     if (action === 'fullRefreshUpdate' && method === 'POST') return this.trigger(cache, 'full-refresh', now);
     if (action === 'incrementalUpdate' && method === 'POST') return this.trigger(cache, 'incremental', now);
     if (action === 'cancelFullRefreshUpdate' && method === 'POST') return this.cancel(cache, 'full-refresh', now);
@@ -293,24 +360,43 @@ export class PeakaSimulator {
       const limit = Number(url.searchParams.get('limit') ?? 10);
       const offset = Number(url.searchParams.get('offset') ?? 0);
       const visible = cache.executions.filter((e) => e.appearAt <= now).sort((a, b) => b.appearAt - a.appearAt);
-      return ok(visible.slice(offset, offset + limit).map((e) => ({ ...this.executionInfo(e, now), executionMode: e.kind === 'full-refresh' ? 'FULL_REFRESH' : 'INCREMENTAL' })));
+      return this.observed(visible.slice(offset, offset + limit).map((e) => ({ ...this.executionInfo(e, now), executionMode: e.kind === 'full-refresh' ? 'FULL_REFRESH' : 'INCREMENTAL' })));
     }
     if (action === undefined && method === 'GET') return ok(this.settingsOf(cache));
     if (action === undefined && method === 'DELETE') {
       cache.deleted = true;
       return { status: 200 };
     }
-    if (action === undefined && method === 'PUT') {
-      const update = parseJson(body) as Partial<SimCache> | undefined;
-      if (!update) return badRequest('Body is not JSON');
-      for (const key of ['fullRefreshCacheSchedule', 'incrementalCacheSchedule'] as const) {
-        const schedule = update[key];
-        // As the live API was seen to do: an expression it cannot parse is dropped, and it still answers 200.
-        if (schedule && (schedule.type === 'NONE' || (schedule.type === 'BASIC' && ISO.test(schedule.expression ?? '')))) cache[key] = schedule;
-      }
-      return ok(this.settingsOf(cache));
-    }
+    if (action === undefined && method === 'PUT') return this.updateSettings(cache, parseJson(body));
     return notFound('No such endpoint');
+  }
+
+  /**
+   * A 404 for a cache that does not exist, in the shape the contract gives that endpoint: the
+   * status and settings pages use the usual error object, the history an empty list, the triggers
+   * an object of objects, the cancels and the delete no body.
+   */
+  private cacheNotFound(method: string, action: string | undefined, cacheId: string): Answer {
+    const message = `Cache not found: ${cacheId}`;
+    if (action === 'executionHistory') return { status: 404, json: [] };
+    if (action === 'fullRefreshUpdate' || action === 'incrementalUpdate') return { status: 404, json: { error: { message, code: 'CACHE_NOT_FOUND' } } };
+    if (action?.startsWith('cancel') || (action === undefined && method === 'DELETE')) return { status: 404 };
+    return { status: 404, json: { error: 'Not Found', message, errorCode: null } };
+  }
+
+  private list(filter: (c: SimCache) => boolean, now: number): Answer {
+    return this.observed([...this.caches.values()].filter(filter).map((c) => this.statusOf(c, now, true)));
+  }
+
+  /** An answer that shows executions: with a deviation that nulls their progress, it is off the contract. */
+  private observed(json: unknown): Answer {
+    return { status: 200, json, offContract: this.deviations.has('null-progress') || this.deviations.has('stalled-execution') };
+  }
+
+  private cacheTypesOf(table: Table): string[] {
+    const name = `${table.schemaName}.${table.tableName}`;
+    if (this.uncacheableTables.has(name)) return [];
+    return this.tableCacheTypes.get(name) ?? ['FULL_REFRESH', 'INCREMENTAL'];
   }
 
   private authorize(authorization: string | undefined, projectId: string): Answer | undefined {
@@ -322,31 +408,61 @@ export class PeakaSimulator {
     return undefined;
   }
 
-  private create(projectId: string, body: string, now: number): Answer {
-    const request = parseJson(body) as Partial<SimCache> | undefined;
-    if (!request || !request.catalogId || !request.schemaName || !request.tableName) return badRequest('catalogId, schemaName and tableName are required');
-    for (const key of ['fullRefreshCacheSchedule', 'incrementalCacheSchedule'] as const) {
-      const schedule = request[key];
-      if (schedule && (schedule.type !== 'BASIC' || !ISO.test(schedule.expression ?? '')))
-        return badRequest(`Invalid schedule expression: ${schedule.expression}`);
+  private create(projectId: string, request: unknown, now: number): Answer {
+    const r = (request && typeof request === 'object' ? request : {}) as Partial<SimCache>;
+    if (!r.catalogId || !r.schemaName || !r.tableName) return badRequest('catalogId, schemaName and tableName are required');
+    const table = { catalogId: r.catalogId, schemaName: r.schemaName, tableName: r.tableName };
+    const types = this.cacheTypesOf(table);
+    if (!types.length) return { status: 400, json: { errorCode: 'TABLE_NOT_CACHEABLE', message: `Table ${table.schemaName}.${table.tableName} is not cacheable` } };
+    for (const [key, type] of [['fullRefreshCacheSchedule', 'FULL_REFRESH'], ['incrementalCacheSchedule', 'INCREMENTAL']] as const) {
+      const schedule = r[key];
+      if (schedule && (schedule.type !== 'BASIC' || javaDuration(schedule.expression) === undefined)) return badRequest(`Invalid schedule expression: ${schedule.expression}`);
+      if (schedule && !types.includes(type)) return badRequest(`Table ${table.schemaName}.${table.tableName} does not support ${type} caching`);
     }
-    const duplicate = [...this.caches.values()].find(
-      (c) => c.projectId === projectId && !c.deleted && c.catalogId === request.catalogId && c.schemaName === request.schemaName && c.tableName === request.tableName
-    );
-    if (duplicate) return { status: 409, json: { error: 'Conflict', message: 'A cache already exists for this table', errorCode: null } };
+    if (this.orphans.has(tableKey(table))) return badRequest('Cannot create a table on a non-empty location');
+    const duplicate = [...this.caches.values()].find((c) => c.projectId === projectId && !c.deleted && tableKey(c) === tableKey(table));
+    if (duplicate) {
+      const firstSync = duplicate.executions.length === 1 && this.statusAt(duplicate.executions[0], now) === 'RUNNING';
+      if (firstSync && this.deviations.has('duplicate-create-500')) return { status: 500, html: errorPage(500, 'org.hibernate.exception.ConstraintViolationException'), offContract: true };
+      // The contract's 409 carries the existing cache.
+      return { status: 409, json: this.settingsOf(duplicate) };
+    }
     const cache = this.addCache({
       projectId,
-      catalogId: request.catalogId,
-      schemaName: request.schemaName,
-      tableName: request.tableName,
-      fullRefreshCacheSchedule: request.fullRefreshCacheSchedule,
-      incrementalCacheSchedule: request.incrementalCacheSchedule
+      ...table,
+      fullRefreshCacheSchedule: normalised(r.fullRefreshCacheSchedule),
+      incrementalCacheSchedule: normalised(r.incrementalCacheSchedule)
     });
-    const firstKind: Kind = request.incrementalCacheSchedule && !request.fullRefreshCacheSchedule ? 'incremental' : 'full-refresh';
+    const firstKind: Kind = r.incrementalCacheSchedule && !r.fullRefreshCacheSchedule ? 'incremental' : 'full-refresh';
     const plan = this.nextPlan(cache.id, firstKind);
     cache.executions.push(this.execution(firstKind, plan, now + plan.appearDelayMs, false));
     for (const listener of this.createListeners) listener(cache);
     return ok(this.settingsOf(cache));
+  }
+
+  /** POST .../cache/batch: each item created on its own; one result per item. */
+  private createBatch(projectId: string, request: unknown, now: number): Answer {
+    if (!Array.isArray(request)) return badRequest('The body must be a list of cache requests');
+    return ok(
+      request.map((item) => {
+        const answer = this.create(projectId, item, now);
+        if (answer.status === 200) return { success: true, cache: answer.json };
+        const body = (answer.json ?? {}) as Record<string, unknown>;
+        return { success: false, error: typeof body.message === 'string' ? body.message : `HTTP ${answer.status}` };
+      })
+    );
+  }
+
+  private updateSettings(cache: SimCache, update: unknown): Answer {
+    if (!update || typeof update !== 'object') return badRequest('Body is not JSON');
+    const u = update as Partial<SimCache>;
+    const keys = ['fullRefreshCacheSchedule', 'incrementalCacheSchedule'] as const;
+    const valid = (schedule: SimCache['fullRefreshCacheSchedule']) => !schedule || schedule.type === 'NONE' || (schedule.type === 'BASIC' && javaDuration(schedule.expression) !== undefined);
+    const bad = keys.map((k) => u[k]).find((schedule) => !valid(schedule));
+    if (bad && !this.deviations.has('schedule-dropped')) return badRequest(`Invalid schedule expression: ${bad.expression}`);
+    // With 'schedule-dropped', as the live API did: what it cannot parse is dropped, and it answers 200.
+    for (const key of keys) if (u[key] && valid(u[key])) cache[key] = normalised(u[key]);
+    return { ...ok(this.settingsOf(cache)), offContract: !!bad };
   }
 
   private trigger(cache: SimCache, kind: Kind, now: number): Answer {
@@ -361,19 +477,19 @@ export class PeakaSimulator {
   private cancel(cache: SimCache, kind: Kind, now: number): Answer {
     const ofKind = cache.executions.filter((e) => e.kind === kind);
     const visible = ofKind.filter((e) => e.appearAt <= now).at(-1);
-    const pending = ofKind.find((e) => e.appearAt > now);
-    if (visible && this.statusAt(visible, now) === 'RUNNING') {
+    const pending = ofKind.find((e) => e.appearAt > now && e.cancelledAt === undefined);
+    if (visible && !this.ended(visible, now)) {
       visible.cancelledAt = now + this.cancelDelayMs;
       return { status: 200 };
     }
     if (pending) {
       // What the live API did: the workflow's record does not exist yet.
-      return {
-        status: 500,
-        html: '<!doctype html><html><head><title>HTTP Status 500 – Internal Server Error</title></head><body><h1>java.lang.NullPointerException</h1></body></html>'
-      };
+      if (this.deviations.has('cancel-before-record-500')) return { status: 500, html: errorPage(500, 'java.lang.NullPointerException'), offContract: true };
+      // The contract: the workflow exists and is cancelled; its record appears CANCELLED.
+      pending.cancelledAt = pending.startAt;
+      return { status: 200 };
     }
-    return { status: 404, json: { error: 'Not Found', message: `No running workflow for cache ${cache.id}`, errorCode: null } };
+    return { status: 404 };
   }
 
   // ---- state ------------------------------------------------------------------------------
@@ -384,23 +500,43 @@ export class PeakaSimulator {
   }
 
   private execution(kind: Kind, plan: RunPlan, appearAt: number, scheduled: boolean): SimExecution {
-    return { id: randomUUID(), kind, appearAt, startAt: appearAt, durationMs: plan.durationMs, records: plan.records, outcome: plan.outcome, error: plan.error, scheduled };
+    const queuedMs = plan.queuedMs ?? 0;
+    return {
+      id: randomUUID(),
+      kind,
+      appearAt,
+      startAt: appearAt + queuedMs,
+      durationMs: plan.durationMs,
+      records: plan.records,
+      outcome: plan.outcome,
+      error: plan.error,
+      scheduled,
+      queuedMs,
+      stalled: !scheduled && this.deviations.has('stalled-execution')
+    };
   }
 
   private endOf(e: SimExecution): number {
-    const natural = e.startAt + e.durationMs;
+    const natural = e.stalled ? Infinity : e.startAt + e.durationMs;
     return e.cancelledAt !== undefined ? Math.min(e.cancelledAt, natural) : natural;
   }
 
+  /** QUEUED (before it starts), RUNNING, then COMPLETED, FAILED or CANCELLED. */
   statusAt(e: SimExecution, now: number): string {
-    if (now < this.endOf(e)) return 'RUNNING';
+    if (now < this.endOf(e)) return now < e.startAt ? 'QUEUED' : 'RUNNING';
     return e.cancelledAt !== undefined && e.cancelledAt < e.startAt + e.durationMs ? 'CANCELLED' : e.outcome;
+  }
+
+  private ended(e: SimExecution, now: number): boolean {
+    return now >= this.endOf(e);
   }
 
   private executionInfo(e: SimExecution, now: number): Record<string, unknown> {
     const status = this.statusAt(e, now);
     const end = this.endOf(e);
     const until = Math.min(now, end);
+    const base = { id: e.id, status, error: status === 'FAILED' ? { message: e.error ?? 'Source query failed' } : {}, createdAt: new Date(e.appearAt).toISOString() };
+    if (e.stalled && !this.ended(e, now)) return { ...base, progress: null, updatedAt: base.createdAt };
     const share = Math.min(1, Math.max(0, (until - e.startAt) / e.durationMs));
     const done = Math.floor(e.records * (e.outcome === 'FAILED' && status === 'FAILED' ? Math.min(share, 0.4) : share));
     const progress =
@@ -412,14 +548,13 @@ export class PeakaSimulator {
             numberOfUpdatedRecords: Math.floor(done * 0.3),
             numberOfDeletedRecords: done - Math.floor(done * 0.6) - Math.floor(done * 0.3)
           };
+    const running = !this.ended(e, now);
     return {
-      id: e.id,
-      status,
-      error: status === 'FAILED' ? { message: e.error ?? 'Source query failed' } : {},
-      progress: { ...progress, lastOffset: String(done), lastCacheTxId: null },
-      createdAt: new Date(e.appearAt).toISOString(),
+      ...base,
+      // The contract has no nullable field: what is not known yet is left out.
+      progress: running && this.deviations.has('null-progress') ? null : { ...progress, lastOffset: String(done) },
       updatedAt: new Date(until).toISOString(),
-      finishedAt: status === 'RUNNING' ? null : new Date(end).toISOString()
+      ...(running ? {} : { finishedAt: new Date(end).toISOString() })
     };
   }
 
@@ -429,15 +564,15 @@ export class PeakaSimulator {
     const incremental = slot('incremental');
     const visible = [full, incremental].filter((e): e is SimExecution => e !== undefined);
     const latest = visible.sort((a, b) => b.appearAt - a.appearAt)[0];
-    const top = visible.some((e) => this.statusAt(e, now) === 'RUNNING') ? 'RUNNING' : latest ? this.statusAt(latest, now) : 'NOT_INITIALIZED';
+    const top = visible.some((e) => !this.ended(e, now)) ? 'RUNNING' : latest ? this.statusAt(latest, now) : 'NOT_INITIALIZED';
     return {
       id: cache.id,
       status: top,
       catalogId: cache.catalogId,
       schemaName: cache.schemaName,
       tableName: cache.tableName,
-      lastIncrementalCacheExecution: incremental ? this.executionInfo(incremental, now) : null,
-      lastFullRefreshCacheExecution: full ? this.executionInfo(full, now) : null,
+      ...(incremental ? { lastIncrementalCacheExecution: this.executionInfo(incremental, now) } : {}),
+      ...(full ? { lastFullRefreshCacheExecution: this.executionInfo(full, now) } : {}),
       ...(excludeLogs ? {} : { cacheActionLogs: [] }),
       projectId: cache.projectId
     };
@@ -453,11 +588,37 @@ interface Answer {
   status: number;
   json?: unknown;
   html?: string;
+  /** A live-API deviation switched on by the test: not checked against the contract. */
+  offContract?: boolean;
 }
 
 const ok = (json: unknown): Answer => ({ status: 200, json });
 const notFound = (message: string): Answer => ({ status: 404, json: { error: 'Not Found', message, errorCode: null } });
 const badRequest = (message: string): Answer => ({ status: 400, json: { error: 'Bad Request', message, errorCode: null } });
+
+function errorPage(status: number, exception: string): string {
+  return `<!doctype html><html><head><title>HTTP Status ${status} – Internal Server Error</title></head><body><h1>HTTP Status ${status}</h1><p>${exception}</p></body></html>`;
+}
+
+/**
+ * An ISO-8601 duration in whole days, hours, minutes and seconds (P1D, PT6H, P1DT12H), in seconds;
+ * undefined if it cannot be read. Stricter than Java's Duration (no fractions), as a server may be.
+ */
+function javaDuration(expression: string | undefined): number | undefined {
+  const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/i.exec(expression ?? '');
+  if (!m || !(m[1] || m[2] || m[3] || m[4]) || /T$/i.test(expression ?? '')) return undefined;
+  return Number(m[1] ?? 0) * 86_400 + Number(m[2] ?? 0) * 3_600 + Number(m[3] ?? 0) * 60 + Number(m[4] ?? 0);
+}
+
+/** What Peaka keeps of a schedule: Java's Duration.toString(), so P1D reads back as PT24H. */
+function normalised(schedule: SimCache['fullRefreshCacheSchedule']): SimCache['fullRefreshCacheSchedule'] {
+  if (!schedule || schedule.type !== 'BASIC') return schedule ? { type: schedule.type } : undefined;
+  const seconds = javaDuration(schedule.expression)!;
+  const h = Math.floor(seconds / 3_600);
+  const m = Math.floor((seconds % 3_600) / 60);
+  const sec = seconds % 60;
+  return { type: 'BASIC', expression: `PT${h ? `${h}H` : ''}${m ? `${m}M` : ''}${sec || (!h && !m) ? `${sec}S` : ''}` };
+}
 
 function parseJson(text: string): unknown {
   try {
