@@ -170,11 +170,14 @@ describe('create', () => {
     );
   });
 
-  test('a 409 from the create itself (a race) says the table already has a cache', async () => {
+  test('a 409 from the create itself (a race) says the table already has a cache, and what to do', async () => {
+    // A 409 whose body is not the existing cache (a proxy's, say): the message cannot name the cache.
     sim.fault({ type: 'status', status: 409, method: 'POST', path: /\/cache$/ });
     const run = await runAction(baseInputs(sim.url, { operation: 'create', 'catalog-id': 'c1', 'schema-name': 's1', 'table-name': 'raced' }));
     expect(run.code).toBe(1);
-    expect(run.annotations.find((a) => a.level === 'error')?.message).toMatch(/HTTP 409.*Table s1\.raced already has a cache/);
+    expect(run.annotations.find((a) => a.level === 'error')?.message).toBe(
+      'Table s1.raced already has a cache. Set if-exists: reuse to use it, or refresh it with operation: full-refresh.'
+    );
   });
 });
 

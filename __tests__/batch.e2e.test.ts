@@ -91,3 +91,17 @@ test('a selection that matches nothing says what it looked for', async () => {
   expect(run.code).toBe(1);
   expect(run.annotations.find((a) => a.level === 'error')!.message).toMatch(/^No cache in project mtKDhe1U matches catalog-id nope and schema-name none/);
 });
+
+test('a listed cache without an id (the contract allows it) is named in a warning; the others are worked on', async () => {
+  const caches = ['alpha', 'beta'].map((tableName) => sim.addCache({ schemaName: 'idless', tableName, previous: { 'full-refresh': {} } }));
+  sim.addCache({ schemaName: 'idless', tableName: 'gamma' });
+  sim.fault({
+    type: 'reshape',
+    path: /\/cache\/status$/,
+    reshape: (json) => (json as Record<string, unknown>[]).map(({ id, ...rest }) => (rest.tableName === 'gamma' ? rest : { id, ...rest }))
+  });
+  const run = await runAction(baseInputs(sim.url, { operation: 'status', 'schema-name': 'idless' }));
+  expect(run.code).toBe(0);
+  expect(run.annotations.filter((a) => a.level === 'warning').map((a) => a.message)).toContainEqual(expect.stringMatching(/^Peaka listed 1 cache without an id \(idless\.gamma\); no operation can act on it/));
+  expect(run.outputs['cache-id'].split(',').sort()).toEqual(caches.map((c) => c.id).sort());
+});

@@ -1,5 +1,5 @@
 /** status, wait, history, cancel and the if-running policies, in-process against the simulator. */
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { latestExecution } from '../src/cache-operations.js';
 import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
 import { operationInputs, runOperationIn } from './helpers/run-operation.js';
@@ -10,6 +10,7 @@ beforeAll(async () => {
   sim = await startSimulator({ partnerKeys: [KEY], defaultPlan: { durationMs: 700, appearDelayMs: 200 } });
 });
 afterAll(() => sim.close());
+beforeEach(() => sim.clearFaults());
 
 const inputs = (extra: Record<string, string>) => operationInputs(sim.url, KEY, extra);
 const triggers = (cacheId: string) => sim.requests.filter((r) => r.method === 'POST' && r.path.endsWith(`${cacheId}/fullRefreshUpdate`)).length;
@@ -86,6 +87,74 @@ describe('wait', () => {
     const run = await runOperationIn(inputs({ operation: 'wait', 'cache-id': cache.id }));
     expect(run.outcome.conclusion).toBe('failure');
     expect(run.result).toMatchObject({ status: 'FAILED', error: 'boom' });
+  });
+});
+
+describe('a status other than COMPLETED, FAILED or CANCELLED, in any letter case, has not ended', () => {
+  /** Every execution status in the status answers, lower-cased (the contract's status is a free string). */
+  const lowerCaseStatuses = () =>
+    sim.fault({
+      type: 'reshape',
+      path: '/status',
+      times: 1_000,
+      reshape: (json) => {
+        const status = { ...(json as Record<string, Record<string, unknown> | undefined>) };
+        for (const slot of ['lastFullRefreshCacheExecution', 'lastIncrementalCacheExecution']) {
+          const e = status[slot];
+          if (e) status[slot] = { ...e, status: String(e.status).toLowerCase() };
+        }
+        return status;
+      }
+    });
+
+  test('wait follows a QUEUED execution through RUNNING to its end', async () => {
+    const cache = sim.addCache();
+    const queued = sim.startScheduled(cache.id, 'incremental', { queuedMs: 800, durationMs: 400, records: 12 });
+    const run = await runOperationIn(inputs({ operation: 'wait', 'cache-id': cache.id }));
+    expect(run.result).toMatchObject({ 'execution-id': queued.id, status: 'COMPLETED', 'cached-records': 12 });
+  });
+
+  test('wait follows a "queued" (lower case) execution to its "completed" end', async () => {
+    const cache = sim.addCache();
+    const queued = sim.startScheduled(cache.id, 'full-refresh', { queuedMs: 500, durationMs: 500 });
+    lowerCaseStatuses();
+    const run = await runOperationIn(inputs({ operation: 'wait', 'cache-id': cache.id }));
+    expect(run.outcome.conclusion).toBe('success');
+    expect(run.result).toMatchObject({ 'execution-id': queued.id, status: 'COMPLETED' });
+  });
+
+  test('if-running: skip sees a QUEUED one as running', async () => {
+    const cache = sim.addCache();
+    const queued = sim.startScheduled(cache.id, 'full-refresh', { queuedMs: 5_000 });
+    const run = await runOperationIn(inputs({ operation: 'full-refresh', 'cache-id': cache.id, 'if-running': 'skip' }));
+    expect(run.outcome.message).toBe(`Skipped: the full refresh ${queued.id} is already running on cache ${cache.id} (if-running: skip).`);
+    expect(triggers(cache.id)).toBe(0);
+  });
+
+  test('cancel-full-refresh cancels a QUEUED one', async () => {
+    const cache = sim.addCache();
+    const queued = sim.startScheduled(cache.id, 'full-refresh', { queuedMs: 5_000 });
+    const run = await runOperationIn(inputs({ operation: 'cancel-full-refresh', 'cache-id': cache.id }));
+    expect(run.outcome.conclusion).toBe('success');
+    expect(run.result).toMatchObject({ 'execution-id': queued.id, status: 'CANCELLED' });
+  });
+
+  test('cancel-on-timeout cancels the step\'s execution that is still "pending"', async () => {
+    const cache = sim.addCache();
+    sim.planNext(cache.id, 'full-refresh', { queuedMs: 60_000 });
+    sim.fault({
+      type: 'reshape',
+      path: '/status',
+      times: 1_000,
+      reshape: (json) => {
+        const e = (json as Record<string, Record<string, unknown> | undefined>).lastFullRefreshCacheExecution;
+        return e?.status === 'QUEUED' ? { ...(json as object), lastFullRefreshCacheExecution: { ...e, status: 'pending' } } : json;
+      }
+    });
+    const run = await runOperationIn(operationInputs(sim.url, KEY, { operation: 'full-refresh', 'cache-id': cache.id, 'cancel-on-timeout': 'true' }, '3s'));
+    expect(run.result).toMatchObject({ 'timed-out': true, status: 'PENDING' });
+    expect(run.outcome.message).toContain('It was cancelled (cancel-on-timeout).');
+    expect(sim.requests.filter((r) => r.path.endsWith(`${cache.id}/cancelFullRefreshUpdate`))).toHaveLength(1);
   });
 });
 

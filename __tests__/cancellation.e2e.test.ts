@@ -133,3 +133,25 @@ test('with several caches, SIGINT cancels every execution the step started', asy
   const result = JSON.parse(run.outputs.result) as { status: string }[];
   expect(result.map((r) => r.status)).toEqual(['CANCELLED', 'CANCELLED', 'CANCELLED']);
 });
+
+test('SIGINT before the new execution\'s record exists: the cancel waits for the record, so the live API\'s 500 is never met', async () => {
+  sim.deviate('cancel-before-record-500');
+  const cache = sim.addCache({ previous: { 'full-refresh': { durationMs: 1_000 } } });
+  sim.planNext(cache.id, 'full-refresh', { appearDelayMs: 1_500 });
+  const run = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id }), {
+    onStart: (child, stdout) => {
+      const timer = setInterval(() => {
+        if (!/Triggered a full refresh/.test(stdout())) return;
+        clearInterval(timer);
+        child.kill('SIGINT');
+      }, 20);
+      child.on('close', () => clearInterval(timer));
+    }
+  });
+  sim.clearFaults();
+  const [started] = sim.startedExecutions(cache.id);
+  expect(run.code).toBe(1);
+  expect(cancels(cache.id).map((c) => c.outcome)).toEqual([200]);
+  expect(cancels(cache.id)[0].at).toBeGreaterThanOrEqual(started.appearAt);
+  expect(run.annotations.find((a) => a.level === 'error')!.message).toBe(`The workflow run was cancelled. Cancelled the full refresh ${started.id} that this step started.`);
+});

@@ -56,6 +56,78 @@ describe('create', () => {
   });
 });
 
+describe('create: what the contract and the live API say about the table', () => {
+  const create = (table: string, extra: Record<string, string> = {}) =>
+    runOperationIn(inputs({ operation: 'create', 'catalog-id': 'c3', 'schema-name': 'sales', 'table-name': table, ...extra }));
+  /** isCached answers the table is not cached yet: the create itself then meets the other cache (a race). */
+  const isCachedSaysNo = () => sim.fault({ type: 'reshape', path: '/isCached', reshape: (json) => ({ ...(json as object), isCached: false }) });
+
+  test('a 409 names the existing cache from its body (if-exists: fail)', async () => {
+    const existing = sim.addCache({ catalogId: 'c3', schemaName: 'sales', tableName: 'raced_409' });
+    isCachedSaysNo();
+    const run = await create('raced_409');
+    expect(run.outcome.conclusion).toBe('failure');
+    expect(run.outcome.message).toBe(
+      `Table sales.raced_409 already has a cache (${existing.id}). Set if-exists: reuse to use it, or refresh it with operation: full-refresh and cache-id: ${existing.id}.`
+    );
+  });
+
+  test('a 409 with if-exists: reuse takes the cache id from its body, not from a search by table', async () => {
+    const existing = sim.addCache({ catalogId: 'c3', schemaName: 'sales', tableName: 'raced_reuse', previous: { 'full-refresh': { records: 9 } } });
+    isCachedSaysNo();
+    const lists = () => sim.requests.filter((r) => r.path.endsWith('/cache/status')).length;
+    const before = lists();
+    const run = await create('raced_reuse', { 'if-exists': 'reuse' });
+    expect(run.outcome.conclusion).toBe('success');
+    expect(run.result).toMatchObject({ 'cache-id': existing.id, 'cached-records': 9 });
+    expect(lists()).toBe(before);
+  });
+
+  test('a schedule of a type the table does not support is refused before the create, naming the supported types', async () => {
+    sim.tableCacheTypes.set('sales.full_only', ['FULL_REFRESH']);
+    const before = posts();
+    const run = await create('full_only', { 'incremental-schedule': 'PT15M', 'full-refresh-schedule': 'P1D' });
+    expect(run.outcome).toEqual({
+      conclusion: 'failure',
+      message: 'Table sales.full_only does not support INCREMENTAL caching: Peaka lists its supported cache types as FULL_REFRESH. Remove incremental-schedule.'
+    });
+    expect(posts()).toBe(before);
+    const allowed = await create('full_only', { 'full-refresh-schedule': 'P1D' });
+    expect(allowed.outcome.conclusion).toBe('success');
+  });
+
+  test.each([
+    ['a 404', { type: 'status', status: 404 }],
+    ['a 500, every retry', { type: 'status', status: 503, times: 10 }],
+    ['an unreadable answer', { type: 'malformed', times: 10 }]
+  ] as const)('isCached failing with %s is a warning; the create goes on and its answer decides', async (_, fault) => {
+    const table = `precheck_${posts()}`;
+    sim.fault({ ...fault, path: '/isCached' });
+    const run = await create(table);
+    expect(run.outcome.conclusion).toBe('success');
+    expect(run.log.find((l) => l.startsWith('warning: Could not check whether table'))).toMatch(new RegExp(`^warning: Could not check whether table sales\\.${table} can be cached \\(Failed checking .*\\); creating the cache anyway`));
+    expect([...sim.caches.values()].filter((c) => c.tableName === table)).toHaveLength(1);
+  });
+
+  test('an orphaned cache (isCached yes, no cache listed) is named, with what to do, and no create is sent', async () => {
+    sim.orphanTable({ catalogId: 'c3', schemaName: 'sales', tableName: 'ghost' });
+    const before = posts();
+    for (const ifExists of ['fail', 'reuse']) {
+      const run = await create('ghost', { 'if-exists': ifExists });
+      expect(run.outcome.conclusion).toBe('failure');
+      expect(run.outcome.message).toMatch(/^Table sales\.ghost has an orphaned cache on Peaka's side: .* No API call repairs this; ask Peaka support/);
+    }
+    expect(posts()).toBe(before);
+  });
+
+  test('the create meeting an orphaned location (400) says the same, when isCached could not tell', async () => {
+    sim.orphanTable({ catalogId: 'c3', schemaName: 'sales', tableName: 'ghost2' });
+    sim.fault({ type: 'status', status: 404, path: '/isCached' });
+    const run = await create('ghost2');
+    expect(run.outcome.message).toMatch(/^Table sales\.ghost2 has an orphaned cache on Peaka's side/);
+  });
+});
+
 describe('update-schedule', () => {
   test('sends BASIC and NONE schedules and reports what Peaka kept', async () => {
     const cache = sim.addCache({ fullRefreshCacheSchedule: { type: 'BASIC', expression: 'P1D' }, incrementalCacheSchedule: { type: 'BASIC', expression: 'PT1H' } });
@@ -63,6 +135,17 @@ describe('update-schedule', () => {
     expect(run.outcome).toEqual({ conclusion: 'success', message: `Updated the schedules of cache ${cache.id}: full refresh off, incremental every PT15M.` });
     expect(cache.fullRefreshCacheSchedule).toEqual({ type: 'NONE' });
     expect(cache.incrementalCacheSchedule).toEqual({ type: 'BASIC', expression: 'PT15M' });
+  });
+
+  test.each([
+    ['P1D', 'PT24H'],
+    ['PT60M', 'PT1H'],
+    ['P1DT12H', 'PT36H']
+  ])('%s read back as %s is the same schedule: success', async (sent, kept) => {
+    const cache = sim.addCache();
+    const run = await runOperationIn(inputs({ operation: 'update-schedule', 'cache-id': cache.id, 'full-refresh-schedule': sent }));
+    expect(cache.fullRefreshCacheSchedule).toEqual({ type: 'BASIC', expression: kept });
+    expect(run.outcome).toEqual({ conclusion: 'success', message: `Updated the schedules of cache ${cache.id}: full refresh every ${kept}, incremental off.` });
   });
 
   test('a schedule Peaka refuses fails the step with its message and names the inputs to check', async () => {

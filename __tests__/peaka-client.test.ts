@@ -1,7 +1,7 @@
 /** The endpoints against the simulator, and the normalisation of what Peaka answers. */
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { PeakaApiError } from '../src/api-error.js';
-import { PeakaClient, isTerminal, toCacheStatus, toExecution } from '../src/peaka-client.js';
+import { PeakaClient, isActive, isTerminal, toCacheStatus, toExecution } from '../src/peaka-client.js';
 import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
 
 const KEY = 'pk-client-test-29fd';
@@ -12,6 +12,7 @@ beforeAll(async () => {
   client = new PeakaClient({ baseUrl: sim.url, apiKey: KEY, requestTimeoutMs: 2_000, maxAttempts: 1 }, 'mtKDhe1U');
 });
 afterAll(() => sim.close());
+beforeEach(() => sim.clearFaults());
 const soon = () => Date.now() + 10_000;
 
 test('status: both slots, progress and timestamps', async () => {
@@ -42,10 +43,63 @@ test('create sends schedules as {type: BASIC, expression}', async () => {
   expect(sim.caches.get(created.id)!.fullRefreshCacheSchedule).toBeUndefined();
 });
 
-test('an answer without a cache id is an invalid response, not a crash', async () => {
+test('an empty status answer is an invalid response, not a crash', async () => {
   sim.fault({ type: 'empty', path: '/status' });
   const cache = sim.addCache();
   await expect(client.getStatus(cache.id, soon())).rejects.toThrow(PeakaApiError);
+});
+
+/** A fault that changes a spec-valid answer into another spec-valid one (still checked against the contract). */
+const reshape = (path: string, change: (json: unknown) => unknown, times = 1) => sim.fault({ type: 'reshape', path, reshape: change, times });
+const without = (json: unknown, key: string) => {
+  const copy = { ...(json as Record<string, unknown>) };
+  delete copy[key];
+  return copy;
+};
+
+describe('every answer the contract allows (no field of CacheStatus is required)', () => {
+  test('a status without an id is the status of the cache that was asked for', async () => {
+    const cache = sim.addCache({ previous: { 'full-refresh': { records: 42 } } });
+    reshape('/status', (json) => without(json, 'id'));
+    const status = await client.getStatus(cache.id, soon());
+    expect(status.id).toBe(cache.id);
+    expect(status.executions['full-refresh']).toMatchObject({ status: 'COMPLETED', cachedRecords: 42 });
+  });
+
+  test('a project list entry without an id is reported by its table, not dropped in silence', async () => {
+    const kept = sim.addCache({ projectId: 'listProj', schemaName: 'crm', tableName: 'kept' });
+    sim.addCache({ projectId: 'listProj', schemaName: 'crm', tableName: 'nameless' });
+    reshape('/cache/status', (json) => (json as Record<string, unknown>[]).map((entry) => (entry.tableName === 'nameless' ? without(entry, 'id') : entry)));
+    const list = await new PeakaClient({ baseUrl: sim.url, apiKey: KEY, requestTimeoutMs: 2_000, maxAttempts: 1 }, 'listProj').listStatuses(soon());
+    expect(list.caches.map((c) => c.id)).toEqual([kept.id]);
+    expect(list.unidentified).toEqual(['crm.nameless']);
+  });
+
+  test('a history entry whose executionMode is missing or unknown has no kind, not full refresh', async () => {
+    const cache = sim.addCache({ previous: { 'full-refresh': {}, incremental: {} } });
+    reshape('/executionHistory', (json) => (json as Record<string, unknown>[]).map((e, i) => (i === 0 ? without(e, 'executionMode') : { ...e, executionMode: 'SNAPSHOT' })));
+    const history = await client.executionHistory(cache.id, 10, soon());
+    expect(history).toHaveLength(2);
+    expect(history.map((e) => e.kind)).toEqual([undefined, undefined]);
+    const plain = await client.executionHistory(cache.id, 10, soon());
+    expect(plain.map((e) => e.kind).sort()).toEqual(['full-refresh', 'incremental']);
+  });
+
+  test('progress: null on a RUNNING execution (seen live) means no counts yet', async () => {
+    const cache = sim.addCache();
+    sim.deviate('null-progress');
+    sim.startScheduled(cache.id, 'incremental', { durationMs: 5_000 });
+    const status = await client.getStatus(cache.id, soon());
+    expect(status.executions.incremental).toMatchObject({ status: 'RUNNING', cachedRecords: undefined, insertedRecords: undefined });
+  });
+
+  test('a 409 on create carries the existing cache, and the error keeps it', async () => {
+    const existing = sim.addCache({ catalogId: 'c9', schemaName: 'sales', tableName: 'dup' });
+    const failure = await client.createCache({ catalogId: 'c9', schemaName: 'sales', tableName: 'dup' }, soon()).catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(PeakaApiError);
+    expect((failure as PeakaApiError).status).toBe(409);
+    expect((failure as PeakaApiError).details.body).toMatchObject({ id: existing.id });
+  });
 });
 
 describe('normalisation', () => {
@@ -62,9 +116,11 @@ describe('normalisation', () => {
     expect(toExecution({ id: 'e', status: 'failed', error: 'plain' }, 'incremental')).toMatchObject({ status: 'FAILED', error: 'plain' });
   });
 
-  test('terminal statuses, both spellings of cancelled', () => {
-    expect(['COMPLETED', 'FAILED', 'CANCELLED', 'CANCELED'].every(isTerminal)).toBe(true);
+  test('terminal statuses, both spellings of cancelled, in any letter case; anything else has not ended', () => {
+    expect(['COMPLETED', 'FAILED', 'CANCELLED', 'CANCELED', 'completed', 'Cancelled'].every(isTerminal)).toBe(true);
     expect(isTerminal('RUNNING')).toBe(false);
     expect(isTerminal(undefined)).toBe(false);
+    expect(['RUNNING', 'QUEUED', 'pending', 'Scheduled', 'UNKNOWN'].map((status) => isActive({ status }))).toEqual([true, true, true, true, true]);
+    expect(isActive(undefined)).toBe(false);
   });
 });

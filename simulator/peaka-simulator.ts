@@ -250,7 +250,7 @@ export class PeakaSimulator {
     if (fault?.type === 'slow') await new Promise((r) => setTimeout(r, fault.delayMs ?? 1_000));
     // A 200 with a broken body comes from a server that did the work: those faults always follow the effect.
     const afterEffect = fault?.afterEffect || fault?.type === 'malformed' || fault?.type === 'empty';
-    if (fault && fault.type !== 'slow' && !afterEffect) return this.sendFault(res, record, fault);
+    if (fault && fault.type !== 'slow' && fault.type !== 'reshape' && !afterEffect) return this.sendFault(res, record, fault);
 
     let answer = this.route(req.method ?? 'GET', url, req.headers.authorization, body);
     if (fault?.type === 'reshape') answer = { ...answer, json: fault.reshape?.(answer.json) ?? answer.json };

@@ -18,6 +18,8 @@ export interface ApiErrorDetails {
   hint?: string;
   /** How long the server asked us to wait (Retry-After), in ms. */
   retryAfterMs?: number;
+  /** The error answer's body as JSON, when it was JSON (a 409 on create carries the existing cache). */
+  body?: unknown;
 }
 
 export class PeakaApiError extends Error {

@@ -10,11 +10,13 @@ import { newRunState, type RunState } from './run-state.js';
 import type { Settings } from './settings.js';
 
 /** The caches to act on; `[undefined]` for create, which makes its own. */
-export async function resolveTargets(settings: Settings, client: PeakaClient, deadline: number): Promise<(string | undefined)[]> {
+export async function resolveTargets(settings: Settings, client: PeakaClient, deadline: number, warn: (line: string) => void): Promise<(string | undefined)[]> {
   if (settings.operation === 'create') return [undefined];
   if (!settings.selection) return settings.cacheIds;
   const { catalogId, schemaName } = settings.selection;
-  const all = await client.listStatuses(deadline);
+  const { caches: all, unidentified } = await client.listStatuses(deadline);
+  if (unidentified.length)
+    warn(`Peaka listed ${unidentified.length} cache${unidentified.length === 1 ? '' : 's'} without an id (${unidentified.slice(0, 10).join(', ')}${unidentified.length > 10 ? ', ...' : ''}); no operation can act on ${unidentified.length === 1 ? 'it' : 'them'}, so ${unidentified.length === 1 ? 'it is' : 'they are'} left out. Name such caches with cache-id, or ask Peaka support.`);
   const chosen = all.filter((c) => (!catalogId || c.catalogId === catalogId) && (!schemaName || c.schemaName === schemaName));
   const what = [catalogId ? `catalog-id ${catalogId}` : '', schemaName ? `schema-name ${schemaName}` : ''].filter(Boolean).join(' and ');
   if (!chosen.length) {

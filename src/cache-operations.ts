@@ -3,7 +3,7 @@
  */
 import { describeExecution, executionDurationMs } from './execution-tracker.js';
 import { absorb, conclude, record, tracker, type OperationContext } from './operation-helpers.js';
-import { EXECUTION_KINDS, KIND_LABEL, type CacheStatus, type Execution, type ExecutionKind } from './peaka-client.js';
+import { EXECUTION_KINDS, KIND_LABEL, isActive, type CacheStatus, type Execution, type ExecutionKind } from './peaka-client.js';
 import type { Outcome, RunState } from './run-state.js';
 import { formatDuration } from './duration.js';
 
@@ -32,7 +32,7 @@ export async function waitFor(ctx: OperationContext, state: RunState): Promise<O
   const kinds = ctx.settings.executionType ? [ctx.settings.executionType] : EXECUTION_KINDS;
   const current = await ctx.client.getStatus(state.cacheId!, ctx.deadline);
   absorb(state, current);
-  const running = latestExecution(current, kinds, (e) => e.status === 'RUNNING');
+  const running = latestExecution(current, kinds, isActive);
   if (!running) {
     const last = latestExecution(current, kinds);
     state.execution = last;
@@ -57,8 +57,10 @@ export async function history(ctx: OperationContext, state: RunState): Promise<O
   ]);
   absorb(state, current);
   state.history = executions;
-  state.execution = executions[0];
-  state.kind = executions[0]?.kind;
+  const [latest] = executions;
+  // The latest execution is the step's own result only when its kind is known.
+  if (latest?.kind) state.execution = { ...latest, kind: latest.kind };
+  state.kind = latest?.kind;
   const completed = executions.filter((e) => e.status === 'COMPLETED');
   const durations = completed.map(executionDurationMs).filter((d): d is number => d !== undefined);
   const typical = durations.length ? ` Completed runs took ${formatDuration(Math.min(...durations))} to ${formatDuration(Math.max(...durations))}.` : '';
@@ -76,7 +78,7 @@ export async function cancel(ctx: OperationContext, state: RunState, kind: Execu
   absorb(state, before);
   const running = before.executions[kind];
   state.execution = running;
-  if (!running || running.status !== 'RUNNING') {
+  if (!running || !isActive(running)) {
     const message = `No ${label} is running on cache ${cacheId}; nothing to cancel.${running ? ` The last one, ${running.id}, is ${running.status}.` : ''}`;
     ctx.log.notice(message);
     return { conclusion: 'success', message };

@@ -4,7 +4,7 @@
  * step died before it could (post step).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EXECUTION_KINDS, KIND_LABEL, type Execution, type ExecutionKind, type PeakaClient } from './peaka-client.js';
+import { EXECUTION_KINDS, KIND_LABEL, isActive, type Execution, type ExecutionKind, type PeakaClient } from './peaka-client.js';
 import type { RunState } from './run-state.js';
 
 export interface Started {
@@ -40,7 +40,7 @@ export async function cancelStarted(client: PeakaClient, started: Started, budge
     const ours = kinds
       .map((k) => status.executions[k])
       .find((e) => e && (started.executionId ? e.id === started.executionId : e.id !== (started.previousId || undefined)));
-    if (ours && ours.status === 'RUNNING') {
+    if (ours && isActive(ours)) {
       const sent = await client.cancel(ours.kind, started.cacheId, deadline);
       return sent
         ? { cancelled: ours, message: `Cancelled the ${KIND_LABEL[ours.kind]} ${ours.id} that this step started.` }

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { formatDuration } from './duration.js';
 import {
   KIND_LABEL,
+  isActive,
   isTerminal,
   type CacheStatus,
   type Execution,
@@ -72,7 +73,7 @@ export class ExecutionTracker {
         return { status, execution: fresh, timedOut: false };
       }
       if (!inTime) return { status, execution: undefined, timedOut: true };
-      const queuedBehind = slots.find((e) => e && e.status === 'RUNNING');
+      const queuedBehind = slots.find((e) => e && isActive(e));
       if (queuedBehind) {
         if (!queuedLogged) this.options.log(`Waiting for the running ${KIND_LABEL[queuedBehind.kind]} ${queuedBehind.id} to end; the new one is queued behind it.`);
         queuedLogged = true;
@@ -182,7 +183,7 @@ export function describeExecution(e: Execution): string {
   }${e.error ? ` - ${e.error}` : ''}`;
 }
 
-export function executionDurationMs(e: Execution | undefined): number | undefined {
+export function executionDurationMs(e: Pick<Execution, 'status' | 'createdAt' | 'updatedAt' | 'finishedAt'> | undefined): number | undefined {
   if (!e?.createdAt) return undefined;
   const end = e.finishedAt ? Date.parse(e.finishedAt) : isTerminal(e.status) ? Date.parse(e.updatedAt ?? '') : Date.now();
   const ms = end - Date.parse(e.createdAt);

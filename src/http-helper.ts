@@ -7,7 +7,7 @@ import type { Agent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HttpClient } from '@actions/http-client';
 import fetch from 'node-fetch';
-import { PeakaApiError, isRetryableStatus, messageFromBody, type FailureKind } from './api-error.js';
+import { PeakaApiError, isRetryableStatus, messageFromBody, type ApiErrorDetails, type FailureKind } from './api-error.js';
 
 export interface TransportOptions {
   baseUrl: string;
@@ -126,7 +126,7 @@ export class Transport {
       });
     }
     if (status < 200 || status >= 300) {
-      return this.error(spec, 'http', attempt, { status, peakaMessage: messageFromBody(text), hint: spec.hints?.[status], retryAfterMs });
+      return this.error(spec, 'http', attempt, { status, peakaMessage: messageFromBody(text), hint: spec.hints?.[status], retryAfterMs, body: jsonOrUndefined(text) });
     }
     if (spec.expectJson === false) return { status, text, json: undefined };
     if (!text.trim()) return this.error(spec, 'invalid-response', attempt, { peakaMessage: `HTTP ${status} with an empty body` });
@@ -141,7 +141,7 @@ export class Transport {
     spec: RequestSpec,
     kind: FailureKind,
     attempts: number,
-    extra: { status?: number; peakaMessage?: string; cause?: string; hint?: string; retryAfterMs?: number } = {}
+    extra: Omit<ApiErrorDetails, 'kind' | 'action' | 'attempts'> = {}
   ): PeakaApiError {
     return new PeakaApiError({ kind, action: spec.action, attempts, ...extra });
   }
@@ -149,6 +149,14 @@ export class Transport {
   /** The agent @actions/http-client would use: a tunnel through HTTPS_PROXY/HTTP_PROXY unless NO_PROXY matches. */
   private agentFor(url: string): Agent {
     return this.proxyClient.getAgent(url);
+  }
+}
+
+function jsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }
 

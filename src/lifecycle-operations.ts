@@ -4,7 +4,8 @@
 import { ActionError, PeakaApiError } from './api-error.js';
 import { latestExecution } from './cache-operations.js';
 import { WRITE_ATTEMPTS, absorb, conclude, record, tracker, type OperationContext } from './operation-helpers.js';
-import { EXECUTION_KINDS, type CacheSettings, type CacheStatus, type Schedule } from './peaka-client.js';
+import { EXECUTION_KINDS, isActive, toSettings, type CacheSettings, type CacheStatus, type CreateRequest, type Schedule, type TableCacheInfo } from './peaka-client.js';
+import { parseIsoDuration } from './duration.js';
 import type { Outcome, RunState } from './run-state.js';
 import type { ScheduleSetting } from './settings.js';
 import { sendOnce } from './write-helper.js';
@@ -15,21 +16,23 @@ export async function create(ctx: OperationContext, state: RunState): Promise<Ou
   state.table = table;
   const reuse = ctx.settings.ifExists === 'reuse';
   const sameTable = (c: CacheStatus) => c.catalogId === request.catalogId && c.schemaName === request.schemaName && c.tableName === request.tableName;
-  const findExisting = async () => (await ctx.client.listStatuses(ctx.deadline)).find(sameTable);
+  const findExisting = async () => (await ctx.client.listStatuses(ctx.deadline)).caches.find(sameTable);
+  const alreadyCached = (id: string | undefined) =>
+    new ActionError(
+      `Table ${table} already has a cache${id ? ` (${id})` : ''}. Set if-exists: reuse to use it, or refresh it with operation: full-refresh${id ? ` and cache-id: ${id}` : ''}.`
+    );
 
-  const info = await ctx.client.isCached(request, ctx.deadline);
-  if (info.isCacheable === false) {
+  const info = await tableInfo(ctx, request, table);
+  if (info?.isCacheable === false) {
     const types = info.supportedCacheTypes?.length ? info.supportedCacheTypes.join(', ') : 'none';
     throw new ActionError(`Table ${table} cannot be cached: Peaka reports it as not cacheable (supported cache types: ${types}). Check the table's source connector in Peaka.`);
   }
-  if (info.isCached) {
+  refuseUnsupportedSchedules(info, request, table);
+  if (info?.isCached) {
     const existing = await findExisting();
-    if (!reuse) {
-      throw new ActionError(
-        `Table ${table} already has a cache${existing ? ` (${existing.id})` : ''}. Set if-exists: reuse to use it, or refresh it with operation: full-refresh${existing ? ` and cache-id: ${existing.id}` : ''}.`
-      );
-    }
-    if (existing) return reuseExisting(ctx, state, existing);
+    if (!existing) throw orphaned(table);
+    if (!reuse) throw alreadyCached(existing.id);
+    return reuseExisting(ctx, state, existing);
   }
 
   let created: { id: string } | undefined;
@@ -45,11 +48,19 @@ export async function create(ctx: OperationContext, state: RunState): Promise<Ou
       conflictMeansDone: [409]
     }));
   } catch (err) {
-    // A duplicate answers 409, or (on the live API, during the first sync) 500.
-    if (reuse && err instanceof PeakaApiError && (err.status === 409 || err.status === 500)) {
+    if (!(err instanceof PeakaApiError)) throw err;
+    // A duplicate answers 409 with the existing cache (the contract), or, on the live API during the first sync, 500.
+    if (err.status === 409) {
+      const id = toSettings(err.details.body).id;
+      if (!reuse) throw alreadyCached(id ?? (await findExisting())?.id);
+      const existing = id ? await ctx.client.getStatus(id, ctx.deadline) : await findExisting();
+      if (existing) return reuseExisting(ctx, state, existing);
+    }
+    if (reuse && err.status === 500) {
       const existing = await findExisting();
       if (existing) return reuseExisting(ctx, state, existing);
     }
+    if (err.status === 400 && /non-empty location/i.test(err.peakaMessage ?? '')) throw orphaned(table);
     throw err;
   }
   if (!created) throw new ActionError(`Peaka did not return the new cache for table ${table}.`);
@@ -78,11 +89,47 @@ export async function create(ctx: OperationContext, state: RunState): Promise<Ou
   });
 }
 
+/**
+ * isCached, as the pre-check it is: the create's own answer decides, so a check that fails for any
+ * reason is a warning, not the end of the step.
+ */
+async function tableInfo(ctx: OperationContext, request: CreateRequest, table: string): Promise<TableCacheInfo | undefined> {
+  try {
+    return await ctx.client.isCached(request, ctx.deadline);
+  } catch (err) {
+    if (!(err instanceof PeakaApiError) || err.kind === 'aborted') throw err;
+    ctx.log.warning(`Could not check whether table ${table} can be cached (${err.message.split('. ')[0]}); creating the cache anyway, and Peaka's answer to the create decides.`);
+    return undefined;
+  }
+}
+
+/** A schedule of a type the table does not support (supportedCacheTypes) is refused before the create. */
+function refuseUnsupportedSchedules(info: TableCacheInfo | undefined, request: CreateRequest, table: string): void {
+  const supported = info?.supportedCacheTypes?.map((t) => t.toUpperCase());
+  if (!supported) return;
+  const asked = [
+    request.fullRefreshSchedule ? { input: 'full-refresh-schedule', type: 'FULL_REFRESH' } : undefined,
+    request.incrementalSchedule ? { input: 'incremental-schedule', type: 'INCREMENTAL' } : undefined
+  ].filter((a) => a !== undefined);
+  const unsupported = asked.filter((a) => !supported.includes(a.type));
+  if (!unsupported.length) return;
+  throw new ActionError(
+    `Table ${table} does not support ${unsupported.map((u) => u.type).join(' or ')} caching: Peaka lists its supported cache types as ${supported.length ? supported.join(', ') : 'none'}. Remove ${unsupported.map((u) => u.input).join(' and ')}.`
+  );
+}
+
+/** isCached says yes and no list shows the cache, or the create finds the location taken: nothing the API can repair. */
+function orphaned(table: string): ActionError {
+  return new ActionError(
+    `Table ${table} has an orphaned cache on Peaka's side: Peaka reports the table as cached, but no cache of the project is for it, and a create fails ("Cannot create a table on a non-empty location"). No API call repairs this; ask Peaka support to remove the orphaned cache data, then run create again.`
+  );
+}
+
 /** if-exists: reuse. Outputs the existing cache, and with `wait` follows its running sync if there is one. */
 async function reuseExisting(ctx: OperationContext, state: RunState, existing: CacheStatus): Promise<Outcome> {
   state.cacheId = existing.id;
   absorb(state, existing);
-  const running = latestExecution(existing, EXECUTION_KINDS, (e) => e.status === 'RUNNING');
+  const running = latestExecution(existing, EXECUTION_KINDS, isActive);
   const latest = running ?? latestExecution(existing);
   state.execution = latest;
   state.kind = latest?.kind;
@@ -117,10 +164,12 @@ export async function updateSchedule(ctx: OperationContext, state: RunState): Pr
   return { conclusion: 'success', message: `Updated the schedules of cache ${cacheId}: ${now}.` };
 }
 
+/** Whether Peaka kept the schedule asked for, compared as durations: P1D is PT24H, PT60M is PT1H. */
 function applied(wanted: ScheduleSetting | undefined, kept: CacheSettings['fullRefreshSchedule']): boolean {
   if (!wanted) return true;
-  if (wanted === 'none') return !kept || kept.type === 'NONE';
-  return kept?.type === 'BASIC' && kept.expression?.toUpperCase() === wanted.expression.toUpperCase();
+  if (wanted === 'none') return !kept || kept.type.toUpperCase() === 'NONE';
+  const keptMs = parseIsoDuration(kept?.expression ?? '');
+  return kept?.type.toUpperCase() === 'BASIC' && keptMs !== undefined && keptMs === parseIsoDuration(wanted.expression);
 }
 
 export async function deleteCache(ctx: OperationContext, state: RunState): Promise<Outcome> {

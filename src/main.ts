@@ -50,7 +50,7 @@ export async function runMain(): Promise<void> {
   const checkpoint = () => core.saveState('started', JSON.stringify(pendingCleanups(states)));
   let stepFailure: string | undefined;
   try {
-    const targets = await resolveTargets(settings, client, deadline);
+    const targets = await resolveTargets(settings, client, deadline, (line) => core.warning(line));
     if (targets.length > 1) core.info(`Operation ${settings.operation} on ${targets.length} caches, at most ${settings.maxParallel} at a time.`);
     await runBatch({ settings, client, deadline, signal: controller.signal, log: logger, checkpoint }, targets, states);
   } catch (err) {

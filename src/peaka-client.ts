@@ -24,6 +24,9 @@ export interface Execution {
   error?: string;
 }
 
+/** An execution from the history, whose `executionMode` may be missing or one we do not know. */
+export type HistoryExecution = Omit<Execution, 'kind'> & { kind?: ExecutionKind };
+
 export interface CacheStatus {
   id: string;
   /** The cache's top-level status: RUNNING, COMPLETED, FAILED, CANCELLED, DELETED, NOT_INITIALIZED. */
@@ -32,6 +35,12 @@ export interface CacheStatus {
   schemaName?: string;
   tableName?: string;
   executions: Partial<Record<ExecutionKind, Execution>>;
+}
+
+/** A status list: the caches, and the entries Peaka listed without an id (their tables), which no step can act on. */
+export interface CacheList {
+  caches: CacheStatus[];
+  unidentified: string[];
 }
 
 export interface CreateRequest {
@@ -64,7 +73,7 @@ export interface TableCacheInfo {
 
 const scheduleBody = (s: { expression: string } | 'none') => (s === 'none' ? { type: 'NONE' } : { type: 'BASIC', expression: s.expression });
 
-function toSettings(json: unknown): CacheSettings {
+export function toSettings(json: unknown): CacheSettings {
   const raw = (json && typeof json === 'object' ? json : {}) as Record<string, unknown>;
   const schedule = (v: unknown): Schedule | undefined => {
     if (!v || typeof v !== 'object') return undefined;
@@ -77,6 +86,9 @@ function toSettings(json: unknown): CacheSettings {
     incrementalSchedule: schedule(raw.incrementalCacheSchedule)
   };
 }
+
+/** The history's executionMode values. */
+const EXECUTION_MODES: Record<string, ExecutionKind | undefined> = { FULL_REFRESH: 'full-refresh', INCREMENTAL: 'incremental' };
 
 const SLOT: Record<ExecutionKind, string> = {
   'full-refresh': 'lastFullRefreshCacheExecution',
@@ -91,10 +103,16 @@ export const KIND_LABEL: Record<ExecutionKind, string> = { 'full-refresh': 'full
 /** The label with its article: 'a full refresh', 'an incremental sync'. */
 export const A_KIND: Record<ExecutionKind, string> = { 'full-refresh': 'a full refresh', incremental: 'an incremental sync' };
 
+/**
+ * The statuses that end an execution, in any letter case. Every other status (RUNNING, QUEUED,
+ * PENDING, one Peaka adds later) means the execution has not ended.
+ */
 export const TERMINAL_STATUSES = ['COMPLETED', 'FAILED', 'CANCELLED', 'CANCELED'];
 export function isTerminal(status: string | undefined): boolean {
   return status !== undefined && TERMINAL_STATUSES.includes(status.toUpperCase());
 }
+/** Not ended: running, queued, pending, or any status that is not an end. */
+export const isActive = (execution: Pick<Execution, 'status'> | undefined): boolean => execution !== undefined && !isTerminal(execution.status);
 
 export class PeakaClient {
   readonly transport: Transport;
@@ -118,8 +136,9 @@ export class PeakaClient {
       retry: true,
       deadline
     });
-    const status = toCacheStatus(response.json);
-    if (!status) throw invalid(`reading the status of cache ${cacheId}`, 'the status has no cache id');
+    // Every field is optional in the contract: a status without an id is the one that was asked for.
+    const status = toCacheStatus(response.json, cacheId);
+    if (!status) throw invalid(`reading the status of cache ${cacheId}`, 'the answer is not a status object');
     return status;
   }
 
@@ -159,20 +178,21 @@ export class PeakaClient {
   }
 
   /** The status of every cache of the project (used to find a cache by its table). */
-  async listStatuses(deadline: number): Promise<CacheStatus[]> {
-    const response = await this.transport.request({
-      method: 'GET',
-      path: `/data/projects/${encodeURIComponent(this.projectId)}/cache/status`,
-      action: `listing the caches of project ${this.projectId}`,
-      retry: true,
-      deadline
-    });
-    if (!Array.isArray(response.json)) throw invalid(`listing the caches of project ${this.projectId}`, 'the answer is not a list');
-    return response.json.map(toCacheStatus).filter((s): s is CacheStatus => s !== undefined);
+  async listStatuses(deadline: number): Promise<CacheList> {
+    const action = `listing the caches of project ${this.projectId}`;
+    const response = await this.transport.request({ method: 'GET', path: `/data/projects/${encodeURIComponent(this.projectId)}/cache/status`, action, retry: true, deadline });
+    if (!Array.isArray(response.json)) throw invalid(action, 'the answer is not a list');
+    const list: CacheList = { caches: [], unidentified: [] };
+    for (const raw of response.json) {
+      const status = toCacheStatus(raw);
+      if (status) list.caches.push(status);
+      else list.unidentified.push(tableOf(raw) ?? 'an entry without a table name');
+    }
+    return list;
   }
 
-  /** Past executions, most recent first. */
-  async executionHistory(cacheId: string, limit: number, deadline: number): Promise<Execution[]> {
+  /** Past executions, most recent first; `kind` is left out where `executionMode` is missing or unknown. */
+  async executionHistory(cacheId: string, limit: number, deadline: number): Promise<HistoryExecution[]> {
     const response = await this.transport.request({
       method: 'GET',
       path: this.cachePath(cacheId, `/executionHistory?limit=${limit}&offset=0`),
@@ -182,11 +202,12 @@ export class PeakaClient {
     });
     if (!Array.isArray(response.json)) throw invalid(`reading the execution history of cache ${cacheId}`, 'the answer is not a list');
     return response.json
-      .map((raw: unknown) => {
-        const mode = String((raw as Record<string, unknown>)?.executionMode ?? '').toUpperCase();
-        return toExecution(raw, mode.includes('INCR') ? 'incremental' : 'full-refresh');
+      .map((raw: unknown): HistoryExecution | undefined => {
+        const kind = EXECUTION_MODES[String((raw as Record<string, unknown>)?.executionMode ?? '').toUpperCase()];
+        const execution = toExecution(raw, kind ?? 'full-refresh');
+        return execution && { ...execution, kind };
       })
-      .filter((e): e is Execution => e !== undefined);
+      .filter((e): e is HistoryExecution => e !== undefined);
   }
 
   /** The cache's settings: its table and schedules. */
@@ -285,10 +306,11 @@ function invalid(action: string, why: string): PeakaApiError {
 const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
-export function toCacheStatus(json: unknown): CacheStatus | undefined {
-  if (!json || typeof json !== 'object') return undefined;
+/** A status object; `askedFor` is its id when the answer leaves the id out (it is optional). */
+export function toCacheStatus(json: unknown, askedFor?: string): CacheStatus | undefined {
+  if (!json || typeof json !== 'object' || Array.isArray(json)) return undefined;
   const raw = json as Record<string, unknown>;
-  const id = str(raw.id);
+  const id = str(raw.id) ?? askedFor;
   if (!id) return undefined;
   const executions: CacheStatus['executions'] = {};
   for (const kind of Object.keys(SLOT) as ExecutionKind[]) {
@@ -305,11 +327,18 @@ export function toCacheStatus(json: unknown): CacheStatus | undefined {
   };
 }
 
+function tableOf(json: unknown): string | undefined {
+  const raw = (json && typeof json === 'object' ? json : {}) as Record<string, unknown>;
+  const parts = [str(raw.schemaName), str(raw.tableName)].filter(Boolean);
+  return parts.length ? parts.join('.') : undefined;
+}
+
 export function toExecution(json: unknown, kind: ExecutionKind): Execution | undefined {
   if (!json || typeof json !== 'object') return undefined;
   const raw = json as Record<string, unknown>;
   const id = str(raw.id);
   if (!id) return undefined;
+  // progress is null on a RUNNING execution that has none yet (seen live): no counts yet.
   const progress = (raw.progress && typeof raw.progress === 'object' ? raw.progress : {}) as Record<string, unknown>;
   return {
     id,

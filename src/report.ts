@@ -5,7 +5,7 @@
 import * as core from '@actions/core';
 import { formatDuration } from './duration.js';
 import { executionDurationMs } from './execution-tracker.js';
-import type { Execution, ExecutionKind } from './peaka-client.js';
+import type { ExecutionKind, HistoryExecution } from './peaka-client.js';
 import type { Conclusion, Outcome, RunState } from './run-state.js';
 
 export interface Result {
@@ -64,7 +64,7 @@ export function buildResult(state: RunState, outcome: Outcome): Result {
   };
 }
 
-function executionFields(e: Execution | undefined) {
+function executionFields(e: HistoryExecution | undefined) {
   const durationMs = executionDurationMs(e);
   return {
     'execution-id': e?.id,
@@ -130,9 +130,9 @@ export function aggregate(results: Result[]): Result {
   };
 }
 
-/** For `history`: one object per execution, with its cache. */
-export function historyResults(states: RunState[]): (ReturnType<typeof executionFields> & { 'cache-id'?: string; 'execution-type': ExecutionKind })[] {
-  return states.flatMap((s) => (s.history ?? []).map((e) => ({ 'cache-id': s.cacheId, 'execution-type': e.kind, ...executionFields(e) })));
+/** For `history`: one object per execution, with its cache; a kind Peaka did not tell is 'unknown'. */
+export function historyResults(states: RunState[]): (ReturnType<typeof executionFields> & { 'cache-id'?: string; 'execution-type': ExecutionKind | 'unknown' })[] {
+  return states.flatMap((s) => (s.history ?? []).map((e) => ({ 'cache-id': s.cacheId, 'execution-type': e.kind ?? 'unknown', ...executionFields(e) })));
 }
 
 /** Removes the API key from any text we emit, whatever path it came by. */

@@ -2,7 +2,7 @@
  * What the step has learned so far. Operations fill it in as they go, so that the outputs and the
  * summary say everything that is known even when the step fails half-way.
  */
-import type { Execution, ExecutionKind } from './peaka-client.js';
+import type { Execution, ExecutionKind, HistoryExecution } from './peaka-client.js';
 import type { Operation } from './settings.js';
 
 export type Conclusion = 'success' | 'warning' | 'failure';
@@ -28,7 +28,7 @@ export interface RunState {
   startedByStep: boolean;
   timedOut: boolean;
   /** For `history`: the executions read, most recent first. */
-  history?: Execution[];
+  history?: HistoryExecution[];
   /** How this cache's operation ended (set once it has). */
   outcome?: Outcome;
   /** The operation is over: nothing of this cache is left for the post step to clean up. */

@@ -14,7 +14,7 @@ import {
   tracker,
   type OperationContext
 } from './operation-helpers.js';
-import { A_KIND, KIND_LABEL, type ExecutionKind } from './peaka-client.js';
+import { A_KIND, KIND_LABEL, isActive, type ExecutionKind } from './peaka-client.js';
 import type { Outcome, RunState } from './run-state.js';
 import { sendOnce } from './write-helper.js';
 
@@ -27,7 +27,7 @@ export async function trigger(ctx: OperationContext, state: RunState, kind: Exec
   state.kind = kind;
   let previous = before.executions[kind];
 
-  if (previous?.status === 'RUNNING' && ctx.settings.ifRunning !== 'queue') {
+  if (previous && isActive(previous) && ctx.settings.ifRunning !== 'queue') {
     const running = previous;
     if (ctx.settings.ifRunning === 'skip') {
       state.execution = running;
