@@ -183,9 +183,9 @@ describe('delete', () => {
     expect(run.log.some((l) => l.startsWith('notice: ') && l.includes('nothing to delete'))).toBe(true);
   });
 
-  test('without confirm-delete nothing is sent', () => {
+  test('without confirm-delete nothing is sent', async () => {
     const before = sim.requests.length;
-    expect(() => runOperationIn(inputs({ operation: 'delete', 'cache-id': '11111111-2222-4333-8444-555555555555' }))).rejects.toThrow(/confirm-delete/);
+    await expect(runOperationIn(inputs({ operation: 'delete', 'cache-id': '11111111-2222-4333-8444-555555555555' }))).rejects.toThrow(/confirm-delete/);
     expect(sim.requests.length).toBe(before);
   });
 });
