@@ -1,6 +1,6 @@
 /**
  * npm run bench: the polling benchmark on a virtual clock and the start-up benchmark against the
- * simulator, printed as Markdown tables (the README's performance section copies them).
+ * simulator, printed as Markdown tables (docs/performance.md copies them).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
