@@ -60,3 +60,5 @@ async function commentOnPullRequest(token, html, log) {
 /***/ })
 
 };
+
+//# sourceMappingURL=525.index.js.map
