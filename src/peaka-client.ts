@@ -4,6 +4,7 @@
  */
 import { PeakaApiError } from './api-error.js';
 import { Transport, type RequestSpec, type TransportOptions } from './http-helper.js';
+import { redactAndCut } from './safe-text.js';
 
 export type ExecutionKind = 'full-refresh' | 'incremental';
 export const EXECUTION_KINDS: readonly ExecutionKind[] = ['full-refresh', 'incremental'];
@@ -328,10 +329,10 @@ export function toExecution(json: unknown, kind: ExecutionKind): Execution | und
 
 function errorText(error: unknown): string | undefined {
   if (error === null || error === undefined) return undefined;
-  if (typeof error === 'string') return error.trim() || undefined;
+  if (typeof error === 'string') return redactAndCut(error.trim(), 500) || undefined;
   if (typeof error !== 'object') return String(error);
   const e = error as Record<string, unknown>;
   if (Object.keys(e).length === 0) return undefined;
-  const text = str(e.message) ?? str(e.error) ?? str(e.reason) ?? JSON.stringify(e);
-  return text.length > 500 ? `${text.slice(0, 497)}...` : text;
+  // The key is redacted on the whole text before it is cut, so no part of it is left.
+  return redactAndCut(str(e.message) ?? str(e.error) ?? str(e.reason) ?? JSON.stringify(e), 500);
 }
