@@ -2,7 +2,7 @@
  * The Peaka cache endpoints the action uses, with answers normalised into small typed records.
  * Everything HTTP (timeouts, retries, proxies, error messages) lives in http-helper.ts.
  */
-import { PeakaApiError } from './api-error.js';
+import { ActionError, PeakaApiError } from './api-error.js';
 import { Transport, type RequestSpec, type TransportOptions } from './http-helper.js';
 import { redactAndCut } from './safe-text.js';
 
@@ -108,7 +108,7 @@ export class PeakaClient {
   }
 
   private cachePath(cacheId: string, suffix = ''): string {
-    return `/data/projects/${encodeURIComponent(this.projectId)}/cache/${encodeURIComponent(cacheId)}${suffix}`;
+    return `/data/projects/${segment(this.projectId, 'project id')}/cache/${segment(cacheId, 'cache id')}${suffix}`;
   }
 
   async getStatus(cacheId: string, deadline: number): Promise<CacheStatus> {
@@ -163,7 +163,7 @@ export class PeakaClient {
   async listStatuses(deadline: number): Promise<CacheStatus[]> {
     const response = await this.transport.request({
       method: 'GET',
-      path: `/data/projects/${encodeURIComponent(this.projectId)}/cache/status`,
+      path: `/data/projects/${segment(this.projectId, 'project id')}/cache/status`,
       action: `listing the caches of project ${this.projectId}`,
       retry: true,
       deadline
@@ -233,10 +233,9 @@ export class PeakaClient {
 
   /** Whether a table can be cached and already is. */
   async isCached(request: Pick<CreateRequest, 'catalogId' | 'schemaName' | 'tableName'>, deadline: number): Promise<TableCacheInfo> {
-    const p = encodeURIComponent;
     const response = await this.transport.request({
       method: 'GET',
-      path: `/data/projects/${p(this.projectId)}/catalogs/${p(request.catalogId)}/schemas/${p(request.schemaName)}/tables/${p(request.tableName)}/isCached`,
+      path: `/data/projects/${segment(this.projectId, 'project id')}/catalogs/${segment(request.catalogId, 'catalog id')}/schemas/${segment(request.schemaName, 'schema name')}/tables/${segment(request.tableName, 'table name')}/isCached`,
       action: `checking whether table ${request.schemaName}.${request.tableName} can be cached`,
       retry: true,
       deadline,
@@ -256,7 +255,7 @@ export class PeakaClient {
     const table = `${request.schemaName}.${request.tableName}`;
     const response = await this.transport.request({
       method: 'POST',
-      path: `/data/projects/${encodeURIComponent(this.projectId)}/cache`,
+      path: `/data/projects/${segment(this.projectId, 'project id')}/cache`,
       body: {
         catalogId: request.catalogId,
         schemaName: request.schemaName,
@@ -277,6 +276,17 @@ export class PeakaClient {
     if (typeof raw.id !== 'string' || !raw.id) throw invalid(`creating a cache for table ${table}`, 'the answer has no cache id');
     return { id: raw.id };
   }
+}
+
+/**
+ * One path segment, encoded. Ids that come back from the API reach here unchecked: an empty one or
+ * a dot segment would address another endpoint (the URL parser resolves '..' even when encoded).
+ */
+function segment(value: string, what: string): string {
+  if (value === '' || value === '.' || value === '..') {
+    throw new ActionError(`The ${what} ${JSON.stringify(value)} cannot be used in a request: as a path segment it would address another endpoint. Check the caches in Peaka.`);
+  }
+  return encodeURIComponent(value);
 }
 
 function invalid(action: string, why: string): PeakaApiError {
