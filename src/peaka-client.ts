@@ -3,8 +3,9 @@
  * Everything HTTP (timeouts, retries, proxies, error messages) lives in http-helper.ts.
  */
 import { ActionError, PeakaApiError } from './api-error.js';
+import { parseInstant } from './duration.js';
 import { Transport, type RequestSpec, type TransportOptions } from './http-helper.js';
-import { redactAndCut } from './safe-text.js';
+import { cut, redactAndCut } from './safe-text.js';
 
 export type ExecutionKind = 'full-refresh' | 'incremental';
 export const EXECUTION_KINDS: readonly ExecutionKind[] = ['full-refresh', 'incremental'];
@@ -23,6 +24,8 @@ export interface Execution {
   finishedAt?: string;
   /** The execution's error, reduced to one line. */
   error?: string;
+  /** Fields whose value could not be read (left out above), with the value: `finishedAt "soon"`. */
+  unreadable?: string[];
 }
 
 export interface CacheStatus {
@@ -294,7 +297,6 @@ function invalid(action: string, why: string): PeakaApiError {
 }
 
 const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
-const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
 export function toCacheStatus(json: unknown): CacheStatus | undefined {
   if (!json || typeof json !== 'object') return undefined;
@@ -322,18 +324,37 @@ export function toExecution(json: unknown, kind: ExecutionKind): Execution | und
   const id = str(raw.id);
   if (!id) return undefined;
   const progress = (raw.progress && typeof raw.progress === 'object' ? raw.progress : {}) as Record<string, unknown>;
+  // A value that cannot be read is left out and named, never turned into NaN or a wrong total.
+  const unreadable: string[] = [];
+  const show = (v: unknown) => cut(JSON.stringify(v) ?? String(v), 40);
+  const count = (field: string) => {
+    const v = progress[field];
+    if (v === undefined || v === null) return undefined;
+    const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(v) ? Number(v) : NaN;
+    if (Number.isFinite(n)) return n;
+    unreadable.push(`${field} ${show(v)}`);
+    return undefined;
+  };
+  const instant = (field: string) => {
+    const v = raw[field];
+    if (v === undefined || v === null || v === '') return undefined;
+    if (typeof v === 'string' && parseInstant(v) !== undefined) return v;
+    unreadable.push(`${field} ${show(v)}`);
+    return undefined;
+  };
   return {
     id,
     kind,
     status: (str(raw.status) ?? 'UNKNOWN').toUpperCase(),
-    cachedRecords: num(progress.numberOfCachedRecords),
-    insertedRecords: num(progress.numberOfInsertedRecords),
-    updatedRecords: num(progress.numberOfUpdatedRecords),
-    deletedRecords: num(progress.numberOfDeletedRecords),
-    createdAt: str(raw.createdAt),
-    updatedAt: str(raw.updatedAt),
-    finishedAt: str(raw.finishedAt),
-    error: errorText(raw.error)
+    cachedRecords: count('numberOfCachedRecords'),
+    insertedRecords: count('numberOfInsertedRecords'),
+    updatedRecords: count('numberOfUpdatedRecords'),
+    deletedRecords: count('numberOfDeletedRecords'),
+    createdAt: instant('createdAt'),
+    updatedAt: instant('updatedAt'),
+    finishedAt: instant('finishedAt'),
+    error: errorText(raw.error),
+    ...(unreadable.length ? { unreadable } : {})
   };
 }
 
