@@ -5,7 +5,7 @@
 import * as core from '@actions/core';
 import { errorMessage, resolveTargets, runBatch } from './batch-runner.js';
 import { cancelStarted, pendingCleanups } from './cleanup-helper.js';
-import type { Logger } from './operation-helpers.js';
+import { stepBudget, type Logger } from './operation-helpers.js';
 import { PeakaClient } from './peaka-client.js';
 import { aggregate, announce, buildResult, historyResults, renderSummary, setOutputs, unreadableNotes, writeSummary } from './report.js';
 import { newRunState, type RunState } from './run-state.js';
@@ -49,7 +49,9 @@ export async function runMain(): Promise<void> {
     { baseUrl: settings.baseUrl, apiKey: settings.apiKey, requestTimeoutMs: settings.requestTimeoutMs, signal: controller.signal, onRetry: (line) => say.info(line) },
     settings.projectId
   );
-  const deadline = Date.now() + settings.timeoutMs;
+  // timeout is the whole step's: the wait stops early enough for the last read and the cancel on timeout.
+  const budget = stepBudget(settings);
+  const { deadline } = budget;
   const states: RunState[] = [];
   // What the post step must cancel if this step dies: every execution started and not yet settled.
   const checkpoint = () => core.saveState('started', forOutput(JSON.stringify(pendingCleanups(states))));
@@ -57,7 +59,7 @@ export async function runMain(): Promise<void> {
   try {
     const targets = await resolveTargets(settings, client, deadline);
     if (targets.length > 1) say.info(`Operation ${settings.operation} on ${targets.length} caches, at most ${settings.maxParallel} at a time.`);
-    await runBatch({ settings, client, deadline, signal: controller.signal, log: logger, checkpoint }, targets, states);
+    await runBatch({ settings, client, deadline, budget, signal: controller.signal, log: logger, checkpoint }, targets, states);
   } catch (err) {
     if (controller.signal.aborted) stepFailure = await onAbort(settings, states, checkpoint);
     else stepFailure = errorMessage(err);
