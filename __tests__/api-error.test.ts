@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { PeakaApiError, isRetryableStatus, messageFromBody } from '../src/api-error.js';
+import { addSecret } from '../src/safe-text.js';
 
 describe('messageFromBody reduces every error body shape to one line', () => {
   test.each([
@@ -17,6 +18,20 @@ describe('messageFromBody reduces every error body shape to one line', () => {
 
   test('a huge body is cut to 200 characters', () => {
     expect(messageFromBody('x'.repeat(5000))!.length).toBe(200);
+  });
+
+  test('the key is redacted before the message is cut, so no part of it is left at the cut', () => {
+    const key = 'pk-redact-first-0042';
+    addSecret(key);
+    for (let at = 180; at < 200; at++) {
+      for (const body of [`${'x'.repeat(at)}${key} tail`, JSON.stringify({ message: `${'x'.repeat(at)}${key} tail` })]) {
+        expect(messageFromBody(body)).not.toContain(key.slice(0, 6));
+      }
+    }
+  });
+
+  test('a title of 100,000 "<" is read in one pass', () => {
+    expect(messageFromBody(`<html><title>Bad ${'<'.repeat(100_000)}</title></html>`)).toBe('Bad (HTML error page)');
   });
 });
 

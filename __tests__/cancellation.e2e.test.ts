@@ -132,6 +132,14 @@ test('with several caches, SIGINT cancels every execution the step started', asy
   expect(JSON.parse(run.state.started)).toEqual([]);
   const result = JSON.parse(run.outputs.result) as { status: string }[];
   expect(result.map((r) => r.status)).toEqual(['CANCELLED', 'CANCELLED', 'CANCELLED']);
+  // Each cache's annotation tells its own cancellation only; the step's sums them up.
+  const ids = caches.map((c) => sim.startedExecutions(c.id)[0].id);
+  const errors = run.annotations.filter((a) => a.level === 'error').map((a) => a.message);
+  expect(errors).toHaveLength(4);
+  errors.slice(0, 3).forEach((message, i) => {
+    expect(message).toMatch(new RegExp(`^\\S+: The workflow run was cancelled\\. Cancelled the full refresh ${ids[i]} that this step started\\.$`));
+  });
+  expect(errors[3]).toBe('The workflow run was cancelled. Of the 3 executions this step started, 3 were cancelled and 0 had already ended.');
 });
 
 test('SIGINT before the new execution\'s record exists: the cancel waits for the record, so the live API\'s 500 is never met', async () => {

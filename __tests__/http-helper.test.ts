@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { PeakaApiError } from '../src/api-error.js';
 import { Transport, parseRetryAfter, type RequestSpec } from '../src/http-helper.js';
+import { startHostile } from '../simulator/hostile-server.js';
 import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
 
 const KEY = 'pk-http-test-8a41c2';
@@ -125,6 +126,35 @@ test('a refused connection is a network error naming the cause', async () => {
   expect(error.kind).toBe('network');
   expect(error.message).toContain('ECONNREFUSED');
   expect(error.message).not.toContain(KEY);
+});
+
+describe('bodies are read up to a cap', () => {
+  test.each([
+    ['an endless body', { endless: true } as const],
+    ['a gzip bomb (64 MiB of zeros)', { gzipMembers: 4 }]
+  ])('%s is an unreadable answer after 1 MiB, and is retried', async (_name, answer) => {
+    const server = await startHostile(() => answer);
+    try {
+      const t = new Transport({ baseUrl: server.url, apiKey: KEY, requestTimeoutMs: 2_000, maxAttempts: 2, backoffBaseMs: 10 });
+      const error = await failure(t.request(statusRequest()));
+      expect(error.kind).toBe('invalid-response');
+      expect(error.message).toContain("Peaka's answer could not be read (an answer larger than 1 MiB) after 2 attempts");
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('an error body past 64 KiB gives its start as the message, without a key cut in two at the cap', async () => {
+    const key = 'pk-cut-key-123456';
+    const server = await startHostile(() => ({ status: 400, text: `${' '.repeat((64 << 10) - 5)}${key} rest` }));
+    try {
+      const error = await failure(new Transport({ baseUrl: server.url, apiKey: key, requestTimeoutMs: 2_000 }).request(statusRequest()));
+      expect(error.message).toMatch(/^Failed reading the status: Peaka answered HTTP 400\. /);
+      expect(error.message).not.toContain(key.slice(0, 5));
+    } finally {
+      await server.close();
+    }
+  });
 });
 
 test('parseRetryAfter reads seconds and HTTP dates', () => {

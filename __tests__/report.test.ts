@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
-import { aggregate, buildResult, escapeHtml, historyResults, redact, renderSummary } from '../src/report.js';
+import { aggregate, buildResult, historyResults, renderSummary } from '../src/report.js';
+import { escapeHtml, redact } from '../src/safe-text.js';
 import { newRunState, type Outcome } from '../src/run-state.js';
 
 const execution = {
@@ -119,6 +120,52 @@ test('several caches: a row each and a total row with the sums and the worst sta
     ['s.b c-b', 'FAILED', '5'],
     ['Total (2 caches)', 'FAILED', '12,350']
   ]);
+});
+
+describe('many caches', () => {
+  const at = (createdAt: string, finishedAt: string, extra = {}) =>
+    buildResult({ ...newRunState('status', createdAt), execution: { ...execution, createdAt, finishedAt, ...extra } }, { conclusion: 'success', message: 'ok' });
+
+  test('the span is taken from instants, whatever their offsets', () => {
+    const overall = aggregate([at('2026-01-01T10:00:00+01:00', '2026-01-01T09:10:00Z'), at('2026-01-01T09:05:00Z', '2026-01-01T10:20:00+01:00')]);
+    expect(overall['started-at']).toBe('2026-01-01T10:00:00+01:00');
+    expect(overall['finished-at']).toBe('2026-01-01T10:20:00+01:00');
+    expect(overall['duration-seconds']).toBe(1_200);
+  });
+
+  test('a cache without a readable end leaves the end and the span out, never NaN', () => {
+    const overall = aggregate([at('2026-01-01T09:00:00Z', '2026-01-01T09:10:00Z'), at('2026-01-01T09:05:00Z', 'soon')]);
+    expect(overall['finished-at']).toBeUndefined();
+    expect(overall['duration-seconds']).toBeUndefined();
+  });
+
+  const many = (n: number, name: string) =>
+    Array.from({ length: n }, (_, i) =>
+      buildResult({ ...newRunState('wait', `cache-${i}`), table: `${name}${i}`, execution: { ...execution, status: 'FAILED', error: 'e'.repeat(500) } }, { conclusion: 'failure', message: `failed ${i} ${'m'.repeat(900)}` })
+    );
+
+  test('the summary stays under 1 MiB: past it, rows and list items fold into "and N more"', () => {
+    const results = many(3_000, `schema.${'t'.repeat(300)}`);
+    const html = renderSummary(results, aggregate(results), 's');
+    expect(Buffer.byteLength(html)).toBeLessThan(1 << 20);
+    expect(html).toMatch(/<tr><td colspan="8"><em>and \d+ more caches; the result output lists every one<\/em><\/td><\/tr>/);
+    expect(html).toMatch(/<li><em>and \d+ more caches that did not succeed; the result output lists every one<\/em><\/li><\/ul>/);
+    expect(html).toContain('<strong>Total (3000 caches)</strong>');
+  });
+
+  test('the comment stays under 65,536 characters; a few caches are not folded', () => {
+    const results = many(200, '@team/t');
+    const html = renderSummary(results, aggregate(results), 's', undefined, { forComment: true });
+    expect(html.length).toBeLessThan(65_536);
+    expect(html).toContain('more caches');
+    const few = many(3, 's.t');
+    expect(renderSummary(few, aggregate(few), 's')).not.toContain('more caches');
+  });
+
+  test('one long text is cut in its cell', () => {
+    const [r] = many(1, 'x'.repeat(100_000));
+    expect(renderSummary([r], r, 's').length).toBeLessThan(5_000);
+  });
 });
 
 test('escapeHtml and redact', () => {

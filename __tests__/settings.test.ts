@@ -70,6 +70,11 @@ describe('refusals name the input and what is allowed', () => {
     [{ 'api-key': '' }, "Input 'api-key' is required"],
     [{ 'api-key': 'two words' }, "Input 'api-key' contains white space"],
     [{ 'project-id': 'a/b' }, "Input 'project-id' is \"a/b\""],
+    [{ 'project-id': '..' }, "Input 'project-id' is \"..\"; a project id has only letters, digits, '_', '.' and '-', and is not '.' or '..'"],
+    [{ 'api-key': 'pk-abc\u200bdef' }, "Input 'api-key' contains characters that cannot be sent in an HTTP header (character 7 is U+200B)"],
+    [{ 'api-key': 'pk-€uro' }, "Input 'api-key' contains characters that cannot be sent in an HTTP header (character 4 is U+20AC)"],
+    [{ 'schema-name': 'a/b' }, "Input 'schema-name' is \"a/b\"; it must not contain '/' or '\\'"],
+    [{ 'catalog-id': '..' }, "Input 'catalog-id' is \"..\", which would change the request's path"],
     [{ 'cache-id': '' }, "Input 'cache-id' is required for operation 'full-refresh'"],
     [{ 'cache-id': 'customers' }, 'is not a cache id; a cache id is a UUID'],
     [{ region: 'asia' }, "Input 'region' is \"asia\"; use us or eu"],
@@ -93,6 +98,15 @@ describe('refusals name the input and what is allowed', () => {
     expect(problems.join('\n')).toMatch(/catalog-id.*\n.*schema-name.*\n.*table-name/);
     expect(problems.join('\n')).toContain("Input 'full-refresh-schedule' is \"6h\", which is not an ISO-8601 duration");
     expect(problems.join('\n')).toContain("Input 'cache-id' is not used by operation 'create'");
+  });
+
+  test('create refuses names that are dot segments or hold a slash, a backslash or a control character', () => {
+    const problems = problemsOf({ operation: 'create', 'api-key': 'key-123', 'project-id': 'p', 'catalog-id': '.', 'schema-name': 'a\\b', 'table-name': 'x\u2028y' });
+    expect(problems).toEqual([
+      "Input 'catalog-id' is \".\", which would change the request's path; give the real catalog id.",
+      "Input 'schema-name' is \"a\\\\b\"; it must not contain '/' or '\\'.",
+      "Input 'table-name' contains control characters; check its value."
+    ]);
   });
 
   test('every problem is reported at once', () => {

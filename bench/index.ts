@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { ROOT } from '../scripts/action-runner.js';
 import { runPollingBench, type PollingRow } from './polling.js';
 import { runDependencyBench } from './dependencies.js';
+import { runHostileBench } from './hostile.js';
 import { runStartupBench } from './startup.js';
 
 const table = (header: string[], rows: (string | number)[][]) =>
@@ -55,6 +56,9 @@ const startup = await runStartupBench(Number(process.env.BENCH_RUNS ?? 21));
 checks.push([`start-up <= 1.5x the minimal fetch script`, startup.ratio <= 1.5, `${startup.ratio.toFixed(2)}x`]);
 checks.push([`dist/ without source maps <= 1.5 MB`, startup.distBytes <= 1_500_000, `${(startup.distBytes / 1e6).toFixed(2)} MB`]);
 checks.push([`peak RSS <= 80 MB`, startup.peakRssBytes <= 80e6, `${(startup.peakRssBytes / 1e6).toFixed(1)} MB`]);
+const hostile = await runHostileBench();
+for (const row of hostile.rows) checks.push([`${row.name}: peak RSS < 150 MB`, row.peakRssBytes < 150e6, `${(row.peakRssBytes / 1e6).toFixed(1)} MB`]);
+checks.push([`100,000-'<' HTML page to a message: linear (< 100 ms)`, hostile.stripMedianMs < 100, `${hostile.stripMedianMs.toFixed(1)} ms`]);
 console.log(table(['target', 'met', 'measured'], checks.map(([t, ok, m]) => [t, ok ? 'yes' : '**no**', m])));
 
 console.log(`\n## Start-up (${startup.node}, median of ${startup.runs} runs, status operation against the simulator)\n`);
@@ -70,6 +74,15 @@ console.log(
     ]
   )
 );
+
+console.log(`\n## Hostile answers (${hostile.node}, status operation, timeout 5s, request-timeout 2s)\n`);
+console.log(
+  table(
+    ['answer', 'peak RSS', 'step took', 'requests', 'the step\'s message'],
+    hostile.rows.map((r) => [r.name, `${(r.peakRssBytes / 1e6).toFixed(1)} MB`, `${r.seconds.toFixed(1)} s`, r.requests, (r.message.length > 120 ? `${r.message.slice(0, 117)}...` : r.message).replace(/\|/g, '\\|')])
+  )
+);
+console.log(`\nAn HTML error page of 100,000 '<' in its title is reduced to a message in ${hostile.stripMedianMs.toFixed(1)} ms (median of 7; whole page, no cap).`);
 
 if (process.env.BENCH_DEPS !== '0') {
   const deps = runDependencyBench();

@@ -3,6 +3,8 @@
  * what was being done, what happened, Peaka's own message if any, and what to check.
  */
 
+import { firstElementText, htmlToText, redact, redactAndCut } from './safe-text.js';
+
 export type FailureKind = 'http' | 'network' | 'timeout' | 'invalid-response' | 'aborted';
 
 export interface ApiErrorDetails {
@@ -92,12 +94,16 @@ function defaultHint(d: ApiErrorDetails): string {
   }
 }
 
+/** The longest message taken from an error body. */
+export const PEAKA_MESSAGE_MAX = 200;
+
 /**
  * Peaka's message from an error body of any shape: JSON with message/error/errorCode,
- * an HTML error page, plain text, or nothing. One line, at most 200 characters.
+ * an HTML error page, plain text, or nothing. One line, at most 200 characters, with the key
+ * redacted before anything is cut. Linear in the body's length, whatever it holds.
  */
 export function messageFromBody(body: string): string | undefined {
-  const text = body.trim();
+  const text = redact(body).trim();
   if (!text) return undefined;
   if (text.startsWith('{')) {
     try {
@@ -115,19 +121,15 @@ export function messageFromBody(body: string): string | undefined {
     }
   }
   if (/^<(!doctype|html|\?xml)|<body|<title/i.test(text)) {
-    const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(text)?.[1] ?? /<h1[^>]*>([\s\S]*?)<\/h1>/i.exec(text)?.[1];
-    return title ? oneLine(`${stripTags(title)} (HTML error page)`) : 'an HTML error page';
+    const title = oneLine(htmlToText(firstElementText(text, 'title') ?? firstElementText(text, 'h1') ?? ''));
+    return title ? `${title} (HTML error page)` : 'an HTML error page';
   }
   return oneLine(text);
 }
 
-function stripTags(html: string): string {
-  return html.replace(/<[^>]*>/g, ' ').replace(/&nbsp;/g, ' ').replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>');
-}
-
+/** White space collapsed, the key redacted (again: JSON may have spelled it with escapes), then cut. */
 function oneLine(text: string): string {
-  const line = text.replace(/\s+/g, ' ').trim();
-  return line.length > 200 ? `${line.slice(0, 197)}...` : line;
+  return redactAndCut(text.replace(/\s+/g, ' ').trim(), PEAKA_MESSAGE_MAX);
 }
 
 /** A failure explained for the user (not an API error, not a bug): shown as it is. */

@@ -50,3 +50,19 @@ export function formatDuration(ms: number): string {
   const s = total % 60;
   return [h ? `${h}h` : '', m ? `${m}m` : '', s ? `${s}s` : ''].filter(Boolean).join(' ');
 }
+
+/** RFC 3339 date-time as the API's `date-time` fields carry it (seconds and the offset optional). */
+const INSTANT = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2})(:\d{2})?(\.\d+)?([Zz]|[+-]\d{2}:?\d{2})?$/;
+
+/**
+ * Epoch milliseconds of a date-time from the API, or undefined when the text is not one. Times
+ * without an offset are taken as UTC; instants are compared as numbers, never as strings.
+ */
+export function parseInstant(text: string | undefined): number | undefined {
+  const m = INSTANT.exec(text?.trim() ?? '');
+  if (!m) return undefined;
+  const [, date, hm, s, fraction, zone] = m;
+  const offset = !zone || zone.toUpperCase() === 'Z' ? 'Z' : zone.includes(':') ? zone : `${zone.slice(0, 3)}:${zone.slice(3)}`;
+  const ms = Date.parse(`${date}T${hm}${s ?? ':00'}${fraction ? fraction.slice(0, 4).padEnd(4, '0') : ''}${offset}`);
+  return Number.isNaN(ms) ? undefined : ms;
+}

@@ -15,6 +15,7 @@ import {
   type ExecutionKind,
   type PeakaClient
 } from './peaka-client.js';
+import { PeakaApiError } from './api-error.js';
 import { PollPlanner, type History, type Observation } from './poll-schedule.js';
 
 export interface TrackerOptions {
@@ -22,6 +23,8 @@ export interface TrackerOptions {
   cacheId: string;
   /** Epoch ms: no wait extends past it. */
   deadline: number;
+  /** Epoch ms by which the one last read at the deadline must be over (default: 10 s after it starts). */
+  finalReadBy?: number;
   pollIntervalMs: number;
   signal?: AbortSignal;
   log: (line: string) => void;
@@ -41,6 +44,8 @@ export const APPEARANCE_GRACE_MS = 60_000;
 
 export class ExecutionTracker {
   private lastLogged?: { key: string; at: number; records?: number };
+  /** The last status read, for a timeout whose final read got no answer. */
+  private lastStatus?: CacheStatus;
   private readonly planner: PollPlanner;
 
   constructor(private readonly options: TrackerOptions) {
@@ -48,7 +53,19 @@ export class ExecutionTracker {
   }
 
   private async read(): Promise<CacheStatus> {
-    return this.options.client.getStatus(this.options.cacheId, this.options.deadline);
+    this.lastStatus = await this.options.client.getStatus(this.options.cacheId, this.options.deadline);
+    return this.lastStatus;
+  }
+
+  /** A read; undefined when the deadline cut it short (then the final read takes over). */
+  private async readInTime(): Promise<CacheStatus | undefined> {
+    try {
+      return await this.read();
+    } catch (err) {
+      // The request was cut at the deadline (timers may fire a few ms early): that is the deadline, not a failure.
+      if (err instanceof PeakaApiError && err.kind === 'timeout' && Date.now() >= this.options.deadline - 50) return undefined;
+      throw err;
+    }
   }
 
   /**
@@ -64,8 +81,9 @@ export class ExecutionTracker {
     let graceStart = Date.now();
     let queuedLogged = false;
     for (let round = 0; round < 100_000; round++) {
-      const inTime = await this.pause();
-      const status = inTime ? await this.read() : await this.finalRead();
+      const read = (await this.pause()) ? await this.readInTime() : undefined;
+      const inTime = read !== undefined;
+      const status = read ?? (await this.finalRead());
       const slots = kinds.map((k) => status.executions[k]);
       const fresh = slots.find((e) => e && e.id !== previous[e.kind]);
       if (fresh) {
@@ -92,12 +110,13 @@ export class ExecutionTracker {
     let status: CacheStatus | undefined;
     this.logChange(current);
     for (let round = 0; round < 100_000 && !isTerminal(current.status); round++) {
-      if (!(await this.pause(history, { elapsedMs: Date.now() - startedAt, records: recordsOf(current) }))) {
+      const read = (await this.pause(history, { elapsedMs: Date.now() - startedAt, records: recordsOf(current) })) ? await this.readInTime() : undefined;
+      if (!read) {
         status = await this.finalRead();
         current = this.pick(status, current) ?? current;
         return { status, execution: current, timedOut: !isTerminal(current.status) };
       }
-      status = await this.read();
+      status = read;
       const seen = this.pick(status, current);
       if (!seen) return { status, execution: { ...current, status: 'UNKNOWN', error: this.supersededMessage(status, current) }, timedOut: false };
       current = seen;
@@ -117,9 +136,17 @@ export class ExecutionTracker {
     return `The ${KIND_LABEL[current.kind]} ${current.id} was replaced by a newer one (${newer?.id ?? 'none'}) before its end was seen; its outcome is unknown.`;
   }
 
-  /** One last read at the deadline, so that a run that ended in time is not called a timeout. */
+  /**
+   * One last read at the deadline, so that a run that ended in time is not called a timeout. It
+   * has until `finalReadBy`; without an answer by then, the last status read stands.
+   */
   private async finalRead(): Promise<CacheStatus> {
-    return this.options.client.getStatus(this.options.cacheId, Date.now() + 10_000);
+    try {
+      return await this.options.client.getStatus(this.options.cacheId, this.options.finalReadBy ?? Date.now() + 10_000);
+    } catch (err) {
+      if (this.lastStatus && !this.options.signal?.aborted) return this.lastStatus;
+      throw err;
+    }
   }
 
   /** Sleeps until the next read. Resolves false when the deadline comes first. */

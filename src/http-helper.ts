@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { HttpClient } from '@actions/http-client';
 import fetch from 'node-fetch';
 import { PeakaApiError, isRetryableStatus, messageFromBody, type ApiErrorDetails, type FailureKind } from './api-error.js';
+import { addSecret, dropPartialSecret, redact } from './safe-text.js';
 
 export interface TransportOptions {
   baseUrl: string;
@@ -49,6 +50,11 @@ export interface ApiResponse {
 
 const USER_AGENT = 'peaka-cache-action/1';
 
+/** The most of a JSON answer that is read (after decompression); a longer one is unreadable. */
+export const JSON_BODY_CAP = 1 << 20;
+/** The most of any other body (error pages, answers to triggers) that is read. */
+export const OTHER_BODY_CAP = 64 << 10;
+
 export class Transport {
   private readonly proxyClient = new HttpClient(USER_AGENT);
   private readonly maxAttempts: number;
@@ -63,6 +69,8 @@ export class Transport {
     this.backoffBaseMs = options.backoffBaseMs ?? 1_000;
     this.backoffCapMs = options.backoffCapMs ?? 30_000;
     this.random = options.random ?? Math.random;
+    // Whatever the key came from, nothing read with it may show it.
+    addSecret(options.apiKey);
   }
 
   async request(spec: RequestSpec): Promise<ApiResponse> {
@@ -94,7 +102,7 @@ export class Transport {
     const signal = this.options.signal ? AbortSignal.any([perAttempt, this.options.signal]) : perAttempt;
     this.requestCount++;
     let status: number;
-    let text: string;
+    let body: CappedText;
     let retryAfter: string | null;
     try {
       const response = await fetch(url, {
@@ -112,7 +120,8 @@ export class Transport {
       });
       status = response.status;
       retryAfter = response.headers.get('retry-after');
-      text = await response.text();
+      const json = status >= 200 && status < 300 && spec.expectJson !== false;
+      body = await readCapped(response.body, json ? JSON_BODY_CAP : OTHER_BODY_CAP);
     } catch (err) {
       if (this.options.signal?.aborted) return this.error(spec, 'aborted', attempt);
       if (perAttempt.aborted) return this.error(spec, 'timeout', attempt);
@@ -125,10 +134,13 @@ export class Transport {
         hint: 'The API URL redirects elsewhere; set api-url to the final URL (redirects are not followed so the key is not sent on).'
       });
     }
+    // Only the start of a long error body was read: a key cut in two at its end must not show.
+    const text = body.complete ? body.text : dropPartialSecret(redact(body.text));
     if (status < 200 || status >= 300) {
       return this.error(spec, 'http', attempt, { status, peakaMessage: messageFromBody(text), hint: spec.hints?.[status], retryAfterMs, body: jsonOrUndefined(text) });
     }
     if (spec.expectJson === false) return { status, text, json: undefined };
+    if (!body.complete) return this.error(spec, 'invalid-response', attempt, { peakaMessage: `an answer larger than ${JSON_BODY_CAP >> 20} MiB` });
     if (!text.trim()) return this.error(spec, 'invalid-response', attempt, { peakaMessage: `HTTP ${status} with an empty body` });
     try {
       return { status, text, json: JSON.parse(text) };
@@ -160,6 +172,33 @@ function jsonOrUndefined(text: string): unknown {
   }
 }
 
+interface CappedText {
+  text: string;
+  /** False when the body was longer than the cap and only its start was read. */
+  complete: boolean;
+}
+
+/**
+ * Reads at most `cap` bytes of a (decompressed) body, then stops and closes the stream: an endless
+ * body or a gzip bomb costs `cap` bytes of memory, no more.
+ */
+export async function readCapped(body: AsyncIterable<unknown> | null | undefined, cap: number): Promise<CappedText> {
+  if (!body) return { text: '', complete: true };
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+    if (size + bytes.length > cap) {
+      chunks.push(bytes.subarray(0, cap - size));
+      // Leaving the loop destroys the stream, and with it the connection and any decompression.
+      return { text: Buffer.concat(chunks).toString('utf8'), complete: false };
+    }
+    chunks.push(bytes);
+    size += bytes.length;
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), complete: true };
+}
+
 /** Retry-After as milliseconds: delta-seconds or an HTTP date. */
 export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
   if (!value) return undefined;
@@ -175,5 +214,5 @@ function networkCause(err: unknown): string {
   if (code && code !== 'ERR_STREAM_PREMATURE_CLOSE') return code;
   if (code === 'ERR_STREAM_PREMATURE_CLOSE') return 'connection closed before the answer was complete';
   const message = e?.message ?? String(err);
-  return message.replace(/https?:\/\/\S+/g, '<api-url>').slice(0, 120);
+  return redact(message.replace(/https?:\/\/\S+/g, '<api-url>')).slice(0, 120);
 }

@@ -5,21 +5,26 @@
 import * as core from '@actions/core';
 import { errorMessage, resolveTargets, runBatch } from './batch-runner.js';
 import { cancelStarted, pendingCleanups } from './cleanup-helper.js';
-import type { Logger } from './operation-helpers.js';
+import { stepBudget, type Logger } from './operation-helpers.js';
 import { PeakaClient } from './peaka-client.js';
-import { aggregate, announce, buildResult, historyResults, redact, renderSummary, setOutputs, writeSummary } from './report.js';
+import { aggregate, announce, buildResult, historyResults, renderSummary, setOutputs, unreadableNotes, writeSummary } from './report.js';
 import { newRunState, type RunState } from './run-state.js';
+import { forOutput, say } from './safe-text.js';
 import { InputError, readSettings, type Settings } from './settings.js';
 
 /** Time to cancel our executions after SIGINT: the runner sends SIGTERM 7.5 s later, then kills. */
 export const ABORT_BUDGET_MS = 5_000;
 
+/** The operations' log: every line made safe on its way out (safe-text.ts). */
 export const logger: Logger = {
-  info: (line) => core.info(line),
-  notice: (line) => core.notice(line),
-  warning: (line) => core.warning(line),
-  group: (title, work) => core.group(title, work)
+  info: (line) => say.info(line),
+  notice: (line) => say.notice(line),
+  warning: (line) => say.warning(line),
+  group: (title, work) => say.group(title, work)
 };
+
+/** Warnings past this many are folded into one line. */
+const NOTES_MAX = 10;
 
 export async function runMain(): Promise<void> {
   core.saveState('isPost', 'true');
@@ -27,32 +32,34 @@ export async function runMain(): Promise<void> {
   try {
     settings = readSettings();
   } catch (err) {
-    core.setFailed(err instanceof InputError ? err.message : String(err));
+    say.fail(err instanceof InputError ? err.message : errorMessage(err));
     return;
   }
 
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (controller.signal.aborted) return;
-    core.info(`Received ${signal}: the workflow run is being cancelled.`);
+    say.info(`Received ${signal}: the workflow run is being cancelled.`);
     controller.abort();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
   const client = new PeakaClient(
-    { baseUrl: settings.baseUrl, apiKey: settings.apiKey, requestTimeoutMs: settings.requestTimeoutMs, signal: controller.signal, onRetry: (line) => core.info(line) },
+    { baseUrl: settings.baseUrl, apiKey: settings.apiKey, requestTimeoutMs: settings.requestTimeoutMs, signal: controller.signal, onRetry: (line) => say.info(line) },
     settings.projectId
   );
-  const deadline = Date.now() + settings.timeoutMs;
+  // timeout is the whole step's: the wait stops early enough for the last read and the cancel on timeout.
+  const budget = stepBudget(settings);
+  const { deadline } = budget;
   const states: RunState[] = [];
   // What the post step must cancel if this step dies: every execution started and not yet settled.
-  const checkpoint = () => core.saveState('started', JSON.stringify(pendingCleanups(states)));
+  const checkpoint = () => core.saveState('started', forOutput(JSON.stringify(pendingCleanups(states))));
   let stepFailure: string | undefined;
   try {
-    const targets = await resolveTargets(settings, client, deadline, (line) => core.warning(line));
-    if (targets.length > 1) core.info(`Operation ${settings.operation} on ${targets.length} caches, at most ${settings.maxParallel} at a time.`);
-    await runBatch({ settings, client, deadline, signal: controller.signal, log: logger, checkpoint }, targets, states);
+    const targets = await resolveTargets(settings, client, deadline, (line) => say.warning(line));
+    if (targets.length > 1) say.info(`Operation ${settings.operation} on ${targets.length} caches, at most ${settings.maxParallel} at a time.`);
+    await runBatch({ settings, client, deadline, budget, signal: controller.signal, log: logger, checkpoint }, targets, states);
   } catch (err) {
     if (controller.signal.aborted) stepFailure = await onAbort(settings, states, checkpoint);
     else stepFailure = errorMessage(err);
@@ -68,42 +75,68 @@ export async function runMain(): Promise<void> {
   if (stepFailure) Object.assign(overall, fallback);
   const history = settings.operation === 'history' ? historyResults(states) : undefined;
   setOutputs(overall, history ?? (results.length === 1 ? results[0] : results), settings.apiKey);
-  const html = renderSummary(results, overall, settings.apiKey, history);
-  if (settings.summary) await writeSummary(html);
+  if (settings.summary) await writeSummary(renderSummary(results, overall, settings.apiKey, history));
   if (settings.commentOnPr) {
     const { commentOnPullRequest } = await import('./pr-comment.js');
-    await commentOnPullRequest(settings.githubToken, redact(html, settings.apiKey), logger);
+    await commentOnPullRequest(settings.githubToken, renderSummary(results, overall, settings.apiKey, history, { forComment: true }), logger);
   }
+  const notes = unreadableNotes(states);
+  for (const note of notes.slice(0, NOTES_MAX)) say.warning(note);
+  if (notes.length > NOTES_MAX) say.warning(`And ${notes.length - NOTES_MAX} more caches with values that could not be read.`);
   announce(results, overall, settings.apiKey);
 }
 
-/** The run is being cancelled: cancel what this step started, within the runner's grace period. */
+/**
+ * The run is being cancelled: cancel what this step started, within the runner's grace period.
+ * Each cache's outcome says what happened to it alone; the step's message sums them up.
+ */
 async function onAbort(settings: Settings, states: RunState[], checkpoint: () => void): Promise<string> {
+  const cancelled = 'The workflow run was cancelled.';
   const started = pendingCleanups(states);
-  if (!started.length) return 'The workflow run was cancelled before this step started anything.';
+  const stateOf = (cacheId: string) => states.find((s) => s.cacheId === cacheId)!;
+  const closeRest = () => {
+    for (const s of states) s.outcome ??= { conclusion: 'failure', message: `${cancelled} This cache was not done.` };
+  };
+  if (!started.length) {
+    closeRest();
+    return 'The workflow run was cancelled before this step started anything.';
+  }
   if (!settings.cancelOnAbort) {
+    const message = `The workflow run was cancelled; what this step started keeps running in Peaka (cancel-on-abort: false).`;
+    for (const entry of started) stateOf(entry.cacheId).outcome = { conclusion: 'failure', message };
     for (const s of states) s.settled = true;
+    closeRest();
     checkpoint();
-    return `The workflow run was cancelled; what this step started keeps running in Peaka (cancel-on-abort: false).`;
+    return message;
   }
   // A fresh client: the step's own one is bound to the signal that has just fired.
   const client = new PeakaClient(
     { baseUrl: settings.baseUrl, apiKey: settings.apiKey, requestTimeoutMs: Math.min(settings.requestTimeoutMs, 3_000), maxAttempts: 2, backoffCapMs: 500 },
     settings.projectId
   );
-  const lines = await Promise.all(
-    started.map(async (entry) => {
-      const state = states.find((s) => s.cacheId === entry.cacheId)!;
+  const ends = await Promise.all(
+    started.map(async (entry): Promise<'cancelled' | 'ended' | 'failed'> => {
+      const state = stateOf(entry.cacheId);
+      let message: string;
+      let end: 'cancelled' | 'ended' | 'failed';
       try {
         const result = await cancelStarted(client, entry, ABORT_BUDGET_MS);
         if (result.cancelled) state.execution = { ...result.cancelled, status: 'CANCELLED' };
         state.settled = true;
-        return result.message;
+        message = result.message;
+        end = result.cancelled ? 'cancelled' : 'ended';
       } catch (err) {
-        return `Cancelling what this step started on cache ${entry.cacheId} failed: ${errorMessage(err)} The post step will try again.`;
+        message = `Cancelling what this step started on cache ${entry.cacheId} failed: ${errorMessage(err)} The post step will try again.`;
+        end = 'failed';
       }
+      state.outcome = { conclusion: 'failure', message: `${cancelled} ${message}` };
+      return end;
     })
   );
+  closeRest();
   checkpoint();
-  return `The workflow run was cancelled. ${lines.join(' ')}`;
+  if (started.length === 1) return stateOf(started[0].cacheId).outcome!.message;
+  const n = (end: string) => ends.filter((e) => e === end).length;
+  const failed = n('failed') ? `; ${n('failed')} could not be cancelled, and the post step will try again` : '';
+  return `${cancelled} Of the ${started.length} executions this step started, ${n('cancelled')} were cancelled and ${n('ended')} had already ended${failed}.`;
 }

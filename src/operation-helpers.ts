@@ -15,12 +15,43 @@ export interface Logger {
   group<T>(title: string, work: () => Promise<T>): Promise<T>;
 }
 
+/**
+ * How the `timeout` input is spent: it is the whole step's budget. Waiting stops at `deadline`,
+ * early enough that one last status read (until `finalReadBy`) and, with cancel-on-timeout, the
+ * cancel (until `end`) still fit in it. Each of the two gets END_RESERVE of the budget.
+ */
+export interface StepBudget {
+  /** Epoch ms at which waiting stops. */
+  deadline: number;
+  /** Epoch ms by which the last status read at the deadline is over. */
+  finalReadBy: number;
+  /** Epoch ms at which the step's budget is spent: the cancel on timeout is over by then. */
+  end: number;
+}
+
+/** How long the last status read, and the cancel on timeout, may each take at most. */
+export const END_RESERVE_MAX_MS = 10_000;
+
+/** Each end-of-wait request gets request-timeout, at most 10 s, and never more than a quarter of timeout. */
+export function endReserveMs(settings: Pick<Settings, 'requestTimeoutMs' | 'timeoutMs'>): number {
+  return Math.min(settings.requestTimeoutMs, END_RESERVE_MAX_MS, settings.timeoutMs / 4);
+}
+
+export function stepBudget(settings: Pick<Settings, 'requestTimeoutMs' | 'timeoutMs' | 'cancelOnTimeout'>, start = Date.now()): StepBudget {
+  const reserve = endReserveMs(settings);
+  const end = start + settings.timeoutMs;
+  const finalReadBy = settings.cancelOnTimeout ? end - reserve : end;
+  return { deadline: finalReadBy - reserve, finalReadBy, end };
+}
+
 export interface OperationContext {
   /** The settings, with `cacheId` set to the cache this operation acts on. */
   settings: Settings;
   client: PeakaClient;
-  /** Epoch ms at which waiting stops (the `timeout` input). */
+  /** Epoch ms at which waiting stops (see StepBudget). */
   deadline: number;
+  /** The rest of the step's budget; without it, the last read and the cancel get 10 s each past `deadline`. */
+  budget?: StepBudget;
   signal?: AbortSignal;
   log: Logger;
   /** Saves what the post step needs to clean up, after the run state changed (core.saveState). */
@@ -36,10 +67,12 @@ export const AMBIGUOUS_WATCH_MS = 5_000;
 export const NO_WAIT_LOOKUP_MS = 10_000;
 
 export function tracker(ctx: OperationContext, cacheId: string, deadline = ctx.deadline): ExecutionTracker {
+  const finalReadMs = ctx.budget ? ctx.budget.finalReadBy - ctx.budget.deadline : END_RESERVE_MAX_MS;
   return new ExecutionTracker({
     client: ctx.client,
     cacheId,
     deadline,
+    finalReadBy: Math.min(deadline + finalReadMs, ctx.budget?.finalReadBy ?? Infinity),
     pollIntervalMs: ctx.settings.pollIntervalMs,
     signal: ctx.signal,
     log: (line) => ctx.log.info(line),
@@ -77,7 +110,7 @@ export async function conclude(ctx: OperationContext, state: RunState, result: T
   if (result.timedOut) {
     let cancelNote = '';
     if (ctx.settings.cancelOnTimeout && state.startedByStep && !expectCancelled) {
-      const sent = await ctx.client.cancel(execution.kind, state.cacheId!, Date.now() + 10_000).catch((err: Error) => {
+      const sent = await ctx.client.cancel(execution.kind, state.cacheId!, ctx.budget?.end ?? Date.now() + END_RESERVE_MAX_MS).catch((err: Error) => {
         cancelNote = ` Cancelling it failed: ${err.message}`;
         return undefined;
       });

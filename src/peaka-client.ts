@@ -2,8 +2,10 @@
  * The Peaka cache endpoints the action uses, with answers normalised into small typed records.
  * Everything HTTP (timeouts, retries, proxies, error messages) lives in http-helper.ts.
  */
-import { PeakaApiError } from './api-error.js';
+import { ActionError, PeakaApiError } from './api-error.js';
+import { parseInstant } from './duration.js';
 import { Transport, type RequestSpec, type TransportOptions } from './http-helper.js';
+import { cut, redactAndCut } from './safe-text.js';
 
 export type ExecutionKind = 'full-refresh' | 'incremental';
 export const EXECUTION_KINDS: readonly ExecutionKind[] = ['full-refresh', 'incremental'];
@@ -22,6 +24,8 @@ export interface Execution {
   finishedAt?: string;
   /** The execution's error, reduced to one line. */
   error?: string;
+  /** Fields whose value could not be read (left out above), with the value: `finishedAt "soon"`. */
+  unreadable?: string[];
 }
 
 /** An execution from the history, whose `executionMode` may be missing or one we do not know. */
@@ -125,7 +129,7 @@ export class PeakaClient {
   }
 
   private cachePath(cacheId: string, suffix = ''): string {
-    return `/data/projects/${encodeURIComponent(this.projectId)}/cache/${encodeURIComponent(cacheId)}${suffix}`;
+    return `/data/projects/${segment(this.projectId, 'project id')}/cache/${segment(cacheId, 'cache id')}${suffix}`;
   }
 
   async getStatus(cacheId: string, deadline: number): Promise<CacheStatus> {
@@ -180,7 +184,7 @@ export class PeakaClient {
   /** The status of every cache of the project (used to find a cache by its table). */
   async listStatuses(deadline: number): Promise<CacheList> {
     const action = `listing the caches of project ${this.projectId}`;
-    const response = await this.transport.request({ method: 'GET', path: `/data/projects/${encodeURIComponent(this.projectId)}/cache/status`, action, retry: true, deadline });
+    const response = await this.transport.request({ method: 'GET', path: `/data/projects/${segment(this.projectId, 'project id')}/cache/status`, action, retry: true, deadline });
     if (!Array.isArray(response.json)) throw invalid(action, 'the answer is not a list');
     const list: CacheList = { caches: [], unidentified: [] };
     for (const raw of response.json) {
@@ -253,10 +257,9 @@ export class PeakaClient {
 
   /** Whether a table can be cached and already is. */
   async isCached(request: Pick<CreateRequest, 'catalogId' | 'schemaName' | 'tableName'>, deadline: number): Promise<TableCacheInfo> {
-    const p = encodeURIComponent;
     const response = await this.transport.request({
       method: 'GET',
-      path: `/data/projects/${p(this.projectId)}/catalogs/${p(request.catalogId)}/schemas/${p(request.schemaName)}/tables/${p(request.tableName)}/isCached`,
+      path: `/data/projects/${segment(this.projectId, 'project id')}/catalogs/${segment(request.catalogId, 'catalog id')}/schemas/${segment(request.schemaName, 'schema name')}/tables/${segment(request.tableName, 'table name')}/isCached`,
       action: `checking whether table ${request.schemaName}.${request.tableName} can be cached`,
       retry: true,
       deadline,
@@ -276,7 +279,7 @@ export class PeakaClient {
     const table = `${request.schemaName}.${request.tableName}`;
     const response = await this.transport.request({
       method: 'POST',
-      path: `/data/projects/${encodeURIComponent(this.projectId)}/cache`,
+      path: `/data/projects/${segment(this.projectId, 'project id')}/cache`,
       body: {
         catalogId: request.catalogId,
         schemaName: request.schemaName,
@@ -299,12 +302,22 @@ export class PeakaClient {
   }
 }
 
+/**
+ * One path segment, encoded. Ids that come back from the API reach here unchecked: an empty one or
+ * a dot segment would address another endpoint (the URL parser resolves '..' even when encoded).
+ */
+function segment(value: string, what: string): string {
+  if (value === '' || value === '.' || value === '..') {
+    throw new ActionError(`The ${what} ${JSON.stringify(value)} cannot be used in a request: as a path segment it would address another endpoint. Check the caches in Peaka.`);
+  }
+  return encodeURIComponent(value);
+}
+
 function invalid(action: string, why: string): PeakaApiError {
   return new PeakaApiError({ kind: 'invalid-response', action, peakaMessage: why });
 }
 
 const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
-const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
 /** A status object; `askedFor` is its id when the answer leaves the id out (it is optional). */
 export function toCacheStatus(json: unknown, askedFor?: string): CacheStatus | undefined {
@@ -340,27 +353,46 @@ export function toExecution(json: unknown, kind: ExecutionKind): Execution | und
   if (!id) return undefined;
   // progress is null on a RUNNING execution that has none yet (seen live): no counts yet.
   const progress = (raw.progress && typeof raw.progress === 'object' ? raw.progress : {}) as Record<string, unknown>;
+  // A value that cannot be read is left out and named, never turned into NaN or a wrong total.
+  const unreadable: string[] = [];
+  const show = (v: unknown) => cut(JSON.stringify(v) ?? String(v), 40);
+  const count = (field: string) => {
+    const v = progress[field];
+    if (v === undefined || v === null) return undefined;
+    const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(v) ? Number(v) : NaN;
+    if (Number.isFinite(n)) return n;
+    unreadable.push(`${field} ${show(v)}`);
+    return undefined;
+  };
+  const instant = (field: string) => {
+    const v = raw[field];
+    if (v === undefined || v === null || v === '') return undefined;
+    if (typeof v === 'string' && parseInstant(v) !== undefined) return v;
+    unreadable.push(`${field} ${show(v)}`);
+    return undefined;
+  };
   return {
     id,
     kind,
     status: (str(raw.status) ?? 'UNKNOWN').toUpperCase(),
-    cachedRecords: num(progress.numberOfCachedRecords),
-    insertedRecords: num(progress.numberOfInsertedRecords),
-    updatedRecords: num(progress.numberOfUpdatedRecords),
-    deletedRecords: num(progress.numberOfDeletedRecords),
-    createdAt: str(raw.createdAt),
-    updatedAt: str(raw.updatedAt),
-    finishedAt: str(raw.finishedAt),
-    error: errorText(raw.error)
+    cachedRecords: count('numberOfCachedRecords'),
+    insertedRecords: count('numberOfInsertedRecords'),
+    updatedRecords: count('numberOfUpdatedRecords'),
+    deletedRecords: count('numberOfDeletedRecords'),
+    createdAt: instant('createdAt'),
+    updatedAt: instant('updatedAt'),
+    finishedAt: instant('finishedAt'),
+    error: errorText(raw.error),
+    ...(unreadable.length ? { unreadable } : {})
   };
 }
 
 function errorText(error: unknown): string | undefined {
   if (error === null || error === undefined) return undefined;
-  if (typeof error === 'string') return error.trim() || undefined;
+  if (typeof error === 'string') return redactAndCut(error.trim(), 500) || undefined;
   if (typeof error !== 'object') return String(error);
   const e = error as Record<string, unknown>;
   if (Object.keys(e).length === 0) return undefined;
-  const text = str(e.message) ?? str(e.error) ?? str(e.reason) ?? JSON.stringify(e);
-  return text.length > 500 ? `${text.slice(0, 497)}...` : text;
+  // The key is redacted on the whole text before it is cut, so no part of it is left.
+  return redactAndCut(str(e.message) ?? str(e.error) ?? str(e.reason) ?? JSON.stringify(e), 500);
 }

@@ -4,22 +4,25 @@
  */
 import * as core from '@actions/core';
 import { cancelStarted, type Started } from './cleanup-helper.js';
-import { PeakaClient } from './peaka-client.js';
+import { EXECUTION_KINDS, PeakaClient } from './peaka-client.js';
+import { say } from './safe-text.js';
 import { readSettings } from './settings.js';
 
 export const POST_BUDGET_MS = 20_000;
 
 export async function runPost(): Promise<void> {
-  let started: Started[];
-  try {
-    started = JSON.parse(core.getState('started') || '[]') as Started[];
-  } catch {
+  const started = readStarted(core.getState('started'));
+  if (typeof started === 'string') {
+    const caches = core.getInput('cache-id').split(/[\s,]+/).filter(Boolean).join(', ') || 'the caches the step selected';
+    say.warning(
+      `The post step could not read what the main step saved (${started}), so it cannot cancel what the main step may have started: check ${caches} in Peaka and cancel any execution that should not keep running.`
+    );
     return;
   }
-  if (!Array.isArray(started) || !started.length) return;
+  if (!started.length) return;
   const settings = readSettings();
   if (!settings.cancelOnAbort) {
-    core.info('The main step did not finish; what it started is left running (cancel-on-abort: false).');
+    say.info('The main step did not finish; what it started is left running (cancel-on-abort: false).');
     return;
   }
   const client = new PeakaClient(
@@ -30,11 +33,34 @@ export async function runPost(): Promise<void> {
     started.map(async (entry) => {
       try {
         const result = await cancelStarted(client, entry, POST_BUDGET_MS);
-        if (result.cancelled) core.warning(`The main step did not finish. ${result.message}`);
-        else core.info(result.message);
+        if (result.cancelled) say.warning(`The main step did not finish. ${result.message}`);
+        else say.info(result.message);
       } catch (err) {
-        core.warning(`The main step did not finish, and cancelling what it started on cache ${entry.cacheId} failed: ${(err as Error).message}`);
+        say.warning(`The main step did not finish, and cancelling what it started on cache ${entry.cacheId} failed: ${(err as Error).message}`);
       }
     })
   );
+}
+
+/** What the main step saved for this step, or why it cannot be read. */
+function readStarted(text: string): Started[] | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(text || '[]');
+  } catch {
+    return 'its saved state is not JSON';
+  }
+  if (!Array.isArray(value)) return 'its saved state is not a list';
+  const valid = (e: unknown): e is Started => {
+    const entry = e as Record<string, unknown> | null;
+    return (
+      typeof entry === 'object' &&
+      entry !== null &&
+      typeof entry.cacheId === 'string' &&
+      entry.cacheId !== '' &&
+      (entry.kind === undefined || EXECUTION_KINDS.includes(entry.kind as never)) &&
+      ['previousId', 'executionId'].every((k) => entry[k] === undefined || typeof entry[k] === 'string')
+    );
+  };
+  return value.every(valid) ? value : 'an entry of its saved state has no cache id or an unknown kind';
 }

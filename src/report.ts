@@ -1,12 +1,14 @@
 /**
- * Everything the user sees at the end: step outputs, the job summary, and the final annotation,
- * for one cache or many. Values that come from the API are escaped before they go into HTML.
+ * Everything the user sees at the end: step outputs, the job summary (and the pull request
+ * comment), and the final annotations, for one cache or many. Every value that came from the API
+ * goes out through safe-text.ts; the summary and the comment stay within GitHub's size limits.
  */
 import * as core from '@actions/core';
-import { formatDuration } from './duration.js';
+import { formatDuration, parseInstant } from './duration.js';
 import { executionDurationMs } from './execution-tracker.js';
 import type { ExecutionKind, HistoryExecution } from './peaka-client.js';
 import type { Conclusion, Outcome, RunState } from './run-state.js';
+import { HTML_MESSAGE_MAX, HTML_TEXT_MAX, forComment, forHtml, forOutput, say } from './safe-text.js';
 
 export interface Result {
   operation: string;
@@ -92,9 +94,16 @@ export function aggregate(results: Result[]): Result {
     const values = results.map((r) => r[name]).filter((v): v is number => v !== undefined);
     return values.length ? values.reduce((a, b) => a + b, 0) : undefined;
   };
-  const started = results.map((r) => r['started-at']).filter((s): s is string => !!s).sort();
-  const finished = results.map((r) => r['finished-at']).filter((s): s is string => !!s).sort();
+  // Instants compared as instants (offsets differ), never as strings.
+  const instants = (name: 'started-at' | 'finished-at') =>
+    results
+      .map((r) => ({ text: r[name], ms: parseInstant(r[name]) }))
+      .filter((x): x is { text: string; ms: number } => x.ms !== undefined)
+      .sort((a, b) => a.ms - b.ms);
+  const started = instants('started-at');
+  const finished = instants('finished-at');
   const allFinished = finished.length === results.length && results.length > 0;
+  const allStarted = started.length === results.length;
   const kinds = [...new Set(results.map((r) => r['execution-type']).filter(Boolean))];
   const conclusion = results.map((r) => r.conclusion).sort((a, b) => CONCLUSION_RANK[b] - CONCLUSION_RANK[a])[0] ?? 'success';
   const bad = results.filter((r) => r.conclusion !== 'success');
@@ -120,9 +129,9 @@ export function aggregate(results: Result[]): Result {
     'inserted-records': sum('inserted-records'),
     'updated-records': sum('updated-records'),
     'deleted-records': sum('deleted-records'),
-    'started-at': started[0],
-    'finished-at': allFinished ? finished.at(-1) : undefined,
-    'duration-seconds': allFinished && started[0] ? (Date.parse(finished.at(-1)!) - Date.parse(started[0])) / 1000 : undefined,
+    'started-at': started[0]?.text,
+    'finished-at': allFinished ? finished.at(-1)!.text : undefined,
+    'duration-seconds': allFinished && allStarted ? (finished.at(-1)!.ms - started[0].ms) / 1000 : undefined,
     error: results.map((r) => r.error).filter(Boolean).join('; ') || undefined,
     'timed-out': results.some((r) => r['timed-out']),
     conclusion,
@@ -135,22 +144,25 @@ export function historyResults(states: RunState[]): (ReturnType<typeof execution
   return states.flatMap((s) => (s.history ?? []).map((e) => ({ 'cache-id': s.cacheId, 'execution-type': e.kind ?? 'unknown', ...executionFields(e) })));
 }
 
-/** Removes the API key from any text we emit, whatever path it came by. */
-export function redact(text: string, secret: string): string {
-  return secret && secret.length >= 4 ? text.split(secret).join('***') : text;
+/**
+ * Values from the API that could not be read and were left out of the outputs, one line per cache:
+ * for a warning, so that a missing figure is explained rather than silently absent.
+ */
+export function unreadableNotes(states: RunState[]): string[] {
+  return states.flatMap((s) => {
+    const executions = [s.execution, ...(s.history ?? [])].filter((e, i, all): e is HistoryExecution => !!e && all.findIndex((x) => x?.id === e.id) === i);
+    const fields = executions.flatMap((e) => (e.unreadable ?? []).map((f) => (executions.length > 1 ? `${e.id}: ${f}` : f)));
+    return fields.length ? [`Cache ${s.table ?? s.cacheId ?? ''}: Peaka sent values that could not be read; they are left out of the outputs: ${fields.join(', ')}.`] : [];
+  });
 }
 
 /** Sets every output: from one cache's result, or from the aggregate of many (`result` then is an array). */
 export function setOutputs(overall: Result, result: unknown, secret: string): void {
   for (const name of OUTPUT_NAMES) {
     const value = overall[name];
-    if (value !== undefined && value !== '') core.setOutput(name, redact(String(value), secret));
+    if (value !== undefined && value !== '') say.output(name, forOutput(String(value), secret));
   }
-  core.setOutput('result', redact(JSON.stringify(result), secret));
-}
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"'`|\\[\]]/g, (c) => `&#${c.charCodeAt(0)};`).replace(/\r?\n/g, ' ');
+  say.output('result', forOutput(JSON.stringify(result), secret));
 }
 
 export const OPERATION_TITLE: Record<string, string> = {
@@ -168,54 +180,114 @@ export const OPERATION_TITLE: Record<string, string> = {
 const ICON: Record<Conclusion, string> = { success: '✅', warning: '⚠️', failure: '❌' };
 
 /** 2026-11-22 10:00:00 UTC: an ISO time as people read it. */
-const utc = (iso: string | undefined) => (iso && !Number.isNaN(Date.parse(iso)) ? `${new Date(iso).toISOString().slice(0, 19).replace('T', ' ')} UTC` : iso);
+const utc = (iso: string | undefined) => {
+  const ms = parseInstant(iso);
+  return ms === undefined ? iso : `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+};
 const count = (n: number | undefined) => (n === undefined ? '-' : n.toLocaleString('en-US'));
 const seconds = (s: number | undefined) => (s === undefined ? '-' : formatDuration(s * 1000));
 
-const tableHtml = (headers: string[], rows: string[][]) =>
-  `<table><tr>${headers.map((h) => `<th>${h}</th>`).join('')}</tr>${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')}</table>`;
+/** GitHub refuses a step summary over 1 MiB: the summary stays under this many bytes. */
+export const SUMMARY_BUDGET_BYTES = 1_000_000;
+/** A comment holds at most 65,536 characters: ours (its marker included) stays under this many. */
+export const COMMENT_BUDGET_CHARS = 60_000;
+/** Room kept for the lines that say how many rows were folded away. */
+const FOLD_RESERVE = 300;
+/** Per-cache annotations shown before the rest are folded into one (GitHub shows 10 per step). */
+export const CACHE_ANNOTATIONS_MAX = 10;
 
-/** The job summary as HTML: a heading, a table (one row per cache, and a total row for many), the outcome. */
-export function renderSummary(results: Result[], overall: Result, secret: string, history?: ReturnType<typeof historyResults>): string {
-  const clean = (text: string | undefined) => escapeHtml(redact(text ?? '-', secret));
+export interface RenderOptions {
+  /** For the pull request comment: mentions and references in API text broken, the comment's budget. */
+  forComment?: boolean;
+  /** Overrides the size budget (bytes for the summary, characters for the comment). */
+  budget?: number;
+}
+
+const row = (cells: string[]) => `<tr>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
+const headerRow = (headers: string[]) => `<tr>${headers.map((h) => `<th>${h}</th>`).join('')}</tr>`;
+
+/** How many of `sizes`, from the first, fit in `budget`, and the room they take. */
+function fit(sizes: number[], budget: number): { n: number; used: number } {
+  let n = 0;
+  let used = 0;
+  while (n < sizes.length && used + sizes[n] <= budget) used += sizes[n++];
+  return { n, used };
+}
+
+/**
+ * The job summary as HTML: a heading, a table (one row per cache or execution, and a total row for
+ * many), the outcome, and the caches that did not succeed. Past the size budget, table rows and
+ * list items are folded into an "and N more" line; the `result` output keeps the full list.
+ */
+export function renderSummary(results: Result[], overall: Result, secret: string, history?: ReturnType<typeof historyResults>, options: RenderOptions = {}): string {
+  const comment = options.forComment ?? false;
+  const budget = options.budget ?? (comment ? COMMENT_BUDGET_CHARS : SUMMARY_BUDGET_BYTES);
+  const size = comment ? (t: string) => t.length : (t: string) => Buffer.byteLength(t);
+  const safe = comment ? forComment : forHtml;
+  const clean = (text: string | undefined, max = HTML_TEXT_MAX) => safe(text ?? '-', max, secret);
   const title = clean(OPERATION_TITLE[overall.operation] ?? overall.operation);
-  const lines = [`<h2>${ICON[overall.conclusion]} Peaka cache: ${title}</h2>`];
+  const heading = `<h2>${ICON[overall.conclusion]} Peaka cache: ${title}</h2>`;
+
+  let headers: string[];
+  let rows: string[];
+  const footer: string[] = [];
+  let what: string;
   if (history) {
     const tables = new Map(results.map((r) => [r['cache-id'], r.table]));
-    lines.push(
-      tableHtml(
-        ['Cache', 'Execution', 'Type', 'Status', 'Started', 'Duration', 'Cached', 'Inserted', 'Updated', 'Deleted'],
-        history.map((h) => [
-          clean(tables.get(h['cache-id']) ?? h['cache-id']),
-          `<code>${clean(h['execution-id'])}</code>`,
-          clean(h['execution-type']),
-          clean(h.status),
-          clean(utc(h['started-at'])),
-          seconds(h['duration-seconds']),
-          ...COUNTS.map((c) => count(h[c]))
-        ])
-      )
+    headers = ['Cache', 'Execution', 'Type', 'Status', 'Started', 'Duration', 'Cached', 'Inserted', 'Updated', 'Deleted'];
+    rows = history.map((h) =>
+      row([
+        clean(tables.get(h['cache-id']) ?? h['cache-id']),
+        `<code>${clean(h['execution-id'])}</code>`,
+        clean(h['execution-type']),
+        clean(h.status),
+        clean(utc(h['started-at'])),
+        seconds(h['duration-seconds']),
+        ...COUNTS.map((c) => count(h[c]))
+      ])
     );
+    what = 'executions';
   } else {
-    const row = (r: Result, cache: string) => [
+    const cells = (r: Result, cache: string) => [
       cache,
       clean(OPERATION_TITLE[r.operation] ?? r.operation),
       clean(r['timed-out'] ? `${r.status ?? 'UNKNOWN'} (timed out)` : (r.status ?? r['cache-status'] ?? '-')),
       ...COUNTS.map((c) => count(r[c])),
       seconds(r['duration-seconds'])
     ];
-    const rows = results.map((r) => row(r, `${r.table ? `${clean(r.table)}<br>` : ''}<code>${clean(r['cache-id'])}</code>`));
-    if (results.length > 1) rows.push(row(overall, `<strong>Total (${results.length} caches)</strong>`));
-    lines.push(tableHtml(['Cache', 'Operation', 'Status', 'Cached', 'Inserted', 'Updated', 'Deleted', 'Duration'], rows));
+    headers = ['Cache', 'Operation', 'Status', 'Cached', 'Inserted', 'Updated', 'Deleted', 'Duration'];
+    rows = results.map((r) => row(cells(r, `${r.table ? `${clean(r.table)}<br>` : ''}<code>${clean(r['cache-id'])}</code>`)));
+    if (results.length > 1) footer.push(row(cells(overall, `<strong>Total (${results.length} caches)</strong>`)));
+    what = 'caches';
   }
-  lines.push(`<p>${clean(overall.message)}</p>`);
+  const message = `<p>${clean(overall.message, HTML_MESSAGE_MAX)}</p>`;
   const bad = results.length > 1 ? results.filter((r) => r.conclusion !== 'success') : [];
-  if (bad.length) lines.push(`<ul>${bad.map((r) => `<li><strong>${clean(r.table ?? r['cache-id'])}</strong>: ${clean(r.message)}</li>`).join('')}</ul>`);
+  const items = bad.map((r) => `<li><strong>${clean(r.table ?? r['cache-id'])}</strong>: ${clean(r.message, HTML_MESSAGE_MAX)}</li>`);
+  const tail: string[] = [];
   if (results.length === 1 && !history) {
     const [r] = results;
-    if (r.error && !r.message.includes(r.error)) lines.push(`<p><strong>Error from Peaka:</strong> ${clean(r.error)}</p>`);
-    if (r['execution-id']) lines.push(`<p>Execution <code>${clean(r['execution-id'])}</code> (${clean(r['execution-type'])}).</p>`);
+    if (r.error && !r.message.includes(r.error)) tail.push(`<p><strong>Error from Peaka:</strong> ${clean(r.error, HTML_MESSAGE_MAX)}</p>`);
+    if (r['execution-id']) tail.push(`<p>Execution <code>${clean(r['execution-id'])}</code> (${clean(r['execution-type'])}).</p>`);
   }
+
+  // What always shows; rows and list items share what is left, and each may use the other's spare room.
+  const fixed = [heading, '<table>', headerRow(headers), ...footer, '</table>', message, bad.length ? '<ul></ul>' : '', ...tail].join('\n');
+  const left = Math.max(0, budget - size(fixed) - 2 * FOLD_RESERVE);
+  const rowSizes = rows.map(size);
+  const itemSizes = items.map(size);
+  const sum = (sizes: number[]) => sizes.reduce((a, b) => a + b, 0);
+  const firstRows = fit(rowSizes, Math.max(left / 2, left - sum(itemSizes)));
+  const shownItems = fit(itemSizes, left - firstRows.used);
+  const shownRows = fit(rowSizes, left - shownItems.used);
+  const more = (n: number, of: string) => `<em>and ${n} more ${of}; the result output lists every one</em>`;
+  const tableRows = rows.slice(0, shownRows.n);
+  if (shownRows.n < rows.length) tableRows.push(`<tr><td colspan="${headers.length}">${more(rows.length - shownRows.n, what)}</td></tr>`);
+  const listItems = items.slice(0, shownItems.n);
+  if (shownItems.n < items.length) listItems.push(`<li>${more(items.length - shownItems.n, 'caches that did not succeed')}</li>`);
+
+  const lines = [heading, `<table>${headerRow(headers)}${tableRows.join('')}${footer.join('')}</table>`, message];
+  if (listItems.length) lines.push(`<ul>${listItems.join('')}</ul>`);
+  lines.push(...tail);
   return lines.join('\n') + '\n';
 }
 
@@ -224,22 +296,32 @@ export async function writeSummary(html: string): Promise<void> {
   try {
     await core.summary.addRaw(html).write();
   } catch (err) {
-    core.warning(`Could not write the job summary: ${(err as Error).message}`);
+    say.warning(`Could not write the job summary: ${(err as Error).message}`);
   }
 }
 
-/** The final lines: for many caches an annotation per cache that did not succeed, then the step's own. */
+/**
+ * The final lines: for many caches an annotation per cache that did not succeed (each with its own
+ * message; past CACHE_ANNOTATIONS_MAX, one line for the rest), then the step's own.
+ */
 export function announce(results: Result[], overall: Result, secret: string): void {
   const title = `Peaka ${OPERATION_TITLE[overall.operation] ?? overall.operation}`;
   if (results.length > 1) {
-    for (const r of results.filter((x) => x.conclusion !== 'success')) {
-      const line = redact(`${r.table ?? r['cache-id']}: ${r.message}`, secret);
-      if (r.conclusion === 'failure') core.error(line, { title });
-      else core.warning(line, { title });
+    const bad = results.filter((x) => x.conclusion !== 'success');
+    for (const r of bad.slice(0, CACHE_ANNOTATIONS_MAX)) {
+      const line = forOutput(`${r.table ?? r['cache-id']}: ${r.message}`, secret);
+      if (r.conclusion === 'failure') say.error(line, title);
+      else say.warning(line, title);
+    }
+    const rest = bad.slice(CACHE_ANNOTATIONS_MAX);
+    if (rest.length) {
+      const line = `And ${rest.length} more caches did not succeed; the job summary and the result output list them all.`;
+      if (rest.some((r) => r.conclusion === 'failure')) say.error(line, title);
+      else say.warning(line, title);
     }
   }
-  const message = redact(overall.message, secret);
-  if (overall.conclusion === 'success') core.notice(message, { title });
-  else if (overall.conclusion === 'warning') core.warning(message, { title });
-  else core.setFailed(message);
+  const message = forOutput(overall.message, secret);
+  if (overall.conclusion === 'success') say.notice(message, title);
+  else if (overall.conclusion === 'warning') say.warning(message, title);
+  else say.fail(message);
 }

@@ -4,6 +4,7 @@
  */
 import * as core from '@actions/core';
 import { parseDuration, parseIsoDuration } from './duration.js';
+import { addSecret } from './safe-text.js';
 
 export const OPERATIONS = [
   'full-refresh',
@@ -87,9 +88,11 @@ const LIMITS = {
 } as const;
 
 // eslint-disable-next-line no-control-regex -- control characters are exactly what these refuse
-const CONTROL = /[\u0000-\u001f\u007f]/;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 // eslint-disable-next-line no-control-regex
 const SPACE_OR_CONTROL = /[\s\u0000-\u001f\u007f]/;
+/** What an HTTP header value can carry without trouble: visible ASCII. */
+const HEADER_SAFE = /^[\x21-\x7e]+$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PROJECT_ID = /^[A-Za-z0-9_.-]{1,128}$/;
 const SCHEDULE_INPUTS = ['full-refresh-schedule', 'incremental-schedule'] as const;
@@ -101,6 +104,7 @@ const CACHE_EXAMPLE = '960bd651-7b3c-4511-9a88-18e14ac7742a';
 export function readSettings(read: Read = (name) => core.getInput(name)): Settings {
   const apiKey = read('api-key').trim();
   if (apiKey) core.setSecret(apiKey);
+  addSecret(apiKey);
   return parseSettings(read);
 }
 
@@ -117,10 +121,17 @@ export function parseSettings(read: Read): Settings {
   const apiKey = get('api-key');
   if (!apiKey) problems.push(`Input 'api-key' is required. Pass a Peaka Partner or Project API key from a secret: api-key: \${{ secrets.PEAKA_API_KEY }}.`);
   else if (SPACE_OR_CONTROL.test(apiKey)) problems.push(`Input 'api-key' contains white space or control characters; an API key is one word. Check the secret's value.`);
+  else if (!HEADER_SAFE.test(apiKey)) {
+    const at = [...apiKey].findIndex((c) => !HEADER_SAFE.test(c));
+    const char = [...apiKey][at].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+    problems.push(
+      `Input 'api-key' contains characters that cannot be sent in an HTTP header (character ${at + 1} is U+${char}); an API key has only visible ASCII letters, digits and punctuation. Check the secret's value for a stray or invisible character.`
+    );
+  }
 
   const projectId = get('project-id');
   if (!projectId) problems.push(`Input 'project-id' is required: the id of the Peaka project that owns the cache (e.g. mtKDhe1U).`);
-  else if (!PROJECT_ID.test(projectId)) problems.push(`Input 'project-id' is ${show(projectId)}; a project id has only letters, digits, '_', '.' and '-' (e.g. mtKDhe1U).`);
+  else if (!PROJECT_ID.test(projectId) || isDotSegment(projectId)) problems.push(`Input 'project-id' is ${show(projectId)}; a project id has only letters, digits, '_', '.' and '-', and is not '.' or '..' (e.g. mtKDhe1U).`);
 
   const cacheText = get('cache-id');
   const cacheIds = [...new Set(cacheText.split(/[\s,]+/).filter(Boolean))];
@@ -130,6 +141,10 @@ export function parseSettings(read: Read): Settings {
   if (operation && operation !== 'create') {
     for (const id of cacheIds) {
       if (!UUID.test(id)) problems.push(`Input 'cache-id' has ${show(id)}, which is not a cache id; a cache id is a UUID such as ${CACHE_EXAMPLE} (several: one per line or comma-separated).`);
+    }
+    for (const [name, value] of [['catalog-id', catalogId], ['schema-name', schemaName]]) {
+      const problem = value ? pathProblem(name, value, show) : undefined;
+      if (problem) problems.push(problem);
     }
     const selects = ON_CACHES.includes(operation) && (catalogId || schemaName);
     if (cacheIds.length && selects) problems.push(`Inputs 'cache-id' and 'catalog-id'/'schema-name' both choose caches; give one or the other.`);
@@ -225,8 +240,8 @@ export function parseSettings(read: Read): Settings {
   if (operation === 'create') {
     const required = (name: string, example: string) => {
       const value = get(name);
-      if (!value) problems.push(`Input '${name}' is required for operation 'create' (e.g. ${example}).`);
-      else if (CONTROL.test(value)) problems.push(`Input '${name}' contains control characters; check its value.`);
+      const problem = value ? pathProblem(name, value, show) : `Input '${name}' is required for operation 'create' (e.g. ${example}).`;
+      if (problem) problems.push(problem);
       return value;
     };
     const schedule = (name: string) => {
@@ -252,6 +267,19 @@ export function parseSettings(read: Read): Settings {
 
   if (problems.length) throw new InputError(problems);
   return settings;
+}
+
+const isDotSegment = (value: string) => value === '.' || value === '..';
+
+/**
+ * Ids and names go into request paths: one that is a dot segment, or holds a slash, a backslash or
+ * a control character, would send the request elsewhere or break it.
+ */
+function pathProblem(name: string, value: string, show: (v: string) => string): string | undefined {
+  if (isDotSegment(value)) return `Input '${name}' is ${show(value)}, which would change the request's path; give the real ${name.replace('-', ' ')}.`;
+  if (/[/\\]/.test(value)) return `Input '${name}' is ${show(value)}; it must not contain '/' or '\\'.`;
+  if (CONTROL.test(value)) return `Input '${name}' contains control characters; check its value.`;
+  return undefined;
 }
 
 /** An ISO-8601 duration (upper-cased for the API), or 'none' where turning a schedule off is allowed. */

@@ -1,0 +1,192 @@
+/**
+ * Every text that came from the network is untrusted: in the log it can become a workflow command,
+ * in HTML an element, in a pull request comment a mention, and it can carry the API key. This is
+ * the one place where such text is made safe for where it goes.
+ *
+ * The key (and its JSON-escaped and URL-encoded forms) is redacted first, on the whole text, and
+ * only then is the text cut or encoded, so a key is never left in part.
+ */
+import * as core from '@actions/core';
+
+const secrets = new Set<string>();
+/** Built once per set of secrets (and per extra one a caller passes). */
+const patterns = new Map<string, RegExp | null>();
+
+/** Shorter values are not redacted: they would blot out ordinary words. */
+const MIN_SECRET_LENGTH = 4;
+export const REDACTED = '***';
+
+/** Registers a value (the API key) to be removed from every text the action writes. */
+export function addSecret(value: string | undefined): void {
+  if (!value || value.length < MIN_SECRET_LENGTH || secrets.has(value)) return;
+  secrets.add(value);
+  patterns.clear();
+}
+
+/** The forms a secret can take in text that travelled: as it is, JSON-escaped, URL-encoded. */
+function forms(secret: string): string[] {
+  const json = JSON.stringify(secret).slice(1, -1);
+  return [secret, json, json.replace(/\//g, '\\/'), encodeURIComponent(secret), encodeURI(secret)];
+}
+
+const regexEscape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** %2F and %2f are the same byte: percent-escapes match in either case. */
+const hexInsensitive = (source: string) => source.replace(/%([0-9A-F])([0-9A-F])/g, (_, a: string, b: string) => `%[${a}${a.toLowerCase()}][${b}${b.toLowerCase()}]`);
+
+function secretPattern(extra: string | undefined): RegExp | undefined {
+  const cacheKey = extra ?? '';
+  if (!patterns.has(cacheKey)) {
+    const all = [...secrets, ...(extra && extra.length >= MIN_SECRET_LENGTH ? [extra] : [])];
+    const variants = [...new Set(all.flatMap(forms))].sort((a, b) => b.length - a.length);
+    patterns.set(cacheKey, variants.length ? new RegExp(variants.map((v) => hexInsensitive(regexEscape(v))).join('|'), 'g') : null);
+  }
+  return patterns.get(cacheKey) ?? undefined;
+}
+
+/** Removes every registered secret (and `extra`), in all its forms, from `text`. */
+export function redact(text: string, extra?: string): string {
+  const re = secretPattern(extra);
+  if (!re) return text;
+  re.lastIndex = 0;
+  return text.replace(re, REDACTED);
+}
+
+/**
+ * For a text that is the start of a longer one (a body read up to a cap): drops a trailing part
+ * that could be the beginning of a secret cut in two, which redaction cannot recognise.
+ */
+export function dropPartialSecret(text: string, extra?: string): string {
+  const all = [...secrets, ...(extra && extra.length >= MIN_SECRET_LENGTH ? [extra] : [])].flatMap(forms);
+  let end = text.length;
+  for (const form of all) {
+    for (let n = Math.min(form.length - 1, end); n > 0; n--) {
+      if (text.slice(end - n, end) === form.slice(0, n)) {
+        end -= n;
+        break;
+      }
+    }
+  }
+  return text.slice(0, end);
+}
+
+/** At most `max` characters (an ellipsis marks the cut), never splitting a surrogate pair. */
+export function cut(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = max - 3;
+  const code = text.charCodeAt(end - 1);
+  if (code >= 0xd800 && code <= 0xdbff) end--;
+  return `${text.slice(0, end)}...`;
+}
+
+/** Redacted first, then cut: the only safe order. */
+export const redactAndCut = (text: string, max: number, extra?: string) => cut(redact(text, extra), max);
+
+/** The longest line the log gets; anything longer came from a hostile or broken answer. */
+export const LOG_LINE_MAX = 4_000;
+/** The longest annotation or failure message. */
+export const ANNOTATION_MAX = 8_000;
+
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this replaces
+const LINE_BREAKS = /\r\n|[\n\r\u000b\u000c\u0085\u2028\u2029]/g;
+// eslint-disable-next-line no-control-regex
+const CONTROLS = /[\u0000-\u0008\u000e-\u001f\u007f-\u009f]/g;
+/** The runner runs a line as a command when, after leading white space, it starts with `::`. */
+const LEADING_COMMAND = /^(\s*)::/;
+/** ... and the old form `##[command]` wherever it is in the line. */
+const OLD_COMMAND = /##\[/g;
+/** Between the two characters of a command marker: invisible, not white space, so the runner sees no command. */
+const ZWSP = '\u200b';
+
+/**
+ * One line for the log (core.info): the key redacted, line breaks and control characters
+ * replaced, and anything the runner would take for a workflow command broken.
+ */
+export function forLog(text: string, extra?: string): string {
+  const line = cut(redact(text, extra), LOG_LINE_MAX).replace(LINE_BREAKS, ' ').replace(CONTROLS, '\ufffd');
+  return line.replace(OLD_COMMAND, `##${ZWSP}[`).replace(LEADING_COMMAND, `$1:${ZWSP}:`);
+}
+
+/**
+ * For annotations and failure messages: the toolkit escapes CR, LF and `%` itself; the line breaks
+ * it does not know (U+0085, U+2028, U+2029), which other readers of the log honour, become spaces.
+ */
+export function forAnnotation(text: string, extra?: string): string {
+  return cut(redact(text, extra), ANNOTATION_MAX).replace(/[\u0085\u2028\u2029]/g, ' ');
+}
+
+/** Outputs are kept whole (the `result` output is the full record): only redacted. */
+export function forOutput(text: string, extra?: string): string {
+  return redact(text, extra);
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"'`|\\[\]]/g, (c) => `&#${c.charCodeAt(0)};`).replace(LINE_BREAKS, ' ').replace(CONTROLS, ' ');
+}
+
+/** The longest text of one cell or list item in the summary and the comment. */
+export const HTML_TEXT_MAX = 300;
+export const HTML_MESSAGE_MAX = 1_000;
+
+/** For the job summary: redacted, cut, HTML-escaped. */
+export function forHtml(text: string, max = HTML_TEXT_MAX, extra?: string): string {
+  return escapeHtml(redactAndCut(text, max, extra));
+}
+
+/**
+ * For the pull request comment: as for the summary, and `@mentions` and `#references` broken by an
+ * invisible space, so that text from the API notifies no one and links nothing.
+ */
+export function forComment(text: string, max = HTML_TEXT_MAX, extra?: string): string {
+  return escapeHtml(redactAndCut(text, max, extra).replace(/[@#]/g, `$&${ZWSP}`));
+}
+
+/**
+ * HTML as text, in one pass: tags dropped (an unclosed one ends the text), a few entities decoded.
+ * A regular expression such as /<[^>]*>/g takes quadratic time on a page of many '<'.
+ */
+export function htmlToText(html: string): string {
+  let text = '';
+  let at = 0;
+  while (at < html.length) {
+    const open = html.indexOf('<', at);
+    if (open < 0) {
+      text += html.slice(at);
+      break;
+    }
+    text += `${html.slice(at, open)} `;
+    const close = html.indexOf('>', open + 1);
+    if (close < 0) break;
+    at = close + 1;
+  }
+  return text.replace(/&(nbsp|amp|lt|gt|quot|#39);/g, (_, name: string) => ENTITIES[name]);
+}
+const ENTITIES: Record<string, string> = { nbsp: ' ', amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" };
+
+/**
+ * The contents of the first `<tag ...>...</tag>` of a page, found in linear time; undefined when
+ * the page has no such element.
+ */
+export function firstElementText(html: string, tag: string): string | undefined {
+  const open = new RegExp(`<${tag}\\b`, 'i').exec(html);
+  if (!open) return undefined;
+  const start = html.indexOf('>', open.index);
+  if (start < 0) return undefined;
+  const end = new RegExp(`</${tag}\\s*>`, 'ig');
+  end.lastIndex = start + 1;
+  const close = end.exec(html);
+  return close ? html.slice(start + 1, close.index) : undefined;
+}
+
+/**
+ * The action's log and annotations, with every text made safe on its way out. Everything the
+ * action prints goes through here.
+ */
+export const say = {
+  info: (text: string) => core.info(forLog(text)),
+  notice: (text: string, title?: string) => core.notice(forAnnotation(text), title ? { title } : {}),
+  warning: (text: string, title?: string) => core.warning(forAnnotation(text), title ? { title } : {}),
+  error: (text: string, title?: string) => core.error(forAnnotation(text), title ? { title } : {}),
+  fail: (text: string) => core.setFailed(forAnnotation(text)),
+  output: (name: string, value: string) => core.setOutput(name, forOutput(value)),
+  group: <T>(title: string, work: () => Promise<T>) => core.group(forAnnotation(title), work)
+};
