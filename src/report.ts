@@ -5,6 +5,7 @@
 import * as core from '@actions/core';
 import { formatDuration } from './duration.js';
 import { executionDurationMs } from './execution-tracker.js';
+import { aggregateFreshness, freshnessFields } from './freshness.js';
 import type { ExecutionKind, HistoryExecution } from './peaka-client.js';
 import type { Conclusion, Outcome, RunState } from './run-state.js';
 
@@ -25,6 +26,14 @@ export interface Result {
   'duration-seconds'?: number;
   error?: string;
   'timed-out': boolean;
+  /** With max-age (see freshness.ts). */
+  fresh?: boolean;
+  'last-success-at'?: string;
+  'age-seconds'?: number;
+  skipped?: boolean;
+  /** With tables / tables-from: the patterns or migration statements that selected the cache. */
+  pattern?: string;
+  migrations?: { file: string; line: number; statement: string; table: string }[];
   conclusion: Conclusion;
   message: string;
 }
@@ -43,6 +52,10 @@ export const OUTPUT_NAMES = [
   'finished-at',
   'duration-seconds',
   'error',
+  'fresh',
+  'last-success-at',
+  'age-seconds',
+  'skipped',
   'timed-out'
 ] as const;
 
@@ -59,6 +72,7 @@ export function buildResult(state: RunState, outcome: Outcome): Result {
     'execution-type': e?.kind ?? state.kind,
     'cache-status': state.cacheStatus,
     'timed-out': state.timedOut,
+    ...freshnessFields(state),
     conclusion: outcome.conclusion,
     message: outcome.message
   };
@@ -125,6 +139,7 @@ export function aggregate(results: Result[]): Result {
     'duration-seconds': allFinished && started[0] ? (Date.parse(finished.at(-1)!) - Date.parse(started[0])) / 1000 : undefined,
     error: results.map((r) => r.error).filter(Boolean).join('; ') || undefined,
     'timed-out': results.some((r) => r['timed-out']),
+    ...aggregateFreshness(results),
     conclusion,
     message
   };
@@ -200,7 +215,7 @@ export function renderSummary(results: Result[], overall: Result, secret: string
     const row = (r: Result, cache: string) => [
       cache,
       clean(OPERATION_TITLE[r.operation] ?? r.operation),
-      clean(r['timed-out'] ? `${r.status ?? 'UNKNOWN'} (timed out)` : (r.status ?? r['cache-status'] ?? '-')),
+      clean(r.skipped ? 'skipped (fresh)' : r['timed-out'] ? `${r.status ?? 'UNKNOWN'} (timed out)` : (r.status ?? r['cache-status'] ?? '-')),
       ...COUNTS.map((c) => count(r[c])),
       seconds(r['duration-seconds'])
     ];
