@@ -10,6 +10,7 @@ export const modules = {
 /* harmony export */   compareFiles: () => (/* binding */ compareFiles),
 /* harmony export */   pullRequestFiles: () => (/* binding */ pullRequestFiles)
 /* harmony export */ });
+/* unused harmony export GITHUB_BUDGET_MS */
 /* harmony import */ var _actions_github__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(2413);
 /* harmony import */ var _api_error_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(1340);
 /**
@@ -21,11 +22,13 @@ export const modules = {
 
 /** GitHub lists at most 3,000 files of a pull request or compare; 30 pages of 100. */
 const MAX_PAGES = 30;
+/** Longest time all of one step's GitHub requests may take together. */
+const GITHUB_BUDGET_MS = 120_000;
 const toChanged = (files) => (files ?? []).map((f) => ({ path: f.filename, removed: f.status === 'removed' }));
 function client(token, what) {
     if (!token)
         throw new _api_error_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .lZ(`tables-from needs 'github-token' to read ${what} from GitHub; pass \${{ github.token }} (the default).`);
-    return _actions_github__WEBPACK_IMPORTED_MODULE_0__/* .getOctokit */ .Q(token);
+    return _actions_github__WEBPACK_IMPORTED_MODULE_0__/* .getOctokit */ .Q(token, { request: { signal: AbortSignal.timeout(GITHUB_BUDGET_MS) } });
 }
 async function withHint(what, permission, work) {
     try {

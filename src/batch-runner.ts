@@ -19,9 +19,10 @@ export interface ByTable {
 /** The caches to act on; `[undefined]` for create, which makes its own. */
 export async function resolveTargets(settings: Settings, client: PeakaClient, deadline: number, warn: (line: string) => void, byTable?: ByTable): Promise<(string | undefined)[]> {
   if (settings.operation === 'create') return [undefined];
-  if ((settings.tables || settings.tablesFrom) && byTable) {
-    byTable.selection = await selectByTables(settings, client, deadline, byTable.log, (list) => warnUnidentified(list.unidentified, warn));
-    return byTable.selection.ids;
+  if (settings.tables || settings.tablesFrom) {
+    const found: ByTable = byTable ?? { log: { info: () => undefined, notice: () => undefined, warning: warn, group: (_title, work) => work() } };
+    found.selection = await selectByTables(settings, client, deadline, found.log, (list) => warnUnidentified(list.unidentified, warn));
+    return found.selection.ids;
   }
   if (!settings.selection) return settings.cacheIds;
   const { catalogId, schemaName } = settings.selection;

@@ -9,13 +9,15 @@ import type { ChangedFile, EventInfo } from './changed-files.js';
 
 /** GitHub lists at most 3,000 files of a pull request or compare; 30 pages of 100. */
 const MAX_PAGES = 30;
+/** Longest time all of one step's GitHub requests may take together. */
+export const GITHUB_BUDGET_MS = 120_000;
 type ApiFile = { filename: string; status?: string };
 
 const toChanged = (files: ApiFile[] | undefined): ChangedFile[] => (files ?? []).map((f) => ({ path: f.filename, removed: f.status === 'removed' }));
 
 function client(token: string, what: string) {
   if (!token) throw new ActionError(`tables-from needs 'github-token' to read ${what} from GitHub; pass \${{ github.token }} (the default).`);
-  return github.getOctokit(token);
+  return github.getOctokit(token, { request: { signal: AbortSignal.timeout(GITHUB_BUDGET_MS) } });
 }
 
 async function withHint<T>(what: string, permission: string, work: () => Promise<T>): Promise<T> {
