@@ -117,7 +117,8 @@ export function aggregate(results: Result[]): Result {
     const status = r.status ?? r['cache-status'] ?? 'UNKNOWN';
     byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
   }
-  const tally = [...byStatus].map(([s, n]) => `${n} ${s}`).join(', ');
+  const stale = results.filter((r) => r.fresh === false).length;
+  const tally = [...byStatus].map(([s, n]) => `${n} ${s}`).join(', ') + (stale ? `; ${stale} stale` : '');
   const cached = sum('cached-records');
   const message =
     bad.length === 0
