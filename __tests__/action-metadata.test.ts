@@ -84,9 +84,12 @@ describe('README', () => {
     expect([...readmeTable('Outputs').keys()].sort()).toEqual(Object.keys(action.outputs).sort());
   });
 
-  test('shows every example workflow as it is in examples/', () => {
+  test('shows every example workflow as it is in examples/: all in docs/examples.md, some in the README, which links the page', () => {
+    const page = readFileSync(join(ROOT, 'docs', 'examples.md'), 'utf8');
     expect(examples.length).toBeGreaterThanOrEqual(4);
-    for (const file of examples) expect({ file, inReadme: readme.includes(readFileSync(join(ROOT, 'examples', file), 'utf8')) }).toEqual({ file, inReadme: true });
+    for (const file of examples) expect({ file, inDocs: page.includes(readFileSync(join(ROOT, 'examples', file), 'utf8')) }).toEqual({ file, inDocs: true });
+    expect(examples.filter((file) => readme.includes(readFileSync(join(ROOT, 'examples', file), 'utf8'))).length).toBeGreaterThanOrEqual(2);
+    expect(readme).toContain('](docs/examples.md)');
   });
 });
 

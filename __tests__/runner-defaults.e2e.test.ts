@@ -45,9 +45,19 @@ test.each(cases)('%s succeeds with only its required inputs and every action.yml
   else expect(result).toMatchObject({ conclusion: 'success' });
 });
 
+test.each(['full-refresh', 'incremental', 'status', 'wait', 'cancel-full-refresh', 'cancel-incremental', 'history', 'update-schedule'])(
+  '%s chooses its cache by table name with every other default set',
+  async (operation) => {
+    const cache = sim.addCache({ catalogId: `defaults-${operation}`, schemaName: 'by_name', previous: { 'full-refresh': {}, incremental: {} } });
+    const run = await runAction(required(operation, { tables: `by_name.${cache.tableName}`, 'catalog-id': cache.catalogId, ...(operation === 'update-schedule' ? { 'incremental-schedule': 'PT1H' } : {}) }));
+    expect({ operation, code: run.code, errors: run.annotations.filter((a) => a.level === 'error') }).toEqual({ operation, code: 0, errors: [] });
+    expect(run.outputs['cache-id']).toBe(cache.id);
+  }
+);
+
 test('the harness sets every default action.yml declares, with github.token evaluated', () => {
   const defaults = actionDefaults();
-  expect(defaults).toMatchObject({ 'execution-type': 'any', 'if-running': 'queue', wait: 'true' });
+  expect(defaults).toMatchObject({ 'execution-type': 'any', 'if-running': 'queue', wait: 'true', 'sql-dialect': 'postgresql', 'default-schema': 'public', 'allow-no-match': 'false' });
   expect(defaults['github-token']).toMatch(/^ghs_/);
   expect(inputVariable('execution-type')).toBe('INPUT_EXECUTION-TYPE');
 });

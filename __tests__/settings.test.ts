@@ -134,8 +134,61 @@ describe('the runner passes every default of action.yml, whatever the operation'
   test('an input only some operations use is refused elsewhere only when it differs from its default', () => {
     expect(problemsOf({ ...valid, operation: 'status', 'execution-type': 'any' })).toEqual([]);
     expect(problemsOf({ ...valid, operation: 'status', 'execution-type': 'incremental' })).toEqual([
-      "Input 'execution-type' is only used by operation 'wait'; remove it."
+      "Input 'execution-type' is only used by operation 'wait', and by 'status' with 'max-age'; remove it."
     ]);
+    // The table inputs' defaults (sql-dialect postgresql, default-schema public, allow-no-match false) pass everywhere.
+    expect(problemsOf({ ...valid, operation: 'history', 'sql-dialect': 'postgresql', 'default-schema': 'public', 'allow-no-match': 'false' })).toEqual([]);
+    expect(problemsOf({ ...valid, 'sql-dialect': 'mysql', 'default-schema': 'shop', 'allow-no-match': 'true' })).toEqual([
+      "Input 'sql-dialect' is only used with 'tables-from'; remove it.",
+      "Input 'default-schema' is only used with 'tables-from'; remove it.",
+      "Input 'allow-no-match' is only used with 'tables'; remove it."
+    ]);
+  });
+});
+
+describe('tables, tables-from and max-age', () => {
+  const byTable = { operation: 'full-refresh', 'api-key': 'key-123', 'project-id': 'mtKDhe1U' };
+
+  test('tables: patterns one per line or comma-separated, de-duplicated; catalog-id narrows them', () => {
+    const settings = parseSettings(reader({ ...byTable, tables: 'payment.invoices, payment.*\n*.orders\npayment.*', 'catalog-id': '627249916703408649', 'allow-no-match': 'true' }));
+    expect(settings.tables).toEqual({ patterns: ['payment.invoices', 'payment.*', '*.orders'], catalogId: '627249916703408649', allowNoMatch: true });
+    expect(settings.cacheIds).toEqual([]);
+    expect(settings.selection).toBeUndefined();
+  });
+
+  test('tables-from: globs one per line, with the dialect and the default schema', () => {
+    const settings = parseSettings(reader({ ...byTable, operation: 'status', 'tables-from': 'migrations/**/*.sql\ndb/*.sql', 'sql-dialect': 'MySQL', 'default-schema': 'shop' }));
+    expect(settings.tablesFrom).toEqual({ globs: ['migrations/**/*.sql', 'db/*.sql'], dialect: 'mysql', defaultSchema: 'shop', catalogId: undefined });
+    expect(parseSettings(reader({ ...byTable, 'tables-from': 'migrations/*.sql' })).tablesFrom).toMatchObject({ dialect: 'postgresql', defaultSchema: 'public' });
+  });
+
+  test('max-age takes the syntax of timeout, for the operations that use it', () => {
+    expect(parseSettings(reader({ ...valid, 'max-age': '6h' })).maxAgeMs).toBe(21_600_000);
+    expect(parseSettings(reader({ ...valid, operation: 'status', 'max-age': 'PT90M', 'execution-type': 'incremental' }))).toMatchObject({ maxAgeMs: 5_400_000, executionType: 'incremental' });
+    expect(parseSettings(reader({ ...valid, operation: 'wait', 'max-age': '2d' })).maxAgeMs).toBe(172_800_000);
+  });
+
+  test.each([
+    [{ tables: 'payment.invoices', 'cache-id': CACHE }, "Inputs 'cache-id' and 'tables' both choose caches; give one or the other."],
+    [{ tables: 'payment.invoices', 'tables-from': 'migrations/*.sql' }, "Inputs 'tables' and 'tables-from' both choose caches"],
+    [{ tables: 'payment.invoices', 'schema-name': 'payment' }, "Input 'schema-name' cannot be combined with 'tables': each pattern names its schema"],
+    [{ tables: 'invoices' }, `Input 'tables' has "invoices", which is not a schema.table pattern. Write the schema and the table, with * for any characters: payment.invoices, payment.*, *.orders.`],
+    [{ tables: 'payment.' }, 'which is not a schema.table pattern'],
+    [{ tables: 'payment.invoices', operation: 'create', 'catalog-id': 'c', 'schema-name': 's', 'table-name': 't' }, "Input 'tables' is not used by operation 'create'"],
+    [{ tables: 'payment.*', operation: 'delete', 'confirm-delete': 'payment.*' }, "Operation 'delete' takes one table at a time, without wildcards"],
+    [{ tables: 'payment.invoices', operation: 'delete' }, "set input 'confirm-delete' to the table named in 'tables' (payment.invoices)"],
+    [{ 'tables-from': 'migrations/*.sql', operation: 'delete' }, "Input 'tables-from' is not used by operation 'delete'"],
+    [{ 'tables-from': '../secrets/*.sql' }, "Input 'tables-from' has \"../secrets/*.sql\"; give a glob of files relative to the repository root"],
+    [{ 'tables-from': 'migrations/*.sql', 'sql-dialect': 'oracle' }, "Input 'sql-dialect' is \"oracle\"; use one of: postgresql, mysql"],
+    [{ 'tables-from': 'migrations/*.sql', 'default-schema': 'a.b' }, "Input 'default-schema' is \"a.b\"; give one schema name"],
+    [{ tables: 'payment.*', 'max-age': 'soon' }, "Input 'max-age' is \"soon\", which is not a duration"],
+    [{ tables: 'payment.*', 'max-age': '6h', operation: 'history' }, "Input 'max-age' is only used by operations status, wait, full-refresh, incremental"]
+  ])('%j', (change, expected) => {
+    expect(problemsOf({ ...byTable, ...change }).join('\n')).toContain(expected);
+  });
+
+  test('delete by table: one name, confirmed by repeating it', () => {
+    expect(parseSettings(reader({ ...byTable, operation: 'delete', tables: 'payment.old_invoices', 'confirm-delete': 'payment.old_invoices' })).tables?.patterns).toEqual(['payment.old_invoices']);
   });
 });
 

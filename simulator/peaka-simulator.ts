@@ -191,6 +191,19 @@ export class PeakaSimulator {
     return cache;
   }
 
+  /**
+   * Adds a finished execution to a cache's past, in time order (the status shows the latest of each
+   * kind; the history shows them all): e.g. a full refresh that completed 8 h ago, then one that failed.
+   */
+  addPast(cacheId: string, kind: Kind, past: Partial<RunPlan> & { endedAgoMs: number }): SimExecution {
+    const cache = this.caches.get(cacheId)!;
+    const plan = { ...this.defaultPlan, ...past };
+    const execution = this.execution(kind, plan, Date.now() - past.endedAgoMs - plan.durationMs, true);
+    cache.executions.push(execution);
+    cache.executions.sort((a, b) => a.appearAt - b.appearAt);
+    return execution;
+  }
+
   /** The plan for the next execution of `kind` on `cacheId` (queued: one per execution). */
   planNext(cacheId: string, kind: Kind, plan: Partial<RunPlan>): void {
     const key = `${cacheId}:${kind}`;

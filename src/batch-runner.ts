@@ -8,21 +8,37 @@ import type { PeakaClient } from './peaka-client.js';
 import { runOperation } from './operations.js';
 import { newRunState, type RunState } from './run-state.js';
 import type { Settings } from './settings.js';
+import { selectByTables, type TableSelection } from './table-selection.js';
+
+/** With `tables` or `tables-from`: the logger for what the selection tells, and what it selected (set by resolveTargets). */
+export interface ByTable {
+  log: Logger;
+  selection?: TableSelection;
+}
 
 /** The caches to act on; `[undefined]` for create, which makes its own. */
-export async function resolveTargets(settings: Settings, client: PeakaClient, deadline: number, warn: (line: string) => void): Promise<(string | undefined)[]> {
+export async function resolveTargets(settings: Settings, client: PeakaClient, deadline: number, warn: (line: string) => void, byTable?: ByTable): Promise<(string | undefined)[]> {
   if (settings.operation === 'create') return [undefined];
+  if (settings.tables || settings.tablesFrom) {
+    const found: ByTable = byTable ?? { log: { info: () => undefined, notice: () => undefined, warning: warn, group: (_title, work) => work() } };
+    found.selection = await selectByTables(settings, client, deadline, found.log, (list) => warnUnidentified(list.unidentified, warn));
+    return found.selection.ids;
+  }
   if (!settings.selection) return settings.cacheIds;
   const { catalogId, schemaName } = settings.selection;
   const { caches: all, unidentified } = await client.listStatuses(deadline);
-  if (unidentified.length)
-    warn(`Peaka listed ${unidentified.length} cache${unidentified.length === 1 ? '' : 's'} without an id (${unidentified.slice(0, 10).join(', ')}${unidentified.length > 10 ? ', ...' : ''}); no operation can act on ${unidentified.length === 1 ? 'it' : 'them'}, so ${unidentified.length === 1 ? 'it is' : 'they are'} left out. Name such caches with cache-id, or ask Peaka support.`);
+  warnUnidentified(unidentified, warn);
   const chosen = all.filter((c) => (!catalogId || c.catalogId === catalogId) && (!schemaName || c.schemaName === schemaName));
   const what = [catalogId ? `catalog-id ${catalogId}` : '', schemaName ? `schema-name ${schemaName}` : ''].filter(Boolean).join(' and ');
   if (!chosen.length) {
     throw new ActionError(`No cache in project ${settings.projectId} matches ${what} (the project has ${all.length} cache${all.length === 1 ? '' : 's'}). Check the ids, or name caches with cache-id.`);
   }
   return chosen.map((c) => c.id);
+}
+
+export function warnUnidentified(unidentified: string[], warn: (line: string) => void): void {
+  if (unidentified.length)
+    warn(`Peaka listed ${unidentified.length} cache${unidentified.length === 1 ? '' : 's'} without an id (${unidentified.slice(0, 10).join(', ')}${unidentified.length > 10 ? ', ...' : ''}); no operation can act on ${unidentified.length === 1 ? 'it' : 'them'}, so ${unidentified.length === 1 ? 'it is' : 'they are'} left out. Name such caches with cache-id, or ask Peaka support.`);
 }
 
 /** Runs `work` on each item, at most `limit` at a time, and waits for all of them (none is cut short by another's failure). */

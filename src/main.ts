@@ -3,13 +3,14 @@
  * workflow run handled so that no execution this step started keeps running unwatched.
  */
 import * as core from '@actions/core';
-import { errorMessage, resolveTargets, runBatch } from './batch-runner.js';
+import { errorMessage, resolveTargets, runBatch, type ByTable } from './batch-runner.js';
 import { cancelStarted, pendingCleanups } from './cleanup-helper.js';
 import { stepBudget, type Logger } from './operation-helpers.js';
 import { PeakaClient } from './peaka-client.js';
 import { aggregate, announce, buildResult, historyResults, renderSummary, setOutputs, unreadableNotes, writeSummary } from './report.js';
 import { newRunState, type RunState } from './run-state.js';
 import { forOutput, say } from './safe-text.js';
+import { renderFreshness, renderSelection, selectionFields } from './selection-report.js';
 import { InputError, readSettings, type Settings } from './settings.js';
 
 /** Time to cancel our executions after SIGINT: the runner sends SIGTERM 7.5 s later, then kills. */
@@ -56,10 +57,14 @@ export async function runMain(): Promise<void> {
   // What the post step must cancel if this step dies: every execution started and not yet settled.
   const checkpoint = () => core.saveState('started', forOutput(JSON.stringify(pendingCleanups(states))));
   let stepFailure: string | undefined;
+  const byTable: ByTable = { log: logger };
   try {
-    const targets = await resolveTargets(settings, client, deadline, (line) => say.warning(line));
+    const targets = await resolveTargets(settings, client, deadline, (line) => say.warning(line), byTable);
     if (targets.length > 1) say.info(`Operation ${settings.operation} on ${targets.length} caches, at most ${settings.maxParallel} at a time.`);
     await runBatch({ settings, client, deadline, budget, signal: controller.signal, log: logger, checkpoint }, targets, states);
+    // tables / tables-from that select nothing, where that is no error: the step succeeds and says why.
+    const nothingToDo = byTable.selection?.nothingToDo;
+    if (nothingToDo) states.push({ ...newRunState(settings.operation), settled: true, outcome: { conclusion: 'success', message: nothingToDo } });
   } catch (err) {
     if (controller.signal.aborted) stepFailure = await onAbort(settings, states, checkpoint);
     else stepFailure = errorMessage(err);
@@ -70,12 +75,13 @@ export async function runMain(): Promise<void> {
   if (!states.length) states.push(newRunState(settings.operation, settings.cacheId));
   const fallback = { conclusion: 'failure' as const, message: stepFailure ?? 'The step ended before this cache was done.' };
   // Caches that finished before a cancellation keep their own outcome; the step's is the cancellation's.
-  const results = states.map((s) => buildResult(s, s.outcome ?? fallback));
+  const results = states.map((s) => ({ ...buildResult(s, s.outcome ?? fallback), ...selectionFields(byTable.selection, s.cacheId) }));
   const overall = results.length === 1 ? results[0] : aggregate(results);
   if (stepFailure) Object.assign(overall, fallback);
   const history = settings.operation === 'history' ? historyResults(states) : undefined;
   setOutputs(overall, history ?? (results.length === 1 ? results[0] : results), settings.apiKey);
-  if (settings.summary) await writeSummary(renderSummary(results, overall, settings.apiKey, history));
+  const html = renderSummary(results, overall, settings.apiKey, history) + renderFreshness(results, settings.maxAgeMs, settings.apiKey) + renderSelection(byTable.selection, settings.apiKey);
+  if (settings.summary) await writeSummary(html);
   if (settings.commentOnPr) {
     const { commentOnPullRequest } = await import('./pr-comment.js');
     await commentOnPullRequest(settings.githubToken, renderSummary(results, overall, settings.apiKey, history, { forComment: true }), logger);

@@ -82,6 +82,7 @@ export function tracker(ctx: OperationContext, cacheId: string, deadline = ctx.d
 
 /** Takes the cache's top-level status and table name from a status read. */
 export function absorb(state: RunState, status: CacheStatus): void {
+  state.lastStatus = status;
   state.cacheStatus = status.status;
   if (status.schemaName || status.tableName) state.table = [status.schemaName, status.tableName].filter(Boolean).join('.');
 }

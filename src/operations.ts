@@ -4,26 +4,27 @@
  * it learns in the run state.
  */
 import { cancel, history, status, waitFor } from './cache-operations.js';
+import { gateOnFreshness, refreshedFreshness, skipIfFresh } from './freshness.js';
 import { create, deleteCache, updateSchedule } from './lifecycle-operations.js';
 import type { OperationContext } from './operation-helpers.js';
 import type { Outcome, RunState } from './run-state.js';
 import { trigger } from './trigger-operation.js';
-
+import type { ExecutionKind } from './peaka-client.js';
 
 export async function runOperation(ctx: OperationContext, state: RunState): Promise<Outcome> {
   switch (ctx.settings.operation) {
     case 'full-refresh':
-      return trigger(ctx, state, 'full-refresh');
+      return triggerUnlessFresh(ctx, state, 'full-refresh');
     case 'incremental':
-      return trigger(ctx, state, 'incremental');
+      return triggerUnlessFresh(ctx, state, 'incremental');
     case 'cancel-full-refresh':
       return cancel(ctx, state, 'full-refresh');
     case 'cancel-incremental':
       return cancel(ctx, state, 'incremental');
     case 'status':
-      return status(ctx, state);
+      return gateOnFreshness(ctx, state, await status(ctx, state));
     case 'wait':
-      return waitFor(ctx, state);
+      return gateOnFreshness(ctx, state, await waitFor(ctx, state));
     case 'history':
       return history(ctx, state);
     case 'create':
@@ -32,5 +33,16 @@ export async function runOperation(ctx: OperationContext, state: RunState): Prom
       return updateSchedule(ctx, state);
     case 'delete':
       return deleteCache(ctx, state);
+  }
+}
+
+/** max-age on a trigger: a cache whose last success of that kind is fresh is skipped. */
+async function triggerUnlessFresh(ctx: OperationContext, state: RunState, kind: ExecutionKind): Promise<Outcome> {
+  const skipped = await skipIfFresh(ctx, state, kind);
+  if (skipped) return skipped;
+  try {
+    return await trigger(ctx, state, kind);
+  } finally {
+    refreshedFreshness(state);
   }
 }

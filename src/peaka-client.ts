@@ -181,10 +181,12 @@ export class PeakaClient {
     }
   }
 
-  /** The status of every cache of the project (used to find a cache by its table). */
-  async listStatuses(deadline: number): Promise<CacheList> {
-    const action = `listing the caches of project ${this.projectId}`;
-    const response = await this.transport.request({ method: 'GET', path: `/data/projects/${segment(this.projectId, 'project id')}/cache/status`, action, retry: true, deadline });
+  /** The status of every cache of the project, or of one catalog of it (used to find a cache by its table). */
+  async listStatuses(deadline: number, catalogId?: string): Promise<CacheList> {
+    const project = `/data/projects/${segment(this.projectId, 'project id')}`;
+    const action = `listing the caches of ${catalogId ? `catalog ${catalogId} of ` : ''}project ${this.projectId}`;
+    const path = catalogId ? `${project}/catalog/${segment(catalogId, 'catalog id')}/cache/status` : `${project}/cache/status`;
+    const response = await this.transport.request({ method: 'GET', path, action, retry: true, deadline });
     if (!Array.isArray(response.json)) throw invalid(action, 'the answer is not a list');
     const list: CacheList = { caches: [], unidentified: [] };
     for (const raw of response.json) {
@@ -196,10 +198,10 @@ export class PeakaClient {
   }
 
   /** Past executions, most recent first; `kind` is left out where `executionMode` is missing or unknown. */
-  async executionHistory(cacheId: string, limit: number, deadline: number): Promise<HistoryExecution[]> {
+  async executionHistory(cacheId: string, limit: number, deadline: number, offset = 0): Promise<HistoryExecution[]> {
     const response = await this.transport.request({
       method: 'GET',
-      path: this.cachePath(cacheId, `/executionHistory?limit=${limit}&offset=0`),
+      path: this.cachePath(cacheId, `/executionHistory?limit=${limit}&offset=${offset}`),
       action: `reading the execution history of cache ${cacheId}`,
       retry: true,
       deadline

@@ -6,6 +6,7 @@
 import * as core from '@actions/core';
 import { formatDuration, parseInstant } from './duration.js';
 import { executionDurationMs } from './execution-tracker.js';
+import { aggregateFreshness, freshnessFields } from './freshness.js';
 import type { ExecutionKind, HistoryExecution } from './peaka-client.js';
 import type { Conclusion, Outcome, RunState } from './run-state.js';
 import { HTML_MESSAGE_MAX, HTML_TEXT_MAX, forComment, forHtml, forOutput, say } from './safe-text.js';
@@ -27,6 +28,14 @@ export interface Result {
   'duration-seconds'?: number;
   error?: string;
   'timed-out': boolean;
+  /** With max-age (see freshness.ts). */
+  fresh?: boolean;
+  'last-success-at'?: string;
+  'age-seconds'?: number;
+  skipped?: boolean;
+  /** With tables / tables-from: the patterns or migration statements that selected the cache. */
+  pattern?: string;
+  migrations?: { file: string; line: number; statement: string; table: string }[];
   conclusion: Conclusion;
   message: string;
 }
@@ -45,6 +54,10 @@ export const OUTPUT_NAMES = [
   'finished-at',
   'duration-seconds',
   'error',
+  'fresh',
+  'last-success-at',
+  'age-seconds',
+  'skipped',
   'timed-out'
 ] as const;
 
@@ -61,6 +74,7 @@ export function buildResult(state: RunState, outcome: Outcome): Result {
     'execution-type': e?.kind ?? state.kind,
     'cache-status': state.cacheStatus,
     'timed-out': state.timedOut,
+    ...freshnessFields(state),
     conclusion: outcome.conclusion,
     message: outcome.message
   };
@@ -112,7 +126,8 @@ export function aggregate(results: Result[]): Result {
     const status = r.status ?? r['cache-status'] ?? 'UNKNOWN';
     byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
   }
-  const tally = [...byStatus].map(([s, n]) => `${n} ${s}`).join(', ');
+  const stale = results.filter((r) => r.fresh === false).length;
+  const tally = [...byStatus].map(([s, n]) => `${n} ${s}`).join(', ') + (stale ? `; ${stale} stale` : '');
   const cached = sum('cached-records');
   const message =
     bad.length === 0
@@ -134,6 +149,7 @@ export function aggregate(results: Result[]): Result {
     'duration-seconds': allFinished && allStarted ? (finished.at(-1)!.ms - started[0].ms) / 1000 : undefined,
     error: results.map((r) => r.error).filter(Boolean).join('; ') || undefined,
     'timed-out': results.some((r) => r['timed-out']),
+    ...aggregateFreshness(results),
     conclusion,
     message
   };
@@ -251,7 +267,7 @@ export function renderSummary(results: Result[], overall: Result, secret: string
     const cells = (r: Result, cache: string) => [
       cache,
       clean(OPERATION_TITLE[r.operation] ?? r.operation),
-      clean(r['timed-out'] ? `${r.status ?? 'UNKNOWN'} (timed out)` : (r.status ?? r['cache-status'] ?? '-')),
+      clean(r.skipped ? 'skipped (fresh)' : r['timed-out'] ? `${r.status ?? 'UNKNOWN'} (timed out)` : (r.status ?? r['cache-status'] ?? '-')),
       ...COUNTS.map((c) => count(r[c])),
       seconds(r['duration-seconds'])
     ];

@@ -2,7 +2,8 @@
  * What the step has learned so far. Operations fill it in as they go, so that the outputs and the
  * summary say everything that is known even when the step fails half-way.
  */
-import type { Execution, ExecutionKind, HistoryExecution } from './peaka-client.js';
+import type { Freshness } from './freshness.js';
+import type { CacheStatus, Execution, ExecutionKind, HistoryExecution } from './peaka-client.js';
 import type { Operation } from './settings.js';
 
 export type Conclusion = 'success' | 'warning' | 'failure';
@@ -33,6 +34,12 @@ export interface RunState {
   outcome?: Outcome;
   /** The operation is over: nothing of this cache is left for the post step to clean up. */
   settled?: boolean;
+  /** The last status read of the cache. */
+  lastStatus?: CacheStatus;
+  /** With max-age: how old the cache's last success is. */
+  freshness?: Freshness;
+  /** With max-age on a trigger: the cache was fresh, so nothing was triggered. */
+  skipped?: boolean;
 }
 
 export function newRunState(operation: Operation, cacheId?: string): RunState {

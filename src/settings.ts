@@ -5,6 +5,7 @@
 import * as core from '@actions/core';
 import { parseDuration, parseIsoDuration } from './duration.js';
 import { addSecret } from './safe-text.js';
+import type { SqlDialect } from './migrations/touches.js';
 
 export const OPERATIONS = [
   'full-refresh',
@@ -21,6 +22,7 @@ export const OPERATIONS = [
 export type Operation = (typeof OPERATIONS)[number];
 export const IF_RUNNING = ['queue', 'attach', 'skip', 'cancel'] as const;
 export type IfRunning = (typeof IF_RUNNING)[number];
+export const SQL_DIALECTS: readonly SqlDialect[] = ['postgresql', 'mysql'];
 
 export const REGION_URLS = {
   us: 'https://partner.peaka.studio/api/v1',
@@ -65,6 +67,12 @@ export interface Settings {
     incrementalSchedule?: string;
   };
   schedules?: { fullRefresh?: ScheduleSetting; incremental?: ScheduleSetting };
+  /** `tables`: schema.table patterns that choose the caches (instead of cache-id). */
+  tables?: { patterns: string[]; catalogId?: string; allowNoMatch: boolean };
+  /** `tables-from`: the caches of the tables that changed migration files touch. */
+  tablesFrom?: { globs: string[]; dialect: SqlDialect; defaultSchema: string; catalogId?: string };
+  /** `max-age`: a freshness gate (status, wait) or a skip of fresh caches (full-refresh, incremental). */
+  maxAgeMs?: number;
 }
 
 /** Raised for bad inputs; its message is shown to the user as it is. */
@@ -84,7 +92,8 @@ type Read = (name: string) => string;
 const LIMITS = {
   timeout: { min: 1_000, max: 5 * 86_400_000, text: 'between 1s and 5d' },
   'poll-interval': { min: 1_000, max: 3_600_000, text: 'between 1s and 1h' },
-  'request-timeout': { min: 1_000, max: 600_000, text: 'between 1s and 10m' }
+  'request-timeout': { min: 1_000, max: 600_000, text: 'between 1s and 10m' },
+  'max-age': { min: 1_000, max: 400 * 86_400_000, text: 'between 1s and 400d' }
 } as const;
 
 // eslint-disable-next-line no-control-regex -- control characters are exactly what these refuse
@@ -99,6 +108,9 @@ const SCHEDULE_INPUTS = ['full-refresh-schedule', 'incremental-schedule'] as con
 /** Operations that act on existing caches, one or many. */
 const ON_CACHES: Operation[] = ['full-refresh', 'incremental', 'status', 'cancel-full-refresh', 'cancel-incremental', 'wait', 'update-schedule', 'history'];
 const CACHE_EXAMPLE = '960bd651-7b3c-4511-9a88-18e14ac7742a';
+const MAX_AGE_OPERATIONS: Operation[] = ['status', 'wait', 'full-refresh', 'incremental'];
+/** Defaults of the table inputs in action.yml: the runner passes them to every operation. */
+const TABLE_DEFAULTS = { 'sql-dialect': 'postgresql', 'default-schema': 'public' } as const;
 
 /** Reads the inputs through @actions/core. The API key is masked before anything else happens. */
 export function readSettings(read: Read = (name) => core.getInput(name)): Settings {
@@ -146,12 +158,13 @@ export function parseSettings(read: Read): Settings {
       const problem = value ? pathProblem(name, value, show) : undefined;
       if (problem) problems.push(problem);
     }
-    const selects = ON_CACHES.includes(operation) && (catalogId || schemaName);
+    const byName = !!(get('tables') || get('tables-from'));
+    const selects = ON_CACHES.includes(operation) && (catalogId || schemaName) && !byName;
     if (cacheIds.length && selects) problems.push(`Inputs 'cache-id' and 'catalog-id'/'schema-name' both choose caches; give one or the other.`);
     else if (selects) selection = { catalogId: catalogId || undefined, schemaName: schemaName || undefined };
-    else if (!cacheIds.length)
-      problems.push(`Input 'cache-id' is required for operation '${operation}': the UUID of the cache (e.g. ${CACHE_EXAMPLE})${ON_CACHES.includes(operation) ? ", or select caches with 'catalog-id' and/or 'schema-name'" : ''}.`);
-    if (!ON_CACHES.includes(operation) && (catalogId || schemaName)) problems.push(`Inputs 'catalog-id' and 'schema-name' are not used by operation '${operation}'; remove them.`);
+    else if (!cacheIds.length && !byName)
+      problems.push(`Input 'cache-id' is required for operation '${operation}': the UUID of the cache (e.g. ${CACHE_EXAMPLE})${ON_CACHES.includes(operation) ? ", or select caches with 'catalog-id' and/or 'schema-name', or by table name with 'tables'" : ", or name the table in 'tables'"}.`);
+    if (!ON_CACHES.includes(operation) && (catalogId || schemaName) && !byName) problems.push(`Inputs 'catalog-id' and 'schema-name' are not used by operation '${operation}'; remove them.`);
     if ((operation === 'delete') && cacheIds.length > 1) problems.push(`Operation 'delete' takes one cache-id at a time; it got ${cacheIds.length}.`);
     if (get('table-name')) problems.push(`Input 'table-name' is only used by operation 'create'; remove it or set operation: create.`);
     for (const name of SCHEDULE_INPUTS) {
@@ -203,11 +216,18 @@ export function parseSettings(read: Read): Settings {
     return Number(text);
   };
 
+  const maxAgeMs = get('max-age') ? duration('max-age', 0) || undefined : undefined;
+  if (maxAgeMs !== undefined && operation && !MAX_AGE_OPERATIONS.includes(operation))
+    problems.push(`Input 'max-age' is only used by operations ${MAX_AGE_OPERATIONS.join(', ')}; remove it.`);
   const executionType = choice('execution-type', ['any', 'full-refresh', 'incremental'] as const, 'any');
   // The runner passes every input's default, so only a value other than the default was really set.
-  if (executionType !== 'any' && operation !== 'wait') problems.push(`Input 'execution-type' is only used by operation 'wait'; remove it.`);
+  if (executionType !== 'any' && operation !== 'wait' && !(operation === 'status' && maxAgeMs !== undefined))
+    problems.push(`Input 'execution-type' is only used by operation 'wait', and by 'status' with 'max-age'; remove it.`);
+  const byTable = operation ? parseTableInputs(get, operation, { cacheIds, catalogId, schemaName }, problems, show, bool) : {};
   const confirm = get('confirm-delete');
-  if (operation === 'delete' && cacheIds.length === 1 && confirm !== cacheIds[0])
+  if (operation === 'delete' && byTable.tables && confirm !== byTable.tables.patterns[0])
+    problems.push(`Operation 'delete' is irreversible: set input 'confirm-delete' to the table named in 'tables' (${byTable.tables.patterns[0]}) to confirm${confirm ? `; it is ${show(confirm)}` : ''}.`);
+  else if (operation === 'delete' && cacheIds.length === 1 && confirm !== cacheIds[0])
     problems.push(`Operation 'delete' is irreversible: set input 'confirm-delete' to the cache id (${cacheIds[0]}) to confirm${confirm ? `; it is ${show(confirm)}` : ''}.`);
   if (confirm && operation !== 'delete') problems.push(`Input 'confirm-delete' is only used by operation 'delete'; remove it.`);
 
@@ -233,7 +253,9 @@ export function parseSettings(read: Read): Settings {
     executionType: executionType === 'any' ? undefined : executionType,
     historyLimit: integer('history-limit', 10, 1, 100),
     commentOnPr: bool('comment-on-pr', false),
-    githubToken: get('github-token')
+    githubToken: get('github-token'),
+    ...byTable,
+    maxAgeMs
   };
   if (settings.commentOnPr && !settings.githubToken) problems.push(`Input 'github-token' is empty but comment-on-pr is true; pass \${{ github.token }} (the default) or a token that may write pull request comments.`);
 
@@ -320,4 +342,58 @@ function parseBaseUrl(regionText: string, apiUrl: string, problems: string[], sh
     problems.push(`Input 'api-url' has a query or fragment; give only the base URL, such as https://partner.peaka.studio/api/v1.`);
   }
   return url.origin + url.pathname.replace(/\/+$/, '');
+}
+
+/**
+ * tables, allow-no-match, tables-from, sql-dialect, default-schema: caches chosen by the name of
+ * their table. Defaults the runner passes are accepted everywhere; only a value that differs from
+ * the default is refused where it means nothing.
+ */
+function parseTableInputs(
+  get: (name: string) => string,
+  operation: Operation,
+  other: { cacheIds: string[]; catalogId: string; schemaName: string },
+  problems: string[],
+  show: (v: string) => string,
+  bool: (name: string, fallback: boolean) => boolean
+): Pick<Settings, 'tables' | 'tablesFrom'> {
+  const patterns = [...new Set(get('tables').split(/[\n,]+/).map((p) => p.trim()).filter(Boolean))];
+  const globs = [...new Set(get('tables-from').split('\n').map((g) => g.trim()).filter(Boolean))];
+  const allowNoMatch = bool('allow-no-match', false);
+  const dialectText = get('sql-dialect').toLowerCase();
+  const dialect = dialectText === '' ? TABLE_DEFAULTS['sql-dialect'] : SQL_DIALECTS.find((d) => d === dialectText);
+  if (!dialect) problems.push(`Input 'sql-dialect' is ${show(get('sql-dialect'))}; use one of: ${SQL_DIALECTS.join(', ')} (MariaDB migrations parse as mysql).`);
+  const defaultSchema = get('default-schema') || TABLE_DEFAULTS['default-schema'];
+  if (CONTROL.test(defaultSchema) || defaultSchema.includes('.')) problems.push(`Input 'default-schema' is ${show(defaultSchema)}; give one schema name, without dots (e.g. public).`);
+
+  if (!globs.length) {
+    if (dialect && dialect !== TABLE_DEFAULTS['sql-dialect']) problems.push(`Input 'sql-dialect' is only used with 'tables-from'; remove it.`);
+    if (defaultSchema !== TABLE_DEFAULTS['default-schema']) problems.push(`Input 'default-schema' is only used with 'tables-from'; remove it.`);
+  }
+  if (!patterns.length && allowNoMatch) problems.push(`Input 'allow-no-match' is only used with 'tables'; remove it.`);
+  if (!patterns.length && !globs.length) return {};
+
+  const input = patterns.length ? 'tables' : 'tables-from';
+  const count = problems.length;
+  if (patterns.length && globs.length) problems.push(`Inputs 'tables' and 'tables-from' both choose caches; give one or the other.`);
+  if (operation === 'create') problems.push(`Input '${input}' is not used by operation 'create', which names its table with 'schema-name' and 'table-name'; remove it.`);
+  if (operation === 'delete' && globs.length) problems.push(`Input 'tables-from' is not used by operation 'delete': name the one table whose cache to delete in 'tables'.`);
+  if (other.cacheIds.length) problems.push(`Inputs 'cache-id' and '${input}' both choose caches; give one or the other.`);
+  if (other.schemaName) problems.push(`Input 'schema-name' cannot be combined with '${input}': ${patterns.length ? 'each pattern names its schema (schema.table, payment.*)' : 'the migrations name their schemas (default-schema for unqualified names)'}; 'catalog-id' narrows the caches to one catalog.`);
+  if (patterns.length > 100) problems.push(`Input 'tables' has ${patterns.length} patterns; at most 100 are allowed. Use * wildcards (payment.*).`);
+  for (const pattern of patterns.slice(0, 100)) {
+    const dot = pattern.indexOf('.');
+    if (CONTROL.test(pattern) || pattern.length > 300) problems.push(`Input 'tables' has ${show(pattern)}, which contains control characters or is too long.`);
+    else if (dot <= 0 || dot === pattern.length - 1)
+      problems.push(`Input 'tables' has ${show(pattern)}, which is not a schema.table pattern. Write the schema and the table, with * for any characters: payment.invoices, payment.*, *.orders.`);
+  }
+  if (operation === 'delete' && patterns.length && (patterns.length > 1 || patterns[0].includes('*')))
+    problems.push(`Operation 'delete' takes one table at a time, without wildcards; 'tables' is ${show(get('tables'))}.`);
+  for (const glob of globs) {
+    if (CONTROL.test(glob) || glob.startsWith('/') || glob.split('/').includes('..'))
+      problems.push(`Input 'tables-from' has ${show(glob)}; give a glob of files relative to the repository root, such as migrations/**/*.sql.`);
+  }
+  if (problems.length > count || !dialect) return {};
+  const catalogId = other.catalogId || undefined;
+  return patterns.length ? { tables: { patterns, catalogId, allowNoMatch } } : { tablesFrom: { globs, dialect, defaultSchema, catalogId } };
 }

@@ -1,0 +1,137 @@
+/**
+ * Caches chosen by table name: patterns, the closest names for a pattern that matches nothing,
+ * and the caches of the tables a migration touched (against a list of caches as Peaka gives it).
+ */
+import { describe, expect, test } from '@jest/globals';
+import { ActionError } from '../src/api-error.js';
+import type { Logger } from '../src/operation-helpers.js';
+import type { CacheStatus } from '../src/peaka-client.js';
+import type { MigrationScan, Touch } from '../src/migrations/touches.js';
+import { closestNames, globDistance, matchesPattern, noMatchMessage, selectByPatterns, selectTouched } from '../src/table-selection.js';
+
+const cache = (id: string, schemaName: string, tableName: string, catalogId = 'c1'): CacheStatus => ({ id, schemaName, tableName, catalogId, executions: {} });
+const CACHES = [
+  cache('a1', 'payment', 'invoices'),
+  cache('a2', 'payment', 'invoice_lines'),
+  cache('a3', 'payment', 'refunds'),
+  cache('b1', 'sales', 'orders'),
+  cache('b2', 'crm', 'orders'),
+  cache('b3', 'Payment', 'Invoices', 'c2')
+];
+const lines: string[] = [];
+const log: Logger = { info: (l) => lines.push(l), notice: (l) => lines.push(`notice: ${l}`), warning: (l) => lines.push(`warning: ${l}`), group: (_t, w) => w() };
+
+describe('patterns', () => {
+  test('* is any run of characters within the schema or the table; names match exactly, case included', () => {
+    const matched = (pattern: string) => CACHES.filter((c) => matchesPattern(pattern, c)).map((c) => c.id);
+    expect(matched('payment.invoices')).toEqual(['a1']);
+    expect(matched('payment.*')).toEqual(['a1', 'a2', 'a3']);
+    expect(matched('*.orders')).toEqual(['b1', 'b2']);
+    expect(matched('payment.invoice*')).toEqual(['a1', 'a2']);
+    expect(matched('Payment.*')).toEqual(['b3']);
+    expect(matched('pay.ment')).toEqual([]);
+    expect(matched('payment.invoices.x')).toEqual([]);
+  });
+
+  test('regular-expression characters in a pattern are literal', () => {
+    expect(matchesPattern('a+b.(x)', { schemaName: 'a+b', tableName: '(x)' })).toBe(true);
+    expect(matchesPattern('a+b.(x)', { schemaName: 'aab', tableName: 'x' })).toBe(false);
+  });
+
+  test('glob distance: * absorbs any run, every other character costs an edit', () => {
+    expect(globDistance('payment', 'payment')).toBe(0);
+    expect(globDistance('paymnt', 'payment')).toBe(1);
+    expect(globDistance('inv*', 'invoices')).toBe(0);
+    expect(globDistance('inx*', 'invoices')).toBe(1);
+    expect(globDistance('*', '')).toBe(0);
+  });
+
+  test('closest names: a case-only difference first, else the nearest few', () => {
+    expect(closestNames('PAYMENT.invoices', CACHES)).toEqual({ caseOnly: ['payment.invoices', 'Payment.Invoices'], close: [] });
+    // Distances ignore case; ties are in name order.
+    expect(closestNames('payment.invoice', CACHES)).toEqual({ caseOnly: [], close: ['payment.invoices', 'Payment.Invoices'] });
+    expect(closestNames('paymnt.*', CACHES).close).toEqual(['payment.invoice_lines', 'payment.invoices', 'Payment.Invoices']);
+    expect(closestNames('warehouse.stock', CACHES).close).toEqual([]);
+  });
+
+  test('the no-match message names the pattern and calls out a case-only difference', () => {
+    expect(noMatchMessage('payment.INVOICES', CACHES, 'project p')).toBe(
+      `Input 'tables': "payment.INVOICES" matches no cache of project p. It differs only in letter case from payment.invoices, Payment.Invoices: names are matched exactly as Peaka lists them, so write one of those.`
+    );
+    expect(noMatchMessage('sales.order', CACHES, 'project p')).toBe(`Input 'tables': "sales.order" matches no cache of project p. The closest cached tables: sales.orders.`);
+    expect(noMatchMessage('x.y', [], 'catalog c of project p')).toBe(`Input 'tables': "x.y" matches no cache of catalog c of project p. catalog c of project p has no caches.`);
+  });
+});
+
+describe('selectByPatterns', () => {
+  test('each cache once, with every pattern that selected it', () => {
+    const selection = selectByPatterns(['payment.invoice*', '*.invoices'], CACHES, 'project p', false, log);
+    expect(selection.ids).toEqual(['a1', 'a2']);
+    expect(selection.reasons.get('a1')).toEqual([{ pattern: 'payment.invoice*' }, { pattern: '*.invoices' }]);
+    expect(selection.patterns).toEqual([
+      { pattern: 'payment.invoice*', cacheIds: ['a1', 'a2'] },
+      { pattern: '*.invoices', cacheIds: ['a1'] }
+    ]);
+  });
+
+  test('a pattern that matches nothing fails, unless allow-no-match: then a warning, and nothing to do if nothing is left', () => {
+    expect(() => selectByPatterns(['payment.*', 'sales.ordres'], CACHES, 'project p', false, log)).toThrow(ActionError);
+    expect(() => selectByPatterns(['sales.ordres'], CACHES, 'project p', false, log)).toThrow(/"sales.ordres" matches no cache of project p\. The closest cached tables: sales\.orders\. \(Set allow-no-match: true/);
+    lines.length = 0;
+    const selection = selectByPatterns(['sales.ordres'], CACHES, 'project p', true, log);
+    expect(selection.ids).toEqual([]);
+    expect(selection.nothingToDo).toBe("No cache of project p matches 'tables' (allow-no-match: true); nothing to do.");
+    expect(lines).toEqual([expect.stringMatching(/^warning: Input 'tables': "sales.ordres" matches no cache.*Going on without it \(allow-no-match: true\)\.$/)]);
+  });
+
+  test('delete takes one cache: a name that two catalogs cache is refused', () => {
+    const twice = [...CACHES, cache('z9', 'payment', 'invoices', 'c9')];
+    expect(() => selectByPatterns(['payment.invoices'], twice, 'project p', false, log, true)).toThrow("Operation 'delete' takes one cache, but payment.invoices matches 2 caches of project p (a1, z9). Set catalog-id");
+  });
+});
+
+describe('selectTouched', () => {
+  const t = (line: number, statement: string, schema: string, table: string, extra: Partial<Touch> = {}): Touch => ({ file: 'migrations/V7.sql', line, statement, table: { schema, table }, gone: false, ...extra });
+  const scan = (touches: Touch[]): MigrationScan => ({ source: 'git', changed: 3, files: ['migrations/V7.sql'], touches, unreadable: [] });
+
+  test('touched tables with caches are selected with their statements; tables without caches are listed', () => {
+    lines.length = 0;
+    const selection = selectTouched(scan([t(1, 'ALTER TABLE', 'payment', 'invoices'), t(4, 'UPDATE', 'payment', 'invoices'), t(9, 'CREATE TABLE', 'payment', 'new_table')]), CACHES, 'project p', log);
+    expect(selection.ids).toEqual(['a1']);
+    expect(selection.reasons.get('a1')!.map((r) => r.migration!.line)).toEqual([1, 4]);
+    expect(selection.migrations!.rows.map((r) => [r.touch.line, r.cacheIds, r.gone])).toEqual([
+      [1, ['a1'], false],
+      [4, ['a1'], false],
+      [9, [], false]
+    ]);
+  });
+
+  test('a table dropped or renamed away keeps its cache out, with a warning; dropped then re-created is refreshed', () => {
+    lines.length = 0;
+    const selection = selectTouched(
+      scan([
+        t(1, 'DROP TABLE', 'payment', 'refunds', { gone: true }),
+        t(2, 'RENAME', 'sales', 'orders', { gone: true, renamedTo: { schema: 'sales', table: 'purchases' } }),
+        t(2, 'RENAME', 'sales', 'purchases', { renamedFrom: { schema: 'sales', table: 'orders' } }),
+        t(5, 'DROP TABLE', 'crm', 'orders', { gone: true }),
+        t(6, 'CREATE TABLE', 'crm', 'orders')
+      ]),
+      CACHES,
+      'project p',
+      log
+    );
+    expect(selection.ids).toEqual(['b2']);
+    expect(lines.filter((l) => l.startsWith('warning:'))).toEqual([
+      'warning: migrations/V7.sql line 1 drops payment.refunds, but its cache a3 still exists: it will fail on its next refresh, so it is not refreshed now. Delete the cache (operation: delete, tables: payment.refunds) if the table is gone for good.',
+      'warning: migrations/V7.sql line 2 renames sales.orders to sales.purchases, but its cache b1 still exists: it will fail on its next refresh, so it is not refreshed now. Create a cache for sales.purchases (operation: create) and delete the old one.'
+    ]);
+  });
+
+  test('no touched table has a cache: nothing to do, and a case-only difference is pointed out', () => {
+    const selection = selectTouched(scan([t(3, 'ALTER TABLE', 'payment', 'INVOICE_LINES'), t(4, 'INSERT', 'audit', 'log')]), CACHES, 'project p', log);
+    expect(selection.ids).toEqual([]);
+    expect(selection.nothingToDo).toBe(
+      'The changed migrations touch 2 tables (payment.INVOICE_LINES, audit.log), none with a cache to refresh in project p; nothing to do. Names differ only in letter case: payment.INVOICE_LINES (cached as payment.invoice_lines); unquoted PostgreSQL names are lower-cased, and names are matched exactly.'
+    );
+  });
+});

@@ -1,0 +1,90 @@
+export const id = 476;
+export const ids = [476];
+export const modules = {
+
+/***/ 476:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   commitFiles: () => (/* binding */ commitFiles),
+/* harmony export */   compareFiles: () => (/* binding */ compareFiles),
+/* harmony export */   pullRequestFiles: () => (/* binding */ pullRequestFiles)
+/* harmony export */ });
+/* unused harmony export GITHUB_BUDGET_MS */
+/* harmony import */ var _actions_github__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(2413);
+/* harmony import */ var _api_error_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(1340);
+/**
+ * Changed files from GitHub's REST API, through Octokit (the same lazy chunk as comment-on-pr):
+ * a pull request's files, a compare of two commits, one commit's files. GITHUB_API_URL is honoured,
+ * so GitHub Enterprise Server works too.
+ */
+
+
+/** GitHub lists at most 3,000 files of a pull request or compare; 30 pages of 100. */
+const MAX_PAGES = 30;
+/** Longest time all of one step's GitHub requests may take together. */
+const GITHUB_BUDGET_MS = 120_000;
+const toChanged = (files) => (files ?? []).map((f) => ({ path: f.filename, removed: f.status === 'removed' }));
+function client(token, what) {
+    if (!token)
+        throw new _api_error_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .lZ(`tables-from needs 'github-token' to read ${what} from GitHub; pass \${{ github.token }} (the default).`);
+    return _actions_github__WEBPACK_IMPORTED_MODULE_0__/* .getOctokit */ .Q(token, { request: { signal: AbortSignal.timeout(GITHUB_BUDGET_MS) } });
+}
+async function withHint(what, permission, work) {
+    try {
+        return await work();
+    }
+    catch (err) {
+        if (err instanceof _api_error_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .lZ)
+            throw err;
+        const status = err.status;
+        const hint = status === 401 || status === 403 || status === 404 ? ` Give the job 'permissions: ${permission}', or pass a github-token that may read the repository.` : ' Re-run the job; if it repeats, check GitHub status.';
+        throw new _api_error_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .lZ(`tables-from: reading ${what} from GitHub failed${status ? ` (HTTP ${status})` : ''}: ${err.message.split('\n')[0].slice(0, 200)}.${hint}`);
+    }
+}
+async function pullRequestFiles(event, token, number) {
+    const what = `the files of pull request #${number}`;
+    const octokit = client(token, what);
+    return withHint(what, 'pull-requests: read', async () => {
+        const files = [];
+        for (let page = 1; page <= MAX_PAGES; page++) {
+            const { data } = await octokit.rest.pulls.listFiles({ ...event.repository, pull_number: number, per_page: 100, page });
+            files.push(...data);
+            if (data.length < 100)
+                break;
+        }
+        return toChanged(files);
+    });
+}
+/** GitHub's compare lists at most 300 files (on its first page only): more are warned about. */
+async function compareFiles(event, token, before, after, warn) {
+    const what = `the files changed from ${before.slice(0, 7)} to ${after.slice(0, 7)}`;
+    const octokit = client(token, what);
+    return withHint(what, 'contents: read', async () => {
+        const { data } = await octokit.rest.repos.compareCommitsWithBasehead({ ...event.repository, basehead: `${before}...${after}` });
+        if ((data.files?.length ?? 0) >= 300)
+            warn(`tables-from: GitHub's compare lists only the first 300 changed files of this push; check out with fetch-depth: 0 so that the action reads the whole range from git.`);
+        return toChanged(data.files);
+    });
+}
+async function commitFiles(event, token, sha) {
+    const what = `the files of commit ${sha.slice(0, 7)}`;
+    const octokit = client(token, what);
+    return withHint(what, 'contents: read', async () => {
+        const files = [];
+        for (let page = 1; page <= MAX_PAGES; page++) {
+            const { data } = await octokit.rest.repos.getCommit({ ...event.repository, ref: sha, per_page: 100, page });
+            files.push(...(data.files ?? []));
+            if ((data.files?.length ?? 0) < 100)
+                break;
+        }
+        return toChanged(files);
+    });
+}
+
+
+/***/ })
+
+};
+
+//# sourceMappingURL=476.index.js.map

@@ -1,0 +1,72 @@
+/**
+ * Changed files from GitHub's REST API, through Octokit (the same lazy chunk as comment-on-pr):
+ * a pull request's files, a compare of two commits, one commit's files. GITHUB_API_URL is honoured,
+ * so GitHub Enterprise Server works too.
+ */
+import * as github from '@actions/github';
+import { ActionError } from '../api-error.js';
+import type { ChangedFile, EventInfo } from './changed-files.js';
+
+/** GitHub lists at most 3,000 files of a pull request or compare; 30 pages of 100. */
+const MAX_PAGES = 30;
+/** Longest time all of one step's GitHub requests may take together. */
+export const GITHUB_BUDGET_MS = 120_000;
+type ApiFile = { filename: string; status?: string };
+
+const toChanged = (files: ApiFile[] | undefined): ChangedFile[] => (files ?? []).map((f) => ({ path: f.filename, removed: f.status === 'removed' }));
+
+function client(token: string, what: string) {
+  if (!token) throw new ActionError(`tables-from needs 'github-token' to read ${what} from GitHub; pass \${{ github.token }} (the default).`);
+  return github.getOctokit(token, { request: { signal: AbortSignal.timeout(GITHUB_BUDGET_MS) } });
+}
+
+async function withHint<T>(what: string, permission: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof ActionError) throw err;
+    const status = (err as { status?: number }).status;
+    const hint = status === 401 || status === 403 || status === 404 ? ` Give the job 'permissions: ${permission}', or pass a github-token that may read the repository.` : ' Re-run the job; if it repeats, check GitHub status.';
+    throw new ActionError(`tables-from: reading ${what} from GitHub failed${status ? ` (HTTP ${status})` : ''}: ${(err as Error).message.split('\n')[0].slice(0, 200)}.${hint}`);
+  }
+}
+
+export async function pullRequestFiles(event: EventInfo, token: string, number: number): Promise<ChangedFile[]> {
+  const what = `the files of pull request #${number}`;
+  const octokit = client(token, what);
+  return withHint(what, 'pull-requests: read', async () => {
+    const files: ApiFile[] = [];
+    for (let page = 1; page <= MAX_PAGES; page++) {
+      const { data } = await octokit.rest.pulls.listFiles({ ...event.repository, pull_number: number, per_page: 100, page });
+      files.push(...data);
+      if (data.length < 100) break;
+    }
+    return toChanged(files);
+  });
+}
+
+/** GitHub's compare lists at most 300 files (on its first page only): more are warned about. */
+export async function compareFiles(event: EventInfo, token: string, before: string, after: string, warn: (line: string) => void): Promise<ChangedFile[]> {
+  const what = `the files changed from ${before.slice(0, 7)} to ${after.slice(0, 7)}`;
+  const octokit = client(token, what);
+  return withHint(what, 'contents: read', async () => {
+    const { data } = await octokit.rest.repos.compareCommitsWithBasehead({ ...event.repository, basehead: `${before}...${after}` });
+    if ((data.files?.length ?? 0) >= 300)
+      warn(`tables-from: GitHub's compare lists only the first 300 changed files of this push; check out with fetch-depth: 0 so that the action reads the whole range from git.`);
+    return toChanged(data.files);
+  });
+}
+
+export async function commitFiles(event: EventInfo, token: string, sha: string): Promise<ChangedFile[]> {
+  const what = `the files of commit ${sha.slice(0, 7)}`;
+  const octokit = client(token, what);
+  return withHint(what, 'contents: read', async () => {
+    const files: ApiFile[] = [];
+    for (let page = 1; page <= MAX_PAGES; page++) {
+      const { data } = await octokit.rest.repos.getCommit({ ...event.repository, ref: sha, per_page: 100, page });
+      files.push(...(data.files ?? []));
+      if ((data.files?.length ?? 0) < 100) break;
+    }
+    return toChanged(files);
+  });
+}

@@ -1,0 +1,66 @@
+/**
+ * tables-from: the tables that the changed migration files touch. This module and everything it
+ * imports (the SQL parser, Octokit) are a chunk of their own, loaded only when tables-from is set.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import picomatch from 'picomatch';
+import type { Logger } from '../operation-helpers.js';
+import type { Settings } from '../settings.js';
+import { changedFiles, isSafePath, readEvent } from './changed-files.js';
+import { loadParser, readMigration } from './sql-parser.js';
+import type { MigrationScan, NameRules } from './touches.js';
+
+/** Bounds on what one step reads. */
+export const MAX_FILES = 500;
+export const MAX_FILE_BYTES = 5 * 1024 * 1024;
+
+export async function scanMigrations(options: NonNullable<Settings['tablesFrom']>, token: string, log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<MigrationScan> {
+  const event = readEvent(env);
+  const changed = await changedFiles(event, token, log);
+  const isMigration = picomatch(options.globs, { dot: true });
+  const matching = changed.files.filter((f) => !f.removed && isMigration(f.path));
+  const unsafe = matching.filter((f) => !isSafePath(f.path));
+  if (unsafe.length) log.warning(`tables-from: ${unsafe.length} changed path${unsafe.length === 1 ? '' : 's'} with control characters or '..' left out.`);
+  const files = [...new Set(matching.filter((f) => isSafePath(f.path)).map((f) => f.path))].sort();
+  const scan: MigrationScan = { source: changed.source, changed: changed.files.length, files: files.slice(0, MAX_FILES), touches: [], unreadable: [] };
+  const globs = options.globs.join(', ');
+  log.info(`tables-from: ${changed.files.length} file${changed.files.length === 1 ? '' : 's'} changed (${changed.source}); ${files.length} match ${globs}${files.length ? `: ${files.slice(0, 20).join(', ')}${files.length > 20 ? ', ...' : ''}` : ''}.`);
+  if (files.length > MAX_FILES) log.warning(`tables-from: ${files.length} migration files changed; only the first ${MAX_FILES} (by path) are read.`);
+  if (!files.length) {
+    scan.nothingToDo = `No changed file matches tables-from (${globs}) in ${changed.source}; nothing to do.`;
+    return scan;
+  }
+
+  const parser = await loadParser(options.dialect);
+  const rules: NameRules = { dialect: options.dialect, defaultSchema: options.defaultSchema };
+  for (const file of scan.files) {
+    const text = readFile(event.workspace, file, log);
+    if (text === undefined) continue;
+    const { touches, unreadable } = readMigration(parser, text, file, rules);
+    scan.touches.push(...touches);
+    for (const u of unreadable) {
+      scan.unreadable.push({ file, line: u.line });
+      const found = u.touches.length
+        ? `; from its first words it ${u.touches[0].statement === 'RENAME' ? 'renames' : 'touches'} ${u.touches.map((t) => `${t.table.schema}.${t.table.table}`).join(' to ')}, which is counted`
+        : "; its tables are unknown: if it changes a cached table, refresh that cache with 'tables'";
+      log.warning(`${file} line ${u.line}: the SQL parser (${options.dialect}) could not read this statement (${u.reason})${found}.`);
+    }
+  }
+  return scan;
+}
+
+function readFile(workspace: string, file: string, log: Logger): string | undefined {
+  const path = join(workspace, file);
+  try {
+    const size = statSync(path).size;
+    if (size > MAX_FILE_BYTES) {
+      log.warning(`${file}: ${(size / 1024 / 1024).toFixed(1)} MiB is more than the ${MAX_FILE_BYTES / 1024 / 1024} MiB tables-from reads; it is left out. Refresh the caches it touches with 'tables'.`);
+      return undefined;
+    }
+    return readFileSync(path, 'utf8');
+  } catch {
+    log.warning(`${file} changed but is not in the workspace (${workspace}); it is left out. Check out the repository (actions/checkout) before this step.`);
+    return undefined;
+  }
+}
