@@ -1,8 +1,10 @@
 /** Finding the new execution and following it, against the simulator in real (short) time. */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { ExecutionTracker, describeExecution, historyFrom, recordsOf } from '../src/execution-tracker.js';
-import { PeakaClient } from '../src/peaka-client.js';
+import { PeakaClient, type CacheStatus, type Execution } from '../src/peaka-client.js';
+import { DirectStatusSource } from '../src/status-source.js';
 import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
+import { VirtualClock } from '../bench/virtual-clock.js';
 
 const KEY = 'pk-tracker-test-77aa';
 let sim: PeakaSimulator;
@@ -117,4 +119,52 @@ test('records and log lines', () => {
   expect(describeExecution({ id: 'e1', kind: 'incremental', status: 'FAILED', cachedRecords: 1_500, deletedRecords: 2, error: 'boom', createdAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T00:00:05Z' })).toBe(
     'Incremental sync e1: FAILED, 1,500 cached, 2 deleted in 5.0s - boom'
   );
+});
+
+describe('the schedule, on a virtual clock', () => {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  /** A cache whose execution is whatever `show(now)` says; every read's send time is kept. */
+  const fakeCache = (clock: VirtualClock, show: (now: number) => Execution | undefined, answerMs = 0) => {
+    const reads: number[] = [];
+    const client = {
+      getStatus: async (): Promise<CacheStatus> => {
+        reads.push(clock.now());
+        if (answerMs) await clock.sleep(answerMs);
+        const execution = show(clock.now());
+        return { id: 'c', executions: execution ? { [execution.kind]: execution } : {} };
+      },
+      listStatuses: async () => ({ caches: [], unidentified: [] })
+    };
+    return { reads, client };
+  };
+  const watch = (clock: VirtualClock, client: ReturnType<typeof fakeCache>['client'], options: { pollIntervalMs?: number; deadline?: number } = {}) =>
+    new ExecutionTracker({ client, source: new DirectStatusSource(client, clock), cacheId: 'c', deadline: options.deadline ?? 10 * 3_600_000, pollIntervalMs: options.pollIntervalMs ?? 30_000, log: () => {}, random: () => 0.5 });
+  const running = (id: string, now: number, extra: Partial<Execution> = {}): Execution => ({ id, kind: 'full-refresh', status: 'RUNNING', createdAt: iso(0), updatedAt: iso(now), cachedRecords: Math.floor(now / 10), ...extra });
+  const gaps = (reads: number[]) => reads.slice(1).map((t, i) => t - reads[i]);
+
+  test('each phase starts its own schedule: after a long wait, the first read after the trigger comes within a second', async () => {
+    const clock = new VirtualClock();
+    let triggeredAt = Infinity;
+    const { reads, client } = fakeCache(clock, (now) =>
+      now < triggeredAt ? (now < 600_000 ? running('old', now) : { ...running('old', 600_000), status: 'CANCELLED' }) : running('new', now - triggeredAt)
+    );
+    const tracker = watch(clock, client);
+    const stopped = await clock.run(tracker.follow(running('old', 0)));
+    expect(stopped.execution!.status).toBe('CANCELLED');
+    expect(Math.max(...gaps(reads))).toBe(30_000);
+    tracker.startPhase();
+    triggeredAt = clock.now();
+    const found = await clock.run(tracker.awaitNew(['full-refresh'], { 'full-refresh': 'old' }));
+    expect(found.execution!.id).toBe('new');
+    expect(reads.find((t) => t > triggeredAt)! - triggeredAt).toBeLessThanOrEqual(1_000);
+  });
+
+  test('the next read is planned from when the previous one was sent, so slow answers do not stretch gaps past poll-interval', async () => {
+    const clock = new VirtualClock();
+    const { reads, client } = fakeCache(clock, (now) => (now < 900_000 ? running('e', now) : { ...running('e', now), status: 'COMPLETED' }), 5_000);
+    const result = await clock.run(watch(clock, client).follow(running('e', 0)));
+    expect(result.execution!.status).toBe('COMPLETED');
+    expect(reads.length).toBeGreaterThan(30);
+    expect(Math.max(...gaps(reads))).toBeLessThanOrEqual(30_000);
+  });
 });

@@ -48,6 +48,8 @@ export async function trigger(ctx: OperationContext, state: RunState, kind: Exec
     // if-running: cancel
     ctx.log.info(`Cancelling the running ${label} ${running.id} before starting a new one (if-running: cancel).`);
     await ctx.client.cancel(kind, cacheId, ctx.deadline);
+    // Stopping it is a phase of its own: reads start dense again, whatever the running one's age.
+    watch.startPhase();
     const stopped = await watch.follow(running);
     if (stopped.timedOut) {
       record(ctx, state, stopped);
@@ -61,6 +63,8 @@ export async function trigger(ctx: OperationContext, state: RunState, kind: Exec
   ctx.checkpoint();
   const sent = await sendOnce<TrackResult>({
     send: async () => {
+      // The trigger starts the phase: the first read within a second of it, whatever came before.
+      watch.startPhase();
       await ctx.client.trigger(kind, cacheId, ctx.deadline);
       return undefined;
     },
