@@ -63,6 +63,12 @@ describe('defaults', () => {
   });
 });
 
+describe('max-parallel', () => {
+  test('goes up to 256: many caches share their status reads', () => {
+    expect(parseSettings(reader({ ...valid, 'max-parallel': '256' })).maxParallel).toBe(256);
+  });
+});
+
 describe('refusals name the input and what is allowed', () => {
   test.each([
     [{ operation: '' }, "Input 'operation' is required"],
@@ -81,6 +87,7 @@ describe('refusals name the input and what is allowed', () => {
     [{ timeout: 'soon' }, "Input 'timeout' is \"soon\", which is not a duration"],
     [{ timeout: '10d' }, 'it must be between 1s and 5d'],
     [{ 'poll-interval': '0' }, "Input 'poll-interval' is \"0\"; it must be between 1s and 1h"],
+    [{ 'max-parallel': '257' }, "Input 'max-parallel' is \"257\"; use a whole number from 1 to 256"],
     [{ 'table-name': 'orders' }, "Input 'table-name' is only used by operation 'create'"]
   ])('%j', (change, expected) => {
     const problems = problemsOf({ ...valid, ...change });

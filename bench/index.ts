@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../scripts/action-runner.js';
 import { makeTrials, runPollingLine, type HistoryCase, type PollingLine } from './polling.js';
+import { runManyCachesLine, type ManyCachesLine } from './many-caches.js';
 import { runDependencyBench } from './dependencies.js';
 import { runStartupBench } from './startup.js';
 import { CONFIRMED_SHARE, DENSE_READS, WINDOW_SHARE } from '../src/poll-schedule.js';
@@ -80,9 +81,24 @@ console.log(
   )
 );
 
+const many: { history: string; figures: ManyCachesLine }[] = [];
+for (const caches of [50, 500]) {
+  for (const history of ['none', 'similar'] as const) {
+    many.push({ history, figures: await runManyCachesLine(caches, trials, 60_000, POLL, (t) => (history === 'similar' ? t.similar : undefined)) });
+  }
+}
+console.log(`\n### Many caches in one step (virtual clock, ${trials} cache runs per line, 1 min runs, all caches at once)\n`);
+console.log('Status requests count every status request of the step: the reads before the triggers, the list reads, and per-cache fallbacks.\n');
+console.log(
+  table(
+    ['caches', 'history', 'status requests per step (median)', 'one cache alone', 'requests per tick (max)', 'max gap', 'latency median'],
+    many.map(({ history, figures: f }) => [f.caches, history === 'none' ? 'none' : 'similar previous runs', f.medianRequests, f.oneCacheRequests, f.maxRequestsPerTick, s(f.maxGapS), s(f.medianLatencyS)])
+  )
+);
+
 console.log('\n### Targets\n');
 const checks: [string, boolean, string, string?][] = [];
-const maxGap = Math.max(...lines.map((l) => l.maxGapS));
+const maxGap = Math.max(...lines.map((l) => l.maxGapS), ...many.map((m) => m.figures.maxGapS));
 checks.push([`any case: max gap between reads <= poll-interval (30 s)`, maxGap <= POLL / 1000, `${s(maxGap)} (largest of all lines)`]);
 for (const label of ['8 s', '1 min', '10 min']) {
   const l = line(label, 'none');
@@ -113,6 +129,11 @@ for (const label of MISLED_LENGTHS) {
     worst.medianLatencyS <= none,
     `${s(worst.medianLatencyS)} (worst of 6)`
   ]);
+}
+for (const { history, figures: f } of many) {
+  const what = `${f.caches} caches, ${history === 'none' ? 'no history' : 'similar previous runs'}`;
+  checks.push([`${what}: status requests per tick = 1 (fallbacks counted)`, f.maxRequestsPerTick === 1, String(f.maxRequestsPerTick)]);
+  checks.push([`${what}: status requests <= 3x one cache's (${3 * f.oneCacheRequests})`, f.medianRequests <= 3 * f.oneCacheRequests, String(f.medianRequests)]);
 }
 
 if (!existsSync(join(ROOT, 'dist', 'index.js'))) throw new Error('dist/index.js is missing: run npm run bundle first');

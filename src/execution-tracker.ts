@@ -64,7 +64,7 @@ export class ExecutionTracker {
 
   /** A new phase (after a cancel, a trigger) starts its own schedule: its first read within a second, whatever came before. */
   startPhase(): void {
-    this.planner = new PollPlanner(this.options.pollIntervalMs, this.options.random ?? Math.random);
+    this.planner = new PollPlanner(this.options.pollIntervalMs, this.options.random ?? Math.random, this.source.shared);
     this.phaseStart = this.lastReadAt = this.clock.now();
   }
 

@@ -7,6 +7,7 @@ import { ExecutionTracker, describeExecution, type TrackResult } from './executi
 import { KIND_LABEL, type CacheStatus, type PeakaClient } from './peaka-client.js';
 import type { Outcome, RunState } from './run-state.js';
 import type { Settings } from './settings.js';
+import type { StatusSource } from './status-source.js';
 
 export interface Logger {
   info(line: string): void;
@@ -26,6 +27,8 @@ export interface OperationContext {
   /** Saves what the post step needs to clean up, after the run state changed (core.saveState). */
   checkpoint: () => void;
   random?: () => number;
+  /** With many caches: the shared source whose one list read per tick serves every cache's tracker. */
+  statuses?: StatusSource;
 }
 
 /** How many times a trigger or create is sent at most when its answers are lost or refused for load. */
@@ -39,12 +42,19 @@ export function tracker(ctx: OperationContext, cacheId: string, deadline = ctx.d
   return new ExecutionTracker({
     client: ctx.client,
     cacheId,
+    source: ctx.statuses,
     deadline,
     pollIntervalMs: ctx.settings.pollIntervalMs,
     signal: ctx.signal,
     log: (line) => ctx.log.info(line),
     random: ctx.random
   });
+}
+
+/** The cache's status now: through the shared list read when the step follows many caches. */
+export async function readStatus(ctx: OperationContext, cacheId: string): Promise<CacheStatus> {
+  if (!ctx.statuses) return ctx.client.getStatus(cacheId, ctx.deadline);
+  return (await ctx.statuses.read(cacheId, ctx.statuses.clock.now(), ctx.deadline, ctx.signal)).status;
 }
 
 /** Takes the cache's top-level status and table name from a status read. */

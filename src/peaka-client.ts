@@ -177,10 +177,16 @@ export class PeakaClient {
     }
   }
 
-  /** The status of every cache of the project (used to find a cache by its table). */
-  async listStatuses(deadline: number): Promise<CacheList> {
-    const action = `listing the caches of project ${this.projectId}`;
-    const response = await this.transport.request({ method: 'GET', path: `/data/projects/${encodeURIComponent(this.projectId)}/cache/status`, action, retry: true, deadline });
+  /**
+   * The status of every cache of the project, or of one catalog of it (to find a cache by its
+   * table, or to read many caches' statuses at once). The schema-level list is not used: the live
+   * API answered it with 500.
+   */
+  async listStatuses(deadline: number, catalogId?: string): Promise<CacheList> {
+    const project = encodeURIComponent(this.projectId);
+    const action = catalogId ? `listing the caches of catalog ${catalogId} in project ${this.projectId}` : `listing the caches of project ${this.projectId}`;
+    const path = catalogId ? `/data/projects/${project}/catalog/${encodeURIComponent(catalogId)}/cache/status` : `/data/projects/${project}/cache/status`;
+    const response = await this.transport.request({ method: 'GET', path, action, retry: true, deadline });
     if (!Array.isArray(response.json)) throw invalid(action, 'the answer is not a list');
     const list: CacheList = { caches: [], unidentified: [] };
     for (const raw of response.json) {

@@ -26,6 +26,11 @@
 /** The first read of a phase: within a second of its start, jitter included. */
 export const FIRST_GAP_MS = 500;
 export const MIN_GAP_MS = 500;
+/**
+ * With reads shared by many caches, the shortest gap around a predicted end: the caches' windows
+ * lie side by side, and each tick is a read for all of them.
+ */
+export const SHARED_MIN_GAP_MS = 1_000;
 /** Plain schedule: the gap as a share of the time since the phase began. */
 export const PLAIN_SHARE = 0.3;
 /** Confirmed history: the longest gap as a share of the time since the phase began. */
@@ -101,11 +106,21 @@ export class PollPlanner {
   /** Why the history was dropped (for the log). */
   rejectedBecause?: string;
 
+  private readonly onGrid: boolean;
+
+  /**
+   * `shared`: the cache's reads are shared with other caches' (status-source.ts). The plain gap
+   * then counts from the last read instead of the grid, so that a read served early by another
+   * cache's tick moves the next one on instead of asking for a tick of its own just after it; and
+   * reads around a predicted end are at least SHARED_MIN_GAP_MS apart.
+   */
   constructor(
     readonly maxIntervalMs: number,
-    random: () => number = Math.random
+    random: () => number = Math.random,
+    private readonly shared = false
   ) {
     this.factor = 1 - JITTER + 2 * JITTER * random();
+    this.onGrid = !shared;
   }
 
   get trust(): Trust {
@@ -119,7 +134,7 @@ export class PollPlanner {
     const prediction = this.assess(input.history, input.observed);
     let gap = plain;
     if (prediction) {
-      const predicted = predictedGapMs(prediction, this.maxIntervalMs);
+      const predicted = predictedGapMs(prediction, this.maxIntervalMs, this.shared ? SHARED_MIN_GAP_MS : MIN_GAP_MS);
       gap = this.state === 'confirmed' ? Math.min(predicted, Math.max(plain, this.scaled(CONFIRMED_SHARE * sinceStartMs))) : Math.min(plain, predicted);
     }
     return clamp(Math.round(finite(gap) ? gap : plain), 1, this.maxIntervalMs);
@@ -131,6 +146,7 @@ export class PollPlanner {
    * history always include the grid's: the end is never seen later than without the history.
    */
   private plainGapMs(sinceStartMs: number): number {
+    if (!this.onGrid) return this.scaled(PLAIN_SHARE * sinceStartMs);
     for (let i = 0; this.grid <= sinceStartMs && i < 1_000; i++) {
       const step = Math.round(this.scaled(PLAIN_SHARE * this.grid));
       // Once the steps reach poll-interval they stay there: jump to the first point past now.

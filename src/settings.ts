@@ -80,6 +80,9 @@ export class InputError extends Error {
 
 type Read = (name: string) => string;
 
+/** The most caches worked on at once: their status reads share one list read per tick, so many are cheap. */
+export const MAX_PARALLEL = 256;
+
 const LIMITS = {
   timeout: { min: 1_000, max: 5 * 86_400_000, text: 'between 1s and 5d' },
   'poll-interval': { min: 1_000, max: 3_600_000, text: 'between 1s and 1h' },
@@ -212,7 +215,7 @@ export function parseSettings(read: Read): Settings {
     cancelOnAbort: bool('cancel-on-abort', true),
     failOnError: bool('fail-on-error', true),
     summary: bool('summary', true),
-    maxParallel: integer('max-parallel', 4, 1, 50),
+    maxParallel: integer('max-parallel', 4, 1, MAX_PARALLEL),
     ifRunning: choice('if-running', IF_RUNNING, 'queue'),
     ifExists: choice('if-exists', ['fail', 'reuse'] as const, 'fail'),
     executionType: executionType === 'any' ? undefined : executionType,

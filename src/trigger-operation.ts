@@ -10,6 +10,7 @@ import {
   WRITE_ATTEMPTS,
   absorb,
   conclude,
+  readStatus,
   record,
   tracker,
   type OperationContext
@@ -22,7 +23,7 @@ export async function trigger(ctx: OperationContext, state: RunState, kind: Exec
   const cacheId = state.cacheId!;
   const label = KIND_LABEL[kind];
   const watch = tracker(ctx, cacheId);
-  const before = await ctx.client.getStatus(cacheId, ctx.deadline);
+  const before = await readStatus(ctx, cacheId);
   absorb(state, before);
   state.kind = kind;
   let previous = before.executions[kind];
