@@ -137,8 +137,8 @@ describe('the schedule, on a virtual clock', () => {
     };
     return { reads, client };
   };
-  const watch = (clock: VirtualClock, client: ReturnType<typeof fakeCache>['client'], options: { pollIntervalMs?: number; deadline?: number } = {}) =>
-    new ExecutionTracker({ client, source: new DirectStatusSource(client, clock), cacheId: 'c', deadline: options.deadline ?? 10 * 3_600_000, pollIntervalMs: options.pollIntervalMs ?? 30_000, log: () => {}, random: () => 0.5 });
+  const watch = (clock: VirtualClock, client: ReturnType<typeof fakeCache>['client'], options: { pollIntervalMs?: number; stallTimeoutMs?: number; deadline?: number } = {}) =>
+    new ExecutionTracker({ client, source: new DirectStatusSource(client, clock), cacheId: 'c', deadline: options.deadline ?? 10 * 3_600_000, pollIntervalMs: options.pollIntervalMs ?? 30_000, stallTimeoutMs: options.stallTimeoutMs, log: () => {}, random: () => 0.5 });
   const running = (id: string, now: number, extra: Partial<Execution> = {}): Execution => ({ id, kind: 'full-refresh', status: 'RUNNING', createdAt: iso(0), updatedAt: iso(now), cachedRecords: Math.floor(now / 10), ...extra });
   const gaps = (reads: number[]) => reads.slice(1).map((t, i) => t - reads[i]);
 
@@ -166,5 +166,36 @@ describe('the schedule, on a virtual clock', () => {
     expect(result.execution!.status).toBe('COMPLETED');
     expect(reads.length).toBeGreaterThan(30);
     expect(Math.max(...gaps(reads))).toBeLessThanOrEqual(30_000);
+  });
+
+  test('an execution whose progress and updatedAt stop changing is called stalled once stall-timeout has passed', async () => {
+    const clock = new VirtualClock();
+    const stuck = { ...running('stuck', 0), cachedRecords: undefined };
+    const { reads, client } = fakeCache(clock, () => stuck);
+    const result = await clock.run(watch(clock, client, { stallTimeoutMs: 1_800_000 }).follow(stuck));
+    expect(result).toMatchObject({ timedOut: false, stalled: { sinceMs: 0, updatedAt: stuck.updatedAt }, execution: { status: 'RUNNING' } });
+    expect(reads.at(-1)).toBe(1_800_000);
+  });
+
+  test('progress resets the stall clock, a queued execution never stalls, and stall-timeout 0 waits until the timeout', async () => {
+    const clock = new VirtualClock();
+    // Progress every 20 minutes for 2 hours, then done: never 30 minutes without a change.
+    const slow = fakeCache(clock, (now) => (now < 7_200_000 ? running('slow', Math.floor(now / 1_200_000) * 1_200_000) : { ...running('slow', now), status: 'COMPLETED' }));
+    const slowResult = await clock.run(watch(clock, slow.client, { stallTimeoutMs: 1_800_000 }).follow(running('slow', 0)));
+    expect(slowResult.stalled).toBeUndefined();
+    expect(slowResult.execution!.status).toBe('COMPLETED');
+
+    const queuedClock = new VirtualClock();
+    const queued = fakeCache(queuedClock, (now) => ({ ...running('q', 0), status: now < 7_200_000 ? 'QUEUED' : 'COMPLETED' }));
+    const queuedResult = await queuedClock.run(watch(queuedClock, queued.client, { stallTimeoutMs: 1_800_000 }).follow({ ...running('q', 0), status: 'QUEUED' }));
+    expect(queuedResult.stalled).toBeUndefined();
+    expect(queuedResult.execution!.status).toBe('COMPLETED');
+
+    const offClock = new VirtualClock();
+    const stuck = { ...running('stuck', 0), cachedRecords: undefined };
+    const off = fakeCache(offClock, () => stuck);
+    const offResult = await offClock.run(watch(offClock, off.client, { stallTimeoutMs: 0, deadline: 3 * 3_600_000 }).follow(stuck));
+    expect(offResult.timedOut).toBe(true);
+    expect(offResult.stalled).toBeUndefined();
   });
 });

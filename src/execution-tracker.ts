@@ -19,6 +19,7 @@ import {
   type ExecutionKind
 } from './peaka-client.js';
 import { PollPlanner, type History } from './poll-schedule.js';
+import { StallWatch, type Stall } from './stall-watch.js';
 import { DirectStatusSource, type StatusClient, type StatusSource } from './status-source.js';
 
 export interface TrackerOptions {
@@ -29,6 +30,8 @@ export interface TrackerOptions {
   /** Epoch ms: no wait extends past it. */
   deadline: number;
   pollIntervalMs: number;
+  /** How long an execution may show no change before it is called stalled; 0 or undefined: never. */
+  stallTimeoutMs?: number;
   signal?: AbortSignal;
   log: (line: string) => void;
   random?: () => number;
@@ -40,6 +43,8 @@ export interface TrackResult {
   execution?: Execution;
   /** The deadline passed before the execution ended (or appeared). */
   timedOut: boolean;
+  /** The execution stopped changing for stall-timeout: the wait ended without its end. */
+  stalled?: Stall;
 }
 
 /** How long a new execution may take to show up once nothing is queued ahead of it. */
@@ -69,8 +74,8 @@ export class ExecutionTracker {
   }
 
   /**
-   * Reads the status `delayMs` after the previous read was sent, and at the deadline at the
-   * latest. `final`: the deadline has passed, so this was the last read.
+   * Reads the status `delayMs` after the previous read was sent, or at `notAfter` if sooner, and at
+   * the deadline at the latest. `final`: the deadline has passed, so this was the last read.
    */
   private async readAfter(delayMs: number, notAfter = Infinity): Promise<{ status: CacheStatus; final: boolean }> {
     const { cacheId, deadline, signal } = this.options;
@@ -122,12 +127,14 @@ export class ExecutionTracker {
     throw new Error('awaitNew: read limit reached');
   }
 
-  /** Follows `execution` until it ends or the deadline passes. */
+  /** Follows `execution` until it ends, stalls, or the deadline passes. */
   async follow(execution: Execution, history?: History): Promise<TrackResult> {
     const startedAt = this.clock.now() - (runningForMs(execution) ?? 0);
+    const stall = new StallWatch(this.options.stallTimeoutMs ?? 0, this.clock.now());
     let current = execution;
     let status: CacheStatus | undefined;
     let dropLogged = false;
+    stall.see(current, this.clock.now());
     this.logChange(current);
     for (let round = 0; round < 100_000 && !isTerminal(current.status); round++) {
       const delay = this.planner.next({ sinceStartMs: this.sinceStart(), history, observed: { elapsedMs: this.lastReadAt - startedAt, records: recordsOf(current) } });
@@ -135,7 +142,7 @@ export class ExecutionTracker {
         this.options.log(`Not predicting the end from the previous run: ${this.planner.rejectedBecause}.`);
         dropLogged = true;
       }
-      const read = await this.readAfter(delay);
+      const read = await this.readAfter(delay, stall.dueAt());
       status = read.status;
       const seen = this.pick(status, current);
       if (read.final) {
@@ -145,6 +152,8 @@ export class ExecutionTracker {
       if (!seen) return { status, execution: { ...current, status: 'UNKNOWN', error: this.supersededMessage(status, current) }, timedOut: false };
       current = seen;
       this.logChange(current);
+      const stalled = isTerminal(current.status) ? undefined : stall.see(current, this.clock.now());
+      if (stalled) return { status, execution: current, timedOut: false, stalled };
     }
     return { status: status ?? (await this.readAfter(0)).status, execution: current, timedOut: false };
   }

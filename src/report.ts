@@ -25,6 +25,7 @@ export interface Result {
   'duration-seconds'?: number;
   error?: string;
   'timed-out': boolean;
+  stalled: boolean;
   conclusion: Conclusion;
   message: string;
 }
@@ -43,7 +44,8 @@ export const OUTPUT_NAMES = [
   'finished-at',
   'duration-seconds',
   'error',
-  'timed-out'
+  'timed-out',
+  'stalled'
 ] as const;
 
 const COUNTS = ['cached-records', 'inserted-records', 'updated-records', 'deleted-records'] as const;
@@ -59,6 +61,7 @@ export function buildResult(state: RunState, outcome: Outcome): Result {
     'execution-type': e?.kind ?? state.kind,
     'cache-status': state.cacheStatus,
     'timed-out': state.timedOut,
+    stalled: state.stalled,
     conclusion: outcome.conclusion,
     message: outcome.message
   };
@@ -125,6 +128,7 @@ export function aggregate(results: Result[]): Result {
     'duration-seconds': allFinished && started[0] ? (Date.parse(finished.at(-1)!) - Date.parse(started[0])) / 1000 : undefined,
     error: results.map((r) => r.error).filter(Boolean).join('; ') || undefined,
     'timed-out': results.some((r) => r['timed-out']),
+    stalled: results.some((r) => r.stalled),
     conclusion,
     message
   };
@@ -200,7 +204,7 @@ export function renderSummary(results: Result[], overall: Result, secret: string
     const row = (r: Result, cache: string) => [
       cache,
       clean(OPERATION_TITLE[r.operation] ?? r.operation),
-      clean(r['timed-out'] ? `${r.status ?? 'UNKNOWN'} (timed out)` : (r.status ?? r['cache-status'] ?? '-')),
+      clean(r['timed-out'] || r.stalled ? `${r.status ?? 'UNKNOWN'} (${r.stalled ? 'stalled' : 'timed out'})` : (r.status ?? r['cache-status'] ?? '-')),
       ...COUNTS.map((c) => count(r[c])),
       seconds(r['duration-seconds'])
     ];

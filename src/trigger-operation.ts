@@ -52,7 +52,7 @@ export async function trigger(ctx: OperationContext, state: RunState, kind: Exec
     // Stopping it is a phase of its own: reads start dense again, whatever the running one's age.
     watch.startPhase();
     const stopped = await watch.follow(running);
-    if (stopped.timedOut) {
+    if (stopped.timedOut || stopped.stalled) {
       record(ctx, state, stopped);
       return conclude(ctx, state, stopped, true);
     }
