@@ -58,15 +58,16 @@ const anyObservation = fc.option(fc.record({ elapsedMs: anyNumber, records: fc.o
 const pollInterval = fc.integer({ min: 1_000, max: 3_600_000 });
 
 describe('poll-interval is a hard bound', () => {
-  test('property: whatever the history, the observations and the clock, no delay exceeds poll-interval, none is zero, and a phase reads within a second', () => {
+  test('property: whatever the history, the observations and the clock, alone or sharing reads with other caches, no delay exceeds poll-interval, none is zero, and a phase reads within a second', () => {
     fc.assert(
       fc.property(
         pollInterval,
         fc.nat(),
+        fc.boolean(),
         anyHistory,
         fc.array(fc.record({ clockMs: anyNumber, observed: anyObservation }), { maxLength: 60 }),
-        (maxIntervalMs, seed, history, steps) => {
-          const planner = new PollPlanner(maxIntervalMs, seeded(seed));
+        (maxIntervalMs, seed, shared, history, steps) => {
+          const planner = new PollPlanner(maxIntervalMs, seeded(seed), shared);
           const first = planner.next({ sinceStartMs: 0, history });
           expect(first).toBeLessThanOrEqual(1_000);
           for (const { clockMs, observed } of steps) {
@@ -90,8 +91,8 @@ describe('poll-interval is a hard bound', () => {
     });
     const histories = fc.option(fc.record({ durationMs: fc.integer({ min: 1, max: 86_400_000 }), records: fc.option(fc.integer({ min: 0, max: 1e9 }), { nil: undefined }) }), { nil: undefined });
     fc.assert(
-      fc.property(runs, histories, fc.integer({ min: 1_000, max: 120_000 }), fc.nat(), (run, history, maxIntervalMs, seed) => {
-        const planner = new PollPlanner(maxIntervalMs, seeded(seed));
+      fc.property(runs, histories, fc.integer({ min: 1_000, max: 120_000 }), fc.nat(), fc.boolean(), (run, history, maxIntervalMs, seed, shared) => {
+        const planner = new PollPlanner(maxIntervalMs, seeded(seed), shared);
         let t = 0;
         let longest = 0;
         for (let reads = 0; t < run.appearMs + run.durationMs && reads < 100_000; reads++) {

@@ -6,14 +6,14 @@
  * - No delay exceeds poll-interval (`maxIntervalMs`), whatever the prediction says.
  * - The first read of a phase comes within a second of its start.
  *
- * The plain schedule (nothing to predict from): the gap is PLAIN_SHARE of the time since the phase
- * began (at least MIN_GAP_MS, at most poll-interval), so a run is seen within about a sixth of its
- * length, and gaps reach poll-interval after a minute or two.
+ * The plain schedule (nothing to predict from): the first read MIN_GAP_MS after the phase began,
+ * then each gap PLAIN_SHARE of the time since it began (at most poll-interval), so a run is seen
+ * within about a sixth of its length, and gaps reach poll-interval after a minute or two.
  *
  * History (the previous COMPLETED execution of the same kind) may only help:
- * - Until the observed progress confirms it, a prediction can only add reads: the gap is the
- *   smaller of the plain one and the predicted one. So a wrong history never makes the end be
- *   seen later than without history.
+ * - Until the observed progress confirms it, a prediction can only add reads: every read of the
+ *   plain schedule is still made (it is a grid in the phase's time), and predicted ones come in
+ *   between. So a wrong history never makes the end be seen later than without history.
  * - The progress rate confirms it when it is within RATE_TOLERANCE of the previous run's (records
  *   per second) on CONFIRMATIONS reads. Then reads are spaced by the prediction (up to
  *   poll-interval far from the end, dense in a window around it), still at most CONFIRMED_SHARE of
@@ -23,8 +23,7 @@
  *   previous duration by more than that, or a run that outlives the window the end was expected in.
  */
 
-/** The first read of a phase: within a second of its start, jitter included. */
-export const FIRST_GAP_MS = 500;
+/** The first read of a phase, and the shortest gap: within a second of its start, jitter included. */
 export const MIN_GAP_MS = 500;
 /**
  * With reads shared by many caches, the shortest gap around a predicted end: the caches' windows
@@ -106,8 +105,6 @@ export class PollPlanner {
   /** Why the history was dropped (for the log). */
   rejectedBecause?: string;
 
-  private readonly onGrid: boolean;
-
   /**
    * `shared`: the cache's reads are shared with other caches' (status-source.ts). The plain gap
    * then counts from the last read instead of the grid, so that a read served early by another
@@ -120,7 +117,6 @@ export class PollPlanner {
     private readonly shared = false
   ) {
     this.factor = 1 - JITTER + 2 * JITTER * random();
-    this.onGrid = !shared;
   }
 
   get trust(): Trust {
@@ -146,7 +142,7 @@ export class PollPlanner {
    * history always include the grid's: the end is never seen later than without the history.
    */
   private plainGapMs(sinceStartMs: number): number {
-    if (!this.onGrid) return this.scaled(PLAIN_SHARE * sinceStartMs);
+    if (this.shared) return this.scaled(PLAIN_SHARE * sinceStartMs);
     for (let i = 0; this.grid <= sinceStartMs && i < 1_000; i++) {
       const step = Math.round(this.scaled(PLAIN_SHARE * this.grid));
       // Once the steps reach poll-interval they stay there: jump to the first point past now.
