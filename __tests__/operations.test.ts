@@ -106,3 +106,52 @@ describe('cancel', () => {
     expect(run.outcome.message).toContain('ended before the cancel arrived');
   });
 });
+
+describe('a stalled execution (the live API: RUNNING, no progress, updatedAt never moving) is named, not waited on to the timeout', () => {
+  const stalled = (extra: Record<string, string> = {}) => inputs({ operation: 'full-refresh', 'poll-interval': '1s', 'stall-timeout': '2s', ...extra });
+  const cancels = (cacheId: string) => sim.requests.filter((r) => r.method === 'POST' && r.path.endsWith(`${cacheId}/cancelFullRefreshUpdate`));
+
+  test('the step fails saying it looks stalled, since when, and what to check in Peaka; stalled is set, timed-out is not', async () => {
+    sim.deviate('stalled-execution');
+    const cache = sim.addCache({ previous: { 'full-refresh': {} } });
+    const run = await runOperationIn(stalled({ 'cache-id': cache.id }));
+    expect(run.outcome.conclusion).toBe('failure');
+    expect(run.outcome.message).toMatch(
+      /^The full refresh \S+ looks stalled: it is still RUNNING with no progress reported, and neither its progress nor its updatedAt has changed since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(this step saw no change for \d+\.\ds; stall-timeout: 2\.0s\), so the step stopped waiting\./
+    );
+    expect(run.outcome.message).toContain("It keeps running in Peaka; set cancel-on-timeout: true to cancel it instead. Peaka may never have picked it up: check the cache's executions in Peaka");
+    expect(run.result).toMatchObject({ stalled: true, 'timed-out': false, status: 'RUNNING' });
+    expect(cancels(cache.id)).toHaveLength(0);
+  });
+
+  test('with fail-on-error: false it warns; with cancel-on-timeout it cancels the execution the step started', async () => {
+    sim.deviate('stalled-execution');
+    const cache = sim.addCache({ previous: { 'full-refresh': {} } });
+    const run = await runOperationIn(stalled({ 'cache-id': cache.id, 'fail-on-error': 'false', 'cancel-on-timeout': 'true' }));
+    expect(run.outcome.conclusion).toBe('warning');
+    expect(run.outcome.message).toContain('looks stalled');
+    expect(run.outcome.message).toContain('It was cancelled (cancel-on-timeout).');
+    expect(cancels(cache.id)).toHaveLength(1);
+    expect(sim.statusAt(sim.startedExecutions(cache.id)[0], Date.now() + 1_000)).toBe('CANCELLED');
+  });
+
+  test('wait names a stalled execution too, and never cancels what it did not start', async () => {
+    sim.deviate('stalled-execution');
+    const cache = sim.addCache({ previous: { 'full-refresh': {} } });
+    sim.planNext(cache.id, 'full-refresh', { appearDelayMs: 0 });
+    await fetch(`${sim.url}/data/projects/mtKDhe1U/cache/${cache.id}/fullRefreshUpdate`, { method: 'POST', headers: { Authorization: `Bearer ${KEY}` } });
+    const run = await runOperationIn(stalled({ operation: 'wait', 'cache-id': cache.id, 'cancel-on-timeout': 'true' }));
+    expect(run.outcome.conclusion).toBe('failure');
+    expect(run.outcome.message).toContain('looks stalled');
+    expect(run.outcome.message).not.toMatch(/cancel-on-timeout|It was cancelled/);
+    expect(cancels(cache.id)).toHaveLength(0);
+  });
+
+  test('stall-timeout: 0 turns the check off: the step waits until its timeout', async () => {
+    sim.deviate('stalled-execution');
+    const cache = sim.addCache({ previous: { 'full-refresh': {} } });
+    const run = await runOperationIn(operationInputs(sim.url, KEY, { operation: 'full-refresh', 'cache-id': cache.id, 'stall-timeout': '0' }, '4s'));
+    expect(run.result).toMatchObject({ stalled: false, 'timed-out': true });
+    expect(run.outcome.message).toMatch(/^Timed out after 4\.0s/);
+  });
+});

@@ -1,106 +1,230 @@
 import { describe, expect, test } from '@jest/globals';
+import fc from 'fast-check';
 import {
-  FAR_GAP_FACTOR,
+  CONFIRMATIONS,
+  DENSE_READS,
   MIN_GAP_MS,
   MIN_WINDOW_MS,
-  NEAR_GAP_CAP_MS,
   PollPlanner,
   WINDOW_SHARE,
-  nearGapMs,
-  nextPollDelayMs,
-  predictRemainingMs,
-  windowMs
+  predictedGapMs,
+  windowMs,
+  type History,
+  type Observation
 } from '../src/poll-schedule.js';
 
-const plain = (reads: number, random = 0.5) => nextPollDelayMs({ reads, maxIntervalMs: 30_000, random });
+/** A seeded generator, so a failing case replays. */
+function seeded(seed: number): () => number {
+  let a = seed | 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A run as the benchmark models it: appears, makes progress along N * x^gamma, ends. */
+interface Run {
+  appearMs: number;
+  durationMs: number;
+  records: number;
+  gamma: number;
+}
+const recordsAt = (run: Run, t: number) => Math.floor(run.records * Math.min(1, Math.max(0, (t - run.appearMs) / run.durationMs)) ** run.gamma);
+
+/** The tracker's loop on a virtual clock: find the execution, follow it; the time its end is seen and the trust reached. */
+function drive(run: Run, maxIntervalMs: number, seed: number, history?: History) {
+  const planner = new PollPlanner(maxIntervalMs, seeded(seed));
+  const end = run.appearMs + run.durationMs;
+  let t = 0;
+  let reads = 0;
+  let everConfirmed = false;
+  do {
+    t += planner.next({ sinceStartMs: t });
+    reads++;
+  } while (t < run.appearMs);
+  while (t < end && reads < 1_000_000) {
+    t += planner.next({ sinceStartMs: t, history, observed: { elapsedMs: t - run.appearMs, records: recordsAt(run, t) } });
+    everConfirmed ||= planner.trust === 'confirmed';
+    reads++;
+  }
+  return { latencyMs: t - end, reads, everConfirmed };
+}
+
+const anyNumber = fc.oneof(fc.double(), fc.integer({ min: -1e9, max: 1e12 }), fc.constant(Number.NaN), fc.constant(Infinity));
+const anyHistory = fc.option(fc.record({ durationMs: anyNumber, records: fc.option(anyNumber, { nil: undefined }) }), { nil: undefined });
+const anyObservation = fc.option(fc.record({ elapsedMs: anyNumber, records: fc.option(anyNumber, { nil: undefined }) }), { nil: undefined });
+const pollInterval = fc.integer({ min: 1_000, max: 3_600_000 });
+
+describe('poll-interval is a hard bound', () => {
+  test('property: whatever the history, the observations and the clock, alone or sharing reads with other caches, no delay exceeds poll-interval, none is zero, and a phase reads within a second', () => {
+    fc.assert(
+      fc.property(
+        pollInterval,
+        fc.nat(),
+        fc.boolean(),
+        anyHistory,
+        fc.array(fc.record({ clockMs: anyNumber, observed: anyObservation }), { maxLength: 60 }),
+        (maxIntervalMs, seed, shared, history, steps) => {
+          const planner = new PollPlanner(maxIntervalMs, seeded(seed), shared);
+          const first = planner.next({ sinceStartMs: 0, history });
+          expect(first).toBeLessThanOrEqual(1_000);
+          for (const { clockMs, observed } of steps) {
+            const delay = planner.next({ sinceStartMs: clockMs, history, observed: observed as Observation | undefined });
+            expect(Number.isFinite(delay)).toBe(true);
+            expect(delay).toBeGreaterThan(0);
+            expect(delay).toBeLessThanOrEqual(maxIntervalMs);
+          }
+        }
+      ),
+      { numRuns: 3_000 }
+    );
+  });
+
+  test('property: on runs of any length and history, the longest gap between two reads is within poll-interval', () => {
+    const runs = fc.record({
+      appearMs: fc.integer({ min: 0, max: 5_000 }),
+      durationMs: fc.integer({ min: 1_000, max: 3_600_000 }),
+      records: fc.integer({ min: 0, max: 50_000_000 }),
+      gamma: fc.double({ min: 0.5, max: 2, noNaN: true })
+    });
+    const histories = fc.option(fc.record({ durationMs: fc.integer({ min: 1, max: 86_400_000 }), records: fc.option(fc.integer({ min: 0, max: 1e9 }), { nil: undefined }) }), { nil: undefined });
+    fc.assert(
+      fc.property(runs, histories, fc.integer({ min: 1_000, max: 120_000 }), fc.nat(), fc.boolean(), (run, history, maxIntervalMs, seed, shared) => {
+        const planner = new PollPlanner(maxIntervalMs, seeded(seed), shared);
+        let t = 0;
+        let longest = 0;
+        for (let reads = 0; t < run.appearMs + run.durationMs && reads < 100_000; reads++) {
+          const observed = t >= run.appearMs ? { elapsedMs: t - run.appearMs, records: recordsAt(run, t) } : undefined;
+          const gap = planner.next({ sinceStartMs: t, history, observed });
+          longest = Math.max(longest, gap);
+          t += gap;
+        }
+        expect(longest).toBeLessThanOrEqual(maxIntervalMs);
+      }),
+      { numRuns: 300 }
+    );
+  });
+});
+
+describe('history may only help', () => {
+  const runs = fc.record({
+    appearMs: fc.integer({ min: 100, max: 2_000 }),
+    durationMs: fc.integer({ min: 2_000, max: 3_600_000 }),
+    ratePerS: fc.integer({ min: 1, max: 20_000 }),
+    gamma: fc.double({ min: 0.9, max: 1.1, noNaN: true })
+  });
+  const toRun = (r: { appearMs: number; durationMs: number; ratePerS: number; gamma: number }): Run => ({ ...r, records: Math.round((r.durationMs / 1000) * r.ratePerS) });
+
+  test('property: until the progress confirms it, a history never makes the end be seen later than no history', () => {
+    const histories = fc.record({ durationMs: fc.integer({ min: 1, max: 86_400_000 }), records: fc.option(fc.integer({ min: 0, max: 1e9 }), { nil: undefined }) });
+    fc.assert(
+      fc.property(runs, histories, pollInterval, fc.nat(), (r, history, maxIntervalMs, seed) => {
+        const run = toRun(r);
+        const withHistory = drive(run, maxIntervalMs, seed, history);
+        fc.pre(!withHistory.everConfirmed);
+        expect(withHistory.latencyMs).toBeLessThanOrEqual(drive(run, maxIntervalMs, seed).latencyMs);
+      }),
+      { numRuns: 400 }
+    );
+  });
+
+  test('property: a previous duration or record count 10x or more off the real one is never trusted, so the end is never seen later than without it', () => {
+    const factors = fc.constantFrom(0.0025, 0.01, 0.1, 10, 100, 400);
+    fc.assert(
+      fc.property(runs, fc.constantFrom('duration', 'records'), factors, pollInterval, fc.nat(), (r, which, factor, maxIntervalMs, seed) => {
+        const run = toRun(r);
+        const history = which === 'duration' ? { durationMs: run.durationMs * factor, records: run.records } : { durationMs: run.durationMs, records: Math.round(run.records * factor) };
+        const misled = drive(run, maxIntervalMs, seed, history);
+        expect(misled.everConfirmed).toBe(false);
+        expect(misled.latencyMs).toBeLessThanOrEqual(drive(run, maxIntervalMs, seed).latencyMs);
+      }),
+      { numRuns: 400 }
+    );
+  });
+
+  test('a run that outlives the window its end was expected in drops the history: the plain schedule governs', () => {
+    const planner = new PollPlanner(30_000, () => 0.5);
+    const history = { durationMs: 60_000 };
+    planner.next({ sinceStartMs: 0 });
+    planner.next({ sinceStartMs: 50_000, history, observed: { elapsedMs: 50_000 } });
+    expect(planner.trust).toBe('unconfirmed');
+    planner.next({ sinceStartMs: 70_000, history, observed: { elapsedMs: 70_000 } });
+    expect(planner.trust).toBe('rejected');
+    expect(planner.rejectedBecause).toMatch(/outlived/);
+  });
+
+  test('a progress rate far from the previous run\'s drops the history at once', () => {
+    const planner = new PollPlanner(30_000, () => 0.5);
+    planner.next({ sinceStartMs: 3_000, history: { durationMs: 60_000, records: 424_242 }, observed: { elapsedMs: 3_000, records: 375 } });
+    expect(planner.trust).toBe('rejected');
+    expect(planner.rejectedBecause).toMatch(/progress rate \(125\/s\) is far from the previous run's \(7,071\/s\)/);
+  });
+});
 
 describe('plain schedule', () => {
+  const gaps = (random: number, until = 600_000) => {
+    const planner = new PollPlanner(30_000, () => random);
+    const out: [number, number][] = [];
+    for (let t = 0; t < until; ) {
+      const gap = planner.next({ sinceStartMs: t });
+      out.push([t, gap]);
+      t += gap;
+    }
+    return out;
+  };
+
   test('the first read comes within a second, whatever the jitter', () => {
-    expect(plain(0, 0)).toBeLessThanOrEqual(1_000);
-    expect(plain(0, 0.999)).toBeLessThanOrEqual(1_000);
+    expect(gaps(0)[0][1]).toBeLessThanOrEqual(1_000);
+    expect(gaps(0.999)[0][1]).toBeLessThanOrEqual(1_000);
   });
 
-  test('gaps grow geometrically and stop at poll-interval', () => {
-    const gaps = Array.from({ length: 30 }, (_, i) => plain(i));
-    for (let i = 1; i < gaps.length; i++) expect(gaps[i]).toBeGreaterThanOrEqual(gaps[i - 1]);
-    expect(gaps[5]).toBeGreaterThan(gaps[0] * 4);
-    expect(Math.max(...gaps)).toBe(30_000);
+  test('gaps grow with the time since the phase began, about 30 % of it, and stop at poll-interval', () => {
+    const list = gaps(0.5);
+    for (let i = 1; i < list.length; i++) expect(list[i][1]).toBeGreaterThanOrEqual(list[i - 1][1]);
+    const at20s = list.find(([t]) => t >= 20_000)!;
+    expect(at20s[1] / at20s[0]).toBeCloseTo(0.3, 1);
+    expect(list.at(-1)![1]).toBe(30_000);
   });
 
-  test('jitter spreads parallel pollers by up to 10% either way', () => {
-    expect(plain(40, 0)).toBe(27_000);
-    expect(plain(40, 0.999)).toBeLessThanOrEqual(33_000);
-  });
-});
-
-describe('with a prediction', () => {
-  const predicted = (remainingMs: number, windowMs = 2_000, readsSinceOverdue = 0) =>
-    nextPollDelayMs({ reads: 50, maxIntervalMs: 30_000, remainingMs, windowMs, readsSinceOverdue, random: 0.5 });
-
-  test('far from the end reads are sparse, up to FAR_GAP_FACTOR x poll-interval', () => {
-    expect(predicted(3_600_000, 108_000)).toBe(30_000 * FAR_GAP_FACTOR);
-  });
-
-  test('before the window the gap halves the distance to it, so no read overshoots into it far', () => {
-    expect(predicted(22_000, 2_000)).toBe(10_000);
-    expect(predicted(120_000, 100_000)).toBe(10_000);
-  });
-
-  test('inside the window reads are dense: window/16, at most NEAR_GAP_CAP_MS', () => {
-    expect(predicted(1_000, 2_000)).toBe(MIN_GAP_MS);
-    expect(predicted(-50_000, 108_000)).toBe(NEAR_GAP_CAP_MS);
-    expect(nearGapMs(32_000)).toBe(2_000);
-  });
-
-  test('past the window without an end, gaps grow again up to poll-interval', () => {
-    expect(predicted(-5_000, 2_000, 5)).toBeGreaterThan(predicted(-5_000, 2_000, 1));
-    expect(predicted(-1_000_000, 2_000, 100)).toBe(30_000);
-  });
-
-  test('the window is a share of the predicted duration, never under MIN_WINDOW_MS', () => {
-    expect(windowMs(3_600_000)).toBe(3_600_000 * WINDOW_SHARE);
-    expect(windowMs(10_000)).toBe(MIN_WINDOW_MS);
+  test('each phase has its own jitter, within 10 % either way, never past poll-interval', () => {
+    const low = gaps(0, 60_000).find(([t]) => t >= 20_000)!;
+    const high = gaps(0.999, 60_000).find(([t]) => t >= 20_000)!;
+    expect(low[1] / low[0]).toBeCloseTo(0.27, 1);
+    expect(high[1] / high[0]).toBeCloseTo(0.33, 1);
+    expect(Math.max(...gaps(0.999).map(([, g]) => g))).toBe(30_000);
   });
 });
 
-describe('PollPlanner', () => {
-  test('without history it follows the plain schedule', () => {
-    const planner = new PollPlanner(30_000, () => 0.5);
-    const gaps = Array.from({ length: 20 }, () => planner.next());
-    expect(gaps[0]).toBe(500);
-    expect(gaps.at(-1)).toBe(30_000);
-  });
-
-  test('with a similar previous run it reads far fewer times over an hour than a fixed 30 s poller', () => {
+describe('with a confirmed history', () => {
+  test('a similar previous run: reads at poll-interval far from the end, dense around it', () => {
     const planner = new PollPlanner(30_000, () => 0.5);
     const history = { durationMs: 3_600_000, records: 1_800_000 };
-    let t = 0;
-    let reads = 0;
-    while (t < 3_600_000) {
-      t += planner.next(history, { elapsedMs: t, records: Math.floor((t / 3_600_000) * 1_800_000) });
-      reads++;
-    }
-    expect(reads).toBeLessThan(60);
-    expect(t - 3_600_000).toBeLessThanOrEqual(NEAR_GAP_CAP_MS * 1.1);
-  });
-});
-
-describe('predictRemainingMs', () => {
-  test('nothing to predict from without a completed previous run', () => {
-    expect(predictRemainingMs(undefined, { elapsedMs: 10_000 })).toBeUndefined();
+    const at = (t: number) => planner.next({ sinceStartMs: t, history, observed: { elapsedMs: t, records: Math.floor(t / 2) } });
+    at(2_000);
+    at(3_000);
+    expect(planner.trust).toBe('confirmed');
+    expect(CONFIRMATIONS).toBe(2);
+    expect(at(600_000)).toBe(30_000);
+    const window = windowMs(3_600_000);
+    expect(at(3_600_000 - window - 10_000)).toBe(10_000);
+    // Across the window: DENSE_READS more reads than poll-interval would make there.
+    expect(at(3_600_000)).toBe(Math.round((2 * window) / ((2 * window) / 30_000 + DENSE_READS)));
   });
 
-  test('by time: the previous duration less the time elapsed', () => {
-    expect(predictRemainingMs({ durationMs: 60_000 }, { elapsedMs: 15_000 })).toBe(45_000);
-    expect(predictRemainingMs({ durationMs: 60_000 }, { elapsedMs: 70_000 })).toBe(-10_000);
+  test('the window is a share of the predicted duration, never under MIN_WINDOW_MS; its gaps are never under MIN_GAP_MS', () => {
+    expect(windowMs(3_600_000)).toBe(3_600_000 * WINDOW_SHARE);
+    expect(windowMs(10_000)).toBe(MIN_WINDOW_MS);
+    expect(predictedGapMs({ remainingMs: 0, windowMs: MIN_WINDOW_MS }, 30_000)).toBe(MIN_GAP_MS);
+    expect(predictedGapMs({ remainingMs: 10 * 3_600_000, windowMs: 108_000 }, 30_000)).toBe(30_000);
   });
 
-  test('by progress: the records still to go at the current rate', () => {
-    // 2,500 of 10,000 records in 10 s: 7,500 more at 250/s is 30 s, though the previous run took 60 s.
-    expect(predictRemainingMs({ durationMs: 60_000, records: 10_000 }, { elapsedMs: 10_000, records: 2_500 })).toBe(30_000);
-  });
-
-  test('past the previous record count, the rate says nothing: back to time', () => {
-    expect(predictRemainingMs({ durationMs: 60_000, records: 10_000 }, { elapsedMs: 50_000, records: 12_000 })).toBe(10_000);
+  test('a similar previous run reads far fewer times than no history over an hour, and sees the end sooner', () => {
+    const run: Run = { appearMs: 300, durationMs: 3_600_000, records: 1_800_000, gamma: 1 };
+    const similar = drive(run, 30_000, 7, { durationMs: 3_500_000, records: 1_810_000 });
+    const none = drive(run, 30_000, 7);
+    expect(similar.reads).toBeLessThan(none.reads);
+    expect(similar.latencyMs).toBeLessThan(none.latencyMs);
   });
 });

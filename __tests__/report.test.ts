@@ -37,6 +37,7 @@ describe('result', () => {
       'duration-seconds': 90,
       error: undefined,
       'timed-out': false,
+      stalled: false,
       conclusion: 'success',
       message: 'done'
     });
@@ -84,6 +85,14 @@ describe('summary', () => {
     expect(html).toContain('&#60;script&#62;');
     expect(html).toContain('RUNNING (timed out)');
     expect(html).toContain('&#124;pipe&#124;');
+  });
+
+  test('a stall is marked, and the stalled output says it for one cache and for many', () => {
+    const stalled = result({ stalled: true, execution: { ...execution, status: 'RUNNING', finishedAt: undefined } }, { conclusion: 'failure', message: 'looks stalled' });
+    expect(renderSummary([stalled], stalled, 'secret')).toContain('RUNNING (stalled)');
+    expect(stalled.stalled).toBe(true);
+    expect(aggregate([result(), stalled]).stalled).toBe(true);
+    expect(aggregate([result(), result()]).stalled).toBe(false);
   });
 
   test('the API key never reaches the summary, even inside an API message', () => {

@@ -33,6 +33,7 @@ describe('defaults', () => {
       wait: true,
       timeoutMs: 3_600_000,
       pollIntervalMs: 30_000,
+      stallTimeoutMs: 1_800_000,
       requestTimeoutMs: 30_000,
       cancelOnTimeout: false,
       cancelOnAbort: true,
@@ -63,6 +64,17 @@ describe('defaults', () => {
   });
 });
 
+describe('stall-timeout and max-parallel', () => {
+  test('stall-timeout takes a duration, and 0 turns the check off', () => {
+    expect(parseSettings(reader({ ...valid, 'stall-timeout': '45m' })).stallTimeoutMs).toBe(2_700_000);
+    expect(parseSettings(reader({ ...valid, 'stall-timeout': '0' })).stallTimeoutMs).toBe(0);
+  });
+
+  test('max-parallel goes up to 256: many caches share their status reads', () => {
+    expect(parseSettings(reader({ ...valid, 'max-parallel': '256' })).maxParallel).toBe(256);
+  });
+});
+
 describe('refusals name the input and what is allowed', () => {
   test.each([
     [{ operation: '' }, "Input 'operation' is required"],
@@ -86,6 +98,9 @@ describe('refusals name the input and what is allowed', () => {
     [{ timeout: 'soon' }, "Input 'timeout' is \"soon\", which is not a duration"],
     [{ timeout: '10d' }, 'it must be between 1s and 5d'],
     [{ 'poll-interval': '0' }, "Input 'poll-interval' is \"0\"; it must be between 1s and 1h"],
+    [{ 'stall-timeout': 'never' }, "Input 'stall-timeout' is \"never\", which is not a duration"],
+    [{ 'stall-timeout': '500ms' }, "Input 'stall-timeout' is \"500ms\"; it must be 0 (off) or between 1s and 5d"],
+    [{ 'max-parallel': '257' }, "Input 'max-parallel' is \"257\"; use a whole number from 1 to 256"],
     [{ 'table-name': 'orders' }, "Input 'table-name' is only used by operation 'create'"]
   ])('%j', (change, expected) => {
     const problems = problemsOf({ ...valid, ...change });

@@ -5,50 +5,136 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../scripts/action-runner.js';
-import { runPollingBench, type PollingRow } from './polling.js';
+import { makeTrials, runPollingLine, type HistoryCase, type PollingLine } from './polling.js';
+import { runManyCachesLine, type ManyCachesLine } from './many-caches.js';
 import { runDependencyBench } from './dependencies.js';
 import { runHostileBench } from './hostile.js';
 import { runStartupBench, tablesFromChunks } from './startup.js';
+import { CONFIRMED_SHARE, DENSE_READS, WINDOW_SHARE } from '../src/poll-schedule.js';
 
 const table = (header: string[], rows: (string | number)[][]) =>
   [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
 const s = (n: number) => `${n.toFixed(2)} s`;
 
 const trials = Number(process.env.BENCH_TRIALS ?? 2_000);
-const rows = runPollingBench(trials);
-const find = (label: string, history: boolean, strategy: string) => rows.find((r) => r.durationLabel === label && r.history === history && r.strategy === strategy)!;
+const POLL = 30_000;
+const LENGTHS: [string, number][] = [
+  ['8 s', 8_000],
+  ['20 s', 20_000],
+  ['1 min', 60_000],
+  ['10 min', 600_000],
+  ['1 h', 3_600_000],
+  ['6 h', 21_600_000]
+];
+const FACTORS = [0.1, 10, 400];
+const MISLED_LENGTHS = ['8 s', '1 min', '10 min', '1 h'];
+
+const lines: PollingLine[] = [];
+for (const [label, ms] of LENGTHS) {
+  const runs = makeTrials(ms, trials);
+  const cases: HistoryCase[] = [{ name: 'none' }, { name: 'similar' }];
+  if (MISLED_LENGTHS.includes(label)) for (const name of ['duration', 'records', 'both'] as const) for (const factor of FACTORS) cases.push({ name, factor });
+  for (const history of cases) lines.push(runPollingLine(label, runs, history, POLL));
+}
+const line = (label: string, name: HistoryCase['name'], factor?: number) =>
+  lines.find((l) => l.lengthLabel === label && l.history.name === name && (factor === undefined || ('factor' in l.history && l.history.factor === factor)))!;
 
 console.log(`## Polling (virtual clock, ${trials} runs per line, poll-interval 30s)\n`);
-console.log('Detection latency is the time from the execution\'s end to the read that sees it. Reads count every status read after the trigger.\n');
-const labels = [...new Set(rows.map((r) => r.durationLabel))];
-const pollRows: (string | number)[][] = [];
-for (const label of labels) {
-  for (const history of [false, true]) {
-    const [o, f30, f5] = ['ours', 'fixed 30 s', 'fixed 5 s'].map((st) => find(label, history, st)) as PollingRow[];
-    pollRows.push([label, history ? 'similar previous run' : 'none', `${s(o.medianLatencyS)} / ${s(o.p95LatencyS)}`, o.medianReads, `${s(f30.medianLatencyS)} / ${s(f30.p95LatencyS)}`, f30.medianReads, `${s(f5.medianLatencyS)} / ${s(f5.p95LatencyS)}`, f5.medianReads]);
+console.log("Detection latency is the time from the execution's end to the read that sees it. Reads count every status read after the trigger. Max gap is the longest gap between two reads in any run of the line.\n");
+console.log(
+  table(
+    ['run', 'history', 'ours: latency median / p95', 'ours: reads', 'ours: max gap', 'fixed 30 s: latency', 'fixed 30 s: reads', 'fixed 5 s: latency', 'fixed 5 s: reads'],
+    lines
+      .filter((l) => l.history.name === 'none' || l.history.name === 'similar')
+      .map((l) => [
+        l.lengthLabel,
+        l.history.name === 'none' ? 'none' : 'similar previous run',
+        `${s(l.medianLatencyS)} / ${s(l.p95LatencyS)}`,
+        l.medianReads,
+        s(l.maxGapS),
+        `${s(l.fixed30.medianLatencyS)} / ${s(l.fixed30.p95LatencyS)}`,
+        l.fixed30.medianReads,
+        `${s(l.fixed5.medianLatencyS)} / ${s(l.fixed5.p95LatencyS)}`,
+        l.fixed5.medianReads
+      ])
+  )
+);
+
+console.log('\n### Misleading history\n');
+console.log("The previous run's duration, or its record count, or both (the same rate, a different size) is 0.1x, 10x or 400x this run's. Median latency / median reads.\n");
+const WHICH: Record<string, string> = { duration: 'duration', records: 'records', both: 'both (same rate)' };
+const both8 = line('8 s', 'both', 10).medianLatencyS;
+console.log(
+  `"both (same rate)" is no target: such a previous run agrees with every read (same rate, same share done at each moment) until this run ends, so it is trusted; ` +
+    `the trusted schedule still reads at least every ${CONFIRMED_SHARE}x the time since the trigger, which bounds the harm (8 s runs: ${s(both8)} instead of ${s(line('8 s', 'none').medianLatencyS)}).\n`
+);
+console.log(
+  table(
+    ['run', 'wrong in the previous run', ...FACTORS.map((f) => `${f}x`), 'no history'],
+    MISLED_LENGTHS.flatMap((label) =>
+      (['duration', 'records', 'both'] as const).map((name) => [
+        label,
+        WHICH[name],
+        ...FACTORS.map((f) => `${s(line(label, name, f).medianLatencyS)} / ${line(label, name, f).medianReads}`),
+        `${s(line(label, 'none').medianLatencyS)} / ${line(label, 'none').medianReads}`
+      ])
+    )
+  )
+);
+
+const many: { history: string; figures: ManyCachesLine }[] = [];
+for (const caches of [50, 500]) {
+  for (const history of ['none', 'similar'] as const) {
+    many.push({ history, figures: await runManyCachesLine(caches, trials, 60_000, POLL, (t) => (history === 'similar' ? t.similar : undefined)) });
   }
 }
-console.log(table(['run', 'history', 'ours: latency median / p95', 'ours: reads', 'fixed 30 s: latency', 'fixed 30 s: reads', 'fixed 5 s: latency', 'fixed 5 s: reads'], pollRows));
+console.log(`\n### Many caches in one step (virtual clock, ${trials} cache runs per line, 1 min runs, all caches at once)\n`);
+console.log('Status requests count every status request of the step: the reads before the triggers, the list reads, and per-cache fallbacks.\n');
+console.log(
+  table(
+    ['caches', 'history', 'status requests per step (median)', 'one cache alone', 'requests per tick (max)', 'max gap', 'latency median'],
+    many.map(({ history, figures: f }) => [f.caches, history === 'none' ? 'none' : 'similar previous runs', f.medianRequests, f.oneCacheRequests, f.maxRequestsPerTick, s(f.maxGapS), s(f.medianLatencyS)])
+  )
+);
 
 console.log('\n### Targets\n');
-const checks: [string, boolean, string][] = [];
-for (const label of ['10 s', '1 min']) {
-  for (const history of [false, true]) {
-    const o = find(label, history, 'ours');
-    checks.push([`${label}, ${history ? 'history' : 'no history'}: median latency <= 1 s`, o.medianLatencyS <= 1, s(o.medianLatencyS)]);
-  }
+const checks: [string, boolean, string, string?][] = [];
+const maxGap = Math.max(...lines.map((l) => l.maxGapS), ...many.map((m) => m.figures.maxGapS));
+checks.push([`any case: max gap between reads <= poll-interval (30 s)`, maxGap <= POLL / 1000, `${s(maxGap)} (largest of all lines)`]);
+for (const label of ['8 s', '1 min', '10 min']) {
+  const l = line(label, 'none');
+  const nominal = LENGTHS.find(([x]) => x === label)![1] / 1000;
+  checks.push([`${label}, no history: median latency <= 20 % of the run (${s(nominal * 0.2)})`, l.medianLatencyS <= nominal * 0.2, `${s(l.medianLatencyS)} (${((100 * l.medianLatencyS) / nominal).toFixed(1)} %)`]);
 }
-for (const label of ['10 min', '1 h', '6 h']) {
-  const o = find(label, true, 'ours');
-  const f = find(label, true, 'fixed 30 s');
-  checks.push([`${label}, history: latency <= fixed-30 s / 5 (${s(f.medianLatencyS / 5)})`, o.medianLatencyS <= f.medianLatencyS / 5, s(o.medianLatencyS)]);
-  checks.push([`${label}, history: reads <= fixed-30 s / 2 (${f.medianReads / 2})`, o.medianReads <= f.medianReads / 2, String(o.medianReads)]);
+{
+  const l = line('1 h', 'none');
+  checks.push([`1 h, no history: reads <= fixed-30 s reads + 20 (${l.fixed30.medianReads + 20})`, l.medianReads <= l.fixed30.medianReads + 20, String(l.medianReads)]);
 }
-for (const label of ['10 min', '1 h', '6 h']) {
-  const o = find(label, false, 'ours');
-  const f = find(label, false, 'fixed 30 s');
-  checks.push([`${label}, no history: latency within 10% of fixed-30 s (${s(f.medianLatencyS * 1.1)})`, o.medianLatencyS <= f.medianLatencyS * 1.1, s(o.medianLatencyS)]);
-  checks.push([`${label}, no history: reads within 10% of fixed-30 s (${Math.floor(f.medianReads * 1.1)})`, o.medianReads <= f.medianReads * 1.1, String(o.medianReads)]);
+for (const label of ['20 s', '1 min', '10 min', '1 h', '6 h']) {
+  const l = line(label, 'similar');
+  const nominal = LENGTHS.find(([x]) => x === label)![1];
+  const window = WINDOW_SHARE * nominal;
+  const why =
+    `a similar previous run (records within 3 %) places the end only within +-${(window / 1000).toFixed(0)} s, and nothing observed narrows that (the progress gives no total); ` +
+    `a 2 s median needs reads 4 s apart across that window, ~${Math.round((2 * window) / 4_000 - (2 * window) / POLL)} more than fixed-30 s polling makes there, ` +
+    `while the reads target leaves about ${DENSE_READS}: the schedule spends those ${DENSE_READS} there and keeps the reads target`;
+  checks.push([`${label}, similar previous run: median latency <= 2 s`, l.medianLatencyS <= 2, s(l.medianLatencyS), l.medianLatencyS <= 2 ? undefined : why]);
+  checks.push([`${label}, similar previous run: reads <= fixed-30 s reads + 15 (${l.fixed30.medianReads + 15})`, l.medianReads <= l.fixed30.medianReads + 15, String(l.medianReads)]);
+}
+for (const label of MISLED_LENGTHS) {
+  const none = line(label, 'none').medianLatencyS;
+  const misled = lines.filter((l) => l.lengthLabel === label && (l.history.name === 'duration' || l.history.name === 'records'));
+  const worst = misled.reduce((a, b) => (b.medianLatencyS > a.medianLatencyS ? b : a));
+  checks.push([
+    `${label}, misleading history (duration or records 0.1x, 10x, 400x): median latency <= no history's (${s(none)})`,
+    worst.medianLatencyS <= none,
+    `${s(worst.medianLatencyS)} (worst of 6)`
+  ]);
+}
+for (const { history, figures: f } of many) {
+  const what = `${f.caches} caches, ${history === 'none' ? 'no history' : 'similar previous runs'}`;
+  checks.push([`${what}: status requests per tick = 1 (fallbacks counted)`, f.maxRequestsPerTick === 1, String(f.maxRequestsPerTick)]);
+  checks.push([`${what}: status requests <= 3x one cache's (${3 * f.oneCacheRequests})`, f.medianRequests <= 3 * f.oneCacheRequests, String(f.medianRequests)]);
 }
 
 if (!existsSync(join(ROOT, 'dist', 'index.js'))) throw new Error('dist/index.js is missing: run npm run bundle first');
@@ -62,7 +148,7 @@ checks.push([`peak RSS <= 80 MB`, startup.peakRssBytes <= 80e6, `${(startup.peak
 const hostile = await runHostileBench();
 for (const row of hostile.rows) checks.push([`${row.name}: peak RSS < 150 MB`, row.peakRssBytes < 150e6, `${(row.peakRssBytes / 1e6).toFixed(1)} MB`]);
 checks.push([`100,000-'<' HTML page to a message: linear (< 100 ms)`, hostile.stripMedianMs < 100, `${hostile.stripMedianMs.toFixed(1)} ms`]);
-console.log(table(['target', 'met', 'measured'], checks.map(([t, ok, m]) => [t, ok ? 'yes' : '**no**', m])));
+console.log(table(['target', 'met', 'measured', 'why not'], checks.map(([t, ok, m, why]) => [t, ok ? 'yes' : '**no**', m, ok ? '' : (why ?? '')])));
 
 console.log(`\n## Start-up (${startup.node}, median of ${startup.runs} runs, status operation against the simulator)\n`);
 console.log(

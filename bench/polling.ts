@@ -1,17 +1,11 @@
 /**
- * Polling on a virtual clock: how late each strategy notices the end of an execution, and how
- * many status reads it sends. Our schedule is driven through the same PollPlanner the tracker uses.
+ * Polling on a virtual clock: how late each strategy notices the end of an execution, how many
+ * status reads it sends, and the longest gap between two reads. Our schedule is driven through the
+ * same PollPlanner the tracker uses, the way the tracker drives it (find the new execution, then
+ * follow it). Every line of one run length uses the same runs and the same jitter (common random
+ * numbers), so lines differ only by what they vary.
  */
 import { PollPlanner, type History } from '../src/poll-schedule.js';
-
-export interface PollingRow {
-  durationLabel: string;
-  history: boolean;
-  strategy: string;
-  medianLatencyS: number;
-  p95LatencyS: number;
-  medianReads: number;
-}
 
 /** A small seeded generator, so that the figures are the same on every run. */
 export function mulberry32(seed: number): () => number {
@@ -25,96 +19,125 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-interface Trial {
+export interface Trial {
   /** When the execution record appears and starts, and when it ends (ms after the trigger's answer). */
   appearMs: number;
   endMs: number;
   records: number;
   /** Progress curve exponent: records(t) = N * x^gamma, so the rate is not quite constant. */
   gamma: number;
-  history?: History;
+  /** A similar previous run: within 10 % in duration and 3 % in records. */
+  similar: History;
+  /** Seed of the planner's jitter. */
+  seed: number;
 }
 
-function makeTrial(nominalMs: number, withHistory: boolean, rand: () => number): Trial {
-  const durationMs = nominalMs * (0.8 + 0.4 * rand());
-  const records = Math.round((durationMs / 1000) * 500);
-  const appearMs = 300;
-  return {
-    appearMs,
-    endMs: appearMs + durationMs,
-    records,
-    gamma: 0.9 + 0.2 * rand(),
-    // "A previous run of similar length": within 10% in duration and 3% in records.
-    history: withHistory ? { durationMs: durationMs * (0.9 + 0.2 * rand()), records: Math.round(records * (0.97 + 0.06 * rand())) } : undefined
-  };
+/** Runs of a nominal length: ±20 % around it, 500 records a second. */
+export function makeTrials(nominalMs: number, count: number): Trial[] {
+  const rand = mulberry32(nominalMs);
+  return Array.from({ length: count }, () => {
+    const durationMs = nominalMs * (0.8 + 0.4 * rand());
+    const records = Math.round((durationMs / 1000) * 500);
+    return {
+      appearMs: 300,
+      endMs: 300 + durationMs,
+      records,
+      gamma: 0.9 + 0.2 * rand(),
+      similar: { durationMs: durationMs * (0.9 + 0.2 * rand()), records: Math.round(records * (0.97 + 0.06 * rand())) },
+      seed: Math.floor(rand() * 2 ** 31)
+    };
+  });
 }
 
-function recordsAt(trial: Trial, t: number): number {
+export function recordsAt(trial: Trial, t: number): number {
   const x = Math.min(1, Math.max(0, (t - trial.appearMs) / (trial.endMs - trial.appearMs)));
   return Math.floor(trial.records * x ** trial.gamma);
 }
 
+export interface RunFigures {
+  latencyMs: number;
+  reads: number;
+  maxGapMs: number;
+}
+
 /** Ours: the tracker's loop (find the new execution, then follow it) on a virtual clock. */
-function ours(trial: Trial, pollIntervalMs: number, rand: () => number): { latency: number; reads: number } {
-  const planner = new PollPlanner(pollIntervalMs, rand);
+export function ours(trial: Trial, pollIntervalMs: number, history: History | undefined): RunFigures {
+  const planner = new PollPlanner(pollIntervalMs, mulberry32(trial.seed));
   let t = 0;
   let reads = 0;
+  let maxGapMs = 0;
+  const step = (gap: number) => {
+    t += gap;
+    reads++;
+    maxGapMs = Math.max(maxGapMs, gap);
+  };
   // awaitNew: read until the execution is there.
-  do {
-    t += planner.next();
-    reads++;
-  } while (t < trial.appearMs);
-  const startedAt = t - (t - trial.appearMs); // the tracker derives it from createdAt/updatedAt
-  let records = recordsAt(trial, t);
+  do step(planner.next({ sinceStartMs: t }));
+  while (t < trial.appearMs && reads < 1_000_000);
+  // follow: elapsed by Peaka's clock, records from the progress.
   while (t < trial.endMs && reads < 1_000_000) {
-    t += planner.next(trial.history, { elapsedMs: t - startedAt, records });
-    reads++;
-    records = recordsAt(trial, t);
+    step(planner.next({ sinceStartMs: t, history, observed: { elapsedMs: t - trial.appearMs, records: recordsAt(trial, t) } }));
   }
-  return { latency: t - trial.endMs, reads };
+  return { latencyMs: t - trial.endMs, reads, maxGapMs };
 }
 
-function fixed(trial: Trial, intervalMs: number): { latency: number; reads: number } {
+export function fixed(trial: Trial, intervalMs: number): RunFigures {
   const reads = Math.max(1, Math.ceil(trial.endMs / intervalMs));
-  return { latency: reads * intervalMs - trial.endMs, reads };
+  return { latencyMs: reads * intervalMs - trial.endMs, reads, maxGapMs: intervalMs };
 }
 
-const quantile = (values: number[], q: number) => {
+export const quantile = (values: number[], q: number): number => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 };
 
-export const DURATIONS: [string, number][] = [
-  ['10 s', 10_000],
-  ['1 min', 60_000],
-  ['10 min', 600_000],
-  ['1 h', 3_600_000],
-  ['6 h', 21_600_000]
-];
+export interface LineFigures {
+  medianLatencyS: number;
+  p95LatencyS: number;
+  medianReads: number;
+  maxGapS: number;
+}
 
-export function runPollingBench(trials = 400, pollIntervalMs = 30_000): PollingRow[] {
-  const rows: PollingRow[] = [];
-  for (const [label, nominal] of DURATIONS) {
-    for (const withHistory of [false, true]) {
-      const rand = mulberry32(nominal + (withHistory ? 1 : 0));
-      const results: Record<string, { latency: number; reads: number }[]> = { ours: [], 'fixed 30 s': [], 'fixed 5 s': [] };
-      for (let i = 0; i < trials; i++) {
-        const trial = makeTrial(nominal, withHistory, rand);
-        results.ours.push(ours(trial, pollIntervalMs, rand));
-        results['fixed 30 s'].push(fixed(trial, 30_000));
-        results['fixed 5 s'].push(fixed(trial, 5_000));
-      }
-      for (const [strategy, list] of Object.entries(results)) {
-        rows.push({
-          durationLabel: label,
-          history: withHistory,
-          strategy,
-          medianLatencyS: quantile(list.map((r) => r.latency), 0.5) / 1000,
-          p95LatencyS: quantile(list.map((r) => r.latency), 0.95) / 1000,
-          medianReads: quantile(list.map((r) => r.reads), 0.5)
-        });
-      }
-    }
+export function summarise(runs: RunFigures[]): LineFigures {
+  return {
+    medianLatencyS: quantile(runs.map((r) => r.latencyMs), 0.5) / 1000,
+    p95LatencyS: quantile(runs.map((r) => r.latencyMs), 0.95) / 1000,
+    medianReads: quantile(runs.map((r) => r.reads), 0.5),
+    maxGapS: Math.max(...runs.map((r) => r.maxGapMs)) / 1000
+  };
+}
+
+/** What the history says, as a function of the run: none, similar, or one figure scaled. */
+export type HistoryCase = { name: 'none' } | { name: 'similar' } | { name: 'duration' | 'records' | 'both'; factor: number };
+
+export function historyFor(trial: Trial, which: HistoryCase): History | undefined {
+  switch (which.name) {
+    case 'none':
+      return undefined;
+    case 'similar':
+      return trial.similar;
+    case 'duration':
+      return { ...trial.similar, durationMs: (trial.endMs - trial.appearMs) * which.factor };
+    case 'records':
+      return { ...trial.similar, records: Math.round(trial.records * which.factor) };
+    case 'both':
+      return { durationMs: (trial.endMs - trial.appearMs) * which.factor, records: Math.round(trial.records * which.factor) };
   }
-  return rows;
+}
+
+export interface PollingLine extends LineFigures {
+  lengthLabel: string;
+  history: HistoryCase;
+  fixed30: LineFigures;
+  fixed5: LineFigures;
+}
+
+export function runPollingLine(lengthLabel: string, trials: Trial[], history: HistoryCase, pollIntervalMs = 30_000): PollingLine {
+  return {
+    lengthLabel,
+    history,
+    ...summarise(trials.map((t) => ours(t, pollIntervalMs, historyFor(t, history)))),
+    fixed30: summarise(trials.map((t) => fixed(t, 30_000))),
+    fixed5: summarise(trials.map((t) => fixed(t, 5_000)))
+  };
 }

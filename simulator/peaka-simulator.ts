@@ -364,7 +364,7 @@ export class PeakaSimulator {
     const cache = this.caches.get(parts[1]);
     if (!cache || !live(cache)) return this.cacheNotFound(method, action, parts[1]);
 
-    if (action === 'status' && method === 'GET') return this.observed(this.statusOf(cache, now, url.searchParams.get('excludeLogs') === 'true'));
+    if (action === 'status' && method === 'GET') return this.observed(this.statusOf(cache, now, url.searchParams.get('excludeLogs') === 'true'), this.showsStalled([cache], now));
     if (action === 'fullRefreshUpdate' && method === 'POST') return this.trigger(cache, 'full-refresh', now);
     if (action === 'incrementalUpdate' && method === 'POST') return this.trigger(cache, 'incremental', now);
     if (action === 'cancelFullRefreshUpdate' && method === 'POST') return this.cancel(cache, 'full-refresh', now);
@@ -373,7 +373,11 @@ export class PeakaSimulator {
       const limit = Number(url.searchParams.get('limit') ?? 10);
       const offset = Number(url.searchParams.get('offset') ?? 0);
       const visible = cache.executions.filter((e) => e.appearAt <= now).sort((a, b) => b.appearAt - a.appearAt);
-      return this.observed(visible.slice(offset, offset + limit).map((e) => ({ ...this.executionInfo(e, now), executionMode: e.kind === 'full-refresh' ? 'FULL_REFRESH' : 'INCREMENTAL' })));
+      const page = visible.slice(offset, offset + limit);
+      return this.observed(
+        page.map((e) => ({ ...this.executionInfo(e, now), executionMode: e.kind === 'full-refresh' ? 'FULL_REFRESH' : 'INCREMENTAL' })),
+        page.some((e) => e.stalled && !this.ended(e, now))
+      );
     }
     if (action === undefined && method === 'GET') return ok(this.settingsOf(cache));
     if (action === undefined && method === 'DELETE') {
@@ -398,12 +402,29 @@ export class PeakaSimulator {
   }
 
   private list(filter: (c: SimCache) => boolean, now: number): Answer {
-    return this.observed([...this.caches.values()].filter(filter).map((c) => this.statusOf(c, now, true)));
+    const listed = [...this.caches.values()].filter(filter);
+    return this.observed(
+      listed.map((c) => this.statusOf(c, now, true)),
+      this.showsStalled(listed, now)
+    );
   }
 
-  /** An answer that shows executions: with a deviation that nulls their progress, it is off the contract. */
-  private observed(json: unknown): Answer {
-    return { status: 200, json, offContract: this.deviations.has('null-progress') || this.deviations.has('stalled-execution') };
+  /**
+   * An answer that shows executions: with a deviation that nulls their progress, or showing a
+   * stalled execution (made by that deviation, stalled for good), it is off the contract.
+   */
+  private observed(json: unknown, stalledShown = false): Answer {
+    return { status: 200, json, offContract: stalledShown || this.deviations.has('null-progress') || this.deviations.has('stalled-execution') };
+  }
+
+  /** Whether a status of these caches shows a stalled execution still running. */
+  private showsStalled(caches: SimCache[], now: number): boolean {
+    return caches.some((c) =>
+      (['full-refresh', 'incremental'] as const).some((kind) => {
+        const slot = c.executions.filter((e) => e.kind === kind && e.appearAt <= now).at(-1);
+        return slot !== undefined && slot.stalled && !this.ended(slot, now);
+      })
+    );
   }
 
   private cacheTypesOf(table: Table): string[] {
@@ -529,15 +550,20 @@ export class PeakaSimulator {
     };
   }
 
+  /** When it would end by itself: never, for a stalled one. */
+  private naturalEndOf(e: SimExecution): number {
+    return e.stalled ? Infinity : e.startAt + e.durationMs;
+  }
+
   private endOf(e: SimExecution): number {
-    const natural = e.stalled ? Infinity : e.startAt + e.durationMs;
+    const natural = this.naturalEndOf(e);
     return e.cancelledAt !== undefined ? Math.min(e.cancelledAt, natural) : natural;
   }
 
   /** QUEUED (before it starts), RUNNING, then COMPLETED, FAILED or CANCELLED. */
   statusAt(e: SimExecution, now: number): string {
     if (now < this.endOf(e)) return now < e.startAt ? 'QUEUED' : 'RUNNING';
-    return e.cancelledAt !== undefined && e.cancelledAt < e.startAt + e.durationMs ? 'CANCELLED' : e.outcome;
+    return e.cancelledAt !== undefined && e.cancelledAt < this.naturalEndOf(e) ? 'CANCELLED' : e.outcome;
   }
 
   private ended(e: SimExecution, now: number): boolean {
@@ -550,7 +576,7 @@ export class PeakaSimulator {
     const until = Math.min(now, end);
     const base = { id: e.id, status, error: status === 'FAILED' ? { message: e.error ?? 'Source query failed' } : {}, createdAt: new Date(e.appearAt).toISOString() };
     if (e.stalled && !this.ended(e, now)) return { ...base, progress: null, updatedAt: base.createdAt };
-    const share = Math.min(1, Math.max(0, (until - e.startAt) / e.durationMs));
+    const share = e.stalled ? 0 : Math.min(1, Math.max(0, (until - e.startAt) / e.durationMs));
     const done = Math.floor(e.records * (e.outcome === 'FAILED' && status === 'FAILED' ? Math.min(share, 0.4) : share));
     const progress =
       e.kind === 'full-refresh'

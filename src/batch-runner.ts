@@ -4,7 +4,7 @@
  */
 import { ActionError, PeakaApiError } from './api-error.js';
 import type { Logger, OperationContext } from './operation-helpers.js';
-import type { PeakaClient } from './peaka-client.js';
+import { segment, type PeakaClient } from './peaka-client.js';
 import { runOperation } from './operations.js';
 import { newRunState, type RunState } from './run-state.js';
 import type { Settings } from './settings.js';
@@ -15,6 +15,7 @@ export interface ByTable {
   log: Logger;
   selection?: TableSelection;
 }
+import { SharedStatusSource } from './status-source.js';
 
 /** The caches to act on; `[undefined]` for create, which makes its own. */
 export async function resolveTargets(settings: Settings, client: PeakaClient, deadline: number, warn: (line: string) => void, byTable?: ByTable): Promise<(string | undefined)[]> {
@@ -73,24 +74,38 @@ export function loggerFor(log: Logger, label: (() => string) | undefined): Logge
 /**
  * Runs the operation on every target and records each cache's outcome in its run state.
  * A failure of one cache does not stop the others; only an abort (the run being cancelled) does.
+ * With several caches, their status reads share one list read per tick (status-source.ts).
  */
 export async function runBatch(ctx: Omit<OperationContext, 'settings'> & { settings: Settings }, targets: (string | undefined)[], states: RunState[]): Promise<void> {
   for (const id of targets) states.push(newRunState(ctx.settings.operation, id));
   const many = states.length > 1;
-  await runPool(states, ctx.settings.maxParallel, async (state) => {
-    const own: OperationContext = { ...ctx, settings: { ...ctx.settings, cacheId: state.cacheId }, log: loggerFor(ctx.log, many ? () => state.table ?? state.cacheId ?? '' : undefined) };
-    try {
-      state.outcome = await runOperation(own, state);
-    } catch (err) {
-      if (ctx.signal?.aborted) throw err;
-      state.outcome = { conclusion: 'failure', message: errorMessage(err) };
-    } finally {
-      if (!ctx.signal?.aborted) {
-        state.settled = true;
-        ctx.checkpoint();
-      }
+  const statuses = many ? new SharedStatusSource(ctx.client, { warn: (line) => ctx.log.warning(line) }) : undefined;
+  try {
+    await runPool(states, ctx.settings.maxParallel, (state) => runOne(ctx, state, statuses));
+  } finally {
+    if (statuses?.stats.ticks) {
+      const { ticks, listReads, fallbackReads } = statuses.stats;
+      ctx.log.info(`Status reads for ${states.length} caches: ${ticks} rounds, ${listReads} list read${listReads === 1 ? '' : 's'} and ${fallbackReads} single-cache read${fallbackReads === 1 ? '' : 's'}.`);
     }
-  });
+  }
+}
+
+async function runOne(ctx: Omit<OperationContext, 'settings'> & { settings: Settings }, state: RunState, statuses: SharedStatusSource | undefined): Promise<void> {
+  const label = statuses ? () => state.table ?? state.cacheId ?? '' : undefined;
+  const own: OperationContext = { ...ctx, settings: { ...ctx.settings, cacheId: state.cacheId }, log: loggerFor(ctx.log, label), statuses };
+  try {
+    // An id from a list that no request could carry fails here, even where its status came from the list.
+    if (state.cacheId !== undefined) segment(state.cacheId, 'cache id');
+    state.outcome = await runOperation(own, state);
+  } catch (err) {
+    if (ctx.signal?.aborted) throw err;
+    state.outcome = { conclusion: 'failure', message: errorMessage(err) };
+  } finally {
+    if (!ctx.signal?.aborted) {
+      state.settled = true;
+      ctx.checkpoint();
+    }
+  }
 }
 
 export function errorMessage(err: unknown): string {

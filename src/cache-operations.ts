@@ -2,7 +2,7 @@
  * Operations that start nothing: status, wait, history, and the cancels.
  */
 import { describeExecution, executionDurationMs } from './execution-tracker.js';
-import { absorb, conclude, record, tracker, type OperationContext } from './operation-helpers.js';
+import { absorb, conclude, readStatus, record, tracker, type OperationContext } from './operation-helpers.js';
 import { EXECUTION_KINDS, KIND_LABEL, isActive, type CacheStatus, type Execution, type ExecutionKind } from './peaka-client.js';
 import type { Outcome, RunState } from './run-state.js';
 import { formatDuration } from './duration.js';
@@ -16,7 +16,7 @@ export function latestExecution(status: CacheStatus, kinds: readonly ExecutionKi
 const nameOf = (state: RunState) => (state.table ? `${state.table} (${state.cacheId})` : state.cacheId!);
 
 export async function status(ctx: OperationContext, state: RunState): Promise<Outcome> {
-  const current = await ctx.client.getStatus(state.cacheId!, ctx.deadline);
+  const current = await readStatus(ctx, state.cacheId!);
   absorb(state, current);
   const latest = latestExecution(current);
   state.execution = latest;
@@ -30,7 +30,7 @@ export async function status(ctx: OperationContext, state: RunState): Promise<Ou
 /** Follows the running execution (of `execution-type`, or either kind) to its end; with none running, judges the last one. */
 export async function waitFor(ctx: OperationContext, state: RunState): Promise<Outcome> {
   const kinds = ctx.settings.executionType ? [ctx.settings.executionType] : EXECUTION_KINDS;
-  const current = await ctx.client.getStatus(state.cacheId!, ctx.deadline);
+  const current = await readStatus(ctx, state.cacheId!);
   absorb(state, current);
   const running = latestExecution(current, kinds, isActive);
   if (!running) {
@@ -52,7 +52,7 @@ export async function waitFor(ctx: OperationContext, state: RunState): Promise<O
 
 export async function history(ctx: OperationContext, state: RunState): Promise<Outcome> {
   const [current, executions] = await Promise.all([
-    ctx.client.getStatus(state.cacheId!, ctx.deadline),
+    readStatus(ctx, state.cacheId!),
     ctx.client.executionHistory(state.cacheId!, ctx.settings.historyLimit, ctx.deadline)
   ]);
   absorb(state, current);
@@ -74,7 +74,7 @@ export async function cancel(ctx: OperationContext, state: RunState, kind: Execu
   const cacheId = state.cacheId!;
   const label = KIND_LABEL[kind];
   state.kind = kind;
-  const before = await ctx.client.getStatus(cacheId, ctx.deadline);
+  const before = await readStatus(ctx, cacheId);
   absorb(state, before);
   const running = before.executions[kind];
   state.execution = running;
@@ -87,7 +87,7 @@ export async function cancel(ctx: OperationContext, state: RunState, kind: Execu
   if (!sent) {
     const message = `The ${label} ${running.id} ended before the cancel arrived; nothing to cancel.`;
     ctx.log.notice(message);
-    const after = await ctx.client.getStatus(cacheId, ctx.deadline);
+    const after = await readStatus(ctx, cacheId);
     record(ctx, state, { status: after, execution: after.executions[kind] ?? running, timedOut: false });
     return { conclusion: 'success', message };
   }

@@ -3,8 +3,12 @@
  *
  * A trigger answers without an execution id, and for a moment the status still shows the
  * previous execution. So the tracker is told which ids are old and accepts only a new one.
+ *
+ * Each phase (stopping a running execution, a trigger, a wait) starts its own schedule, and the
+ * next read is planned from the time the previous one was sent, so no gap between two reads of
+ * one execution exceeds poll-interval (poll-schedule.ts).
  */
-import { setTimeout as sleep } from 'node:timers/promises';
+import type { Clock } from './clock.js';
 import { formatDuration } from './duration.js';
 import {
   KIND_LABEL,
@@ -12,20 +16,25 @@ import {
   isTerminal,
   type CacheStatus,
   type Execution,
-  type ExecutionKind,
-  type PeakaClient
+  type ExecutionKind
 } from './peaka-client.js';
 import { PeakaApiError } from './api-error.js';
-import { PollPlanner, type History, type Observation } from './poll-schedule.js';
+import { PollPlanner, type History } from './poll-schedule.js';
+import { StallWatch, type Stall } from './stall-watch.js';
+import { DirectStatusSource, type StatusClient, type StatusSource } from './status-source.js';
 
 export interface TrackerOptions {
-  client: PeakaClient;
+  client: StatusClient;
+  /** Where reads come from (default: the cache's own status endpoint, through `client`). */
+  source?: StatusSource;
   cacheId: string;
   /** Epoch ms: no wait extends past it. */
   deadline: number;
   /** Epoch ms by which the one last read at the deadline must be over (default: 10 s after it starts). */
   finalReadBy?: number;
   pollIntervalMs: number;
+  /** How long an execution may show no change before it is called stalled; 0 or undefined: never. */
+  stallTimeoutMs?: number;
   signal?: AbortSignal;
   log: (line: string) => void;
   random?: () => number;
@@ -37,35 +46,77 @@ export interface TrackResult {
   execution?: Execution;
   /** The deadline passed before the execution ended (or appeared). */
   timedOut: boolean;
+  /** The execution stopped changing for stall-timeout: the wait ended without its end. */
+  stalled?: Stall;
 }
 
 /** How long a new execution may take to show up once nothing is queued ahead of it. */
 export const APPEARANCE_GRACE_MS = 60_000;
+/** The read at the deadline may still retry for this long. */
+const FINAL_READ_MS = 10_000;
 
 export class ExecutionTracker {
   private lastLogged?: { key: string; at: number; records?: number };
   /** The last status read, for a timeout whose final read got no answer. */
   private lastStatus?: CacheStatus;
-  private readonly planner: PollPlanner;
+  private readonly source: StatusSource;
+  private readonly clock: Clock;
+  private planner!: PollPlanner;
+  private phaseStart = 0;
+  /** When the last read of this phase was sent (the phase's start before the first). */
+  private lastReadAt = 0;
 
   constructor(private readonly options: TrackerOptions) {
-    this.planner = new PollPlanner(options.pollIntervalMs, options.random ?? Math.random);
+    this.source = options.source ?? new DirectStatusSource(options.client);
+    this.clock = this.source.clock;
+    this.startPhase();
   }
 
-  private async read(): Promise<CacheStatus> {
-    this.lastStatus = await this.options.client.getStatus(this.options.cacheId, this.options.deadline);
-    return this.lastStatus;
+  /** A new phase (after a cancel, a trigger) starts its own schedule: its first read within a second, whatever came before. */
+  startPhase(): void {
+    this.planner = new PollPlanner(this.options.pollIntervalMs, this.options.random ?? Math.random, this.source.shared);
+    this.phaseStart = this.lastReadAt = this.clock.now();
   }
 
-  /** A read; undefined when the deadline cut it short (then the final read takes over). */
-  private async readInTime(): Promise<CacheStatus | undefined> {
+  /**
+   * Reads the status `delayMs` after the previous read was sent, or at `notAfter` if sooner, and at
+   * the deadline at the latest. `final`: the deadline has passed, so this was the last read.
+   */
+  private async readAfter(delayMs: number, notAfter = Infinity): Promise<{ status: CacheStatus; final: boolean }> {
+    const { cacheId, deadline, signal } = this.options;
+    const at = Math.min(this.lastReadAt + delayMs, notAfter);
+    if (at < deadline) {
+      try {
+        const read = await this.source.read(cacheId, at, deadline, signal);
+        this.lastReadAt = read.readAt;
+        this.lastStatus = read.status;
+        return { status: read.status, final: this.clock.now() >= deadline };
+      } catch (err) {
+        // The request was cut at the deadline (timers may fire a few ms early): that is the deadline, not a failure.
+        if (!(err instanceof PeakaApiError && err.kind === 'timeout' && this.clock.now() >= deadline - 50)) throw err;
+      }
+    }
+    return { status: await this.finalRead(), final: true };
+  }
+
+  /**
+   * One last read at the deadline, so that a run that ended in time is not called a timeout. It
+   * has until `finalReadBy`; without an answer by then, the last status read stands.
+   */
+  private async finalRead(): Promise<CacheStatus> {
+    const { cacheId, deadline, signal } = this.options;
     try {
-      return await this.read();
+      const read = await this.source.read(cacheId, deadline, this.options.finalReadBy ?? Math.max(deadline, this.clock.now()) + FINAL_READ_MS, signal);
+      this.lastReadAt = read.readAt;
+      return (this.lastStatus = read.status);
     } catch (err) {
-      // The request was cut at the deadline (timers may fire a few ms early): that is the deadline, not a failure.
-      if (err instanceof PeakaApiError && err.kind === 'timeout' && Date.now() >= this.options.deadline - 50) return undefined;
+      if (this.lastStatus && !signal?.aborted) return this.lastStatus;
       throw err;
     }
+  }
+
+  private sinceStart(): number {
+    return this.lastReadAt - this.phaseStart;
   }
 
   /**
@@ -78,51 +129,60 @@ export class ExecutionTracker {
     previous: Partial<Record<ExecutionKind, string>>,
     graceMs = APPEARANCE_GRACE_MS
   ): Promise<TrackResult> {
-    let graceStart = Date.now();
+    // The grace runs from the first read that shows nothing running ahead of the new execution.
+    let graceStart: number | undefined = this.clock.now();
     let queuedLogged = false;
     for (let round = 0; round < 100_000; round++) {
-      const read = (await this.pause()) ? await this.readInTime() : undefined;
-      const inTime = read !== undefined;
-      const status = read ?? (await this.finalRead());
+      const { status, final } = await this.readAfter(this.planner.next({ sinceStartMs: this.sinceStart() }));
       const slots = kinds.map((k) => status.executions[k]);
       const fresh = slots.find((e) => e && e.id !== previous[e.kind]);
       if (fresh) {
         this.logChange(fresh);
         return { status, execution: fresh, timedOut: false };
       }
-      if (!inTime) return { status, execution: undefined, timedOut: true };
+      if (final) return { status, execution: undefined, timedOut: true };
       const queuedBehind = slots.find((e) => e && isActive(e));
       if (queuedBehind) {
         if (!queuedLogged) this.options.log(`Waiting for the running ${KIND_LABEL[queuedBehind.kind]} ${queuedBehind.id} to end; the new one is queued behind it.`);
         queuedLogged = true;
-        graceStart = Date.now();
-      } else if (Date.now() - graceStart > graceMs) {
-        return { status, execution: undefined, timedOut: false };
+        graceStart = undefined;
+      } else {
+        graceStart ??= this.clock.now();
+        if (this.clock.now() - graceStart > graceMs) return { status, execution: undefined, timedOut: false };
       }
     }
     throw new Error('awaitNew: read limit reached');
   }
 
-  /** Follows `execution` until it ends or the deadline passes. */
+  /** Follows `execution` until it ends, stalls, or the deadline passes. */
   async follow(execution: Execution, history?: History): Promise<TrackResult> {
-    const startedAt = Date.now() - (runningForMs(execution) ?? 0);
+    const startedAt = this.clock.now() - (runningForMs(execution) ?? 0);
+    const stall = new StallWatch(this.options.stallTimeoutMs ?? 0, this.clock.now());
     let current = execution;
     let status: CacheStatus | undefined;
+    let dropLogged = false;
+    stall.see(current, this.clock.now());
     this.logChange(current);
     for (let round = 0; round < 100_000 && !isTerminal(current.status); round++) {
-      const read = (await this.pause(history, { elapsedMs: Date.now() - startedAt, records: recordsOf(current) })) ? await this.readInTime() : undefined;
-      if (!read) {
-        status = await this.finalRead();
-        current = this.pick(status, current) ?? current;
+      const delay = this.planner.next({ sinceStartMs: this.sinceStart(), history, observed: { elapsedMs: this.lastReadAt - startedAt, records: recordsOf(current) } });
+      if (this.planner.trust === 'rejected' && !dropLogged) {
+        this.options.log(`Not predicting the end from the previous run: ${this.planner.rejectedBecause}.`);
+        dropLogged = true;
+      }
+      const read = await this.readAfter(delay, stall.dueAt());
+      status = read.status;
+      const seen = this.pick(status, current);
+      if (read.final) {
+        current = seen ?? current;
         return { status, execution: current, timedOut: !isTerminal(current.status) };
       }
-      status = read;
-      const seen = this.pick(status, current);
       if (!seen) return { status, execution: { ...current, status: 'UNKNOWN', error: this.supersededMessage(status, current) }, timedOut: false };
       current = seen;
       this.logChange(current);
+      const stalled = isTerminal(current.status) ? undefined : stall.see(current, this.clock.now());
+      if (stalled) return { status, execution: current, timedOut: false, stalled };
     }
-    return { status: status ?? (await this.read()), execution: current, timedOut: false };
+    return { status: status ?? (await this.readAfter(0)).status, execution: current, timedOut: false };
   }
 
   /** The followed execution in a fresh status, or undefined if a newer one has replaced it in its slot. */
@@ -136,36 +196,11 @@ export class ExecutionTracker {
     return `The ${KIND_LABEL[current.kind]} ${current.id} was replaced by a newer one (${newer?.id ?? 'none'}) before its end was seen; its outcome is unknown.`;
   }
 
-  /**
-   * One last read at the deadline, so that a run that ended in time is not called a timeout. It
-   * has until `finalReadBy`; without an answer by then, the last status read stands.
-   */
-  private async finalRead(): Promise<CacheStatus> {
-    try {
-      return await this.options.client.getStatus(this.options.cacheId, this.options.finalReadBy ?? Date.now() + 10_000);
-    } catch (err) {
-      if (this.lastStatus && !this.options.signal?.aborted) return this.lastStatus;
-      throw err;
-    }
-  }
-
-  /** Sleeps until the next read. Resolves false when the deadline comes first. */
-  private async pause(history?: History, observed?: Observation): Promise<boolean> {
-    const delay = this.planner.next(history, observed);
-    const left = this.options.deadline - Date.now();
-    if (delay >= left) {
-      if (left > 0) await sleep(left, undefined, { signal: this.options.signal });
-      return false;
-    }
-    await sleep(delay, undefined, { signal: this.options.signal });
-    return true;
-  }
-
   /** One log line per change of state, and progress lines at most every 10 seconds. */
   private logChange(execution: Execution): void {
     const key = `${execution.id}:${execution.status}`;
     const records = recordsOf(execution);
-    const now = Date.now();
+    const now = this.clock.now();
     const last = this.lastLogged;
     const progressed = last?.key === key && records !== last.records && now - last.at >= 10_000;
     if (last?.key === key && !progressed) return;

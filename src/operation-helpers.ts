@@ -3,10 +3,12 @@
  * recorded in the run state, and how the end of an execution becomes the step's outcome.
  */
 import { formatDuration } from './duration.js';
-import { ExecutionTracker, describeExecution, type TrackResult } from './execution-tracker.js';
-import { KIND_LABEL, type CacheStatus, type PeakaClient } from './peaka-client.js';
+import { ExecutionTracker, describeExecution, recordsOf, type TrackResult } from './execution-tracker.js';
+import { KIND_LABEL, type CacheStatus, type Execution, type PeakaClient } from './peaka-client.js';
 import type { Outcome, RunState } from './run-state.js';
 import type { Settings } from './settings.js';
+import type { Stall } from './stall-watch.js';
+import type { StatusSource } from './status-source.js';
 
 export interface Logger {
   info(line: string): void;
@@ -57,6 +59,8 @@ export interface OperationContext {
   /** Saves what the post step needs to clean up, after the run state changed (core.saveState). */
   checkpoint: () => void;
   random?: () => number;
+  /** With many caches: the shared source whose one list read per tick serves every cache's tracker. */
+  statuses?: StatusSource;
 }
 
 /** How many times a trigger or create is sent at most when its answers are lost or refused for load. */
@@ -71,13 +75,21 @@ export function tracker(ctx: OperationContext, cacheId: string, deadline = ctx.d
   return new ExecutionTracker({
     client: ctx.client,
     cacheId,
+    source: ctx.statuses,
     deadline,
     finalReadBy: Math.min(deadline + finalReadMs, ctx.budget?.finalReadBy ?? Infinity),
     pollIntervalMs: ctx.settings.pollIntervalMs,
+    stallTimeoutMs: ctx.settings.stallTimeoutMs,
     signal: ctx.signal,
     log: (line) => ctx.log.info(line),
     random: ctx.random
   });
+}
+
+/** The cache's status now: through the shared list read when the step follows many caches. */
+export async function readStatus(ctx: OperationContext, cacheId: string): Promise<CacheStatus> {
+  if (!ctx.statuses) return ctx.client.getStatus(cacheId, ctx.deadline);
+  return (await ctx.statuses.read(cacheId, ctx.statuses.clock.now(), ctx.deadline, ctx.signal)).status;
 }
 
 /** Takes the cache's top-level status and table name from a status read. */
@@ -96,6 +108,7 @@ export function record(ctx: OperationContext, state: RunState, result: TrackResu
     if (isNew) ctx.checkpoint();
   }
   state.timedOut = result.timedOut;
+  state.stalled = result.stalled !== undefined;
 }
 
 const isCancelled = (status: string) => status === 'CANCELLED' || status === 'CANCELED';
@@ -109,20 +122,15 @@ export async function conclude(ctx: OperationContext, state: RunState, result: T
   const label = `${KIND_LABEL[execution.kind]} ${execution.id}`;
   const failLevel = ctx.settings.failOnError ? 'failure' : 'warning';
   if (result.timedOut) {
-    let cancelNote = '';
-    if (ctx.settings.cancelOnTimeout && state.startedByStep && !expectCancelled) {
-      const sent = await ctx.client.cancel(execution.kind, state.cacheId!, ctx.budget?.end ?? Date.now() + END_RESERVE_MAX_MS).catch((err: Error) => {
-        cancelNote = ` Cancelling it failed: ${err.message}`;
-        return undefined;
-      });
-      if (sent !== undefined) cancelNote = sent ? ' It was cancelled (cancel-on-timeout).' : ' It ended before the cancel arrived.';
-    } else if (state.startedByStep) {
-      cancelNote = ' It keeps running in Peaka; set cancel-on-timeout: true to cancel it instead.';
-    }
+    const cancelNote = await cancelIfOurs(ctx, state, execution, expectCancelled);
     return {
       conclusion: failLevel,
       message: `Timed out after ${formatDuration(ctx.settings.timeoutMs)} waiting for the ${label} (last seen ${execution.status}).${cancelNote} Raise timeout to wait longer.`
     };
+  }
+  if (result.stalled) {
+    const cancelNote = await cancelIfOurs(ctx, state, execution, expectCancelled);
+    return { conclusion: failLevel, message: stalledMessage(ctx, label, execution, result.stalled, cancelNote) };
   }
   const done = describeExecution(execution);
   if (expectCancelled) {
@@ -135,4 +143,33 @@ export async function conclude(ctx: OperationContext, state: RunState, result: T
     return { conclusion: failLevel, message: `${done}${execution.error ? '' : ' (Peaka gave no error message)'}. Check the source table and the cache in Peaka, then re-run.` };
   if (isCancelled(execution.status)) return { conclusion: failLevel, message: `${done}: it was cancelled outside this step.` };
   return { conclusion: failLevel, message: execution.error ?? `${done}: ended with an unexpected status.` };
+}
+
+/** On timeout or stall: cancels the execution if this step started it and cancel-on-timeout asks for it; says what happened. */
+async function cancelIfOurs(ctx: OperationContext, state: RunState, execution: Execution, expectCancelled: boolean): Promise<string> {
+  if (ctx.settings.cancelOnTimeout && state.startedByStep && !expectCancelled) {
+    let note = '';
+    const sent = await ctx.client.cancel(execution.kind, state.cacheId!, ctx.budget?.end ?? Date.now() + END_RESERVE_MAX_MS).catch((err: Error) => {
+      note = ` Cancelling it failed: ${err.message}`;
+      return undefined;
+    });
+    if (sent !== undefined) note = sent ? ' It was cancelled (cancel-on-timeout).' : ' It ended before the cancel arrived.';
+    return note;
+  }
+  return state.startedByStep ? ' It keeps running in Peaka; set cancel-on-timeout: true to cancel it instead.' : '';
+}
+
+const utc = (ms: number) => `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+
+function stalledMessage(ctx: OperationContext, label: string, execution: Execution, stall: Stall, cancelNote: string): string {
+  const updated = Date.parse(stall.updatedAt ?? '');
+  const since = utc(Number.isFinite(updated) ? Math.min(updated, stall.sinceMs) : stall.sinceMs);
+  const records = recordsOf(execution);
+  const progress = records === undefined ? 'with no progress reported' : `at ${records.toLocaleString('en-US')} records`;
+  return (
+    `The ${label} looks stalled: it is still ${execution.status} ${progress}, and neither its progress nor its updatedAt has changed since ${since} ` +
+    `(this step saw no change for ${formatDuration(Date.now() - stall.sinceMs)}; stall-timeout: ${formatDuration(ctx.settings.stallTimeoutMs)}), so the step stopped waiting.${cancelNote} ` +
+    `Peaka may never have picked it up: check the cache's executions in Peaka and the connection of its catalog, cancel the execution there if it is stuck, and re-run. ` +
+    `Raise stall-timeout if this execution is only slow to report progress (0 turns the check off).`
+  );
 }

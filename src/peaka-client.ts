@@ -181,7 +181,11 @@ export class PeakaClient {
     }
   }
 
-  /** The status of every cache of the project, or of one catalog of it (used to find a cache by its table). */
+  /**
+   * The status of every cache of the project, or of one catalog of it (to find a cache by its
+   * table, or to read many caches' statuses at once). The schema-level list is not used: the live
+   * API answered it with 500.
+   */
   async listStatuses(deadline: number, catalogId?: string): Promise<CacheList> {
     const project = `/data/projects/${segment(this.projectId, 'project id')}`;
     const action = `listing the caches of ${catalogId ? `catalog ${catalogId} of ` : ''}project ${this.projectId}`;
@@ -308,7 +312,7 @@ export class PeakaClient {
  * One path segment, encoded. Ids that come back from the API reach here unchecked: an empty one or
  * a dot segment would address another endpoint (the URL parser resolves '..' even when encoded).
  */
-function segment(value: string, what: string): string {
+export function segment(value: string, what: string): string {
   if (value === '' || value === '.' || value === '..') {
     throw new ActionError(`The ${what} ${JSON.stringify(value)} cannot be used in a request: as a path segment it would address another endpoint. Check the caches in Peaka.`);
   }

@@ -36,6 +36,7 @@ export interface Result {
   /** With tables / tables-from: the patterns or migration statements that selected the cache. */
   pattern?: string;
   migrations?: { file: string; line: number; statement: string; table: string }[];
+  stalled: boolean;
   conclusion: Conclusion;
   message: string;
 }
@@ -58,7 +59,8 @@ export const OUTPUT_NAMES = [
   'last-success-at',
   'age-seconds',
   'skipped',
-  'timed-out'
+  'timed-out',
+  'stalled'
 ] as const;
 
 const COUNTS = ['cached-records', 'inserted-records', 'updated-records', 'deleted-records'] as const;
@@ -75,6 +77,7 @@ export function buildResult(state: RunState, outcome: Outcome): Result {
     'cache-status': state.cacheStatus,
     'timed-out': state.timedOut,
     ...freshnessFields(state),
+    stalled: state.stalled,
     conclusion: outcome.conclusion,
     message: outcome.message
   };
@@ -150,6 +153,7 @@ export function aggregate(results: Result[]): Result {
     error: results.map((r) => r.error).filter(Boolean).join('; ') || undefined,
     'timed-out': results.some((r) => r['timed-out']),
     ...aggregateFreshness(results),
+    stalled: results.some((r) => r.stalled),
     conclusion,
     message
   };
@@ -267,7 +271,7 @@ export function renderSummary(results: Result[], overall: Result, secret: string
     const cells = (r: Result, cache: string) => [
       cache,
       clean(OPERATION_TITLE[r.operation] ?? r.operation),
-      clean(r.skipped ? 'skipped (fresh)' : r['timed-out'] ? `${r.status ?? 'UNKNOWN'} (timed out)` : (r.status ?? r['cache-status'] ?? '-')),
+      clean(r.skipped ? 'skipped (fresh)' : r['timed-out'] || r.stalled ? `${r.status ?? 'UNKNOWN'} (${r.stalled ? 'stalled' : 'timed out'})` : (r.status ?? r['cache-status'] ?? '-')),
       ...COUNTS.map((c) => count(r[c])),
       seconds(r['duration-seconds'])
     ];

@@ -28,6 +28,8 @@ export interface RunState {
   /** Whether the execution was started by this step (so it is ours to cancel on abort or timeout). */
   startedByStep: boolean;
   timedOut: boolean;
+  /** The execution followed stopped changing for stall-timeout, and the step stopped waiting for it. */
+  stalled: boolean;
   /** For `history`: the executions read, most recent first. */
   history?: HistoryExecution[];
   /** How this cache's operation ended (set once it has). */
@@ -43,5 +45,5 @@ export interface RunState {
 }
 
 export function newRunState(operation: Operation, cacheId?: string): RunState {
-  return { operation, cacheId, startedByStep: false, timedOut: false };
+  return { operation, cacheId, startedByStep: false, timedOut: false, stalled: false };
 }

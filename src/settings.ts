@@ -46,6 +46,8 @@ export interface Settings {
   wait: boolean;
   timeoutMs: number;
   pollIntervalMs: number;
+  /** How long the execution followed may show no change before the step calls it stalled; 0: never. */
+  stallTimeoutMs: number;
   requestTimeoutMs: number;
   cancelOnTimeout: boolean;
   cancelOnAbort: boolean;
@@ -89,12 +91,18 @@ export class InputError extends Error {
 
 type Read = (name: string) => string;
 
+/** The most caches worked on at once: their status reads share one list read per tick, so many are cheap. */
+export const MAX_PARALLEL = 256;
+
 const LIMITS = {
   timeout: { min: 1_000, max: 5 * 86_400_000, text: 'between 1s and 5d' },
   'poll-interval': { min: 1_000, max: 3_600_000, text: 'between 1s and 1h' },
   'request-timeout': { min: 1_000, max: 600_000, text: 'between 1s and 10m' },
-  'max-age': { min: 1_000, max: 400 * 86_400_000, text: 'between 1s and 400d' }
+  'max-age': { min: 1_000, max: 400 * 86_400_000, text: 'between 1s and 400d' },
+  'stall-timeout': { min: 1_000, max: 5 * 86_400_000, text: '0 (off) or between 1s and 5d' }
 } as const;
+/** Durations where 0 means "off". */
+const ZERO_IS_OFF: readonly string[] = ['stall-timeout'];
 
 // eslint-disable-next-line no-control-regex -- control characters are exactly what these refuse
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
@@ -192,6 +200,7 @@ export function parseSettings(read: Read): Settings {
       problems.push(`Input '${name}' is ${show(text)}, which is not a duration. Use seconds (90), units (90s, 15m, 2h, 1h30m) or ISO-8601 (PT1H30M).`);
       return fallback;
     }
+    if (ms === 0 && ZERO_IS_OFF.includes(name)) return 0;
     if (ms < limit.min || ms > limit.max) {
       problems.push(`Input '${name}' is ${show(text)}; it must be ${limit.text}.`);
       return fallback;
@@ -242,12 +251,13 @@ export function parseSettings(read: Read): Settings {
     wait: bool('wait', true),
     timeoutMs: duration('timeout', 3_600_000),
     pollIntervalMs: duration('poll-interval', 30_000),
+    stallTimeoutMs: duration('stall-timeout', 1_800_000),
     requestTimeoutMs: duration('request-timeout', 30_000),
     cancelOnTimeout: bool('cancel-on-timeout', false),
     cancelOnAbort: bool('cancel-on-abort', true),
     failOnError: bool('fail-on-error', true),
     summary: bool('summary', true),
-    maxParallel: integer('max-parallel', 4, 1, 50),
+    maxParallel: integer('max-parallel', 4, 1, MAX_PARALLEL),
     ifRunning: choice('if-running', IF_RUNNING, 'queue'),
     ifExists: choice('if-exists', ['fail', 'reuse'] as const, 'fail'),
     executionType: executionType === 'any' ? undefined : executionType,

@@ -10,6 +10,7 @@ import {
   WRITE_ATTEMPTS,
   absorb,
   conclude,
+  readStatus,
   record,
   tracker,
   type OperationContext
@@ -22,7 +23,7 @@ export async function trigger(ctx: OperationContext, state: RunState, kind: Exec
   const cacheId = state.cacheId!;
   const label = KIND_LABEL[kind];
   const watch = tracker(ctx, cacheId);
-  const before = await ctx.client.getStatus(cacheId, ctx.deadline);
+  const before = await readStatus(ctx, cacheId);
   absorb(state, before);
   state.kind = kind;
   let previous = before.executions[kind];
@@ -48,8 +49,10 @@ export async function trigger(ctx: OperationContext, state: RunState, kind: Exec
     // if-running: cancel
     ctx.log.info(`Cancelling the running ${label} ${running.id} before starting a new one (if-running: cancel).`);
     await ctx.client.cancel(kind, cacheId, ctx.deadline);
+    // Stopping it is a phase of its own: reads start dense again, whatever the running one's age.
+    watch.startPhase();
     const stopped = await watch.follow(running);
-    if (stopped.timedOut) {
+    if (stopped.timedOut || stopped.stalled) {
       record(ctx, state, stopped);
       return conclude(ctx, state, stopped, true);
     }
@@ -61,6 +64,8 @@ export async function trigger(ctx: OperationContext, state: RunState, kind: Exec
   ctx.checkpoint();
   const sent = await sendOnce<TrackResult>({
     send: async () => {
+      // The trigger starts the phase: the first read within a second of it, whatever came before.
+      watch.startPhase();
       await ctx.client.trigger(kind, cacheId, ctx.deadline);
       return undefined;
     },

@@ -1,0 +1,32 @@
+import { expect, test } from '@jest/globals';
+import type { Execution } from '../src/peaka-client.js';
+import { StallWatch } from '../src/stall-watch.js';
+
+const running = (extra: Partial<Execution> = {}): Execution => ({ id: 'e', kind: 'incremental', status: 'RUNNING', updatedAt: '2026-11-22T10:00:00Z', ...extra });
+
+test('nothing changing for the timeout is a stall, dated from the last change', () => {
+  const watch = new StallWatch(60_000, 0);
+  expect(watch.see(running(), 0)).toBeUndefined();
+  expect(watch.dueAt()).toBe(60_000);
+  expect(watch.see(running(), 59_999)).toBeUndefined();
+  expect(watch.see(running(), 60_000)).toEqual({ sinceMs: 0, updatedAt: '2026-11-22T10:00:00Z' });
+});
+
+test('a change of updatedAt, of any count or of the status starts the clock again', () => {
+  const changes: Partial<Execution>[] = [{ updatedAt: '2026-11-22T10:00:05Z' }, { cachedRecords: 1 }, { insertedRecords: 1 }, { updatedRecords: 1 }, { deletedRecords: 1 }, { status: 'CANCELLING' }];
+  for (const change of changes) {
+    const watch = new StallWatch(60_000, 0);
+    watch.see(running(), 0);
+    expect(watch.see(running(change), 50_000)).toBeUndefined();
+    expect(watch.see(running(change), 100_000)).toBeUndefined();
+    expect(watch.see(running(change), 110_000)).toMatchObject({ sinceMs: 50_000 });
+  }
+});
+
+test('an execution waiting its turn (QUEUED, PENDING) never stalls, and 0 turns the watch off', () => {
+  const queued = new StallWatch(60_000, 0);
+  for (const t of [0, 60_000, 600_000]) expect(queued.see(running({ status: 'QUEUED' }), t)).toBeUndefined();
+  const off = new StallWatch(0, 0);
+  for (const t of [0, 86_400_000]) expect(off.see(running(), t)).toBeUndefined();
+  expect(off.dueAt()).toBe(Infinity);
+});
