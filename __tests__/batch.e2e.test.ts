@@ -142,3 +142,15 @@ test('a listed cache without an id (the contract allows it) is named in a warnin
   expect(run.annotations.filter((a) => a.level === 'warning').map((a) => a.message)).toContainEqual(expect.stringMatching(/^Peaka listed 1 cache without an id \(idless\.gamma\); no operation can act on it/));
   expect(run.outputs['cache-id'].split(',').sort()).toEqual(caches.map((c) => c.id).sort());
 });
+
+test('a status list over 1 MiB (each cache carries its action logs; lists have no excludeLogs) is still read', async () => {
+  const caches = Array.from({ length: 5 }, (_, i) => sim.addCache({ catalogId: 'logged-catalog', schemaName: 'logged', tableName: `t${i}`, previous: { 'full-refresh': {} } }));
+  const logs = Array.from({ length: 1_500 }, (_, i) => ({ timestamp: '2026-11-20T10:00:00Z', action: 'FULL_REFRESH_COMPLETED', message: `run ${i} `.padEnd(120, '.'), cacheType: 'FULL_REFRESH', isScheduled: true }));
+  sim.fault({ type: 'reshape', path: /\/cache\/status$/, times: 1_000, reshape: (json) => (json as object[]).map((entry) => ({ ...entry, cacheActionLogs: logs })) });
+  // With catalog-id, the catalog's list is read (1.7 MB here), not the whole project's.
+  const run = await runAction(baseInputs(sim.url, { operation: 'status', 'catalog-id': 'logged-catalog', 'schema-name': 'logged' }));
+  expect(sim.requests.some((r) => r.path.includes('/catalog/logged-catalog/cache/status'))).toBe(true);
+  sim.clearFaults();
+  expect(run.code).toBe(0);
+  expect(run.outputs['cache-id'].split(',').sort()).toEqual(caches.map((c) => c.id).sort());
+});

@@ -66,6 +66,17 @@ describe('if-running, when a full refresh already runs', () => {
 });
 
 describe('wait', () => {
+  test('with no execution of that type ever, the gate fails (warns with fail-on-error: false), naming what is missing', async () => {
+    const cache = sim.addCache({ previous: { 'full-refresh': {} } });
+    const gate = await runOperationIn(inputs({ operation: 'wait', 'cache-id': cache.id, 'execution-type': 'incremental' }));
+    expect(gate.outcome).toEqual({
+      conclusion: 'failure',
+      message: `Nothing to wait for or judge: cache payment.${cache.tableName} (${cache.id}) has had no incremental sync yet. Trigger one (operation: full-refresh or incremental) before gating on it.`
+    });
+    const soft = await runOperationIn(inputs({ operation: 'wait', 'cache-id': cache.id, 'execution-type': 'incremental', 'fail-on-error': 'false' }));
+    expect(soft.outcome.conclusion).toBe('warning');
+  });
+
   test('follows the running execution of either kind to its end, sending no write', async () => {
     const cache = sim.addCache({ previous: { 'full-refresh': {} } });
     const running = sim.startScheduled(cache.id, 'incremental', { durationMs: 1_000, records: 321 });

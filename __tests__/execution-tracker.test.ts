@@ -199,3 +199,32 @@ describe('the schedule, on a virtual clock', () => {
     expect(offResult.stalled).toBeUndefined();
   });
 });
+
+describe('an outage of the status endpoint during the wait', () => {
+  test('reads that fail after their retries do not end the wait: the execution is followed to its end', async () => {
+    const quick = new PeakaClient({ baseUrl: sim.url, apiKey: KEY, requestTimeoutMs: 2_000, maxAttempts: 2, backoffBaseMs: 50, backoffCapMs: 100 }, 'mtKDhe1U');
+    const cache = sim.addCache();
+    const running = sim.startScheduled(cache.id, 'full-refresh', { durationMs: 4_000, records: 500 });
+    const lines: string[] = [];
+    const watch = new ExecutionTracker({ client: quick, cacheId: cache.id, deadline: Date.now() + 20_000, pollIntervalMs: 1_000, log: (l) => lines.push(l), random: () => 0.5 });
+    const first = (await quick.getStatus(cache.id, Date.now() + 5_000)).executions['full-refresh']!;
+    const followed = watch.follow(first);
+    // After the first read of the wait, every read fails for a while (each read's 2 attempts included).
+    await new Promise((r) => setTimeout(r, 700));
+    sim.fault({ type: 'status', status: 502, body: 'html', path: `${cache.id}/status`, times: 8 });
+    const result = await followed;
+    expect(result).toMatchObject({ timedOut: false, execution: { id: running.id, status: 'COMPLETED', cachedRecords: 500 } });
+    expect(lines.filter((l) => l.startsWith('Could not read the status (Failed reading the status')).length).toBeGreaterThan(0);
+  });
+
+  test('a refusal (401/404) still ends the wait at once', async () => {
+    const cache = sim.addCache();
+    sim.startScheduled(cache.id, 'full-refresh', { durationMs: 4_000 });
+    const first = (await client.getStatus(cache.id, Date.now() + 5_000)).executions['full-refresh']!;
+    const watch = tracker(cache.id);
+    const followed = watch.follow(first);
+    await new Promise((r) => setTimeout(r, 300));
+    sim.fault({ type: 'status', status: 404, path: `${cache.id}/status`, times: 3 });
+    await expect(followed).rejects.toThrow(/HTTP 404/);
+  });
+});

@@ -158,10 +158,10 @@ describe('1. log command injection', () => {
             ...names,
             lastFullRefreshCacheExecution: execution(
               n === 0
-                ? { id: inject('execution'), status: 'RUNNING', finishedAt: null, progress: { numberOfCachedRecords: 5 } }
-                : { id: inject('execution'), status: 'FAILED', error: { message: inject('error') } }
+                ? { id: 'e-1', status: 'RUNNING', finishedAt: null, progress: { numberOfCachedRecords: 5 } }
+                : { id: 'e-1', status: 'FAILED', error: { message: inject('error') } }
             ),
-            lastIncrementalCacheExecution: execution({ id: inject('incremental'), status: inject('incrementalstatus'), error: inject('olderror'), createdAt: '2026-11-21T10:00:00Z' })
+            lastIncrementalCacheExecution: execution({ id: 'i-1', status: inject('incrementalstatus'), error: inject('olderror'), createdAt: '2026-11-21T10:00:00Z' })
           })
       })
     );
@@ -169,7 +169,7 @@ describe('1. log command injection', () => {
     expect(result.code).toBe(1);
     expectNoInjection(result);
     // The text is all there, on one line, where it cannot run.
-    expect(result.stdout).toMatch(/Full refresh execution .*::error title=INJ::INJECTED/);
+    expect(result.stdout).toMatch(/Full refresh e-1: FAILED.* - error ::error title=INJ::INJECTED/);
     expectOnlyOurElements(result.summary);
   });
 
@@ -192,7 +192,7 @@ describe('1. log command injection', () => {
   test('names of many caches, which prefix their log lines, print no command', async () => {
     const caches: Record<string, (n: number) => unknown> = {};
     for (let i = 0; i < 3; i++) {
-      const id = `${inject(`id${i}`)}`;
+      const id = `c-${i}`;
       caches[id] = (n) => status(id, { tableName: inject(`table${i}`), lastFullRefreshCacheExecution: execution({ id: `x${i}`, status: n === 0 ? 'RUNNING' : 'COMPLETED' }) });
     }
     const s = await serve(peakaLike(caches));
@@ -201,6 +201,14 @@ describe('1. log command injection', () => {
     expectNoInjection(result);
     expectOnlyOurElements(result.summary);
   });
+});
+
+test('1. ids with line breaks and commands are no ids: nothing of them reaches the log or an output', async () => {
+  const s = await serve(peakaLike({ [CACHE]: () => status(CACHE, { lastFullRefreshCacheExecution: execution({ id: inject('execution') }) }) }));
+  const result = await run(inputs(s.url, { operation: 'status', 'cache-id': CACHE }));
+  expectNoInjection(result);
+  expect(result.outputs['execution-id']).toBeUndefined();
+  expect(result.stdout).not.toContain('INJECTED');
 });
 
 describe('2. the key, whole or in part, leaks nowhere', () => {

@@ -85,6 +85,14 @@ describe('every answer the contract allows (no field of CacheStatus is required)
     expect(plain.map((e) => e.kind).sort()).toEqual(['full-refresh', 'incremental']);
   });
 
+  test('the history is the newest executions, at most the limit, whatever order and length the server sends', async () => {
+    const cache = sim.addCache({ previous: { 'full-refresh': { endedAgoMs: 120_000 }, incremental: { endedAgoMs: 10_000 } } });
+    // Oldest first, and more than asked for: both within the contract's schema.
+    reshape('/executionHistory', (json) => [...(json as unknown[])].reverse().concat(json as unknown[]));
+    const history = await client.executionHistory(cache.id, 1, soon());
+    expect(history.map((e) => e.kind)).toEqual(['incremental']);
+  });
+
   test('progress: null on a RUNNING execution (seen live) means no counts yet', async () => {
     const cache = sim.addCache();
     sim.deviate('null-progress');
@@ -108,6 +116,21 @@ describe('normalisation', () => {
     expect(status).toEqual({ id: 'c', status: undefined, catalogId: undefined, schemaName: undefined, tableName: undefined, executions: { 'full-refresh': expect.objectContaining({ id: 'e', status: 'UNKNOWN', error: undefined, cachedRecords: undefined }) } });
     expect(toCacheStatus(null)).toBeUndefined();
     expect(toCacheStatus({ status: 'RUNNING' })).toBeUndefined();
+  });
+
+  test('an error object nested thousands of levels deep becomes a short message, not a stack overflow', () => {
+    let deep: unknown = 'boom';
+    for (let i = 0; i < 20_000; i++) deep = [deep];
+    const e = toExecution({ id: 'e', status: 'FAILED', error: { detail: deep } }, 'full-refresh')!;
+    expect(e.error).toBe('{"detail":[[["..."]]]}');
+  });
+
+  test('an id with white space or control characters is no id: it never reaches an output as lines of its own', () => {
+    expect(toExecution({ id: 'e1\n::add-mask::x', status: 'RUNNING' }, 'full-refresh')).toBeUndefined();
+    expect(toExecution({ id: 'e 1', status: 'RUNNING' }, 'full-refresh')).toBeUndefined();
+    expect(toCacheStatus({ id: 'c\r\n::error::x' })).toBeUndefined();
+    expect(toCacheStatus({ id: 'c\u0085' }, 'asked')!.id).toBe('asked');
+    expect(toExecution({ id: 'b1f0-42', status: 'RUNNING' }, 'full-refresh')!.id).toBe('b1f0-42');
   });
 
   test('the error object becomes one message', () => {

@@ -81,10 +81,10 @@ describe('max-age', () => {
     expect(run.outputs.fresh).toBe('false');
     expect(Number(run.outputs['age-seconds'])).toBeGreaterThanOrEqual(9 * 3600);
     expect(run.summary).toContain('<h3>Stale caches (max-age 6h)</h3>');
-    expect(run.summary).toMatch(/<li><strong>gate\.stale_one<\/strong>: last success .*, 9h ago<\/li>/);
+    expect(run.summary).toMatch(/<li><strong>gate\.stale_one<\/strong>: last success .*, 9h( \d+s)? ago<\/li>/);
     expect(run.summary).not.toContain('<strong>gate.fresh_one</strong>');
     expect(run.annotations.at(-1)?.message).toBe('1 of 2 caches did not succeed (2 COMPLETED; 1 stale).');
-    expect(run.annotations.filter((a) => a.level === 'error').map((a) => a.message)[0]).toMatch(/^gate\.stale_one: Stale: the last COMPLETED incremental sync finished 9h ago/);
+    expect(run.annotations.filter((a) => a.level === 'error').map((a) => a.message)[0]).toMatch(/^gate\.stale_one: Stale: the last COMPLETED incremental sync finished 9h( \d+s)? ago/);
 
     const fresh = await runAction(baseInputs(sim.url, { operation: 'status', tables: 'gate.fresh_one', 'catalog-id': 'cat-gate', 'max-age': '6h' }));
     expect(fresh.code).toBe(0);

@@ -27,12 +27,14 @@ export async function resolveTargets(settings: Settings, client: PeakaClient, de
   }
   if (!settings.selection) return settings.cacheIds;
   const { catalogId, schemaName } = settings.selection;
-  const { caches: all, unidentified } = await client.listStatuses(deadline);
+  // With catalog-id, the catalog's list: smaller than the project's (each entry carries its logs).
+  const { caches: all, unidentified } = await client.listStatuses(deadline, catalogId);
   warnUnidentified(unidentified, warn);
-  const chosen = all.filter((c) => (!catalogId || c.catalogId === catalogId) && (!schemaName || c.schemaName === schemaName));
+  const chosen = all.filter((c) => (!catalogId || c.catalogId === undefined || c.catalogId === catalogId) && (!schemaName || c.schemaName === schemaName));
   const what = [catalogId ? `catalog-id ${catalogId}` : '', schemaName ? `schema-name ${schemaName}` : ''].filter(Boolean).join(' and ');
   if (!chosen.length) {
-    throw new ActionError(`No cache in project ${settings.projectId} matches ${what} (the project has ${all.length} cache${all.length === 1 ? '' : 's'}). Check the ids, or name caches with cache-id.`);
+    const where = catalogId ? `catalog ${catalogId}` : `project ${settings.projectId}`;
+    throw new ActionError(`No cache in project ${settings.projectId} matches ${what} (${where} has ${all.length} cache${all.length === 1 ? '' : 's'}). Check the ids, or name caches with cache-id.`);
   }
   return chosen.map((c) => c.id);
 }

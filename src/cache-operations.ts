@@ -37,7 +37,14 @@ export async function waitFor(ctx: OperationContext, state: RunState): Promise<O
     const last = latestExecution(current, kinds);
     state.execution = last;
     state.kind = last?.kind;
-    if (!last) return { conclusion: 'success', message: `Nothing to wait for: cache ${nameOf(state)} has no executions yet.` };
+    if (!last) {
+      // A gate has nothing to pass on: no execution (of that type) has ever run.
+      const what = ctx.settings.executionType ? `no ${KIND_LABEL[ctx.settings.executionType]}` : 'no execution';
+      return {
+        conclusion: ctx.settings.failOnError ? 'failure' : 'warning',
+        message: `Nothing to wait for or judge: cache ${nameOf(state)} has had ${what} yet. Trigger one (operation: full-refresh or incremental) before gating on it.`
+      };
+    }
     const outcome = await conclude(ctx, state, { status: current, execution: last, timedOut: false });
     return { ...outcome, message: `Nothing running; the last one ended. ${outcome.message}` };
   }

@@ -18,7 +18,7 @@ import {
   type Execution,
   type ExecutionKind
 } from './peaka-client.js';
-import { PeakaApiError } from './api-error.js';
+import { PeakaApiError, isRetryableStatus } from './api-error.js';
 import { PollPlanner, type History } from './poll-schedule.js';
 import { StallWatch, type Stall } from './stall-watch.js';
 import { DirectStatusSource, type StatusClient, type StatusSource } from './status-source.js';
@@ -49,6 +49,9 @@ export interface TrackResult {
   /** The execution stopped changing for stall-timeout: the wait ended without its end. */
   stalled?: Stall;
 }
+
+/** A failure that may pass: no answer, an unreadable one, 408, 429 or 5xx. */
+const isPassing = (err: unknown) => err instanceof PeakaApiError && err.kind !== 'aborted' && (err.status === undefined || isRetryableStatus(err.status));
 
 /** How long a new execution may take to show up once nothing is queued ahead of it. */
 export const APPEARANCE_GRACE_MS = 60_000;
@@ -93,7 +96,15 @@ export class ExecutionTracker {
         return { status: read.status, final: this.clock.now() >= deadline };
       } catch (err) {
         // The request was cut at the deadline (timers may fire a few ms early): that is the deadline, not a failure.
-        if (!(err instanceof PeakaApiError && err.kind === 'timeout' && this.clock.now() >= deadline - 50)) throw err;
+        const cutAtDeadline = err instanceof PeakaApiError && err.kind === 'timeout' && this.clock.now() >= deadline - 50;
+        if (!cutAtDeadline) {
+          // A read that failed after its retries (an outage of Peaka or a gateway) does not end the wait:
+          // the execution runs on, so the wait goes on until the deadline with the last status seen.
+          if (!(this.lastStatus && isPassing(err) && !signal?.aborted)) throw err;
+          this.options.log(`Could not read the status (${(err as Error).message.split('. ')[0]}); still waiting, until the timeout at the latest.`);
+          this.lastReadAt = this.clock.now();
+          return { status: this.lastStatus, final: false };
+        }
       }
     }
     return { status: await this.finalRead(), final: true };

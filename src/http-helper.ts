@@ -39,6 +39,8 @@ export interface RequestSpec {
   hints?: Partial<Record<number, string>>;
   /** Whether the answer must be a JSON document (default true). Triggers and cancels ignore theirs. */
   expectJson?: boolean;
+  /** The most of the JSON answer read (default JSON_BODY_CAP): lists of many caches need more. */
+  jsonCap?: number;
 }
 
 export interface ApiResponse {
@@ -52,6 +54,11 @@ const USER_AGENT = 'peaka-cache-action/1';
 
 /** The most of a JSON answer that is read (after decompression); a longer one is unreadable. */
 export const JSON_BODY_CAP = 1 << 20;
+/**
+ * The most of a status list read: the lists carry every cache's action logs (the contract gives
+ * them no excludeLogs), about 30 KB a cache on a busy project: 16 MiB holds some 500 such caches.
+ */
+export const LIST_BODY_CAP = 16 << 20;
 /** The most of any other body (error pages, answers to triggers) that is read. */
 export const OTHER_BODY_CAP = 64 << 10;
 
@@ -121,7 +128,7 @@ export class Transport {
       status = response.status;
       retryAfter = response.headers.get('retry-after');
       const json = status >= 200 && status < 300 && spec.expectJson !== false;
-      body = await readCapped(response.body, json ? JSON_BODY_CAP : OTHER_BODY_CAP);
+      body = await readCapped(response.body, json ? (spec.jsonCap ?? JSON_BODY_CAP) : OTHER_BODY_CAP);
     } catch (err) {
       if (this.options.signal?.aborted) return this.error(spec, 'aborted', attempt);
       if (perAttempt.aborted) return this.error(spec, 'timeout', attempt);
@@ -140,7 +147,7 @@ export class Transport {
       return this.error(spec, 'http', attempt, { status, peakaMessage: messageFromBody(text), hint: spec.hints?.[status], retryAfterMs, body: jsonOrUndefined(text) });
     }
     if (spec.expectJson === false) return { status, text, json: undefined };
-    if (!body.complete) return this.error(spec, 'invalid-response', attempt, { peakaMessage: `an answer larger than ${JSON_BODY_CAP >> 20} MiB` });
+    if (!body.complete) return this.error(spec, 'invalid-response', attempt, { peakaMessage: `an answer larger than ${(spec.jsonCap ?? JSON_BODY_CAP) >> 20} MiB` });
     if (!text.trim()) return this.error(spec, 'invalid-response', attempt, { peakaMessage: `HTTP ${status} with an empty body` });
     try {
       return { status, text, json: JSON.parse(text) };

@@ -4,7 +4,7 @@
  */
 import { ActionError, PeakaApiError } from './api-error.js';
 import { parseInstant } from './duration.js';
-import { Transport, type RequestSpec, type TransportOptions } from './http-helper.js';
+import { LIST_BODY_CAP, Transport, type RequestSpec, type TransportOptions } from './http-helper.js';
 import { cut, redactAndCut } from './safe-text.js';
 
 export type ExecutionKind = 'full-refresh' | 'incremental';
@@ -190,7 +190,7 @@ export class PeakaClient {
     const project = `/data/projects/${segment(this.projectId, 'project id')}`;
     const action = `listing the caches of ${catalogId ? `catalog ${catalogId} of ` : ''}project ${this.projectId}`;
     const path = catalogId ? `${project}/catalog/${segment(catalogId, 'catalog id')}/cache/status` : `${project}/cache/status`;
-    const response = await this.transport.request({ method: 'GET', path, action, retry: true, deadline });
+    const response = await this.transport.request({ method: 'GET', path, action, retry: true, deadline, jsonCap: LIST_BODY_CAP });
     if (!Array.isArray(response.json)) throw invalid(action, 'the answer is not a list');
     const list: CacheList = { caches: [], unidentified: [] };
     for (const raw of response.json) {
@@ -217,7 +217,9 @@ export class PeakaClient {
         const execution = toExecution(raw, kind ?? 'full-refresh');
         return execution && { ...execution, kind };
       })
-      .filter((e): e is HistoryExecution => e !== undefined);
+      .filter((e): e is HistoryExecution => e !== undefined)
+      .sort(newestFirst)
+      .slice(0, limit);
   }
 
   /** The cache's settings: its table and schedules. */
@@ -324,12 +326,18 @@ function invalid(action: string, why: string): PeakaApiError {
 }
 
 const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+/**
+ * An id from the network: one word of printable characters. One with white space or control
+ * characters is no id (it would put lines of its own into outputs a later step may echo).
+ */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what ids may not hold
+const idOf = (v: unknown) => (typeof v === 'string' && v !== '' && v.length <= 200 && !/[\s\u0000-\u001f\u007f-\u009f]/.test(v) ? v : undefined);
 
 /** A status object; `askedFor` is its id when the answer leaves the id out (it is optional). */
 export function toCacheStatus(json: unknown, askedFor?: string): CacheStatus | undefined {
   if (!json || typeof json !== 'object' || Array.isArray(json)) return undefined;
   const raw = json as Record<string, unknown>;
-  const id = str(raw.id) ?? askedFor;
+  const id = idOf(raw.id) ?? askedFor;
   if (!id) return undefined;
   const executions: CacheStatus['executions'] = {};
   for (const kind of Object.keys(SLOT) as ExecutionKind[]) {
@@ -338,12 +346,19 @@ export function toCacheStatus(json: unknown, askedFor?: string): CacheStatus | u
   }
   return {
     id,
-    status: str(raw.status),
+    status: str(raw.status)?.toUpperCase(),
     catalogId: str(raw.catalogId),
     schemaName: str(raw.schemaName),
     tableName: str(raw.tableName),
     executions
   };
+}
+
+/** Most recent first by creation time (the contract says so of the history; a server may not); undated last, in their order. */
+function newestFirst(a: { createdAt?: string }, b: { createdAt?: string }): number {
+  const [x, y] = [parseInstant(a.createdAt ?? ''), parseInstant(b.createdAt ?? '')];
+  if (x === undefined || y === undefined) return (x === undefined ? 1 : 0) - (y === undefined ? 1 : 0);
+  return y - x;
 }
 
 function tableOf(json: unknown): string | undefined {
@@ -355,7 +370,7 @@ function tableOf(json: unknown): string | undefined {
 export function toExecution(json: unknown, kind: ExecutionKind): Execution | undefined {
   if (!json || typeof json !== 'object') return undefined;
   const raw = json as Record<string, unknown>;
-  const id = str(raw.id);
+  const id = idOf(raw.id);
   if (!id) return undefined;
   // progress is null on a RUNNING execution that has none yet (seen live): no counts yet.
   const progress = (raw.progress && typeof raw.progress === 'object' ? raw.progress : {}) as Record<string, unknown>;
@@ -400,5 +415,16 @@ function errorText(error: unknown): string | undefined {
   const e = error as Record<string, unknown>;
   if (Object.keys(e).length === 0) return undefined;
   // The key is redacted on the whole text before it is cut, so no part of it is left.
-  return redactAndCut(str(e.message) ?? str(e.error) ?? str(e.reason) ?? JSON.stringify(e), 500);
+  return redactAndCut(str(e.message) ?? str(e.error) ?? str(e.reason) ?? shallowJson(e), 500);
+}
+
+/**
+ * An object as JSON, nested at most a few levels (deeper parts as "..."): an error object from the
+ * network may be nested thousands of levels deep, and JSON.stringify would overflow the stack.
+ */
+function shallowJson(value: unknown, depth = 0): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? String(value);
+  if (depth >= 4) return '"..."';
+  const entries = Array.isArray(value) ? value.slice(0, 20).map((v) => shallowJson(v, depth + 1)) : Object.entries(value).slice(0, 20).map(([k, v]) => `${JSON.stringify(k)}:${shallowJson(v, depth + 1)}`);
+  return Array.isArray(value) ? `[${entries.join(',')}]` : `{${entries.join(',')}}`;
 }
