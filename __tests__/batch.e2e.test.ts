@@ -154,3 +154,17 @@ test('a status list over 1 MiB (each cache carries its action logs; lists have n
   expect(run.code).toBe(0);
   expect(run.outputs['cache-id'].split(',').sort()).toEqual(caches.map((c) => c.id).sort());
 });
+
+test('caches whose turn comes after the timeout are reported as not started, and nothing is sent for them', async () => {
+  const caches = Array.from({ length: 3 }, (_, i) => sim.addCache({ catalogId: 'late-catalog', schemaName: 'late', tableName: `t${i}`, previous: { 'full-refresh': {} } }));
+  for (const c of caches) sim.planNext(c.id, 'full-refresh', { durationMs: 60_000 });
+  const run = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'catalog-id': 'late-catalog', 'schema-name': 'late', 'max-parallel': '1', timeout: '4s', 'poll-interval': '1s' }));
+  const results = JSON.parse(run.outputs.result) as { 'cache-id': string; message: string; 'timed-out': boolean }[];
+  const notStarted = results.filter((r) => r.message.startsWith('Not started: the step\'s timeout was reached before this cache\'s turn (max-parallel 1)'));
+  expect(notStarted).toHaveLength(2);
+  for (const r of notStarted) {
+    expect(r['timed-out']).toBe(true);
+    expect(sim.requests.filter((q) => q.path.includes(r['cache-id']))).toEqual([]);
+  }
+  expect(run.outputs['timed-out']).toBe('true');
+});

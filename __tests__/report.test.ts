@@ -182,3 +182,9 @@ test('escapeHtml and redact', () => {
   expect(redact('key=abcd1234 abcd1234', 'abcd1234')).toBe('key=*** ***');
   expect(redact('short', 'ab')).toBe('short');
 });
+
+test('several caches: one whose operation failed before any execution is tallied as "no execution", not under its cache status', () => {
+  const ok = { operation: 'full-refresh', 'cache-id': 'a', status: 'COMPLETED', 'cache-status': 'COMPLETED', 'timed-out': false, stalled: false, conclusion: 'success' as const, message: 'done' };
+  const refused = { operation: 'full-refresh', 'cache-id': 'b', 'cache-status': 'COMPLETED', 'timed-out': false, stalled: false, conclusion: 'failure' as const, message: 'HTTP 404' };
+  expect(aggregate([ok, refused]).message).toBe('1 of 2 caches did not succeed (1 COMPLETED, 1 no execution).');
+});

@@ -146,6 +146,13 @@ describe('the runner passes every default of action.yml, whatever the operation'
     expect(parseSettings(reader(inputs)).githubToken).toBe(JOB_TOKEN);
   });
 
+  test('if-running, if-exists and history-limit set to another value than their default are refused where unused', () => {
+    expect(problemsOf({ ...valid, operation: 'status', 'if-exists': 'reuse' })).toEqual(["Input 'if-exists' is only used by operation 'create'; remove it."]);
+    expect(problemsOf({ ...valid, operation: 'status', 'if-running': 'skip' })).toEqual(["Input 'if-running' is only used by operations 'full-refresh' and 'incremental'; remove it."]);
+    expect(problemsOf({ ...valid, operation: 'status', 'history-limit': '50' })).toEqual(["Input 'history-limit' is only used by operation 'history'; remove it."]);
+    expect(problemsOf({ ...valid, operation: 'history', 'history-limit': '50' })).toEqual([]);
+  });
+
   test('an input only some operations use is refused elsewhere only when it differs from its default', () => {
     expect(problemsOf({ ...valid, operation: 'status', 'execution-type': 'any' })).toEqual([]);
     expect(problemsOf({ ...valid, operation: 'status', 'execution-type': 'incremental' })).toEqual([

@@ -98,6 +98,15 @@ async function runOne(ctx: Omit<OperationContext, 'settings'> & { settings: Sett
   try {
     // An id from a list that no request could carry fails here, even where its status came from the list.
     if (state.cacheId !== undefined) segment(state.cacheId, 'cache id');
+    if (Date.now() >= ctx.deadline) {
+      // Its turn came after the step's time was spent: nothing was sent for it.
+      state.timedOut = true;
+      state.outcome = {
+        conclusion: ctx.settings.failOnError ? 'failure' : 'warning',
+        message: `Not started: the step's timeout was reached before this cache's turn (max-parallel ${ctx.settings.maxParallel}). Raise timeout or max-parallel.`
+      };
+      return;
+    }
     state.outcome = await runOperation(own, state);
   } catch (err) {
     if (ctx.signal?.aborted) throw err;

@@ -126,7 +126,8 @@ export function aggregate(results: Result[]): Result {
   const bad = results.filter((r) => r.conclusion !== 'success');
   const byStatus = new Map<string, number>();
   for (const r of results) {
-    const status = r.status ?? r['cache-status'] ?? 'UNKNOWN';
+    // A cache whose operation failed before any execution is not counted under its cache's status.
+    const status = r.status ?? (r.conclusion === 'success' ? r['cache-status'] : 'no execution') ?? 'UNKNOWN';
     byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
   }
   const stale = results.filter((r) => r.fresh === false).length;

@@ -267,6 +267,14 @@ export function parseSettings(read: Read): Settings {
     ...byTable,
     maxAgeMs
   };
+  // Inputs only some operations use: the runner passes their defaults to every operation, so only a
+  // value the workflow really set (another than the default) is a mistake elsewhere.
+  const onlyFor = (name: string, set: boolean, used: Operation[]) => {
+    if (operation && set && !used.includes(operation)) problems.push(`Input '${name}' is only used by operation${used.length > 1 ? 's' : ''} ${used.map((o) => `'${o}'`).join(' and ')}; remove it.`);
+  };
+  onlyFor('if-running', settings.ifRunning !== 'queue', ['full-refresh', 'incremental']);
+  onlyFor('if-exists', settings.ifExists !== 'fail', ['create']);
+  onlyFor('history-limit', settings.historyLimit !== 10, ['history']);
   if (settings.commentOnPr && !settings.githubToken) problems.push(`Input 'github-token' is empty but comment-on-pr is true; pass \${{ github.token }} (the default) or a token that may write pull request comments.`);
 
   if (operation === 'create') {
