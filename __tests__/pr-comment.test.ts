@@ -14,7 +14,10 @@ import { PARTNER_KEY, baseInputs, runAction } from './helpers/run-action.js';
 interface Comment {
   id: number;
   body: string;
+  user: { login: string; type: 'Bot' | 'User' };
 }
+/** Who the job token writes as. */
+const BOT = { login: 'github-actions[bot]', type: 'Bot' as const };
 let sim: PeakaSimulator;
 let github: Server;
 let apiUrl: string;
@@ -37,7 +40,7 @@ beforeAll(async () => {
       if ((m = /^\/api\/v3\/repos\/acme\/data\/issues\/(\d+)\/comments$/.exec(path))) {
         const list = comments.get(Number(m[1])) ?? [];
         if (req.method === 'GET') return send(200, list);
-        const created = { id: nextId++, body: (JSON.parse(body) as Comment).body };
+        const created = { id: nextId++, body: (JSON.parse(body) as Comment).body, user: BOT };
         comments.set(Number(m[1]), [...list, created]);
         return send(201, created);
       }
@@ -95,6 +98,29 @@ test('on a pull request: one comment with the summary, updated (not added) on a 
   expect(calls.some((c) => c.method === 'PATCH' && c.path === `/api/v3/repos/acme/data/issues/comments/${comment.id}`)).toBe(true);
   expect(comments.get(7)![0].body).not.toBe(firstBody);
   expect(comments.get(7)![0].body).toContain(second.outputs['execution-id']);
+});
+
+test("a comment by a user that carries our marker is not ours: left alone, and the bot's own is created then updated", async () => {
+  const marker = commentMarker({ GITHUB_WORKFLOW: 'Refresh', GITHUB_JOB: 'refresh', GITHUB_ACTION: 'peaka' });
+  const planted = { id: nextId++, body: `${marker}\nmallory was here`, user: { login: 'mallory', type: 'User' as const } };
+  comments.set(9, [planted]);
+  const cache = sim.addCache();
+  const inputs = baseInputs(sim.url, { operation: 'status', 'cache-id': cache.id, 'comment-on-pr': 'true', 'github-token': 'ghs_fake_token_4' });
+  const env = githubEnv('pull_request', { pull_request: { number: 9 } });
+
+  const first = await runAction(inputs, { env });
+  expect(first.code).toBe(0);
+  expect(calls.filter((c) => c.method === 'PATCH')).toEqual([]);
+  expect(comments.get(9)!.map((c) => c.user.login)).toEqual(['mallory', BOT.login]);
+  expect(planted.body).toBe(`${marker}\nmallory was here`);
+
+  calls.length = 0;
+  const second = await runAction(inputs, { env });
+  expect(second.code).toBe(0);
+  const ours = comments.get(9)![1];
+  expect(calls.filter((c) => c.method === 'PATCH').map((c) => c.path)).toEqual([`/api/v3/repos/acme/data/issues/comments/${ours.id}`]);
+  expect(comments.get(9)).toHaveLength(2);
+  expect(planted.body).toBe(`${marker}\nmallory was here`);
 });
 
 test('on a push: the merged pull request of the commit gets the comment', async () => {

@@ -21,6 +21,11 @@ function commentMarker(env = process.env) {
     const id = [env.GITHUB_WORKFLOW, env.GITHUB_JOB, env.GITHUB_ACTION].filter(Boolean).join('/');
     return `<!-- peaka-cache-action:${id.replace(/--/g, '-')} -->`;
 }
+/**
+ * Only a comment a bot wrote (the job token's github-actions[bot], or an app's) is ours to update:
+ * anyone may paste the marker into a comment of their own, and that one is left alone.
+ */
+const isOurs = (marker) => (c) => c.user?.type === 'Bot' && !!c.body?.startsWith(marker);
 async function commentOnPullRequest(token, html, log) {
     const { /* context */ "_": context } = _actions_github__WEBPACK_IMPORTED_MODULE_0__;
     try {
@@ -39,7 +44,7 @@ async function commentOnPullRequest(token, html, log) {
         const marker = commentMarker();
         const body = `${marker}\n${html}`;
         const comments = await octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: number, per_page: 100 });
-        const ours = comments.find((c) => c.body?.startsWith(marker));
+        const ours = comments.find(isOurs(marker));
         if (ours) {
             await octokit.rest.issues.updateComment({ owner, repo, comment_id: ours.id, body });
             log.info(`comment-on-pr: updated the comment on pull request #${number}.`);

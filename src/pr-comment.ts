@@ -12,6 +12,12 @@ export function commentMarker(env: NodeJS.ProcessEnv = process.env): string {
   return `<!-- peaka-cache-action:${id.replace(/--/g, '-')} -->`;
 }
 
+/**
+ * Only a comment a bot wrote (the job token's github-actions[bot], or an app's) is ours to update:
+ * anyone may paste the marker into a comment of their own, and that one is left alone.
+ */
+const isOurs = (marker: string) => (c: { body?: string; user?: { type?: string } | null }) => c.user?.type === 'Bot' && !!c.body?.startsWith(marker);
+
 export async function commentOnPullRequest(token: string, html: string, log: Logger): Promise<void> {
   const { context } = github;
   try {
@@ -30,7 +36,7 @@ export async function commentOnPullRequest(token: string, html: string, log: Log
     const marker = commentMarker();
     const body = `${marker}\n${html}`;
     const comments = await octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: number, per_page: 100 });
-    const ours = comments.find((c) => c.body?.startsWith(marker));
+    const ours = comments.find(isOurs(marker));
     if (ours) {
       await octokit.rest.issues.updateComment({ owner, repo, comment_id: ours.id, body });
       log.info(`comment-on-pr: updated the comment on pull request #${number}.`);
