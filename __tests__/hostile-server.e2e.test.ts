@@ -243,6 +243,38 @@ describe('2. the key, whole or in part, leaks nowhere', () => {
   });
 });
 
+describe('2b. a key spelled with HTML character references', () => {
+  test.each([
+    ['hex and decimal references', 'pk_live_aB3/dE+fG9==', 'Unauthorized: API key pk_live_aB3&#x2F;dE&#43;fG9&#61;&#61; is not valid'],
+    ['its first letter a reference', 'sim-partner-key-0001', 'Unauthorized: API key &#115;im-partner-key-0001 is not valid'],
+    ['named references', 'pk_live_aB3/dE+fG9==', 'Unauthorized: API key pk_live_aB3&sol;dE&plus;fG9&equals;&equals; is not valid']
+  ])('%s: redacted in the error, the outputs and the summary', async (_name, key, title) => {
+    const s = await serve(() => ({ status: 401, text: `<html><head><title>${title}</title></head><body>no</body></html>`, headers: { 'Content-Type': 'text/html' } }));
+    // The check after each case looks for the key, and every 8 characters of it, everywhere.
+    const result = await run({ ...inputs(s.url, { operation: 'status', 'cache-id': CACHE }), 'api-key': key });
+    expect(result.code).toBe(1);
+    expect(result.annotations.at(-1)!.message).toContain('Unauthorized: API key *** is not valid (HTML error page)');
+  });
+});
+
+describe('2c. control characters from the API', () => {
+  test('an execution error with NUL, ESC, BEL and a bidi override reaches no annotation, output or summary raw', async () => {
+    const error = 'A\u0000B\u001b[31mRED\u202eRTL\u0007';
+    const s = await serve(peakaLike({ [CACHE]: () => status(CACHE, { lastFullRefreshCacheExecution: execution({ status: 'FAILED', error }) }) }));
+    const result = await run(inputs(s.url, { operation: 'wait', 'cache-id': CACHE }));
+    expect(result.code).toBe(1);
+    const failure = result.annotations.at(-1)!;
+    expect(failure.level).toBe('error');
+    expect(failure.message).toContain('A\ufffdB\ufffd[31mRED\ufffdRTL\ufffd');
+    // eslint-disable-next-line no-control-regex
+    const unsafe = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+    expect(result.stdout).not.toMatch(unsafe);
+    expect(result.summary).not.toMatch(unsafe);
+    for (const value of Object.values(result.outputs)) expect(value).not.toMatch(unsafe);
+    expect(result.summary).toContain('RED\ufffdRTL');
+  });
+});
+
 describe('3. HTML error pages are reduced to text in linear time', () => {
   test.each([
     ['100,000 "<" in the title (past the 64 KiB cap)', `<html><head><title>${'<'.repeat(100_000)}</title></head></html>`, 'HTTP 500: an HTML error page'],

@@ -1,10 +1,10 @@
 /**
  * comment-on-pr against a local fake of the GitHub REST endpoints it uses, through dist/index.js.
  */
-import { afterAll, beforeAll, beforeEach, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { commentMarker } from '../src/pr-comment.js';
@@ -14,7 +14,10 @@ import { PARTNER_KEY, baseInputs, runAction } from './helpers/run-action.js';
 interface Comment {
   id: number;
   body: string;
+  user: { login: string; type: 'Bot' | 'User' };
 }
+/** Who the job token writes as. */
+const BOT = { login: 'github-actions[bot]', type: 'Bot' as const };
 let sim: PeakaSimulator;
 let github: Server;
 let apiUrl: string;
@@ -37,7 +40,7 @@ beforeAll(async () => {
       if ((m = /^\/api\/v3\/repos\/acme\/data\/issues\/(\d+)\/comments$/.exec(path))) {
         const list = comments.get(Number(m[1])) ?? [];
         if (req.method === 'GET') return send(200, list);
-        const created = { id: nextId++, body: (JSON.parse(body) as Comment).body };
+        const created = { id: nextId++, body: (JSON.parse(body) as Comment).body, user: BOT };
         comments.set(Number(m[1]), [...list, created]);
         return send(201, created);
       }
@@ -95,6 +98,66 @@ test('on a pull request: one comment with the summary, updated (not added) on a 
   expect(calls.some((c) => c.method === 'PATCH' && c.path === `/api/v3/repos/acme/data/issues/comments/${comment.id}`)).toBe(true);
   expect(comments.get(7)![0].body).not.toBe(firstBody);
   expect(comments.get(7)![0].body).toContain(second.outputs['execution-id']);
+});
+
+test("a comment by a user that carries our marker is not ours: left alone, and the bot's own is created then updated", async () => {
+  const marker = commentMarker({ GITHUB_WORKFLOW: 'Refresh', GITHUB_JOB: 'refresh', GITHUB_ACTION: 'peaka' });
+  const planted = { id: nextId++, body: `${marker}\nmallory was here`, user: { login: 'mallory', type: 'User' as const } };
+  comments.set(9, [planted]);
+  const cache = sim.addCache();
+  const inputs = baseInputs(sim.url, { operation: 'status', 'cache-id': cache.id, 'comment-on-pr': 'true', 'github-token': 'ghs_fake_token_4' });
+  const env = githubEnv('pull_request', { pull_request: { number: 9 } });
+
+  const first = await runAction(inputs, { env });
+  expect(first.code).toBe(0);
+  expect(calls.filter((c) => c.method === 'PATCH')).toEqual([]);
+  expect(comments.get(9)!.map((c) => c.user.login)).toEqual(['mallory', BOT.login]);
+  expect(planted.body).toBe(`${marker}\nmallory was here`);
+
+  calls.length = 0;
+  const second = await runAction(inputs, { env });
+  expect(second.code).toBe(0);
+  const ours = comments.get(9)![1];
+  expect(calls.filter((c) => c.method === 'PATCH').map((c) => c.path)).toEqual([`/api/v3/repos/acme/data/issues/comments/${ours.id}`]);
+  expect(comments.get(9)).toHaveLength(2);
+  expect(planted.body).toBe(`${marker}\nmallory was here`);
+});
+
+describe('a GitHub API that accepts the connection and never answers', () => {
+  let silent: Server;
+  let silentUrl: string;
+  const sockets = new Set<Socket>();
+  const requests: string[] = [];
+  beforeAll(async () => {
+    silent = createServer((req) => requests.push(`${req.method} ${req.url}`));
+    silent.on('connection', (s) => {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    silentUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/api/v3`;
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => silent.close(r));
+  });
+
+  test.each([
+    ['timeout 5s: the comment ends with the step budget', { timeout: '5s' }, /GitHub did not answer within the comment's \d\.\ds; no comment written/, 5_000],
+    ['request-timeout 2s: each request ends at it', { timeout: '10m', 'request-timeout': '2s' }, /GitHub did not answer within 2\.0s \(min\(request-timeout, 30s\)\); no comment written/, 2_000]
+  ])('%s; a warning, and the step succeeds', async (_name, extra, warning, boundMs) => {
+    requests.length = 0;
+    const cache = sim.addCache();
+    const inputs = baseInputs(sim.url, { operation: 'status', 'cache-id': cache.id, 'comment-on-pr': 'true', 'github-token': 'ghs_fake_token_5', ...extra });
+    const started = Date.now();
+    const run = await runAction(inputs, { env: { ...githubEnv('pull_request', { pull_request: { number: 5 } }), GITHUB_API_URL: silentUrl }, timeoutMs: 40_000 });
+    const elapsed = Date.now() - started;
+    expect(run.code).toBe(0);
+    expect(requests).toEqual(['GET /api/v3/repos/acme/data/issues/5/comments?per_page=100']);
+    expect(run.annotations.filter((a) => a.level === 'warning').map((a) => a.message)).toEqual([expect.stringMatching(warning)]);
+    // Starting and ending the process on a busy 2-core machine: generous, far below the hang it was.
+    expect(elapsed).toBeLessThan(boundMs + 5_000);
+  });
 });
 
 test('on a push: the merged pull request of the commit gets the comment', async () => {

@@ -10,7 +10,7 @@ import { logger } from '../src/main.js';
 import type { Execution } from '../src/peaka-client.js';
 import { aggregate, announce, buildResult, renderSummary, setOutputs } from '../src/report.js';
 import { newRunState } from '../src/run-state.js';
-import { addSecret, cut, dropPartialSecret, escapeHtml, forComment, forLog, htmlToText, firstElementText, redact, say } from '../src/safe-text.js';
+import { addSecret, cut, dropPartialSecret, escapeHtml, forAnnotation, forComment, forHtml, forLog, forOutput, htmlToText, firstElementText, redact, say } from '../src/safe-text.js';
 
 const KEY = 'sk"live\\7Qz/9+x';
 // As the action does once the inputs are read.
@@ -52,8 +52,34 @@ describe('for the log', () => {
     ['one\r\ntwo\u2028three\u0085four', 'one two three four']
   ])('%j', (text, expected) => expect(forLog(text)).toBe(expected));
 
+  test('bidi overrides and isolates are replaced like control characters', () => {
+    expect(forLog('a\u202eb\u2066c\u2069d\u202ae')).toBe('a\ufffdb\ufffdc\ufffdd\ufffde');
+  });
+
   test('very long lines are cut', () => {
     expect(forLog('x'.repeat(100_000)).length).toBeLessThanOrEqual(4_000);
+  });
+});
+
+describe('for annotations, outputs and the summary', () => {
+  const hostileText = 'A\u0000B\u001b[31mRED\u202eRTL\u0007 \u2067x\u0085y\u009bz\u007f';
+  test('annotations: control characters and bidi overrides replaced, line breaks the toolkit escapes kept', () => {
+    expect(forAnnotation(hostileText)).toBe('A\ufffdB\ufffd[31mRED\ufffdRTL\ufffd \ufffdx y\ufffdz\ufffd');
+    expect(forAnnotation('one\ntwo\r\nthree\tfour\u000bfive\u000csix')).toBe('one\ntwo\r\nthree\tfour five six');
+  });
+
+  test('outputs and the summary: the same characters replaced', () => {
+    expect(forOutput(hostileText)).toBe('A\ufffdB\ufffd[31mRED\ufffdRTL\ufffd \ufffdx\ufffdy\ufffdz\ufffd');
+    expect(forOutput('line one\nline two\ttab')).toBe('line one\nline two\ttab');
+    expect(forHtml(hostileText)).toBe('A\ufffdB\ufffd&#91;31mRED\ufffdRTL\ufffd \ufffdx y\ufffdz\ufffd');
+  });
+
+  test('what the runner reads from an annotation holds none of them', () => {
+    const lines = printed(() => say.error(hostileText));
+    expect(lines[0]).toMatch(/^::error::A/);
+    // eslint-disable-next-line no-control-regex
+    expect(lines.join('\n')).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+    process.exitCode = undefined;
   });
 });
 
@@ -69,6 +95,19 @@ describe('HTML to text', () => {
     expect(htmlToText('<h1>Bad <b>Gate</b>way &amp; co</h1>').replace(/\s+/g, ' ').trim()).toBe('Bad Gate way & co');
     expect(firstElementText('<html><TITLE lang=en>T &lt;1&gt;</title></html>', 'title')).toBe('T &lt;1&gt;');
     expect(firstElementText('<title>no end', 'title')).toBeUndefined();
+  });
+
+  test('numeric references (decimal and hex, with or without ";") and ASCII named ones are decoded', () => {
+    expect(htmlToText('pk_live_aB3&#x2F;dE&#43;fG9&#61;&#61;')).toBe('pk_live_aB3/dE+fG9==');
+    expect(htmlToText('&#115;im &#X73;im &#115im &#0000000000000000115;im &sol;&plus;&equals;&bsol;&lowbar;')).toBe('sim sim sim sim /+=\\_');
+    expect(htmlToText('&ampx &lt;b&gt; &#39; &copy; &sol &#0; &#xD800; &#99999999999;')).toBe("&x <b> ' &copy; &sol \ufffd \ufffd \ufffd");
+  });
+
+  test('a key in an HTML page, in any spelling, is redacted once the page is text', () => {
+    addSecret('pk_live_aB3/dE+fG9==');
+    addSecret('sim-partner-key-0001');
+    const page = 'Unauthorized: API key pk_live_aB3&#x2F;dE&#43;fG9&#61;&#61; is not valid; nor &#115;im-partner-key-0001 nor &#x70;&#x6B;_live_aB3&sol;dE&plus;fG9&equals;&equals;';
+    expect(redact(htmlToText(page))).toBe('Unauthorized: API key *** is not valid; nor *** nor ***');
   });
 
   test('a page of 100,000 "<" is handled (the benchmark times it)', () => {

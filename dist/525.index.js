@@ -8,23 +8,58 @@ export const modules = {
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   commentOnPullRequest: () => (/* binding */ commentOnPullRequest)
 /* harmony export */ });
-/* unused harmony export commentMarker */
+/* unused harmony exports commentMarker, COMMENT_REQUEST_MAX_MS, COMMENT_TOTAL_MIN_MS, COMMENT_TOTAL_MAX_MS, commentBounds */
 /* harmony import */ var _actions_github__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(2413);
+/* harmony import */ var _duration_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(7607);
 /**
  * comment-on-pr: the job summary as one comment on the pull request behind the run, updated on
  * re-runs instead of added again. Loaded only when asked for (it brings Octokit into memory).
  * Uses the context's API URL, so it works on GitHub Enterprise Server too.
  */
 
+
 /** Marks our comment, per workflow, job and step, so that re-runs find and update it. */
 function commentMarker(env = process.env) {
     const id = [env.GITHUB_WORKFLOW, env.GITHUB_JOB, env.GITHUB_ACTION].filter(Boolean).join('/');
     return `<!-- peaka-cache-action:${id.replace(/--/g, '-')} -->`;
 }
-async function commentOnPullRequest(token, html, log) {
+/** One GitHub request gets request-timeout, at most this. */
+const COMMENT_REQUEST_MAX_MS = 30_000;
+/** The whole comment gets what is left of the step's timeout, but at least ... */
+const COMMENT_TOTAL_MIN_MS = 5_000;
+/** ... and at most this. */
+const COMMENT_TOTAL_MAX_MS = 60_000;
+/** How long one request, and the whole comment, may take (see the constants above). */
+function commentBounds(limits, now = Date.now()) {
+    const totalMs = Math.min(COMMENT_TOTAL_MAX_MS, Math.max(COMMENT_TOTAL_MIN_MS, limits.end - now));
+    return { requestMs: Math.min(limits.requestTimeoutMs, COMMENT_REQUEST_MAX_MS, totalMs), totalMs };
+}
+/**
+ * Only a comment a bot wrote (the job token's github-actions[bot], or an app's) is ours to update:
+ * anyone may paste the marker into a comment of their own, and that one is left alone.
+ */
+const isOurs = (marker) => (c) => c.user?.type === 'Bot' && !!c.body?.startsWith(marker);
+async function commentOnPullRequest(token, html, log, limits) {
     const { /* context */ "_": context } = _actions_github__WEBPACK_IMPORTED_MODULE_0__;
+    const { requestMs, totalMs } = commentBounds(limits);
+    const total = AbortSignal.timeout(totalMs);
+    let timedOut = false;
     try {
         const octokit = _actions_github__WEBPACK_IMPORTED_MODULE_0__/* .getOctokit */ .Q(token);
+        // Every request, each page of a list too, ends at its own timeout or the comment's, whichever comes first.
+        // The options are set in place: the hooks inside this one (the token's) read that object, not an argument.
+        octokit.hook.wrap('request', async (request, options) => {
+            const signal = AbortSignal.any([total, AbortSignal.timeout(requestMs)]);
+            options.request = { ...options.request, signal };
+            try {
+                return await request(options);
+            }
+            catch (err) {
+                if (signal.aborted)
+                    timedOut = true;
+                throw err;
+            }
+        });
         const { owner, repo } = context.repo;
         let number = context.payload.pull_request?.number;
         if (!number && context.sha) {
@@ -39,7 +74,7 @@ async function commentOnPullRequest(token, html, log) {
         const marker = commentMarker();
         const body = `${marker}\n${html}`;
         const comments = await octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: number, per_page: 100 });
-        const ours = comments.find((c) => c.body?.startsWith(marker));
+        const ours = comments.find(isOurs(marker));
         if (ours) {
             await octokit.rest.issues.updateComment({ owner, repo, comment_id: ours.id, body });
             log.info(`comment-on-pr: updated the comment on pull request #${number}.`);
@@ -50,6 +85,11 @@ async function commentOnPullRequest(token, html, log) {
         }
     }
     catch (err) {
+        if (timedOut) {
+            const which = total.aborted ? `the comment's ${(0,_duration_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a3)(totalMs)}` : `${(0,_duration_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a3)(requestMs)} (min(request-timeout, 30s))`;
+            log.warning(`comment-on-pr: GitHub did not answer within ${which}; no comment written. The step goes on.`);
+            return;
+        }
         const status = err.status;
         const hint = status === 403 || status === 401 ? " Give the job 'permissions: pull-requests: write' (or pass a github-token that may comment)." : '';
         log.warning(`comment-on-pr: could not comment on the pull request: ${err.message}.${hint}`);

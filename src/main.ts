@@ -84,7 +84,8 @@ export async function runMain(): Promise<void> {
   if (settings.summary) await writeSummary(html);
   if (settings.commentOnPr) {
     const { commentOnPullRequest } = await import('./pr-comment.js');
-    await commentOnPullRequest(settings.githubToken, renderSummary(results, overall, settings.apiKey, history, { forComment: true }), logger);
+    const limits = { requestTimeoutMs: settings.requestTimeoutMs, end: budget.end };
+    await commentOnPullRequest(settings.githubToken, renderSummary(results, overall, settings.apiKey, history, { forComment: true }), logger, limits);
   }
   const notes = unreadableNotes(states);
   for (const note of notes.slice(0, NOTES_MAX)) say.warning(note);

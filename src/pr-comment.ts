@@ -4,6 +4,7 @@
  * Uses the context's API URL, so it works on GitHub Enterprise Server too.
  */
 import * as github from '@actions/github';
+import { formatDuration } from './duration.js';
 import type { Logger } from './operation-helpers.js';
 
 /** Marks our comment, per workflow, job and step, so that re-runs find and update it. */
@@ -12,10 +13,51 @@ export function commentMarker(env: NodeJS.ProcessEnv = process.env): string {
   return `<!-- peaka-cache-action:${id.replace(/--/g, '-')} -->`;
 }
 
-export async function commentOnPullRequest(token: string, html: string, log: Logger): Promise<void> {
+/** One GitHub request gets request-timeout, at most this. */
+export const COMMENT_REQUEST_MAX_MS = 30_000;
+/** The whole comment gets what is left of the step's timeout, but at least ... */
+export const COMMENT_TOTAL_MIN_MS = 5_000;
+/** ... and at most this. */
+export const COMMENT_TOTAL_MAX_MS = 60_000;
+
+export interface CommentLimits {
+  /** The request-timeout input. */
+  requestTimeoutMs: number;
+  /** Epoch ms at which the step's timeout is spent. */
+  end: number;
+}
+
+/** How long one request, and the whole comment, may take (see the constants above). */
+export function commentBounds(limits: CommentLimits, now = Date.now()): { requestMs: number; totalMs: number } {
+  const totalMs = Math.min(COMMENT_TOTAL_MAX_MS, Math.max(COMMENT_TOTAL_MIN_MS, limits.end - now));
+  return { requestMs: Math.min(limits.requestTimeoutMs, COMMENT_REQUEST_MAX_MS, totalMs), totalMs };
+}
+
+/**
+ * Only a comment a bot wrote (the job token's github-actions[bot], or an app's) is ours to update:
+ * anyone may paste the marker into a comment of their own, and that one is left alone.
+ */
+const isOurs = (marker: string) => (c: { body?: string; user?: { type?: string } | null }) => c.user?.type === 'Bot' && !!c.body?.startsWith(marker);
+
+export async function commentOnPullRequest(token: string, html: string, log: Logger, limits: CommentLimits): Promise<void> {
   const { context } = github;
+  const { requestMs, totalMs } = commentBounds(limits);
+  const total = AbortSignal.timeout(totalMs);
+  let timedOut = false;
   try {
     const octokit = github.getOctokit(token);
+    // Every request, each page of a list too, ends at its own timeout or the comment's, whichever comes first.
+    // The options are set in place: the hooks inside this one (the token's) read that object, not an argument.
+    octokit.hook.wrap('request', async (request, options) => {
+      const signal = AbortSignal.any([total, AbortSignal.timeout(requestMs)]);
+      options.request = { ...options.request, signal };
+      try {
+        return await request(options);
+      } catch (err) {
+        if (signal.aborted) timedOut = true;
+        throw err;
+      }
+    });
     const { owner, repo } = context.repo;
     let number: number | undefined = context.payload.pull_request?.number;
     if (!number && context.sha) {
@@ -30,7 +72,7 @@ export async function commentOnPullRequest(token: string, html: string, log: Log
     const marker = commentMarker();
     const body = `${marker}\n${html}`;
     const comments = await octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: number, per_page: 100 });
-    const ours = comments.find((c) => c.body?.startsWith(marker));
+    const ours = comments.find(isOurs(marker));
     if (ours) {
       await octokit.rest.issues.updateComment({ owner, repo, comment_id: ours.id, body });
       log.info(`comment-on-pr: updated the comment on pull request #${number}.`);
@@ -39,6 +81,11 @@ export async function commentOnPullRequest(token: string, html: string, log: Log
       log.info(`comment-on-pr: commented on pull request #${number}.`);
     }
   } catch (err) {
+    if (timedOut) {
+      const which = total.aborted ? `the comment's ${formatDuration(totalMs)}` : `${formatDuration(requestMs)} (min(request-timeout, 30s))`;
+      log.warning(`comment-on-pr: GitHub did not answer within ${which}; no comment written. The step goes on.`);
+      return;
+    }
     const status = (err as { status?: number }).status;
     const hint = status === 403 || status === 401 ? " Give the job 'permissions: pull-requests: write' (or pass a github-token that may comment)." : '';
     log.warning(`comment-on-pr: could not comment on the pull request: ${(err as Error).message}.${hint}`);

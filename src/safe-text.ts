@@ -88,8 +88,14 @@ export const ANNOTATION_MAX = 8_000;
 
 // eslint-disable-next-line no-control-regex -- control characters are exactly what this replaces
 const LINE_BREAKS = /\r\n|[\n\r\u000b\u000c\u0085\u2028\u2029]/g;
+/**
+ * C0 and C1 control characters (but tab, and the line breaks each writer handles its own way), and
+ * the bidi overrides and isolates, which make a text read differently from what it holds.
+ */
 // eslint-disable-next-line no-control-regex
-const CONTROLS = /[\u0000-\u0008\u000e-\u001f\u007f-\u009f]/g;
+const CONTROLS = /[\u0000-\u0008\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+/** What every writer puts where CONTROLS were. */
+const REPLACEMENT = '\ufffd';
 /** The runner runs a line as a command when, after leading white space, it starts with `::`. */
 const LEADING_COMMAND = /^(\s*)::/;
 /** ... and the old form `##[command]` wherever it is in the line. */
@@ -102,25 +108,30 @@ const ZWSP = '\u200b';
  * replaced, and anything the runner would take for a workflow command broken.
  */
 export function forLog(text: string, extra?: string): string {
-  const line = cut(redact(text, extra), LOG_LINE_MAX).replace(LINE_BREAKS, ' ').replace(CONTROLS, '\ufffd');
+  const line = cut(redact(text, extra), LOG_LINE_MAX).replace(LINE_BREAKS, ' ').replace(CONTROLS, REPLACEMENT);
   return line.replace(OLD_COMMAND, `##${ZWSP}[`).replace(LEADING_COMMAND, `$1:${ZWSP}:`);
 }
 
 /**
- * For annotations and failure messages: the toolkit escapes CR, LF and `%` itself; the line breaks
- * it does not know (U+0085, U+2028, U+2029), which other readers of the log honour, become spaces.
+ * For annotations and failure messages: the toolkit escapes CR, LF and `%` itself (an annotation may
+ * have many lines); the line breaks it does not know (VT, FF, U+0085, U+2028, U+2029), which other
+ * readers of the log honour, become spaces, and the other control characters are replaced as in the log.
  */
 export function forAnnotation(text: string, extra?: string): string {
-  return cut(redact(text, extra), ANNOTATION_MAX).replace(/[\u0085\u2028\u2029]/g, ' ');
+  // eslint-disable-next-line no-control-regex
+  return cut(redact(text, extra), ANNOTATION_MAX).replace(/[\u000b\u000c\u0085\u2028\u2029]/g, ' ').replace(CONTROLS, REPLACEMENT);
 }
 
-/** Outputs are kept whole (the `result` output is the full record): only redacted. */
+/**
+ * Outputs are kept whole (the `result` output is the full record): redacted, and control
+ * characters replaced as in the log (tab, CR and LF stay: an output may have many lines).
+ */
 export function forOutput(text: string, extra?: string): string {
-  return redact(text, extra);
+  return redact(text, extra).replace(CONTROLS, REPLACEMENT);
 }
 
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"'`|\\[\]]/g, (c) => `&#${c.charCodeAt(0)};`).replace(LINE_BREAKS, ' ').replace(CONTROLS, ' ');
+  return text.replace(/[&<>"'`|\\[\]]/g, (c) => `&#${c.charCodeAt(0)};`).replace(LINE_BREAKS, ' ').replace(CONTROLS, REPLACEMENT);
 }
 
 /** The longest text of one cell or list item in the summary and the comment. */
@@ -158,9 +169,45 @@ export function htmlToText(html: string): string {
     if (close < 0) break;
     at = close + 1;
   }
-  return text.replace(/&(nbsp|amp|lt|gt|quot|#39);/g, (_, name: string) => ENTITIES[name]);
+  return decodeCharacterReferences(text);
 }
-const ENTITIES: Record<string, string> = { nbsp: ' ', amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" };
+
+/**
+ * The named references of every printable ASCII character that has one (a key is ASCII), and the
+ * no-break space. HTML decodes the first five even without their `;`.
+ */
+const ENTITIES: Record<string, string> = {
+  nbsp: ' ', amp: '&', AMP: '&', lt: '<', LT: '<', gt: '>', GT: '>', quot: '"', QUOT: '"',
+  Tab: '\t', NewLine: '\n', excl: '!', num: '#', dollar: '$', percnt: '%', apos: "'", lpar: '(', rpar: ')',
+  ast: '*', midast: '*', plus: '+', comma: ',', period: '.', sol: '/', colon: ':', semi: ';', equals: '=',
+  quest: '?', commat: '@', lsqb: '[', lbrack: '[', bsol: '\\', rsqb: ']', rbrack: ']', Hat: '^',
+  lowbar: '_', UnderBar: '_', grave: '`', DiacriticalGrave: '`', lcub: '{', lbrace: '{', verbar: '|',
+  vert: '|', VerticalLine: '|', rcub: '}', rbrace: '}'
+};
+const REFERENCE = /&(?:#[xX]([0-9a-fA-F]+)|#([0-9]+)|([A-Za-z]+));?/g;
+const WITHOUT_SEMICOLON = new Set(['nbsp', 'amp', 'AMP', 'lt', 'LT', 'gt', 'GT', 'quot', 'QUOT']);
+
+/**
+ * Character references decoded as a browser shows them, in one linear pass: numeric ones (decimal
+ * and hex, with or without `;`) and the named ones above, so that text from a page holds the key
+ * as the key whatever way the page spelled it, and redaction finds it.
+ */
+export function decodeCharacterReferences(text: string): string {
+  return text.replace(REFERENCE, (whole: string, hex: string | undefined, dec: string | undefined, name: string | undefined) => {
+    if (name !== undefined) {
+      if (whole.endsWith(';') && Object.hasOwn(ENTITIES, name)) return ENTITIES[name];
+      // `&ampx` is `&x`: the longest of the five that starts the name, as HTML reads it.
+      const legacy = [...WITHOUT_SEMICOLON].filter((n) => name.startsWith(n)).sort((a, b) => b.length - a.length)[0];
+      return legacy ? ENTITIES[legacy] + whole.slice(legacy.length + 1) : whole;
+    }
+    // Leading zeros do not count; a number of more digits than 0x10FFFF has is past Unicode.
+    const digits = (hex ?? dec ?? '').replace(/^0+/, '');
+    const code = digits.length > 8 ? Infinity : hex !== undefined ? parseInt(digits || '0', 16) : Number(digits || '0');
+    // What HTML puts for NUL, surrogates and numbers past Unicode.
+    if (code === 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return '\ufffd';
+    return String.fromCodePoint(code);
+  });
+}
 
 /**
  * The contents of the first `<tag ...>...</tag>` of a page, found in linear time; undefined when
