@@ -83,7 +83,9 @@ async function runCell(ep: Endpoint, faultName: string, index: number): Promise<
     sim.fault({ ...fault, method: ep.method, path: ep.path(cache.id) });
   }
 
-  const run = await runOperationIn(inputs);
+  // A trigger whose answer was lost is looked for for the appearance grace before it is sent again: a
+  // minute by default, shortened here (the simulator's executions appear within 200 ms).
+  const run = await runOperationIn(inputs, {}, { appearanceGraceMs: 3_000 });
   const cache = cacheId ? sim.caches.get(cacheId)! : [...sim.caches.values()].find((c) => c.tableName === table);
   const caches = [...sim.caches.values()].filter((c) => c.tableName === table).length;
   const started = cache ? sim.startedExecutions(cache.id).length : 0;

@@ -59,14 +59,17 @@ export interface OperationContext {
   /** Saves what the post step needs to clean up, after the run state changed (core.saveState). */
   checkpoint: () => void;
   random?: () => number;
+  /**
+   * How long a new execution may take to appear once nothing runs ahead of it (default
+   * APPEARANCE_GRACE_MS): after a trigger, and after an ambiguous trigger before it is sent again.
+   */
+  appearanceGraceMs?: number;
   /** With many caches: the shared source whose one list read per tick serves every cache's tracker. */
   statuses?: StatusSource;
 }
 
 /** How many times a trigger or create is sent at most when its answers are lost or refused for load. */
 export const WRITE_ATTEMPTS = 4;
-/** How long to watch for the execution of an ambiguous trigger before sending it again. */
-export const AMBIGUOUS_WATCH_MS = 5_000;
 /** Without `wait`, how long to look for the new execution's id after a trigger. */
 export const NO_WAIT_LOOKUP_MS = 10_000;
 

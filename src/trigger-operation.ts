@@ -2,10 +2,9 @@
  * full-refresh and incremental: start an execution and follow it, never adopting the previous one
  * and never starting two. `if-running` decides what happens when one of the same kind runs already.
  */
-import { PeakaApiError } from './api-error.js';
-import { historyFrom, type TrackResult } from './execution-tracker.js';
+import { ActionError, PeakaApiError } from './api-error.js';
+import { APPEARANCE_GRACE_MS, historyFrom, type TrackResult } from './execution-tracker.js';
 import {
-  AMBIGUOUS_WATCH_MS,
   NO_WAIT_LOOKUP_MS,
   WRITE_ATTEMPTS,
   absorb,
@@ -23,6 +22,7 @@ export async function trigger(ctx: OperationContext, state: RunState, kind: Exec
   const cacheId = state.cacheId!;
   const label = KIND_LABEL[kind];
   const watch = tracker(ctx, cacheId);
+  const graceMs = ctx.appearanceGraceMs ?? APPEARANCE_GRACE_MS;
   const before = await readStatus(ctx, cacheId);
   absorb(state, before);
   state.kind = kind;
@@ -69,9 +69,17 @@ export async function trigger(ctx: OperationContext, state: RunState, kind: Exec
       await ctx.client.trigger(kind, cacheId, ctx.deadline);
       return undefined;
     },
-    findEffect: async () => {
-      const look = await watch.awaitNew([kind], { [kind]: previous?.id }, AMBIGUOUS_WATCH_MS);
-      return look.execution ? look : undefined;
+    // Looked for as long as a normal trigger waits for its execution to appear; a run ahead does not extend that.
+    findEffect: async (failure) => {
+      const look = await watch.awaitNew([kind], { [kind]: previous?.id }, graceMs, { queuedExtendsGrace: false });
+      if (look.execution) return look;
+      if (!look.queuedBehind) return undefined;
+      // Sending it again could queue a second execution behind the first: say what is not known instead.
+      const ahead = `${KIND_LABEL[look.queuedBehind.kind]} ${look.queuedBehind.id}`;
+      throw new ActionError(
+        `${failure.message.split('. ')[0]}. It may have taken effect anyway: the ${ahead} is running, and an execution this trigger started would be queued behind it, out of sight until it ends. ` +
+          `The step did not send the trigger again, so as not to start two. Check cache ${cacheId} in Peaka after the ${ahead} ends, and trigger again only if no new ${label} follows it.`
+      );
     },
     attempts: WRITE_ATTEMPTS,
     deadline: ctx.deadline,
@@ -96,7 +104,7 @@ export async function trigger(ctx: OperationContext, state: RunState, kind: Exec
   }
 
   return ctx.log.group(`Waiting for the ${label} of cache ${cacheId}`, async () => {
-    found ??= await watch.awaitNew([kind], { [kind]: previous?.id });
+    found ??= await watch.awaitNew([kind], { [kind]: previous?.id }, graceMs);
     record(ctx, state, found);
     if (!found.execution) {
       const message = found.timedOut
