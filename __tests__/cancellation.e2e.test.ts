@@ -142,6 +142,71 @@ test('with several caches, SIGINT cancels every execution the step started', asy
   expect(errors[3]).toBe('The workflow run was cancelled. Of the 3 executions this step started, 3 were cancelled and 0 had already ended.');
 });
 
+/** Sends SIGINT as soon as the simulator has received the request: it is in flight when the step is cancelled. */
+function signalOnRequest(path: string | RegExp) {
+  return (child: ChildProcess) => {
+    const timer = setInterval(() => {
+      if (!sim.requests.some((r) => r.method === 'POST' && (typeof path === 'string' ? r.path.includes(path) : path.test(r.path)))) return;
+      clearInterval(timer);
+      child.kill('SIGINT');
+    }, 20);
+    child.on('close', () => clearInterval(timer));
+  };
+}
+
+test('SIGINT while the trigger is in flight: the trigger may have been sent, so its execution is looked for and cancelled', async () => {
+  const cache = sim.addCache({ previous: { 'full-refresh': { durationMs: 1_000 } } });
+  // The trigger takes effect 800 ms after it arrived, long after the step stopped waiting for its answer.
+  sim.fault({ type: 'slow', delayMs: 800, method: 'POST', path: `${cache.id}/fullRefreshUpdate` });
+  const run = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id }), { onStart: signalOnRequest(`${cache.id}/fullRefreshUpdate`) });
+  const started = sim.startedExecutions(cache.id);
+  expect(started).toHaveLength(1);
+  expect(run.code).toBe(1);
+  expect(cancels(cache.id)).toHaveLength(1);
+  expect(run.annotations.find((a) => a.level === 'error')!.message).toBe(`The workflow run was cancelled. Cancelled the full refresh ${started[0].id} that this step started.`);
+  expect(JSON.parse(run.state.started)).toEqual([]);
+});
+
+test('SIGINT while the create is in flight: the cache it made is found by its table, its first sync cancelled, and its id output', async () => {
+  const table = `aborted_${Math.random().toString(36).slice(2, 8)}`;
+  sim.fault({ type: 'slow', delayMs: 800, method: 'POST', path: /\/cache$/ });
+  const run = await runAction(baseInputs(sim.url, { operation: 'create', 'catalog-id': 'c9', 'schema-name': 's', 'table-name': table }), { onStart: signalOnRequest(/\/cache$/) });
+  const made = [...sim.caches.values()].filter((c) => c.tableName === table);
+  expect(made).toHaveLength(1);
+  const [sync] = sim.startedExecutions(made[0].id);
+  expect(run.code).toBe(1);
+  expect(cancels(made[0].id)).toHaveLength(1);
+  expect(run.annotations.find((a) => a.level === 'error')!.message).toBe(
+    `The workflow run was cancelled. The create that this step sent when it was stopped took effect: cache ${made[0].id} exists for table s.${table}. Cancelled the full refresh ${sync.id} that this step started.`
+  );
+  expect(run.outputs['cache-id']).toBe(made[0].id);
+  expect(JSON.parse(run.state.started)).toEqual([]);
+});
+
+test('a main step killed while its create is in flight: the post step finds the cache by its table and cancels its first sync', async () => {
+  const table = `killed_${Math.random().toString(36).slice(2, 8)}`;
+  sim.fault({ type: 'slow', delayMs: 800, method: 'POST', path: /\/cache$/ });
+  const inputs = baseInputs(sim.url, { operation: 'create', 'catalog-id': 'c9', 'schema-name': 's', 'table-name': table });
+  const main = await runAction(inputs, {
+    onStart: (child) => {
+      const timer = setInterval(() => {
+        if (!sim.requests.some((r) => r.method === 'POST' && /\/cache$/.test(r.path))) return;
+        clearInterval(timer);
+        child.kill('SIGKILL');
+      }, 20);
+      child.on('close', () => clearInterval(timer));
+    }
+  });
+  expect(main.signal).toBe('SIGKILL');
+  expect(JSON.parse(main.state.started)).toEqual([{ table: { catalogId: 'c9', schemaName: 's', tableName: table } }]);
+  const post = await runAction(inputs, { state: main.stateFile });
+  const made = [...sim.caches.values()].filter((c) => c.tableName === table);
+  expect(made).toHaveLength(1);
+  expect(post.code).toBe(0);
+  expect(cancels(made[0].id)).toHaveLength(1);
+  expect(post.annotations[0].message).toMatch(new RegExp(`^The main step did not finish\\. The create that this step sent when it was stopped took effect: cache ${made[0].id} exists`));
+});
+
 test('SIGINT before the new execution\'s record exists: the cancel waits for the record, so the live API\'s 500 is never met', async () => {
   sim.deviate('cancel-before-record-500');
   const cache = sim.addCache({ previous: { 'full-refresh': { durationMs: 1_000 } } });

@@ -8,7 +8,10 @@ import { EXECUTION_KINDS, KIND_LABEL, isActive, type Execution, type ExecutionKi
 import type { RunState } from './run-state.js';
 
 export interface Started {
-  cacheId: string;
+  /** Unknown only for a create whose answer was not seen: then `table` names what it was for. */
+  cacheId?: string;
+  /** The table of a create whose answer was not seen: its cache, if any, is found by it. */
+  table?: { catalogId: string; schemaName: string; tableName: string };
   /** Unknown only for a create whose first sync had not appeared yet. */
   kind?: ExecutionKind;
   /** The id in the slot before the trigger: anything else there is ours. */
@@ -16,39 +19,76 @@ export interface Started {
   executionId?: string;
 }
 
-/** What the post step needs for each cache whose execution this step started and has not seen through. */
+/** Whether the post step (or the abort path) has something of this cache's to cancel. */
+export function isPending(s: RunState): boolean {
+  if (s.settled) return false;
+  return s.cacheId ? s.startedByStep : s.pendingCreate !== undefined;
+}
+
+export function toStarted(s: RunState): Started {
+  if (!s.cacheId) return { table: s.pendingCreate };
+  return { cacheId: s.cacheId, kind: s.kind, previousId: s.previousId, executionId: s.execution?.id };
+}
+
+/** What the post step needs for each cache whose execution this step started (or may have) and has not seen through. */
 export function pendingCleanups(states: RunState[]): Started[] {
-  return states
-    .filter((s) => s.startedByStep && !s.settled && s.cacheId)
-    .map((s) => ({ cacheId: s.cacheId!, kind: s.kind, previousId: s.previousId, executionId: s.execution?.id }));
+  return states.filter(isPending).map(toStarted);
 }
 
 export interface CleanupResult {
   cancelled?: Execution;
+  /** The cache found by its table, for a create whose answer was not seen. */
+  cacheId?: string;
   message: string;
+}
+
+/** Where a cache is named: its id, or the table of a create whose answer was not seen. */
+export function describeStarted(started: Started): string {
+  return started.cacheId ? `cache ${started.cacheId}` : `the cache for table ${started.table?.schemaName}.${started.table?.tableName}`;
 }
 
 /**
  * Finds the execution the step started (waiting briefly for its record, which trails the trigger)
- * and cancels it if it still runs. Bounded by `budgetMs` in all.
+ * and cancels it if it still runs. After a create whose answer was not seen, first finds the cache
+ * by its table. Bounded by `budgetMs` in all.
  */
 export async function cancelStarted(client: PeakaClient, started: Started, budgetMs: number): Promise<CleanupResult> {
   const deadline = Date.now() + budgetMs;
   const kinds = started.kind ? [started.kind] : EXECUTION_KINDS;
+  let cacheId = started.cacheId;
+  let note = '';
   for (let look = 0; look < 3; look++) {
-    const status = await client.getStatus(started.cacheId, deadline);
-    const ours = kinds
-      .map((k) => status.executions[k])
-      .find((e) => e && (started.executionId ? e.id === started.executionId : e.id !== (started.previousId || undefined)));
-    if (ours && isActive(ours)) {
-      const sent = await client.cancel(ours.kind, started.cacheId, deadline);
-      return sent
-        ? { cancelled: ours, message: `Cancelled the ${KIND_LABEL[ours.kind]} ${ours.id} that this step started.` }
-        : { message: `The ${KIND_LABEL[ours.kind]} ${ours.id} ended before the cancel arrived.` };
+    if (!cacheId && started.table) {
+      const t = started.table;
+      const cache = (await client.listStatuses(deadline)).caches.find((c) => c.catalogId === t.catalogId && c.schemaName === t.schemaName && c.tableName === t.tableName);
+      cacheId = cache?.id;
+      if (cacheId) note = `The create that this step sent when it was stopped took effect: cache ${cacheId} exists for table ${t.schemaName}.${t.tableName}. `;
     }
-    if (ours) return { message: `The ${KIND_LABEL[ours.kind]} ${ours.id} that this step started had already ended (${ours.status}).` };
+    if (cacheId) {
+      const result = await cancelIn(client, cacheId, kinds, started, deadline);
+      if (result) return { ...result, cacheId, message: note + result.message };
+    }
     if (Date.now() + 1_000 >= deadline) break;
     await sleep(1_000);
   }
-  return { message: 'No execution started by this step was found running; nothing to cancel.' };
+  if (!cacheId) {
+    return { message: `No cache for table ${started.table?.schemaName}.${started.table?.tableName} was found: the create that this step sent when it was stopped seems not to have taken effect. Check the table in Peaka.` };
+  }
+  return { cacheId, message: `${note}No execution started by this step was found running; nothing to cancel.` };
+}
+
+/** One look at the cache: cancels the step's execution if it runs; undefined if it has not appeared. */
+async function cancelIn(client: PeakaClient, cacheId: string, kinds: readonly ExecutionKind[], started: Started, deadline: number): Promise<CleanupResult | undefined> {
+  const status = await client.getStatus(cacheId, deadline);
+  const ours = kinds
+    .map((k) => status.executions[k])
+    .find((e) => e && (started.executionId ? e.id === started.executionId : e.id !== (started.previousId || undefined)));
+  if (ours && isActive(ours)) {
+    const sent = await client.cancel(ours.kind, cacheId, deadline);
+    return sent
+      ? { cancelled: ours, message: `Cancelled the ${KIND_LABEL[ours.kind]} ${ours.id} that this step started.` }
+      : { message: `The ${KIND_LABEL[ours.kind]} ${ours.id} ended before the cancel arrived.` };
+  }
+  if (ours) return { message: `The ${KIND_LABEL[ours.kind]} ${ours.id} that this step started had already ended (${ours.status}).` };
+  return undefined;
 }

@@ -123,7 +123,7 @@ export class Transport {
       const json = status >= 200 && status < 300 && spec.expectJson !== false;
       body = await readCapped(response.body, json ? JSON_BODY_CAP : OTHER_BODY_CAP);
     } catch (err) {
-      if (this.options.signal?.aborted) return this.error(spec, 'aborted', attempt);
+      if (this.options.signal?.aborted) return this.error(spec, 'aborted', attempt, { inFlight: true });
       if (perAttempt.aborted) return this.error(spec, 'timeout', attempt);
       return this.error(spec, 'network', attempt, { cause: networkCause(err) });
     }

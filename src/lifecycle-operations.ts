@@ -37,9 +37,17 @@ export async function create(ctx: OperationContext, state: RunState): Promise<Ou
 
   let created: { id: string } | undefined;
   let adopted = false;
+  // Until its answer is seen, the create may have made a cache: the abort path and the post step find it by its table.
+  state.pendingCreate = { catalogId: request.catalogId, schemaName: request.schemaName, tableName: request.tableName };
+  ctx.checkpoint();
+  let maybeSent = false;
   try {
     ({ effect: created, adopted } = await sendOnce<{ id: string }>({
-      send: () => ctx.client.createCache(request, ctx.deadline),
+      send: () =>
+        ctx.client.createCache(request, ctx.deadline).catch((err: unknown) => {
+          if (err instanceof PeakaApiError && err.ambiguous) maybeSent = true;
+          throw err;
+        }),
       findEffect: findExisting,
       attempts: WRITE_ATTEMPTS,
       deadline: ctx.deadline,
@@ -48,6 +56,10 @@ export async function create(ctx: OperationContext, state: RunState): Promise<Ou
       conflictMeansDone: [409]
     }));
   } catch (err) {
+    if (!maybeSent) {
+      delete state.pendingCreate;
+      ctx.checkpoint();
+    }
     if (!(err instanceof PeakaApiError)) throw err;
     // A duplicate answers 409 with the existing cache (the contract), or, on the live API during the first sync, 500.
     if (err.status === 409) {
@@ -66,6 +78,7 @@ export async function create(ctx: OperationContext, state: RunState): Promise<Ou
   if (!created) throw new ActionError(`Peaka did not return the new cache for table ${table}.`);
   if (adopted) ctx.log.info(`The cache was created by the earlier attempt: ${created.id}.`);
   state.cacheId = created.id;
+  delete state.pendingCreate;
   state.startedByStep = true;
   ctx.checkpoint();
   ctx.log.info(`Created cache ${created.id} for ${table}.`);
@@ -128,6 +141,7 @@ function orphaned(table: string): ActionError {
 /** if-exists: reuse. Outputs the existing cache, and with `wait` follows its running sync if there is one. */
 async function reuseExisting(ctx: OperationContext, state: RunState, existing: CacheStatus): Promise<Outcome> {
   state.cacheId = existing.id;
+  delete state.pendingCreate;
   absorb(state, existing);
   const running = latestExecution(existing, EXECUTION_KINDS, isActive);
   const latest = running ?? latestExecution(existing);

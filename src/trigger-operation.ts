@@ -62,11 +62,16 @@ export async function trigger(ctx: OperationContext, state: RunState, kind: Exec
   state.previousId = previous?.id;
   state.startedByStep = true;
   ctx.checkpoint();
+  // Whether an attempt may have reached Peaka (an answer lost, a 5xx, a request cut by the run's cancel).
+  let maybeSent = false;
   const sent = await sendOnce<TrackResult>({
     send: async () => {
       // The trigger starts the phase: the first read within a second of it, whatever came before.
       watch.startPhase();
-      await ctx.client.trigger(kind, cacheId, ctx.deadline);
+      await ctx.client.trigger(kind, cacheId, ctx.deadline).catch((err: unknown) => {
+        if (err instanceof PeakaApiError && err.ambiguous) maybeSent = true;
+        throw err;
+      });
       return undefined;
     },
     // Looked for as long as a normal trigger waits for its execution to appear; a run ahead does not extend that.
@@ -86,8 +91,11 @@ export async function trigger(ctx: OperationContext, state: RunState, kind: Exec
     signal: ctx.signal,
     warn: (line) => ctx.log.warning(line)
   }).catch((err: unknown) => {
-    // A refusal (4xx) started nothing: there is nothing to clean up after it.
-    if (err instanceof PeakaApiError && !err.ambiguous) state.startedByStep = false;
+    // Only refusals (4xx, or a cancel before anything was sent) started nothing: nothing to clean up after them.
+    if (!maybeSent) {
+      state.startedByStep = false;
+      ctx.checkpoint();
+    }
     throw err;
   });
   let found = sent.effect;

@@ -36,6 +36,8 @@ export async function sendOnce<T>(options: SendOnceOptions<T>): Promise<SendOnce
       if (!(err instanceof PeakaApiError)) throw err;
       failure = err;
     }
+    // The step is being cancelled: no look, no second attempt; the caller records what may have been sent.
+    if (failure.kind === 'aborted') throw failure;
     const short = failure.message.split('. ')[0];
     if (ambiguousBefore && failure.status !== undefined && options.conflictMeansDone?.includes(failure.status)) {
       const effect = await options.findEffect(failure);
