@@ -143,12 +143,13 @@ test('with several caches, SIGINT cancels every execution the step started', asy
 });
 
 /** Sends SIGINT as soon as the simulator has received the request: it is in flight when the step is cancelled. */
-function signalOnRequest(path: string | RegExp) {
+function signalOnRequest(path: string | RegExp, signal: NodeJS.Signals = 'SIGINT') {
+  const from = sim.requests.length;
   return (child: ChildProcess) => {
     const timer = setInterval(() => {
-      if (!sim.requests.some((r) => r.method === 'POST' && (typeof path === 'string' ? r.path.includes(path) : path.test(r.path)))) return;
+      if (!sim.requests.slice(from).some((r) => r.method === 'POST' && (typeof path === 'string' ? r.path.includes(path) : path.test(r.path)))) return;
       clearInterval(timer);
-      child.kill('SIGINT');
+      child.kill(signal);
     }, 20);
     child.on('close', () => clearInterval(timer));
   };
@@ -187,16 +188,7 @@ test('a main step killed while its create is in flight: the post step finds the 
   const table = `killed_${Math.random().toString(36).slice(2, 8)}`;
   sim.fault({ type: 'slow', delayMs: 800, method: 'POST', path: /\/cache$/ });
   const inputs = baseInputs(sim.url, { operation: 'create', 'catalog-id': 'c9', 'schema-name': 's', 'table-name': table });
-  const main = await runAction(inputs, {
-    onStart: (child) => {
-      const timer = setInterval(() => {
-        if (!sim.requests.some((r) => r.method === 'POST' && /\/cache$/.test(r.path))) return;
-        clearInterval(timer);
-        child.kill('SIGKILL');
-      }, 20);
-      child.on('close', () => clearInterval(timer));
-    }
-  });
+  const main = await runAction(inputs, { onStart: signalOnRequest(/\/cache$/, 'SIGKILL') });
   expect(main.signal).toBe('SIGKILL');
   expect(JSON.parse(main.state.started)).toEqual([{ table: { catalogId: 'c9', schemaName: 's', tableName: table } }]);
   const post = await runAction(inputs, { state: main.stateFile });
@@ -206,6 +198,52 @@ test('a main step killed while its create is in flight: the post step finds the 
   expect(cancels(made[0].id)).toHaveLength(1);
   expect(post.annotations[0].message).toMatch(new RegExp(`^The main step did not finish\\. The create that this step sent when it was stopped took effect: cache ${made[0].id} exists`));
 });
+
+test('SIGINT while a trigger is queued behind a running one: it is kept in the saved state, and the post step cancels it once it appears', async () => {
+  const cache = sim.addCache();
+  const running = sim.startScheduled(cache.id, 'full-refresh', { durationMs: 12_000 });
+  const main = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id }), {
+    onStart: (child, stdout) => {
+      const timer = setInterval(() => {
+        if (!/the new one is queued behind it/.test(stdout())) return;
+        clearInterval(timer);
+        child.kill('SIGINT');
+      }, 20);
+      child.on('close', () => clearInterval(timer));
+    }
+  });
+  expect(main.code).toBe(1);
+  expect(cancels(cache.id)).toHaveLength(0);
+  expect(main.annotations.find((a) => a.level === 'error')!.message).toBe(
+    `The workflow run was cancelled. The full refresh this step triggered on cache ${cache.id} has not appeared yet (it may be queued behind a running one), so it could not be cancelled. The post step will look for it again and cancel it.`
+  );
+  expect(JSON.parse(main.state.started)).toEqual([{ cacheId: cache.id, kind: 'full-refresh', previousId: running.id }]);
+
+  const post = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id }), { state: main.stateFile });
+  const ours = sim.startedExecutions(cache.id).filter((e) => e.id !== running.id);
+  expect(ours).toHaveLength(1);
+  expect(cancels(cache.id)).toHaveLength(1);
+  expect(post.annotations[0]).toEqual({ level: 'warning', message: `The main step did not finish. Cancelled the full refresh ${ours[0].id} that this step started.` });
+}, 60_000);
+
+test('a timeout before a queued trigger\'s execution appears, with cancel-on-timeout: the trigger is kept for the post step, which cancels it', async () => {
+  const cache = sim.addCache();
+  const running = sim.startScheduled(cache.id, 'full-refresh', { durationMs: 10_000 });
+  const inputs = baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id, timeout: '4s', 'cancel-on-timeout': 'true' });
+  const main = await runAction(inputs);
+  expect(main.code).toBe(1);
+  expect(main.outputs['timed-out']).toBe('true');
+  expect(main.annotations.find((a) => a.level === 'error')!.message).toContain(
+    'Timed out before the full refresh appeared in the cache\'s status (it may be queued). It could not be cancelled before it appeared: the post step will look for it and cancel it (cancel-on-timeout).'
+  );
+  expect(JSON.parse(main.state.started)).toEqual([{ cacheId: cache.id, kind: 'full-refresh', previousId: running.id, onTimeout: true }]);
+
+  const post = await runAction(inputs, { state: main.stateFile });
+  const ours = sim.startedExecutions(cache.id).filter((e) => e.id !== running.id);
+  expect(ours).toHaveLength(1);
+  expect(cancels(cache.id)).toHaveLength(1);
+  expect(post.annotations[0]).toEqual({ level: 'warning', message: `The main step timed out (cancel-on-timeout). Cancelled the full refresh ${ours[0].id} that this step started.` });
+}, 60_000);
 
 test('SIGINT before the new execution\'s record exists: the cancel waits for the record, so the live API\'s 500 is never met', async () => {
   sim.deviate('cancel-before-record-500');

@@ -17,6 +17,8 @@ export interface Started {
   /** The id in the slot before the trigger: anything else there is ours. */
   previousId?: string;
   executionId?: string;
+  /** Left for the post step by cancel-on-timeout (not by a cancelled run): cancelled whatever cancel-on-abort says. */
+  onTimeout?: boolean;
 }
 
 /** Whether the post step (or the abort path) has something of this cache's to cancel. */
@@ -27,7 +29,7 @@ export function isPending(s: RunState): boolean {
 
 export function toStarted(s: RunState): Started {
   if (!s.cacheId) return { table: s.pendingCreate };
-  return { cacheId: s.cacheId, kind: s.kind, previousId: s.previousId, executionId: s.execution?.id };
+  return { cacheId: s.cacheId, kind: s.kind, previousId: s.previousId, executionId: s.execution?.id, onTimeout: s.cancelInPost || undefined };
 }
 
 /** What the post step needs for each cache whose execution this step started (or may have) and has not seen through. */
@@ -39,6 +41,8 @@ export interface CleanupResult {
   cancelled?: Execution;
   /** The cache found by its table, for a create whose answer was not seen. */
   cacheId?: string;
+  /** What the step triggered has not appeared (it may be queued): it is still to be looked for. */
+  pending?: boolean;
   message: string;
 }
 
@@ -57,7 +61,8 @@ export async function cancelStarted(client: PeakaClient, started: Started, budge
   const kinds = started.kind ? [started.kind] : EXECUTION_KINDS;
   let cacheId = started.cacheId;
   let note = '';
-  for (let look = 0; look < 3; look++) {
+  // An execution queued behind a running one appears only when that ends: look for it all the budget long.
+  for (let look = 0; look <= Math.ceil(budgetMs / 1_000); look++) {
     if (!cacheId && started.table) {
       const t = started.table;
       const cache = (await client.listStatuses(deadline)).caches.find((c) => c.catalogId === t.catalogId && c.schemaName === t.schemaName && c.tableName === t.tableName);
@@ -73,6 +78,10 @@ export async function cancelStarted(client: PeakaClient, started: Started, budge
   }
   if (!cacheId) {
     return { message: `No cache for table ${started.table?.schemaName}.${started.table?.tableName} was found: the create that this step sent when it was stopped seems not to have taken effect. Check the table in Peaka.` };
+  }
+  if (!started.executionId) {
+    const what = started.kind ? `The ${KIND_LABEL[started.kind]} this step triggered` : 'The first sync';
+    return { cacheId, pending: true, message: `${note}${what} on cache ${cacheId} has not appeared yet (it may be queued behind a running one), so it could not be cancelled.` };
   }
   return { cacheId, message: `${note}No execution started by this step was found running; nothing to cancel.` };
 }

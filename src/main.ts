@@ -132,9 +132,10 @@ async function onAbort(settings: Settings, states: RunState[], checkpoint: () =>
           delete state.pendingCreate;
         }
         if (result.cancelled) state.execution = { ...result.cancelled, status: 'CANCELLED' };
-        state.settled = true;
-        message = result.message;
-        end = result.cancelled ? 'cancelled' : 'ended';
+        // A trigger whose execution has not appeared stays in the saved state: the post step looks for it again.
+        state.settled = !result.pending;
+        message = result.pending ? `${result.message} The post step will look for it again and cancel it.` : result.message;
+        end = result.pending ? 'failed' : result.cancelled ? 'cancelled' : 'ended';
       } catch (err) {
         message = `Cancelling what this step started on ${describeStarted(entry)} failed: ${errorMessage(err)} The post step will try again.`;
         end = 'failed';

@@ -21,19 +21,24 @@ export async function runPost(): Promise<void> {
   }
   if (!started.length) return;
   const settings = readSettings();
-  if (!settings.cancelOnAbort) {
-    say.info('The main step did not finish; what it started is left running (cancel-on-abort: false).');
-    return;
-  }
+  if (!settings.cancelOnAbort && started.some((e) => !e.onTimeout)) say.info('The main step did not finish; what it started is left running (cancel-on-abort: false).');
+  // What cancel-on-timeout left here is cancelled whatever cancel-on-abort says.
+  const toCancel = settings.cancelOnAbort ? started : started.filter((e) => e.onTimeout);
+  if (!toCancel.length) return;
   const client = new PeakaClient(
     { baseUrl: settings.baseUrl, apiKey: settings.apiKey, requestTimeoutMs: Math.min(settings.requestTimeoutMs, 10_000) },
     settings.projectId
   );
   await Promise.all(
-    started.map(async (entry) => {
+    toCancel.map(async (entry) => {
       try {
         const result = await cancelStarted(client, entry, POST_BUDGET_MS);
-        if (result.cancelled) say.warning(`The main step did not finish. ${result.message}`);
+        const why = entry.onTimeout ? 'The main step timed out (cancel-on-timeout).' : 'The main step did not finish.';
+        if (result.pending)
+          say.warning(
+            `${why} ${result.message} It was not seen within ${POST_BUDGET_MS / 1000}s either: when it starts, it runs unwatched. Cancel it in Peaka if it should not run.`
+          );
+        else if (result.cancelled) say.warning(`${why} ${result.message}`);
         else say.info(result.message);
       } catch (err) {
         say.warning(`The main step did not finish, and cancelling what it started on ${describeStarted(entry)} failed: ${(err as Error).message}`);
@@ -62,7 +67,8 @@ function readStarted(text: string): Started[] | string {
     return (
       named &&
       (entry.kind === undefined || EXECUTION_KINDS.includes(entry.kind as never)) &&
-      ['previousId', 'executionId'].every((k) => entry[k] === undefined || typeof entry[k] === 'string')
+      ['previousId', 'executionId'].every((k) => entry[k] === undefined || typeof entry[k] === 'string') &&
+      (entry.onTimeout === undefined || typeof entry.onTimeout === 'boolean')
     );
   };
   return value.every(valid) ? value : 'an entry of its saved state has neither a cache id nor a table, or an unknown kind';

@@ -40,6 +40,11 @@ export interface RunState {
   history?: HistoryExecution[];
   /** How this cache's operation ended (set once it has). */
   outcome?: Outcome;
+  /**
+   * The step timed out before its trigger's execution appeared, with cancel-on-timeout: the post
+   * step looks for it and cancels it (the operation is over, but not settled).
+   */
+  cancelInPost?: boolean;
   /** The operation is over: nothing of this cache is left for the post step to clean up. */
   settled?: boolean;
   /** The last status read of the cache. */

@@ -115,8 +115,13 @@ export async function trigger(ctx: OperationContext, state: RunState, kind: Exec
     found ??= await watch.awaitNew([kind], { [kind]: previous?.id }, graceMs);
     record(ctx, state, found);
     if (!found.execution) {
+      // A trigger that timed out before its execution appeared may still start: cancel-on-timeout leaves it to the post step.
+      state.cancelInPost = found.timedOut && ctx.settings.cancelOnTimeout;
+      const after = state.cancelInPost
+        ? ' It could not be cancelled before it appeared: the post step will look for it and cancel it (cancel-on-timeout).'
+        : ' When it starts, it runs unwatched; set cancel-on-timeout: true to have it cancelled.';
       const message = found.timedOut
-        ? `Timed out before the ${label} appeared in the cache's status (it may be queued). Raise timeout to wait longer.`
+        ? `Timed out before the ${label} appeared in the cache's status (it may be queued).${after} Raise timeout to wait longer.`
         : `Peaka accepted the ${label} trigger but no new execution appeared in the cache's status within a minute. Check the cache in Peaka; the trigger may have been dropped. Re-run the job to trigger again.`;
       return { conclusion: ctx.settings.failOnError ? 'failure' : 'warning', message };
     }
