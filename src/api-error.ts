@@ -24,6 +24,8 @@ export interface ApiErrorDetails {
   body?: unknown;
   /** For 'aborted': the request was already on its way, so it may have reached Peaka. */
   inFlight?: boolean;
+  /** An earlier attempt of this request failed in a way that may have taken effect (its answer was lost, or a 5xx). */
+  afterAmbiguous?: boolean;
 }
 
 export class PeakaApiError extends Error {

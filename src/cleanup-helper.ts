@@ -86,6 +86,15 @@ export async function cancelStarted(client: PeakaClient, started: Started, budge
   return { cacheId, message: `${note}No execution started by this step was found running; nothing to cancel.` };
 }
 
+/**
+ * After a cancel answered 404 on a retry whose earlier attempt may have taken effect: whether it
+ * did, by a status read. True when `execution` shows CANCELLED, or still runs (a cancel takes a moment).
+ */
+export async function cancelTookEffect(client: PeakaClient, cacheId: string, execution: Execution, deadline: number): Promise<boolean> {
+  const seen = (await client.getStatus(cacheId, deadline)).executions[execution.kind];
+  return seen?.id === execution.id && (isActive(seen) || /^CANCELL?ED$/i.test(seen.status));
+}
+
 /** One look at the cache: cancels the step's execution if it runs; undefined if it has not appeared. */
 async function cancelIn(client: PeakaClient, cacheId: string, kinds: readonly ExecutionKind[], started: Started, deadline: number): Promise<CleanupResult | undefined> {
   const status = await client.getStatus(cacheId, deadline);
@@ -93,7 +102,8 @@ async function cancelIn(client: PeakaClient, cacheId: string, kinds: readonly Ex
     .map((k) => status.executions[k])
     .find((e) => e && (started.executionId ? e.id === started.executionId : e.id !== (started.previousId || undefined)));
   if (ours && isActive(ours)) {
-    const sent = await client.cancel(ours.kind, cacheId, deadline);
+    let sent = await client.cancel(ours.kind, cacheId, deadline);
+    if (sent === 'unknown') sent = await cancelTookEffect(client, cacheId, ours, deadline);
     return sent
       ? { cancelled: ours, message: `Cancelled the ${KIND_LABEL[ours.kind]} ${ours.id} that this step started.` }
       : { message: `The ${KIND_LABEL[ours.kind]} ${ours.id} ended before the cancel arrived.` };

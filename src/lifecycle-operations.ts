@@ -188,18 +188,34 @@ function applied(wanted: ScheduleSetting | undefined, kept: CacheSettings['fullR
 
 export async function deleteCache(ctx: OperationContext, state: RunState): Promise<Outcome> {
   const cacheId = state.cacheId!;
+  let existed = true;
   try {
     absorb(state, await ctx.client.getStatus(cacheId, ctx.deadline));
   } catch (err) {
     if (!(err instanceof PeakaApiError && err.status === 404)) throw err;
+    existed = false;
   }
-  const deleted = await ctx.client.deleteCache(cacheId, ctx.deadline);
+  let deleted = await ctx.client.deleteCache(cacheId, ctx.deadline);
   const name = state.table ? `${state.table} (${cacheId})` : cacheId;
+  let note = '';
+  if (deleted === 'unknown' && !existed) deleted = false;
+  if (deleted === 'unknown') {
+    // The retry's 404 may be the first attempt's doing: the cache was there before it, so a read tells.
+    deleted = await ctx.client.getStatus(cacheId, ctx.deadline).then(
+      () => false,
+      (err: unknown) => {
+        if (err instanceof PeakaApiError && err.status === 404) return true;
+        throw err;
+      }
+    );
+    if (deleted) note = " The first attempt's answer was lost; its retry and a status read found the cache gone.";
+    else throw new ActionError(`Deleting cache ${name}: Peaka answered 404 to the delete, yet the cache still exists. Check it in Peaka and re-run.`);
+  }
   if (!deleted) {
     const message = `Cache ${name} does not exist (already deleted?); nothing to delete.`;
     ctx.log.notice(message);
     return { conclusion: 'success', message };
   }
   state.cacheStatus = 'DELETED';
-  return { conclusion: 'success', message: `Deleted cache ${name}.` };
+  return { conclusion: 'success', message: `Deleted cache ${name}.${note}` };
 }
