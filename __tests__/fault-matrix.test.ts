@@ -63,7 +63,8 @@ async function runCell(ep: Endpoint, faultName: string, index: number): Promise<
   let expectStatus = 'COMPLETED';
   const table = `matrix_${index}`;
   if (ep.operation === 'create') {
-    inputs = { ...base, operation: 'create', 'catalog-id': 'cm', 'schema-name': 'm', 'table-name': table };
+    // A create whose answer was lost finds its cache by the table: reusing it is what if-exists: reuse asks for.
+    inputs = { ...base, operation: 'create', 'catalog-id': 'cm', 'schema-name': 'm', 'table-name': table, 'if-exists': 'reuse' };
     if (ep.endpoint === 'GET status') {
       // The new cache's id is known only once it exists: attach the fault right after the create.
       sim.createListeners.push((created) => {
