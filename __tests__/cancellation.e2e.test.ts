@@ -180,7 +180,7 @@ test('SIGINT while the create is in flight: the cache it made is found by its ta
   expect(run.code).toBe(1);
   expect(cancels(made[0].id)).toHaveLength(1);
   expect(run.annotations.find((a) => a.level === 'error')!.message).toBe(
-    `The workflow run was cancelled. The create that this step sent when it was stopped took effect: cache ${made[0].id} exists for table s.${table}. Cancelled the full refresh ${sync.id} that this step started.`
+    `The workflow run was cancelled. Table s.${table} now has cache ${made[0].id}, most likely made by the create that this step sent when it was stopped (the table had no cache before it). Cancelled the full refresh ${sync.id} that this step started.`
   );
   expect(run.outputs['cache-id']).toBe(made[0].id);
   expect(JSON.parse(run.state.started)).toEqual([]);
@@ -198,7 +198,7 @@ test('a main step killed while its create is in flight: the post step finds the 
   expect(made).toHaveLength(1);
   expect(post.code).toBe(0);
   expect(cancels(made[0].id)).toHaveLength(1);
-  expect(post.annotations[0].message).toMatch(new RegExp(`^The main step did not finish\\. The create that this step sent when it was stopped took effect: cache ${made[0].id} exists`));
+  expect(post.annotations[0].message).toMatch(new RegExp(`^The main step did not finish\\. Table s\\.${table} now has cache ${made[0].id}, most likely made by the create that this step sent when it was stopped`));
 });
 
 test('SIGINT while a trigger is queued behind a running one: it is kept in the saved state, and the post step cancels it once it appears', async () => {

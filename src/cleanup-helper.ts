@@ -67,7 +67,8 @@ export async function cancelStarted(client: PeakaClient, started: Started, budge
       const t = started.table;
       const cache = (await client.listStatuses(deadline)).caches.find((c) => c.catalogId === t.catalogId && c.schemaName === t.schemaName && c.tableName === t.tableName);
       cacheId = cache?.id;
-      if (cacheId) note = `The create that this step sent when it was stopped took effect: cache ${cacheId} exists for table ${t.schemaName}.${t.tableName}. `;
+      // Nothing but timing ties it to this step: the table had no cache when the create was sent. Say so.
+      if (cacheId) note = `Table ${t.schemaName}.${t.tableName} now has cache ${cacheId}, most likely made by the create that this step sent when it was stopped (the table had no cache before it). `;
     }
     if (cacheId) {
       const result = await cancelIn(client, cacheId, kinds, started, deadline);
