@@ -46,8 +46,9 @@ test('SIGINT: the execution this step started is cancelled within the runner\'s 
   );
   expect(run.outputs).toMatchObject({ 'execution-id': started[0].id, status: 'CANCELLED' });
   expect(JSON.parse(run.state.started)).toEqual([]);
-  await new Promise((r) => setTimeout(r, 400));
-  expect(sim.statusAt(started[0], Date.now())).toBe('CANCELLED');
+  // The simulator ends a cancelled execution a moment after the cancel: its status then, not after a sleep.
+  expect(started[0].cancelledAt).toBeDefined();
+  expect(sim.statusAt(started[0], started[0].cancelledAt!)).toBe('CANCELLED');
 });
 
 test('SIGTERM alone is handled the same way', async () => {
@@ -111,8 +112,9 @@ test('when the cancel on abort cannot get through, the post step finishes the jo
   sim.clearFaults();
   const post = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id }), { state: main.stateFile });
   expect(post.annotations[0].message).toContain('Cancelled the full refresh');
-  await new Promise((r) => setTimeout(r, 400));
-  expect(sim.statusAt(sim.startedExecutions(cache.id)[0], Date.now())).toBe('CANCELLED');
+  const [ours] = sim.startedExecutions(cache.id);
+  expect(ours.cancelledAt).toBeDefined();
+  expect(sim.statusAt(ours, ours.cancelledAt!)).toBe('CANCELLED');
 });
 
 test('with several caches, SIGINT cancels every execution the step started', async () => {
@@ -141,6 +143,109 @@ test('with several caches, SIGINT cancels every execution the step started', asy
   });
   expect(errors[3]).toBe('The workflow run was cancelled. Of the 3 executions this step started, 3 were cancelled and 0 had already ended.');
 });
+
+/** Sends SIGINT as soon as the simulator has received the request: it is in flight when the step is cancelled. */
+function signalOnRequest(path: string | RegExp, signal: NodeJS.Signals = 'SIGINT') {
+  const from = sim.requests.length;
+  return (child: ChildProcess) => {
+    const timer = setInterval(() => {
+      if (!sim.requests.slice(from).some((r) => r.method === 'POST' && (typeof path === 'string' ? r.path.includes(path) : path.test(r.path)))) return;
+      clearInterval(timer);
+      child.kill(signal);
+    }, 20);
+    child.on('close', () => clearInterval(timer));
+  };
+}
+
+test('SIGINT while the trigger is in flight: the trigger may have been sent, so its execution is looked for and cancelled', async () => {
+  const cache = sim.addCache({ previous: { 'full-refresh': { durationMs: 1_000 } } });
+  // The trigger takes effect 800 ms after it arrived, long after the step stopped waiting for its answer.
+  sim.fault({ type: 'slow', delayMs: 800, method: 'POST', path: `${cache.id}/fullRefreshUpdate` });
+  const run = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id }), { onStart: signalOnRequest(`${cache.id}/fullRefreshUpdate`) });
+  const started = sim.startedExecutions(cache.id);
+  expect(started).toHaveLength(1);
+  expect(run.code).toBe(1);
+  expect(cancels(cache.id)).toHaveLength(1);
+  expect(run.annotations.find((a) => a.level === 'error')!.message).toBe(`The workflow run was cancelled. Cancelled the full refresh ${started[0].id} that this step started.`);
+  expect(JSON.parse(run.state.started)).toEqual([]);
+});
+
+test('SIGINT while the create is in flight: the cache it made is found by its table, its first sync cancelled, and its id output', async () => {
+  const table = `aborted_${Math.random().toString(36).slice(2, 8)}`;
+  sim.fault({ type: 'slow', delayMs: 800, method: 'POST', path: /\/cache$/ });
+  const run = await runAction(baseInputs(sim.url, { operation: 'create', 'catalog-id': 'c9', 'schema-name': 's', 'table-name': table }), { onStart: signalOnRequest(/\/cache$/) });
+  const made = [...sim.caches.values()].filter((c) => c.tableName === table);
+  expect(made).toHaveLength(1);
+  const [sync] = sim.startedExecutions(made[0].id);
+  expect(run.code).toBe(1);
+  expect(cancels(made[0].id)).toHaveLength(1);
+  expect(run.annotations.find((a) => a.level === 'error')!.message).toBe(
+    `The workflow run was cancelled. Table s.${table} now has cache ${made[0].id}, most likely made by the create that this step sent when it was stopped (the table had no cache before it). Cancelled the full refresh ${sync.id} that this step started.`
+  );
+  expect(run.outputs['cache-id']).toBe(made[0].id);
+  expect(JSON.parse(run.state.started)).toEqual([]);
+});
+
+test('a main step killed while its create is in flight: the post step finds the cache by its table and cancels its first sync', async () => {
+  const table = `killed_${Math.random().toString(36).slice(2, 8)}`;
+  sim.fault({ type: 'slow', delayMs: 800, method: 'POST', path: /\/cache$/ });
+  const inputs = baseInputs(sim.url, { operation: 'create', 'catalog-id': 'c9', 'schema-name': 's', 'table-name': table });
+  const main = await runAction(inputs, { onStart: signalOnRequest(/\/cache$/, 'SIGKILL') });
+  expect(main.signal).toBe('SIGKILL');
+  expect(JSON.parse(main.state.started)).toEqual([{ table: { catalogId: 'c9', schemaName: 's', tableName: table } }]);
+  const post = await runAction(inputs, { state: main.stateFile });
+  const made = [...sim.caches.values()].filter((c) => c.tableName === table);
+  expect(made).toHaveLength(1);
+  expect(post.code).toBe(0);
+  expect(cancels(made[0].id)).toHaveLength(1);
+  expect(post.annotations[0].message).toMatch(new RegExp(`^The main step did not finish\\. Table s\\.${table} now has cache ${made[0].id}, most likely made by the create that this step sent when it was stopped`));
+});
+
+test('SIGINT while a trigger is queued behind a running one: it is kept in the saved state, and the post step cancels it once it appears', async () => {
+  const cache = sim.addCache();
+  const running = sim.startScheduled(cache.id, 'full-refresh', { durationMs: 12_000 });
+  const main = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id }), {
+    onStart: (child, stdout) => {
+      const timer = setInterval(() => {
+        if (!/the new one is queued behind it/.test(stdout())) return;
+        clearInterval(timer);
+        child.kill('SIGINT');
+      }, 20);
+      child.on('close', () => clearInterval(timer));
+    }
+  });
+  expect(main.code).toBe(1);
+  expect(cancels(cache.id)).toHaveLength(0);
+  expect(main.annotations.find((a) => a.level === 'error')!.message).toBe(
+    `The workflow run was cancelled. The full refresh this step triggered on cache ${cache.id} has not appeared yet (it may be queued behind a running one), so it could not be cancelled. The post step will look for it again and cancel it.`
+  );
+  expect(JSON.parse(main.state.started)).toEqual([{ cacheId: cache.id, kind: 'full-refresh', previousId: running.id }]);
+
+  const post = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id }), { state: main.stateFile });
+  const ours = sim.startedExecutions(cache.id).filter((e) => e.id !== running.id);
+  expect(ours).toHaveLength(1);
+  expect(cancels(cache.id)).toHaveLength(1);
+  expect(post.annotations[0]).toEqual({ level: 'warning', message: `The main step did not finish. Cancelled the full refresh ${ours[0].id} that this step started.` });
+}, 60_000);
+
+test('a timeout before a queued trigger\'s execution appears, with cancel-on-timeout: the trigger is kept for the post step, which cancels it', async () => {
+  const cache = sim.addCache();
+  const running = sim.startScheduled(cache.id, 'full-refresh', { durationMs: 10_000 });
+  const inputs = baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id, timeout: '4s', 'cancel-on-timeout': 'true' });
+  const main = await runAction(inputs);
+  expect(main.code).toBe(1);
+  expect(main.outputs['timed-out']).toBe('true');
+  expect(main.annotations.find((a) => a.level === 'error')!.message).toContain(
+    'Timed out before the full refresh appeared in the cache\'s status (it may be queued). It could not be cancelled before it appeared: the post step will look for it and cancel it (cancel-on-timeout).'
+  );
+  expect(JSON.parse(main.state.started)).toEqual([{ cacheId: cache.id, kind: 'full-refresh', previousId: running.id, onTimeout: true }]);
+
+  const post = await runAction(inputs, { state: main.stateFile });
+  const ours = sim.startedExecutions(cache.id).filter((e) => e.id !== running.id);
+  expect(ours).toHaveLength(1);
+  expect(cancels(cache.id)).toHaveLength(1);
+  expect(post.annotations[0]).toEqual({ level: 'warning', message: `The main step timed out (cancel-on-timeout). Cancelled the full refresh ${ours[0].id} that this step started.` });
+}, 60_000);
 
 test('SIGINT before the new execution\'s record exists: the cancel waits for the record, so the live API\'s 500 is never met', async () => {
   sim.deviate('cancel-before-record-500');

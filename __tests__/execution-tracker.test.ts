@@ -159,6 +159,18 @@ describe('the schedule, on a virtual clock', () => {
     expect(reads.find((t) => t > triggeredAt)! - triggeredAt).toBeLessThanOrEqual(1_000);
   });
 
+  test('looking for the effect of an ambiguous trigger: a run ahead does not extend the grace, which ends with that run named', async () => {
+    const clock = new VirtualClock();
+    // The one ahead runs for ten hours: a wait that a running one extends would last until the deadline.
+    const { reads, client } = fakeCache(clock, (now) => running('ahead', now));
+    const look = await clock.run(watch(clock, client).awaitNew(['full-refresh'], { 'full-refresh': 'ahead' }, 60_000, { queuedExtendsGrace: false }));
+    expect(look).toMatchObject({ execution: undefined, timedOut: false, queuedBehind: { id: 'ahead' } });
+    expect(reads.at(-1)!).toBeGreaterThan(60_000);
+    expect(reads.at(-1)!).toBeLessThanOrEqual(60_000 + 30_000);
+    const waited = await clock.run(watch(clock, client, { deadline: clock.now() + 3 * 3_600_000 }).awaitNew(['full-refresh'], { 'full-refresh': 'ahead' }, 60_000));
+    expect(waited).toMatchObject({ execution: undefined, timedOut: true });
+  });
+
   test('the next read is planned from when the previous one was sent, so slow answers do not stretch gaps past poll-interval', async () => {
     const clock = new VirtualClock();
     const { reads, client } = fakeCache(clock, (now) => (now < 900_000 ? running('e', now) : { ...running('e', now), status: 'COMPLETED' }), 5_000);

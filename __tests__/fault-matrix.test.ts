@@ -63,7 +63,8 @@ async function runCell(ep: Endpoint, faultName: string, index: number): Promise<
   let expectStatus = 'COMPLETED';
   const table = `matrix_${index}`;
   if (ep.operation === 'create') {
-    inputs = { ...base, operation: 'create', 'catalog-id': 'cm', 'schema-name': 'm', 'table-name': table };
+    // A create whose answer was lost finds its cache by the table: reusing it is what if-exists: reuse asks for.
+    inputs = { ...base, operation: 'create', 'catalog-id': 'cm', 'schema-name': 'm', 'table-name': table, 'if-exists': 'reuse' };
     if (ep.endpoint === 'GET status') {
       // The new cache's id is known only once it exists: attach the fault right after the create.
       sim.createListeners.push((created) => {
@@ -83,7 +84,9 @@ async function runCell(ep: Endpoint, faultName: string, index: number): Promise<
     sim.fault({ ...fault, method: ep.method, path: ep.path(cache.id) });
   }
 
-  const run = await runOperationIn(inputs);
+  // A trigger whose answer was lost is looked for for the appearance grace before it is sent again: a
+  // minute by default, shortened here (the simulator's executions appear within 200 ms).
+  const run = await runOperationIn(inputs, {}, { appearanceGraceMs: 3_000 });
   const cache = cacheId ? sim.caches.get(cacheId)! : [...sim.caches.values()].find((c) => c.tableName === table);
   const caches = [...sim.caches.values()].filter((c) => c.tableName === table).length;
   const started = cache ? sim.startedExecutions(cache.id).length : 0;

@@ -31,20 +31,39 @@ describe('create', () => {
     expect(run.result).toMatchObject({ 'cache-id': existing.id, 'execution-id': running.id, status: 'COMPLETED' });
   });
 
-  test('if-exists: reuse also covers the 500 the live API gave for a duplicate during the first sync', async () => {
+  test('if-exists: reuse also covers the 500 the live API gave for a duplicate during the first sync: the other creator\'s cache is reused, never taken for ours', async () => {
     const table = 'raced_500';
-    // isCached says no (the other creator is not visible yet), then the create collides.
-    sim.fault({ type: 'status', status: 500, body: 'html', method: 'POST', path: /\/cache$/, times: 10 });
-    setTimeout(() => {
-      const other = sim.addCache({ catalogId: 'c2', schemaName: 'crm', tableName: table });
-      sim.startScheduled(other.id, 'full-refresh', { durationMs: 1_500 });
-    }, 100);
-    const run = await runOperationIn(inputs({ operation: 'create', 'catalog-id': 'c2', 'schema-name': 'crm', 'table-name': table, 'if-exists': 'reuse', timeout: '20s' }));
-    sim.clearFaults();
+    sim.deviate('duplicate-create-500');
+    // isCached says no (the other creator is not visible to it yet), then the create collides and Peaka answers 500.
+    sim.fault({ type: 'reshape', path: '/isCached', reshape: (json) => ({ ...(json as object), isCached: false }) });
+    const other = sim.addCache({ catalogId: 'c2', schemaName: 'crm', tableName: table });
+    const sync = sim.startScheduled(other.id, 'full-refresh', { durationMs: 60_000 });
+    // Its first sync outlasts timeout: with cancel-on-timeout, only a sync this step started would be cancelled.
+    const run = await runOperationIn(
+      inputs({ operation: 'create', 'catalog-id': 'c2', 'schema-name': 'crm', 'table-name': table, 'if-exists': 'reuse', 'cancel-on-timeout': 'true', timeout: '4s' })
+    );
     const made = [...sim.caches.values()].filter((c) => c.tableName === table);
     expect(made).toHaveLength(1);
-    expect(run.result).toMatchObject({ 'cache-id': made[0].id, status: 'COMPLETED' });
-    expect(run.outcome.conclusion).toBe('success');
+    expect(run.result).toMatchObject({ 'cache-id': other.id, 'execution-id': sync.id, 'timed-out': true, status: 'RUNNING' });
+    expect(sim.requests.filter((r) => r.path.endsWith(`${other.id}/cancelFullRefreshUpdate`))).toHaveLength(0);
+    const log = run.log.join('\n');
+    expect(log).not.toContain('created by the earlier attempt');
+    expect(log).toContain(`warning: The create's answer was lost, and table crm.${table} now has cache ${other.id}: this step's create may have made it, or another did; which one is not known. Reusing it (if-exists: reuse)`);
+    expect(run.outcome.message).not.toContain('cancel');
+  });
+
+  test('if-exists: fail after the 500 for a duplicate: the step fails saying what is known, and adopts nothing', async () => {
+    const table = 'raced_500_fail';
+    sim.deviate('duplicate-create-500');
+    sim.fault({ type: 'reshape', path: '/isCached', reshape: (json) => ({ ...(json as object), isCached: false }) });
+    const other = sim.addCache({ catalogId: 'c2', schemaName: 'crm', tableName: table });
+    sim.startScheduled(other.id, 'full-refresh', { durationMs: 60_000 });
+    const run = await runOperationIn(inputs({ operation: 'create', 'catalog-id': 'c2', 'schema-name': 'crm', 'table-name': table }));
+    expect(run.outcome).toEqual({
+      conclusion: 'failure',
+      message: `The create's answer was lost, and table crm.${table} now has cache ${other.id}: this step's create may have made it, or another did; which one is not known. Set if-exists: reuse to use it, or refresh it with operation: full-refresh and cache-id: ${other.id}.`
+    });
+    expect(run.result['cache-id']).toBeUndefined();
   });
 
   test('a table Peaka cannot cache fails before the create, with the reason', async () => {
@@ -173,6 +192,18 @@ describe('delete', () => {
     const run = await runOperationIn(inputs({ operation: 'delete', 'cache-id': cache.id, 'confirm-delete': cache.id }));
     expect(run.outcome).toEqual({ conclusion: 'success', message: `Deleted cache old.stuff (${cache.id}).` });
     expect(cache.deleted).toBe(true);
+    expect(run.result['cache-status']).toBe('DELETED');
+  });
+
+  test('a delete whose 502 hid that it took effect: the retry\'s 404 is checked by a read and reported as the deletion it was', async () => {
+    const cache = sim.addCache({ schemaName: 'old', tableName: 'lost_answer' });
+    sim.fault({ type: 'status', status: 502, afterEffect: true, method: 'DELETE', path: cache.id });
+    const run = await runOperationIn(inputs({ operation: 'delete', 'cache-id': cache.id, 'confirm-delete': cache.id }));
+    expect(cache.deleted).toBe(true);
+    expect(run.outcome).toEqual({
+      conclusion: 'success',
+      message: `Deleted cache old.lost_answer (${cache.id}). The first attempt's answer was lost; its retry and a status read found the cache gone.`
+    });
     expect(run.result['cache-status']).toBe('DELETED');
   });
 

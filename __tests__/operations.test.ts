@@ -35,13 +35,38 @@ describe('a trigger whose answer is lost is not sent twice for one execution', (
   test.each([
     ['a 503 before the trigger took effect', { type: 'status', status: 503 }],
     ['a dropped connection before the trigger took effect', { type: 'drop' }]
-  ] as const)('%s: it is sent again, once', async (_name, fault) => {
+  ] as const)('%s: it is sent again, once, after the execution did not appear in the grace', async (_name, fault) => {
     const cache = sim.addCache({ previous: { 'full-refresh': {} } });
     sim.fault({ ...fault, path: `${cache.id}/fullRefreshUpdate` });
-    const run = await runOperationIn(inputs({ operation: 'full-refresh', 'cache-id': cache.id }));
+    const run = await runOperationIn(inputs({ operation: 'full-refresh', 'cache-id': cache.id }), {}, { appearanceGraceMs: 2_000 });
     expect(run.outcome.conclusion).toBe('success');
     expect(triggers(cache.id)).toHaveLength(2);
     expect(sim.startedExecutions(cache.id)).toHaveLength(1);
+  });
+
+  test('an ambiguous trigger whose execution appears 7 s later is followed, not sent again: it is looked for as long as a normal trigger waits', async () => {
+    const cache = sim.addCache({ previous: { 'full-refresh': {} } });
+    sim.planNext(cache.id, 'full-refresh', { appearDelayMs: 7_000 });
+    sim.fault({ type: 'status', status: 502, afterEffect: true, path: `${cache.id}/fullRefreshUpdate` });
+    const run = await runOperationIn(inputs({ operation: 'full-refresh', 'cache-id': cache.id }));
+    expect(run.outcome.conclusion).toBe('success');
+    expect(triggers(cache.id)).toHaveLength(1);
+    expect(sim.startedExecutions(cache.id)).toHaveLength(1);
+    expect(run.log.join('\n')).toContain('did start; following it instead of triggering again');
+  });
+
+  test('an ambiguous trigger behind a long run is looked for only for the appearance grace, then reported as unknown and never sent again', async () => {
+    const cache = sim.addCache();
+    const running = sim.startScheduled(cache.id, 'full-refresh', { durationMs: 600_000 });
+    sim.fault({ type: 'status', status: 502, afterEffect: true, path: `${cache.id}/fullRefreshUpdate` });
+    // The timeout is far past the grace: the step must end on the grace, not wait for the running one.
+    const run = await runOperationIn(inputs({ operation: 'full-refresh', 'cache-id': cache.id, timeout: '25s' }), {}, { appearanceGraceMs: 2_000 });
+    expect(run.outcome.conclusion).toBe('failure');
+    expect(run.outcome.message).toContain(`It may have taken effect anyway: the full refresh ${running.id} is running`);
+    expect(run.outcome.message).toContain('The step did not send the trigger again, so as not to start two.');
+    expect(run.result['timed-out']).toBe(false);
+    expect(run.log.join('\n')).not.toContain('the new one is queued behind it');
+    expect(triggers(cache.id)).toHaveLength(1);
   });
 
   test('429 with Retry-After: sent again after the wait, without looking first', async () => {
@@ -57,7 +82,7 @@ describe('a trigger whose answer is lost is not sent twice for one execution', (
   test('a trigger refused every time fails with the count of attempts and no execution', async () => {
     const cache = sim.addCache();
     sim.fault({ type: 'status', status: 503, times: 10, path: `${cache.id}/fullRefreshUpdate` });
-    const run = await runOperationIn(inputs({ operation: 'full-refresh', 'cache-id': cache.id }));
+    const run = await runOperationIn(inputs({ operation: 'full-refresh', 'cache-id': cache.id }), {}, { appearanceGraceMs: 1_000 });
     expect(run.outcome.conclusion).toBe('failure');
     expect(run.outcome.message).toMatch(/^Failed starting a full refresh of cache .*: Peaka answered HTTP 503/);
     expect(sim.startedExecutions(cache.id)).toHaveLength(0);
@@ -76,10 +101,11 @@ describe('a create whose answer is lost does not create twice', () => {
     ['a 500 after the cache was created', { type: 'status', status: 500, body: 'html', afterEffect: true }],
     ['a dropped connection after the cache was created', { type: 'drop', afterEffect: true }],
     ['a malformed answer', { type: 'malformed', afterEffect: true }]
-  ] as const)('%s: the cache is found by its table and adopted', async (_name, fault) => {
+  ] as const)('%s: the cache is found by its table and, under if-exists: reuse, reused', async (_name, fault) => {
     const table = `t_${Math.random().toString(36).slice(2, 8)}`;
     sim.fault({ ...fault, method: 'POST', path: /\/cache$/ });
-    const run = await runOperationIn(inputs({ operation: 'create', 'catalog-id': 'c9', 'schema-name': 's', 'table-name': table }));
+    // Nothing ties the cache found to this step's create: it is reused only where reusing is asked for.
+    const run = await runOperationIn(inputs({ operation: 'create', 'catalog-id': 'c9', 'schema-name': 's', 'table-name': table, 'if-exists': 'reuse' }));
     const made = [...sim.caches.values()].filter((c) => c.tableName === table);
     expect(made).toHaveLength(1);
     expect(run.outcome.conclusion).toBe('success');
@@ -94,6 +120,19 @@ describe('cancel', () => {
     sim.fault({ type: 'status', status: 500, body: 'html', path: `${cache.id}/cancelIncrementalUpdate` });
     const run = await runOperationIn(inputs({ operation: 'cancel-incremental', 'cache-id': cache.id }));
     expect(run.outcome.conclusion).toBe('success');
+    expect(run.result.status).toBe('CANCELLED');
+  });
+
+  test('a cancel whose 502 hid that it took effect: the retry\'s 404 is checked by a read and reported as the cancel it was', async () => {
+    const cache = sim.addCache();
+    const running = sim.startScheduled(cache.id, 'full-refresh', { durationMs: 30_000 });
+    sim.fault({ type: 'status', status: 502, afterEffect: true, path: `${cache.id}/cancelFullRefreshUpdate` });
+    // The retry is handled once the first attempt's cancel has taken effect (the simulator's 200 ms).
+    sim.fault({ type: 'slow', delayMs: 500, path: `${cache.id}/cancelFullRefreshUpdate` });
+    const run = await runOperationIn(inputs({ operation: 'cancel-full-refresh', 'cache-id': cache.id }));
+    expect(sim.requests.filter((r) => r.path.endsWith(`${cache.id}/cancelFullRefreshUpdate`)).map((r) => r.outcome)).toEqual([502, 404]);
+    expect(run.outcome.conclusion).toBe('success');
+    expect(run.outcome.message).toMatch(new RegExp(`^Cancelled\\. Full refresh ${running.id}: CANCELLED`));
     expect(run.result.status).toBe('CANCELLED');
   });
 

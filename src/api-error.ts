@@ -22,6 +22,10 @@ export interface ApiErrorDetails {
   retryAfterMs?: number;
   /** The error answer's body as JSON, when it was JSON (a 409 on create carries the existing cache). */
   body?: unknown;
+  /** For 'aborted': the request was already on its way, so it may have reached Peaka. */
+  inFlight?: boolean;
+  /** An earlier attempt of this request failed in a way that may have taken effect (its answer was lost, or a 5xx). */
+  afterAmbiguous?: boolean;
 }
 
 export class PeakaApiError extends Error {
@@ -41,9 +45,11 @@ export class PeakaApiError extends Error {
 
   /**
    * The request may have taken effect on the server (matters for triggers and creates): the answer
-   * was lost, was a 5xx, or was a 2xx that could not be read.
+   * was lost, was a 5xx, or was a 2xx that could not be read, or the request was stopped (the run
+   * was cancelled) after it was sent.
    */
   get ambiguous(): boolean {
+    if (this.kind === 'aborted') return this.details.inFlight === true;
     return this.kind === 'network' || this.kind === 'timeout' || this.kind === 'invalid-response' || (this.status !== undefined && this.status >= 500);
   }
 }

@@ -113,7 +113,7 @@ async function runOne(ctx: Omit<OperationContext, 'settings'> & { settings: Sett
     state.outcome = { conclusion: 'failure', message: errorMessage(err) };
   } finally {
     if (!ctx.signal?.aborted) {
-      state.settled = true;
+      state.settled = !state.cancelInPost;
       ctx.checkpoint();
     }
   }

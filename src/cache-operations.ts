@@ -1,6 +1,7 @@
 /**
  * Operations that start nothing: status, wait, history, and the cancels.
  */
+import { cancelTookEffect } from './cleanup-helper.js';
 import { describeExecution, executionDurationMs } from './execution-tracker.js';
 import { absorb, conclude, readStatus, record, tracker, type OperationContext } from './operation-helpers.js';
 import { EXECUTION_KINDS, KIND_LABEL, isActive, type CacheStatus, type Execution, type ExecutionKind } from './peaka-client.js';
@@ -90,7 +91,12 @@ export async function cancel(ctx: OperationContext, state: RunState, kind: Execu
     ctx.log.notice(message);
     return { conclusion: 'success', message };
   }
-  const sent = await ctx.client.cancel(kind, cacheId, ctx.deadline);
+  let sent = await ctx.client.cancel(kind, cacheId, ctx.deadline);
+  if (sent === 'unknown') {
+    // The retry's 404 may be the first attempt's doing: a read tells whether it cancelled the execution.
+    ctx.log.info(`The cancel's first answer was lost and its retry found nothing running; reading the status to see what happened.`);
+    sent = await cancelTookEffect(ctx.client, cacheId, running, ctx.deadline);
+  }
   if (!sent) {
     const message = `The ${label} ${running.id} ended before the cancel arrived; nothing to cancel.`;
     ctx.log.notice(message);

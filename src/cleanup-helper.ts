@@ -8,47 +8,107 @@ import { EXECUTION_KINDS, KIND_LABEL, isActive, type Execution, type ExecutionKi
 import type { RunState } from './run-state.js';
 
 export interface Started {
-  cacheId: string;
+  /** Unknown only for a create whose answer was not seen: then `table` names what it was for. */
+  cacheId?: string;
+  /** The table of a create whose answer was not seen: its cache, if any, is found by it. */
+  table?: { catalogId: string; schemaName: string; tableName: string };
   /** Unknown only for a create whose first sync had not appeared yet. */
   kind?: ExecutionKind;
   /** The id in the slot before the trigger: anything else there is ours. */
   previousId?: string;
   executionId?: string;
+  /** Left for the post step by cancel-on-timeout (not by a cancelled run): cancelled whatever cancel-on-abort says. */
+  onTimeout?: boolean;
 }
 
-/** What the post step needs for each cache whose execution this step started and has not seen through. */
+/** Whether the post step (or the abort path) has something of this cache's to cancel. */
+export function isPending(s: RunState): boolean {
+  if (s.settled) return false;
+  return s.cacheId ? s.startedByStep : s.pendingCreate !== undefined;
+}
+
+export function toStarted(s: RunState): Started {
+  if (!s.cacheId) return { table: s.pendingCreate };
+  return { cacheId: s.cacheId, kind: s.kind, previousId: s.previousId, executionId: s.execution?.id, onTimeout: s.cancelInPost || undefined };
+}
+
+/** What the post step needs for each cache whose execution this step started (or may have) and has not seen through. */
 export function pendingCleanups(states: RunState[]): Started[] {
-  return states
-    .filter((s) => s.startedByStep && !s.settled && s.cacheId)
-    .map((s) => ({ cacheId: s.cacheId!, kind: s.kind, previousId: s.previousId, executionId: s.execution?.id }));
+  return states.filter(isPending).map(toStarted);
 }
 
 export interface CleanupResult {
   cancelled?: Execution;
+  /** The cache found by its table, for a create whose answer was not seen. */
+  cacheId?: string;
+  /** What the step triggered has not appeared (it may be queued): it is still to be looked for. */
+  pending?: boolean;
   message: string;
+}
+
+/** Where a cache is named: its id, or the table of a create whose answer was not seen. */
+export function describeStarted(started: Started): string {
+  return started.cacheId ? `cache ${started.cacheId}` : `the cache for table ${started.table?.schemaName}.${started.table?.tableName}`;
 }
 
 /**
  * Finds the execution the step started (waiting briefly for its record, which trails the trigger)
- * and cancels it if it still runs. Bounded by `budgetMs` in all.
+ * and cancels it if it still runs. After a create whose answer was not seen, first finds the cache
+ * by its table. Bounded by `budgetMs` in all.
  */
 export async function cancelStarted(client: PeakaClient, started: Started, budgetMs: number): Promise<CleanupResult> {
   const deadline = Date.now() + budgetMs;
   const kinds = started.kind ? [started.kind] : EXECUTION_KINDS;
-  for (let look = 0; look < 3; look++) {
-    const status = await client.getStatus(started.cacheId, deadline);
-    const ours = kinds
-      .map((k) => status.executions[k])
-      .find((e) => e && (started.executionId ? e.id === started.executionId : e.id !== (started.previousId || undefined)));
-    if (ours && isActive(ours)) {
-      const sent = await client.cancel(ours.kind, started.cacheId, deadline);
-      return sent
-        ? { cancelled: ours, message: `Cancelled the ${KIND_LABEL[ours.kind]} ${ours.id} that this step started.` }
-        : { message: `The ${KIND_LABEL[ours.kind]} ${ours.id} ended before the cancel arrived.` };
+  let cacheId = started.cacheId;
+  let note = '';
+  // An execution queued behind a running one appears only when that ends: look for it all the budget long.
+  for (let look = 0; look <= Math.ceil(budgetMs / 1_000); look++) {
+    if (!cacheId && started.table) {
+      const t = started.table;
+      const cache = (await client.listStatuses(deadline)).caches.find((c) => c.catalogId === t.catalogId && c.schemaName === t.schemaName && c.tableName === t.tableName);
+      cacheId = cache?.id;
+      // Nothing but timing ties it to this step: the table had no cache when the create was sent. Say so.
+      if (cacheId) note = `Table ${t.schemaName}.${t.tableName} now has cache ${cacheId}, most likely made by the create that this step sent when it was stopped (the table had no cache before it). `;
     }
-    if (ours) return { message: `The ${KIND_LABEL[ours.kind]} ${ours.id} that this step started had already ended (${ours.status}).` };
+    if (cacheId) {
+      const result = await cancelIn(client, cacheId, kinds, started, deadline);
+      if (result) return { ...result, cacheId, message: note + result.message };
+    }
     if (Date.now() + 1_000 >= deadline) break;
     await sleep(1_000);
   }
-  return { message: 'No execution started by this step was found running; nothing to cancel.' };
+  if (!cacheId) {
+    return { message: `No cache for table ${started.table?.schemaName}.${started.table?.tableName} was found: the create that this step sent when it was stopped seems not to have taken effect. Check the table in Peaka.` };
+  }
+  if (!started.executionId) {
+    const what = started.kind ? `The ${KIND_LABEL[started.kind]} this step triggered` : 'The first sync';
+    return { cacheId, pending: true, message: `${note}${what} on cache ${cacheId} has not appeared yet (it may be queued behind a running one), so it could not be cancelled.` };
+  }
+  return { cacheId, message: `${note}No execution started by this step was found running; nothing to cancel.` };
+}
+
+/**
+ * After a cancel answered 404 on a retry whose earlier attempt may have taken effect: whether it
+ * did, by a status read. True when `execution` shows CANCELLED, or still runs (a cancel takes a moment).
+ */
+export async function cancelTookEffect(client: PeakaClient, cacheId: string, execution: Execution, deadline: number): Promise<boolean> {
+  const seen = (await client.getStatus(cacheId, deadline)).executions[execution.kind];
+  return seen?.id === execution.id && (isActive(seen) || /^CANCELL?ED$/i.test(seen.status));
+}
+
+/** One look at the cache: cancels the step's execution if it runs; undefined if it has not appeared. */
+async function cancelIn(client: PeakaClient, cacheId: string, kinds: readonly ExecutionKind[], started: Started, deadline: number): Promise<CleanupResult | undefined> {
+  const status = await client.getStatus(cacheId, deadline);
+  const ours = kinds
+    .map((k) => status.executions[k])
+    .find((e) => e && (started.executionId ? e.id === started.executionId : e.id !== (started.previousId || undefined)));
+  if (ours && isActive(ours)) {
+    let sent = await client.cancel(ours.kind, cacheId, deadline);
+    if (sent === 'unknown') sent = await cancelTookEffect(client, cacheId, ours, deadline);
+    return sent
+      ? { cancelled: ours, message: `Cancelled the ${KIND_LABEL[ours.kind]} ${ours.id} that this step started.` }
+      : { message: `The ${KIND_LABEL[ours.kind]} ${ours.id} ended before the cancel arrived.` };
+  }
+  if (ours) return { message: `The ${KIND_LABEL[ours.kind]} ${ours.id} that this step started had already ended (${ours.status}).` };
+  return undefined;
 }

@@ -132,14 +132,17 @@ export class ExecutionTracker {
 
   /**
    * Waits until one of `kinds` shows an execution whose id is not in `previous`.
-   * A previous execution still RUNNING means the new one may be queued behind it: that wait is
-   * bounded by the deadline only; otherwise the new one must appear within `graceMs`.
+   * A previous execution still RUNNING means the new one may be queued behind it: by default that
+   * wait is bounded by the deadline only; otherwise the new one must appear within `graceMs`.
+   * `queuedExtendsGrace: false` (looking for the effect of an ambiguous trigger): a running one
+   * ahead does not extend the look, which ends `graceMs` after it began, with `queuedBehind` set.
    */
   async awaitNew(
     kinds: readonly ExecutionKind[],
     previous: Partial<Record<ExecutionKind, string>>,
-    graceMs = APPEARANCE_GRACE_MS
-  ): Promise<TrackResult> {
+    graceMs = APPEARANCE_GRACE_MS,
+    { queuedExtendsGrace = true }: { queuedExtendsGrace?: boolean } = {}
+  ): Promise<TrackResult & { queuedBehind?: Execution }> {
     // The grace runs from the first read that shows nothing running ahead of the new execution.
     let graceStart: number | undefined = this.clock.now();
     let queuedLogged = false;
@@ -153,14 +156,21 @@ export class ExecutionTracker {
       }
       if (final) return { status, execution: undefined, timedOut: true };
       const queuedBehind = slots.find((e) => e && isActive(e));
-      if (queuedBehind) {
-        if (!queuedLogged) this.options.log(`Waiting for the running ${KIND_LABEL[queuedBehind.kind]} ${queuedBehind.id} to end; the new one is queued behind it.`);
+      if (queuedBehind && !queuedLogged) {
+        const label = `${KIND_LABEL[queuedBehind.kind]} ${queuedBehind.id}`;
+        this.options.log(
+          queuedExtendsGrace
+            ? `Waiting for the running ${label} to end; the new one is queued behind it.`
+            : `The ${label} is running: an execution queued behind it cannot be seen until it ends.`
+        );
         queuedLogged = true;
-        graceStart = undefined;
-      } else {
-        graceStart ??= this.clock.now();
-        if (this.clock.now() - graceStart > graceMs) return { status, execution: undefined, timedOut: false };
       }
+      if (queuedBehind && queuedExtendsGrace) {
+        graceStart = undefined;
+        continue;
+      }
+      graceStart ??= this.clock.now();
+      if (this.clock.now() - graceStart > graceMs) return { status, execution: undefined, timedOut: false, queuedBehind };
     }
     throw new Error('awaitNew: read limit reached');
   }

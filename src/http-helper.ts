@@ -83,9 +83,13 @@ export class Transport {
   async request(spec: RequestSpec): Promise<ApiResponse> {
     const url = `${this.options.baseUrl}${spec.path}`;
     const maxAttempts = spec.retry ? this.maxAttempts : 1;
+    let ambiguousBefore = false;
     for (let attempt = 1; ; attempt++) {
-      const failure = await this.attempt(url, spec, attempt);
+      let failure = await this.attempt(url, spec, attempt);
       if (!(failure instanceof PeakaApiError)) return failure;
+      // The retry's answer may be about what the earlier attempt did (a 404 after a cancel that took effect).
+      if (ambiguousBefore) failure = new PeakaApiError({ ...failure.details, afterAmbiguous: true });
+      ambiguousBefore ||= failure.ambiguous;
       const retryable = failure.kind !== 'aborted' && (failure.status === undefined || isRetryableStatus(failure.status));
       if (!retryable || attempt >= maxAttempts) throw failure;
       const backoff = this.random() * Math.min(this.backoffCapMs, this.backoffBaseMs * 2 ** (attempt - 1));
@@ -130,7 +134,7 @@ export class Transport {
       const json = status >= 200 && status < 300 && spec.expectJson !== false;
       body = await readCapped(response.body, json ? (spec.jsonCap ?? JSON_BODY_CAP) : OTHER_BODY_CAP);
     } catch (err) {
-      if (this.options.signal?.aborted) return this.error(spec, 'aborted', attempt);
+      if (this.options.signal?.aborted) return this.error(spec, 'aborted', attempt, { inFlight: true });
       if (perAttempt.aborted) return this.error(spec, 'timeout', attempt);
       return this.error(spec, 'network', attempt, { cause: networkCause(err) });
     }

@@ -35,12 +35,24 @@ export async function create(ctx: OperationContext, state: RunState): Promise<Ou
     return reuseExisting(ctx, state, existing);
   }
 
-  let created: { id: string } | undefined;
+  // `found`: the cache seen for the table after an attempt whose answer was lost (not the create's own answer).
+  let created: { id: string; found?: CacheStatus } | undefined;
   let adopted = false;
+  // Until its answer is seen, the create may have made a cache: the abort path and the post step find it by its table.
+  state.pendingCreate = { catalogId: request.catalogId, schemaName: request.schemaName, tableName: request.tableName };
+  ctx.checkpoint();
+  let maybeSent = false;
   try {
-    ({ effect: created, adopted } = await sendOnce<{ id: string }>({
-      send: () => ctx.client.createCache(request, ctx.deadline),
-      findEffect: findExisting,
+    ({ effect: created, adopted } = await sendOnce<{ id: string; found?: CacheStatus }>({
+      send: () =>
+        ctx.client.createCache(request, ctx.deadline).catch((err: unknown) => {
+          if (err instanceof PeakaApiError && err.ambiguous) maybeSent = true;
+          throw err;
+        }),
+      findEffect: async () => {
+        const found = await findExisting();
+        return found && { id: found.id, found };
+      },
       attempts: WRITE_ATTEMPTS,
       deadline: ctx.deadline,
       signal: ctx.signal,
@@ -48,6 +60,10 @@ export async function create(ctx: OperationContext, state: RunState): Promise<Ou
       conflictMeansDone: [409]
     }));
   } catch (err) {
+    if (!maybeSent) {
+      delete state.pendingCreate;
+      ctx.checkpoint();
+    }
     if (!(err instanceof PeakaApiError)) throw err;
     // A duplicate answers 409 with the existing cache (the contract), or, on the live API during the first sync, 500.
     if (err.status === 409) {
@@ -64,12 +80,21 @@ export async function create(ctx: OperationContext, state: RunState): Promise<Ou
     throw err;
   }
   if (!created) throw new ActionError(`Peaka did not return the new cache for table ${table}.`);
-  if (adopted) ctx.log.info(`The cache was created by the earlier attempt: ${created.id}.`);
+  if (adopted && created.found) {
+    // Nothing ties a cache found by its table to this step's create: another creator's is never taken for ours.
+    const known = `The create's answer was lost, and table ${table} now has cache ${created.id}: this step's create may have made it, or another did; which one is not known.`;
+    if (!reuse) throw new ActionError(`${known} Set if-exists: reuse to use it, or refresh it with operation: full-refresh and cache-id: ${created.id}.`);
+    ctx.log.warning(`${known} Reusing it (if-exists: reuse); its sync is not taken for one this step started, so it is never cancelled by this step.`);
+    // A cache with an execution is reused as any other; a brand-new one's first sync is waited for below, still not as ours.
+    if (latestExecution(created.found)) return reuseExisting(ctx, state, created.found);
+  }
+  const made = adopted ? `Reused cache ${created.id} for ${table} (if-exists: reuse)` : `Created cache ${created.id} for ${table}`;
   state.cacheId = created.id;
-  state.startedByStep = true;
+  delete state.pendingCreate;
+  state.startedByStep = !adopted;
   ctx.checkpoint();
-  ctx.log.info(`Created cache ${created.id} for ${table}.`);
-  if (!ctx.settings.wait) return { conclusion: 'success', message: `Created cache ${created.id} for ${table}; not waiting for its first sync (wait: false).` };
+  ctx.log.info(`${made}.`);
+  if (!ctx.settings.wait) return { conclusion: 'success', message: `${made}; not waiting for its first sync (wait: false).` };
 
   return ctx.log.group(`Waiting for the first sync of cache ${created.id}`, async () => {
     const watch = tracker(ctx, created.id);
@@ -77,15 +102,15 @@ export async function create(ctx: OperationContext, state: RunState): Promise<Ou
     record(ctx, state, first);
     if (!first.execution) {
       return first.timedOut
-        ? { conclusion: ctx.settings.failOnError ? 'failure' : 'warning', message: `Created cache ${created.id}, but timed out before its first sync appeared. Raise timeout to wait longer.` }
-        : { conclusion: 'warning', message: `Created cache ${created.id}, but Peaka started no sync within a minute. Trigger one with operation: full-refresh.` };
+        ? { conclusion: ctx.settings.failOnError ? 'failure' : 'warning', message: `${made}, but timed out before its first sync appeared. Raise timeout to wait longer.` }
+        : { conclusion: 'warning', message: `${made}, but Peaka started no sync within a minute. Trigger one with operation: full-refresh.` };
     }
     state.kind = first.execution.kind;
     ctx.checkpoint();
     const result = await watch.follow(first.execution);
     record(ctx, state, result);
     const outcome = await conclude(ctx, state, result);
-    return outcome.conclusion === 'success' ? { ...outcome, message: `Created cache ${created.id} for ${table}. ${outcome.message}` } : outcome;
+    return outcome.conclusion === 'success' ? { ...outcome, message: `${made}. ${outcome.message}` } : outcome;
   });
 }
 
@@ -128,6 +153,7 @@ function orphaned(table: string): ActionError {
 /** if-exists: reuse. Outputs the existing cache, and with `wait` follows its running sync if there is one. */
 async function reuseExisting(ctx: OperationContext, state: RunState, existing: CacheStatus): Promise<Outcome> {
   state.cacheId = existing.id;
+  delete state.pendingCreate;
   absorb(state, existing);
   const running = latestExecution(existing, EXECUTION_KINDS, isActive);
   const latest = running ?? latestExecution(existing);
@@ -174,18 +200,34 @@ function applied(wanted: ScheduleSetting | undefined, kept: CacheSettings['fullR
 
 export async function deleteCache(ctx: OperationContext, state: RunState): Promise<Outcome> {
   const cacheId = state.cacheId!;
+  let existed = true;
   try {
     absorb(state, await ctx.client.getStatus(cacheId, ctx.deadline));
   } catch (err) {
     if (!(err instanceof PeakaApiError && err.status === 404)) throw err;
+    existed = false;
   }
-  const deleted = await ctx.client.deleteCache(cacheId, ctx.deadline);
+  let deleted = await ctx.client.deleteCache(cacheId, ctx.deadline);
   const name = state.table ? `${state.table} (${cacheId})` : cacheId;
+  let note = '';
+  if (deleted === 'unknown' && !existed) deleted = false;
+  if (deleted === 'unknown') {
+    // The retry's 404 may be the first attempt's doing: the cache was there before it, so a read tells.
+    deleted = await ctx.client.getStatus(cacheId, ctx.deadline).then(
+      () => false,
+      (err: unknown) => {
+        if (err instanceof PeakaApiError && err.status === 404) return true;
+        throw err;
+      }
+    );
+    if (deleted) note = " The first attempt's answer was lost; its retry and a status read found the cache gone.";
+    else throw new ActionError(`Deleting cache ${name}: Peaka answered 404 to the delete, yet the cache still exists. Check it in Peaka and re-run.`);
+  }
   if (!deleted) {
     const message = `Cache ${name} does not exist (already deleted?); nothing to delete.`;
     ctx.log.notice(message);
     return { conclusion: 'success', message };
   }
   state.cacheStatus = 'DELETED';
-  return { conclusion: 'success', message: `Deleted cache ${name}.` };
+  return { conclusion: 'success', message: `Deleted cache ${name}.${note}` };
 }

@@ -4,7 +4,7 @@
  */
 import * as core from '@actions/core';
 import { errorMessage, resolveTargets, runBatch, type ByTable } from './batch-runner.js';
-import { cancelStarted, pendingCleanups } from './cleanup-helper.js';
+import { cancelStarted, describeStarted, isPending, pendingCleanups, toStarted } from './cleanup-helper.js';
 import { stepBudget, type Logger } from './operation-helpers.js';
 import { PeakaClient } from './peaka-client.js';
 import { aggregate, announce, buildResult, historyResults, renderSummary, setOutputs, unreadableNotes, writeSummary } from './report.js';
@@ -99,8 +99,8 @@ export async function runMain(): Promise<void> {
  */
 async function onAbort(settings: Settings, states: RunState[], checkpoint: () => void): Promise<string> {
   const cancelled = 'The workflow run was cancelled.';
-  const started = pendingCleanups(states);
-  const stateOf = (cacheId: string) => states.find((s) => s.cacheId === cacheId)!;
+  const pending = states.filter(isPending);
+  const started = pending.map(toStarted);
   const closeRest = () => {
     for (const s of states) s.outcome ??= { conclusion: 'failure', message: `${cancelled} This cache was not done.` };
   };
@@ -110,7 +110,7 @@ async function onAbort(settings: Settings, states: RunState[], checkpoint: () =>
   }
   if (!settings.cancelOnAbort) {
     const message = `The workflow run was cancelled; what this step started keeps running in Peaka (cancel-on-abort: false).`;
-    for (const entry of started) stateOf(entry.cacheId).outcome = { conclusion: 'failure', message };
+    for (const state of pending) state.outcome = { conclusion: 'failure', message };
     for (const s of states) s.settled = true;
     closeRest();
     checkpoint();
@@ -122,18 +122,23 @@ async function onAbort(settings: Settings, states: RunState[], checkpoint: () =>
     settings.projectId
   );
   const ends = await Promise.all(
-    started.map(async (entry): Promise<'cancelled' | 'ended' | 'failed'> => {
-      const state = stateOf(entry.cacheId);
+    started.map(async (entry, i): Promise<'cancelled' | 'ended' | 'failed'> => {
+      const state = pending[i];
       let message: string;
       let end: 'cancelled' | 'ended' | 'failed';
       try {
         const result = await cancelStarted(client, entry, ABORT_BUDGET_MS);
+        if (result.cacheId && !state.cacheId) {
+          state.cacheId = result.cacheId;
+          delete state.pendingCreate;
+        }
         if (result.cancelled) state.execution = { ...result.cancelled, status: 'CANCELLED' };
-        state.settled = true;
-        message = result.message;
-        end = result.cancelled ? 'cancelled' : 'ended';
+        // A trigger whose execution has not appeared stays in the saved state: the post step looks for it again.
+        state.settled = !result.pending;
+        message = result.pending ? `${result.message} The post step will look for it again and cancel it.` : result.message;
+        end = result.pending ? 'failed' : result.cancelled ? 'cancelled' : 'ended';
       } catch (err) {
-        message = `Cancelling what this step started on cache ${entry.cacheId} failed: ${errorMessage(err)} The post step will try again.`;
+        message = `Cancelling what this step started on ${describeStarted(entry)} failed: ${errorMessage(err)} The post step will try again.`;
         end = 'failed';
       }
       state.outcome = { conclusion: 'failure', message: `${cancelled} ${message}` };
@@ -142,7 +147,7 @@ async function onAbort(settings: Settings, states: RunState[], checkpoint: () =>
   );
   closeRest();
   checkpoint();
-  if (started.length === 1) return stateOf(started[0].cacheId).outcome!.message;
+  if (started.length === 1) return pending[0].outcome!.message;
   const n = (end: string) => ends.filter((e) => e === end).length;
   const failed = n('failed') ? `; ${n('failed')} could not be cancelled, and the post step will try again` : '';
   return `${cancelled} Of the ${started.length} executions this step started, ${n('cancelled')} were cancelled and ${n('ended')} had already ended${failed}.`;

@@ -2,6 +2,7 @@
  * What the operations share: their context, the tracker they poll with, how a status read is
  * recorded in the run state, and how the end of an execution becomes the step's outcome.
  */
+import { cancelTookEffect } from './cleanup-helper.js';
 import { formatDuration } from './duration.js';
 import { ExecutionTracker, describeExecution, recordsOf, type TrackResult } from './execution-tracker.js';
 import { KIND_LABEL, type CacheStatus, type Execution, type PeakaClient } from './peaka-client.js';
@@ -59,14 +60,17 @@ export interface OperationContext {
   /** Saves what the post step needs to clean up, after the run state changed (core.saveState). */
   checkpoint: () => void;
   random?: () => number;
+  /**
+   * How long a new execution may take to appear once nothing runs ahead of it (default
+   * APPEARANCE_GRACE_MS): after a trigger, and after an ambiguous trigger before it is sent again.
+   */
+  appearanceGraceMs?: number;
   /** With many caches: the shared source whose one list read per tick serves every cache's tracker. */
   statuses?: StatusSource;
 }
 
 /** How many times a trigger or create is sent at most when its answers are lost or refused for load. */
 export const WRITE_ATTEMPTS = 4;
-/** How long to watch for the execution of an ambiguous trigger before sending it again. */
-export const AMBIGUOUS_WATCH_MS = 5_000;
 /** Without `wait`, how long to look for the new execution's id after a trigger. */
 export const NO_WAIT_LOOKUP_MS = 10_000;
 
@@ -149,10 +153,15 @@ export async function conclude(ctx: OperationContext, state: RunState, result: T
 async function cancelIfOurs(ctx: OperationContext, state: RunState, execution: Execution, expectCancelled: boolean): Promise<string> {
   if (ctx.settings.cancelOnTimeout && state.startedByStep && !expectCancelled) {
     let note = '';
-    const sent = await ctx.client.cancel(execution.kind, state.cacheId!, ctx.budget?.end ?? Date.now() + END_RESERVE_MAX_MS).catch((err: Error) => {
-      note = ` Cancelling it failed: ${err.message}`;
-      return undefined;
-    });
+    const end = ctx.budget?.end ?? Date.now() + END_RESERVE_MAX_MS;
+    const sent = await ctx.client
+      .cancel(execution.kind, state.cacheId!, end)
+      // A 404 to a retry after a lost answer: a read tells whether the first attempt cancelled it.
+      .then((answer) => (answer === 'unknown' ? cancelTookEffect(ctx.client, state.cacheId!, execution, end) : answer))
+      .catch((err: Error) => {
+        note = ` Cancelling it failed: ${err.message}`;
+        return undefined;
+      });
     if (sent !== undefined) note = sent ? ' It was cancelled (cancel-on-timeout).' : ' It ended before the cancel arrived.';
     return note;
   }

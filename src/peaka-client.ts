@@ -158,8 +158,11 @@ export class PeakaClient {
     });
   }
 
-  /** Sends a cancel. Resolves false when Peaka answers 404 (the cache exists but nothing of that kind runs). */
-  async cancel(kind: ExecutionKind, cacheId: string, deadline: number): Promise<boolean> {
+  /**
+   * Sends a cancel. Resolves false when Peaka answers 404 (the cache exists but nothing of that kind
+   * runs), 'unknown' when that 404 answered a retry after an attempt that may have taken effect.
+   */
+  async cancel(kind: ExecutionKind, cacheId: string, deadline: number): Promise<boolean | 'unknown'> {
     return this.unlessNotFound({
       method: 'POST',
       path: this.cachePath(cacheId, `/${CANCEL_PATH[kind]}`),
@@ -170,13 +173,16 @@ export class PeakaClient {
     });
   }
 
-  /** Sends a request whose 404 means "nothing to do": resolves true when it was done, false on 404. */
-  private async unlessNotFound(spec: RequestSpec): Promise<boolean> {
+  /**
+   * Sends a request whose 404 means "nothing to do": resolves true when it was done, false on 404,
+   * and 'unknown' on a 404 to a retry whose earlier attempt may have done it (only a read can tell).
+   */
+  private async unlessNotFound(spec: RequestSpec): Promise<boolean | 'unknown'> {
     try {
       await this.transport.request(spec);
       return true;
     } catch (err) {
-      if (err instanceof PeakaApiError && err.status === 404) return false;
+      if (err instanceof PeakaApiError && err.status === 404) return err.details.afterAmbiguous ? 'unknown' : false;
       throw err;
     }
   }
@@ -251,8 +257,8 @@ export class PeakaClient {
     return toSettings(response.json);
   }
 
-  /** Deletes the cache. Resolves false when it was already gone (404). */
-  async deleteCache(cacheId: string, deadline: number): Promise<boolean> {
+  /** Deletes the cache. Resolves false when it was already gone (404); 'unknown' as for cancel. */
+  async deleteCache(cacheId: string, deadline: number): Promise<boolean | 'unknown'> {
     return this.unlessNotFound({
       method: 'DELETE',
       path: this.cachePath(cacheId),

@@ -3,7 +3,7 @@
  * If the main step started executions and could not see them through (it was killed), cancel them.
  */
 import * as core from '@actions/core';
-import { cancelStarted, type Started } from './cleanup-helper.js';
+import { cancelStarted, describeStarted, type Started } from './cleanup-helper.js';
 import { EXECUTION_KINDS, PeakaClient } from './peaka-client.js';
 import { say } from './safe-text.js';
 import { readSettings } from './settings.js';
@@ -21,22 +21,27 @@ export async function runPost(): Promise<void> {
   }
   if (!started.length) return;
   const settings = readSettings();
-  if (!settings.cancelOnAbort) {
-    say.info('The main step did not finish; what it started is left running (cancel-on-abort: false).');
-    return;
-  }
+  if (!settings.cancelOnAbort && started.some((e) => !e.onTimeout)) say.info('The main step did not finish; what it started is left running (cancel-on-abort: false).');
+  // What cancel-on-timeout left here is cancelled whatever cancel-on-abort says.
+  const toCancel = settings.cancelOnAbort ? started : started.filter((e) => e.onTimeout);
+  if (!toCancel.length) return;
   const client = new PeakaClient(
     { baseUrl: settings.baseUrl, apiKey: settings.apiKey, requestTimeoutMs: Math.min(settings.requestTimeoutMs, 10_000) },
     settings.projectId
   );
   await Promise.all(
-    started.map(async (entry) => {
+    toCancel.map(async (entry) => {
       try {
         const result = await cancelStarted(client, entry, POST_BUDGET_MS);
-        if (result.cancelled) say.warning(`The main step did not finish. ${result.message}`);
+        const why = entry.onTimeout ? 'The main step timed out (cancel-on-timeout).' : 'The main step did not finish.';
+        if (result.pending)
+          say.warning(
+            `${why} ${result.message} It was not seen within ${POST_BUDGET_MS / 1000}s either: when it starts, it runs unwatched. Cancel it in Peaka if it should not run.`
+          );
+        else if (result.cancelled) say.warning(`${why} ${result.message}`);
         else say.info(result.message);
       } catch (err) {
-        say.warning(`The main step did not finish, and cancelling what it started on cache ${entry.cacheId} failed: ${(err as Error).message}`);
+        say.warning(`The main step did not finish, and cancelling what it started on ${describeStarted(entry)} failed: ${(err as Error).message}`);
       }
     })
   );
@@ -53,14 +58,18 @@ function readStarted(text: string): Started[] | string {
   if (!Array.isArray(value)) return 'its saved state is not a list';
   const valid = (e: unknown): e is Started => {
     const entry = e as Record<string, unknown> | null;
+    if (typeof entry !== 'object' || entry === null) return false;
+    const table = entry.table as Record<string, unknown> | null | undefined;
+    const named =
+      typeof entry.cacheId === 'string'
+        ? entry.cacheId !== ''
+        : typeof table === 'object' && table !== null && ['catalogId', 'schemaName', 'tableName'].every((k) => typeof table[k] === 'string' && table[k] !== '');
     return (
-      typeof entry === 'object' &&
-      entry !== null &&
-      typeof entry.cacheId === 'string' &&
-      entry.cacheId !== '' &&
+      named &&
       (entry.kind === undefined || EXECUTION_KINDS.includes(entry.kind as never)) &&
-      ['previousId', 'executionId'].every((k) => entry[k] === undefined || typeof entry[k] === 'string')
+      ['previousId', 'executionId'].every((k) => entry[k] === undefined || typeof entry[k] === 'string') &&
+      (entry.onTimeout === undefined || typeof entry.onTimeout === 'boolean')
     );
   };
-  return value.every(valid) ? value : 'an entry of its saved state has no cache id or an unknown kind';
+  return value.every(valid) ? value : 'an entry of its saved state has neither a cache id nor a table, or an unknown kind';
 }

@@ -25,6 +25,12 @@ export interface RunState {
   kind?: ExecutionKind;
   /** The id in the execution's slot before this step triggered it (to tell the new one apart). */
   previousId?: string;
+  /**
+   * A create this step sent whose answer it has not seen (in flight, lost, or cut by the run's
+   * cancel): the cache it may have made is found by its table, so the abort path and the post step
+   * can cancel its first sync.
+   */
+  pendingCreate?: { catalogId: string; schemaName: string; tableName: string };
   /** Whether the execution was started by this step (so it is ours to cancel on abort or timeout). */
   startedByStep: boolean;
   timedOut: boolean;
@@ -34,6 +40,11 @@ export interface RunState {
   history?: HistoryExecution[];
   /** How this cache's operation ended (set once it has). */
   outcome?: Outcome;
+  /**
+   * The step timed out before its trigger's execution appeared, with cancel-on-timeout: the post
+   * step looks for it and cancels it (the operation is over, but not settled).
+   */
+  cancelInPost?: boolean;
   /** The operation is over: nothing of this cache is left for the post step to clean up. */
   settled?: boolean;
   /** The last status read of the cache. */

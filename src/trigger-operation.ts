@@ -2,10 +2,9 @@
  * full-refresh and incremental: start an execution and follow it, never adopting the previous one
  * and never starting two. `if-running` decides what happens when one of the same kind runs already.
  */
-import { PeakaApiError } from './api-error.js';
-import { historyFrom, type TrackResult } from './execution-tracker.js';
+import { ActionError, PeakaApiError } from './api-error.js';
+import { APPEARANCE_GRACE_MS, historyFrom, type TrackResult } from './execution-tracker.js';
 import {
-  AMBIGUOUS_WATCH_MS,
   NO_WAIT_LOOKUP_MS,
   WRITE_ATTEMPTS,
   absorb,
@@ -23,6 +22,7 @@ export async function trigger(ctx: OperationContext, state: RunState, kind: Exec
   const cacheId = state.cacheId!;
   const label = KIND_LABEL[kind];
   const watch = tracker(ctx, cacheId);
+  const graceMs = ctx.appearanceGraceMs ?? APPEARANCE_GRACE_MS;
   const before = await readStatus(ctx, cacheId);
   absorb(state, before);
   state.kind = kind;
@@ -62,24 +62,40 @@ export async function trigger(ctx: OperationContext, state: RunState, kind: Exec
   state.previousId = previous?.id;
   state.startedByStep = true;
   ctx.checkpoint();
+  // Whether an attempt may have reached Peaka (an answer lost, a 5xx, a request cut by the run's cancel).
+  let maybeSent = false;
   const sent = await sendOnce<TrackResult>({
     send: async () => {
       // The trigger starts the phase: the first read within a second of it, whatever came before.
       watch.startPhase();
-      await ctx.client.trigger(kind, cacheId, ctx.deadline);
+      await ctx.client.trigger(kind, cacheId, ctx.deadline).catch((err: unknown) => {
+        if (err instanceof PeakaApiError && err.ambiguous) maybeSent = true;
+        throw err;
+      });
       return undefined;
     },
-    findEffect: async () => {
-      const look = await watch.awaitNew([kind], { [kind]: previous?.id }, AMBIGUOUS_WATCH_MS);
-      return look.execution ? look : undefined;
+    // Looked for as long as a normal trigger waits for its execution to appear; a run ahead does not extend that.
+    findEffect: async (failure) => {
+      const look = await watch.awaitNew([kind], { [kind]: previous?.id }, graceMs, { queuedExtendsGrace: false });
+      if (look.execution) return look;
+      if (!look.queuedBehind) return undefined;
+      // Sending it again could queue a second execution behind the first: say what is not known instead.
+      const ahead = `${KIND_LABEL[look.queuedBehind.kind]} ${look.queuedBehind.id}`;
+      throw new ActionError(
+        `${failure.message.split('. ')[0]}. It may have taken effect anyway: the ${ahead} is running, and an execution this trigger started would be queued behind it, out of sight until it ends. ` +
+          `The step did not send the trigger again, so as not to start two. Check cache ${cacheId} in Peaka after the ${ahead} ends, and trigger again only if no new ${label} follows it.`
+      );
     },
     attempts: WRITE_ATTEMPTS,
     deadline: ctx.deadline,
     signal: ctx.signal,
     warn: (line) => ctx.log.warning(line)
   }).catch((err: unknown) => {
-    // A refusal (4xx) started nothing: there is nothing to clean up after it.
-    if (err instanceof PeakaApiError && !err.ambiguous) state.startedByStep = false;
+    // Only refusals (4xx, or a cancel before anything was sent) started nothing: nothing to clean up after them.
+    if (!maybeSent) {
+      state.startedByStep = false;
+      ctx.checkpoint();
+    }
     throw err;
   });
   let found = sent.effect;
@@ -96,11 +112,16 @@ export async function trigger(ctx: OperationContext, state: RunState, kind: Exec
   }
 
   return ctx.log.group(`Waiting for the ${label} of cache ${cacheId}`, async () => {
-    found ??= await watch.awaitNew([kind], { [kind]: previous?.id });
+    found ??= await watch.awaitNew([kind], { [kind]: previous?.id }, graceMs);
     record(ctx, state, found);
     if (!found.execution) {
+      // A trigger that timed out before its execution appeared may still start: cancel-on-timeout leaves it to the post step.
+      state.cancelInPost = found.timedOut && ctx.settings.cancelOnTimeout;
+      const after = state.cancelInPost
+        ? ' It could not be cancelled before it appeared: the post step will look for it and cancel it (cancel-on-timeout).'
+        : ' When it starts, it runs unwatched; set cancel-on-timeout: true to have it cancelled.';
       const message = found.timedOut
-        ? `Timed out before the ${label} appeared in the cache's status (it may be queued). Raise timeout to wait longer.`
+        ? `Timed out before the ${label} appeared in the cache's status (it may be queued).${after} Raise timeout to wait longer.`
         : `Peaka accepted the ${label} trigger but no new execution appeared in the cache's status within a minute. Check the cache in Peaka; the trigger may have been dropped. Re-run the job to trigger again.`;
       return { conclusion: ctx.settings.failOnError ? 'failure' : 'warning', message };
     }

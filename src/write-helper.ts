@@ -9,8 +9,8 @@ import { PeakaApiError } from './api-error.js';
 export interface SendOnceOptions<T> {
   /** Sends the write; resolves with its effect when the answer carries it. */
   send: () => Promise<T | undefined>;
-  /** Looks for the effect of an earlier attempt whose answer was lost. */
-  findEffect: () => Promise<T | undefined>;
+  /** Looks for the effect of an earlier attempt whose answer was lost (`failure`: how it was lost). */
+  findEffect: (failure: PeakaApiError) => Promise<T | undefined>;
   attempts: number;
   deadline: number;
   signal?: AbortSignal;
@@ -36,9 +36,11 @@ export async function sendOnce<T>(options: SendOnceOptions<T>): Promise<SendOnce
       if (!(err instanceof PeakaApiError)) throw err;
       failure = err;
     }
+    // The step is being cancelled: no look, no second attempt; the caller records what may have been sent.
+    if (failure.kind === 'aborted') throw failure;
     const short = failure.message.split('. ')[0];
     if (ambiguousBefore && failure.status !== undefined && options.conflictMeansDone?.includes(failure.status)) {
-      const effect = await options.findEffect();
+      const effect = await options.findEffect(failure);
       if (effect !== undefined) return { effect, adopted: true };
       throw failure;
     }
@@ -47,7 +49,7 @@ export async function sendOnce<T>(options: SendOnceOptions<T>): Promise<SendOnce
     if (failure.ambiguous) {
       ambiguousBefore = true;
       options.warn(`${short}. It may have taken effect anyway: looking before sending it again.`);
-      const effect = await options.findEffect();
+      const effect = await options.findEffect(failure);
       if (effect !== undefined) return { effect, adopted: true };
     }
     const wait = failure.details.retryAfterMs ?? 1_000 * attempt;

@@ -26,7 +26,8 @@ export function operationInputs(url: string, key: string, extra: Record<string, 
   return { 'api-key': key, 'project-id': 'mtKDhe1U', 'api-url': url, 'poll-interval': '1s', timeout, ...extra };
 }
 
-export async function runOperationIn(inputs: Record<string, string>, transport: { requestTimeoutMs?: number } = {}): Promise<OperationRun> {
+/** `appearanceGraceMs`: how long a new execution may take to appear (default: the action's minute), shortened to test what happens after it. */
+export async function runOperationIn(inputs: Record<string, string>, transport: { requestTimeoutMs?: number } = {}, tuning: { appearanceGraceMs?: number } = {}): Promise<OperationRun> {
   const settings = parseSettings((name) => ({ ...actionDefaults(), ...inputs })[name] ?? '');
   const log: string[] = [];
   const logger: Logger = {
@@ -46,7 +47,7 @@ export async function runOperationIn(inputs: Record<string, string>, transport: 
   let checkpoints = 0;
   let outcome: Outcome;
   try {
-    outcome = await runOperation({ settings, client, deadline: Date.now() + settings.timeoutMs, log: logger, checkpoint: () => checkpoints++ }, state);
+    outcome = await runOperation({ settings, client, deadline: Date.now() + settings.timeoutMs, log: logger, checkpoint: () => checkpoints++, ...tuning }, state);
   } catch (err) {
     outcome = { conclusion: 'failure', message: (err as Error).message };
   }
