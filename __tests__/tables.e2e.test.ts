@@ -6,6 +6,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/g
 import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
 import { PARTNER_KEY, baseInputs, runAction } from './helpers/run-action.js';
 import { createRepo, eventEnv } from './helpers/git-repo.js';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { join } from 'node:path';
 import { startFakeGitHub, type FakeGitHub } from './helpers/fake-github.js';
 
 const HOUR = 3_600_000;
@@ -150,6 +154,55 @@ describe('tables-from', () => {
     expect(run.summary).toContain('<tr><td>migrations/V2__paid_at.sql:7</td><td>CREATE TABLE</td><td>audit.log</td><td>no cache</td></tr>');
     expect(run.summary).toContain('not refreshed: the table is gone');
     expect(github.calls).toEqual([]);
+  });
+
+  test('a GitHub API that never answers ends with the step\'s timeout, and with the run\'s cancel', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => void sockets.add(socket));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const env = { ...eventEnv('pull_request', { pull_request: { number: 5 } }), GITHUB_WORKSPACE: createRepo().dir, GITHUB_API_URL: `http://127.0.0.1:${(silent.address() as AddressInfo).port}` };
+    const inputs = baseInputs(sim.url, { operation: 'full-refresh', 'tables-from': 'migrations/*.sql', 'catalog-id': 'cat-hang', timeout: '6s' });
+    try {
+      const started = Date.now();
+      const timedOut = await runAction(inputs, { env, timeoutMs: 40_000 });
+      expect(timedOut.code).toBe(1);
+      expect(Date.now() - started).toBeLessThan(6_000 + 8_000);
+      let sentAt = 0;
+      const cancelled = await runAction({ ...inputs, timeout: '10m' }, {
+        env,
+        timeoutMs: 40_000,
+        onStart: (child) => setTimeout(() => ((sentAt = Date.now()), child.kill('SIGINT')), 2_000)
+      });
+      expect(cancelled.code).toBe(1);
+      expect(Date.now() - sentAt).toBeLessThan(7_500);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
+  });
+
+  test('a migration that is a link out of the workspace (a secret, /dev/zero) is never read', async () => {
+    const repo = createRepo();
+    const before = repo.commit({ 'README.md': 'x' });
+    const outside = join(mkdtempSync(join(tmpdir(), 'outside-')), 'secret.sql');
+    writeFileSync(outside, 'CREATE TABLE public.leak (id int);');
+    mkdirSync(join(repo.dir, 'migrations'), { recursive: true });
+    symlinkSync('/dev/zero', join(repo.dir, 'migrations', '002_zero.sql'));
+    symlinkSync(outside, join(repo.dir, 'migrations', '003_outside.sql'));
+    const after = repo.commit({ 'migrations/001_ok.sql': 'ALTER TABLE payment.linked ADD COLUMN x int;' });
+    const cache = sim.addCache({ catalogId: 'cat-links', schemaName: 'payment', tableName: 'linked' });
+    const run = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'tables-from': 'migrations/*.sql', 'catalog-id': 'cat-links', timeout: '20s' }), {
+      env: { ...eventEnv('push', { before, after }), GITHUB_WORKSPACE: repo.dir },
+      timeoutMs: 30_000
+    });
+    expect(run.code).toBe(0);
+    expect(triggered(cache.id)).toBe(1);
+    const warnings = run.annotations.filter((a) => a.level === 'warning').map((a) => a.message);
+    expect(warnings).toEqual(expect.arrayContaining([
+      'migrations/002_zero.sql is a link out of the workspace or not a regular file; it is left out.',
+      'migrations/003_outside.sql is a link out of the workspace or not a regular file; it is left out.'
+    ]));
+    expect(run.stdout + run.summary).not.toContain('leak');
   });
 
   test('a migration that touches no cached table: a notice, success, and nothing sent but the list', async () => {

@@ -65,10 +65,10 @@ function readEvent(env = process.env) {
     }
     return info;
 }
-async function changedFiles(event, token, log) {
+async function changedFiles(event, token, log, bound = {}) {
     if (event.pullRequest) {
         const { pullRequestFiles } = await Promise.all(/* import() */[__webpack_require__.e(413), __webpack_require__.e(476)]).then(__webpack_require__.bind(__webpack_require__, 476));
-        return { files: await pullRequestFiles(event, token, event.pullRequest), source: `the files of pull request #${event.pullRequest}` };
+        return { files: await pullRequestFiles(event, token, event.pullRequest, bound), source: `the files of pull request #${event.pullRequest}` };
     }
     if (!event.push) {
         throw new api_error/* ActionError */.lZ(event.name === 'push' || event.name.startsWith('pull_request')
@@ -85,7 +85,7 @@ async function changedFiles(event, token, log) {
         return { files: local, source: `git history of the workspace, ${range}` };
     log.info(`tables-from: the pushed range ${range} is not in the workspace's git history (actions/checkout with fetch-depth: 0 brings it); asking GitHub's API instead.`);
     const { compareFiles, commitFiles } = await Promise.all(/* import() */[__webpack_require__.e(413), __webpack_require__.e(476)]).then(__webpack_require__.bind(__webpack_require__, 476));
-    const files = newBranch ? await commitFiles(event, token, after) : await compareFiles(event, token, before, after, (line) => log.warning(line));
+    const files = newBranch ? await commitFiles(event, token, after, bound) : await compareFiles(event, token, before, after, (line) => log.warning(line), bound);
     return { files, source: `GitHub's API, ${range}` };
 }
 /** The changes from `before` (their merge base, as a push's compare shows) to `after`; undefined when the history lacks them. */
@@ -420,9 +420,9 @@ function readMigration(parser, sql, file, rules) {
 /** Bounds on what one step reads. */
 const MAX_FILES = 500;
 const MAX_FILE_BYTES = 5 * 1024 * 1024;
-async function scanMigrations(options, token, log, env = process.env) {
+async function scanMigrations(options, token, log, env = process.env, bound = {}) {
     const event = readEvent(env);
-    const changed = await changedFiles(event, token, log);
+    const changed = await changedFiles(event, token, log, bound);
     const isMigration = picomatch_default()(options.globs, { dot: true });
     const matching = changed.files.filter((f) => !f.removed && isMigration(f.path));
     const unsafe = matching.filter((f) => !isSafePath(f.path));
@@ -457,18 +457,44 @@ async function scanMigrations(options, token, log, env = process.env) {
     return scan;
 }
 function readFile(workspace, file, log) {
-    const path = (0,external_node_path_.join)(workspace, file);
+    let real;
+    let root;
     try {
-        const size = (0,external_node_fs_.statSync)(path).size;
-        if (size > MAX_FILE_BYTES) {
-            log.warning(`${file}: ${(size / 1024 / 1024).toFixed(1)} MiB is more than the ${MAX_FILE_BYTES / 1024 / 1024} MiB tables-from reads; it is left out. Refresh the caches it touches with 'tables'.`);
-            return undefined;
-        }
-        return (0,external_node_fs_.readFileSync)(path, 'utf8');
+        real = (0,external_node_fs_.realpathSync)((0,external_node_path_.join)(workspace, file));
+        root = (0,external_node_fs_.realpathSync)(workspace);
     }
     catch {
         log.warning(`${file} changed but is not in the workspace (${workspace}); it is left out. Check out the repository (actions/checkout) before this step.`);
         return undefined;
+    }
+    // A migration is a regular file inside the workspace: a link out of it (a secret, /dev/zero) is never read.
+    const inside = (0,external_node_path_.relative)(root, real);
+    if (inside.startsWith('..') || (0,external_node_path_.isAbsolute)(inside) || !(0,external_node_fs_.statSync)(real).isFile()) {
+        log.warning(`${file} is a link out of the workspace or not a regular file; it is left out.`);
+        return undefined;
+    }
+    const text = readCapped(real, MAX_FILE_BYTES);
+    if (text === undefined) {
+        log.warning(`${file}: more than the ${MAX_FILE_BYTES / 1024 / 1024} MiB tables-from reads; it is left out. Refresh the caches it touches with 'tables'.`);
+    }
+    return text;
+}
+/** At most `cap` bytes of a file, read in chunks; undefined when it holds more (whatever its size says). */
+function readCapped(path, cap) {
+    const fd = (0,external_node_fs_.openSync)(path, 'r');
+    try {
+        const buffer = Buffer.alloc(cap + 1);
+        let size = 0;
+        for (let reads = 0; reads < 10_000 && size <= cap; reads++) {
+            const n = (0,external_node_fs_.readSync)(fd, buffer, size, cap + 1 - size, null);
+            if (n === 0)
+                break;
+            size += n;
+        }
+        return size > cap ? undefined : buffer.subarray(0, size).toString('utf8');
+    }
+    finally {
+        (0,external_node_fs_.closeSync)(fd);
     }
 }
 

@@ -25,10 +25,13 @@ const MAX_PAGES = 30;
 /** Longest time all of one step's GitHub requests may take together. */
 const GITHUB_BUDGET_MS = 120_000;
 const toChanged = (files) => (files ?? []).map((f) => ({ path: f.filename, removed: f.status === 'removed' }));
-function client(token, what) {
+function client(token, what, bound) {
     if (!token)
         throw new _api_error_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .lZ(`tables-from needs 'github-token' to read ${what} from GitHub; pass \${{ github.token }} (the default).`);
-    return _actions_github__WEBPACK_IMPORTED_MODULE_0__/* .getOctokit */ .Q(token, { request: { signal: AbortSignal.timeout(GITHUB_BUDGET_MS) } });
+    // At most GITHUB_BUDGET_MS, never past the step's deadline, and not a moment after the run's cancel.
+    const budget = Math.max(1_000, Math.min(GITHUB_BUDGET_MS, (bound.deadline ?? Infinity) - Date.now()));
+    const signals = [AbortSignal.timeout(budget), ...(bound.signal ? [bound.signal] : [])];
+    return _actions_github__WEBPACK_IMPORTED_MODULE_0__/* .getOctokit */ .Q(token, { request: { signal: AbortSignal.any(signals) } });
 }
 async function withHint(what, permission, work) {
     try {
@@ -42,9 +45,9 @@ async function withHint(what, permission, work) {
         throw new _api_error_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .lZ(`tables-from: reading ${what} from GitHub failed${status ? ` (HTTP ${status})` : ''}: ${err.message.split('\n')[0].slice(0, 200)}.${hint}`);
     }
 }
-async function pullRequestFiles(event, token, number) {
+async function pullRequestFiles(event, token, number, bound = {}) {
     const what = `the files of pull request #${number}`;
-    const octokit = client(token, what);
+    const octokit = client(token, what, bound);
     return withHint(what, 'pull-requests: read', async () => {
         const files = [];
         for (let page = 1; page <= MAX_PAGES; page++) {
@@ -57,9 +60,9 @@ async function pullRequestFiles(event, token, number) {
     });
 }
 /** GitHub's compare lists at most 300 files (on its first page only): more are warned about. */
-async function compareFiles(event, token, before, after, warn) {
+async function compareFiles(event, token, before, after, warn, bound = {}) {
     const what = `the files changed from ${before.slice(0, 7)} to ${after.slice(0, 7)}`;
-    const octokit = client(token, what);
+    const octokit = client(token, what, bound);
     return withHint(what, 'contents: read', async () => {
         const { data } = await octokit.rest.repos.compareCommitsWithBasehead({ ...event.repository, basehead: `${before}...${after}` });
         if ((data.files?.length ?? 0) >= 300)
@@ -67,9 +70,9 @@ async function compareFiles(event, token, before, after, warn) {
         return toChanged(data.files);
     });
 }
-async function commitFiles(event, token, sha) {
+async function commitFiles(event, token, sha, bound = {}) {
     const what = `the files of commit ${sha.slice(0, 7)}`;
-    const octokit = client(token, what);
+    const octokit = client(token, what, bound);
     return withHint(what, 'contents: read', async () => {
         const files = [];
         for (let page = 1; page <= MAX_PAGES; page++) {

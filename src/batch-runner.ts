@@ -13,6 +13,8 @@ import { selectByTables, type TableSelection } from './table-selection.js';
 /** With `tables` or `tables-from`: the logger for what the selection tells, and what it selected (set by resolveTargets). */
 export interface ByTable {
   log: Logger;
+  /** The run's cancel: ends the GitHub requests of tables-from too. */
+  signal?: AbortSignal;
   selection?: TableSelection;
 }
 import { SharedStatusSource } from './status-source.js';
@@ -22,7 +24,7 @@ export async function resolveTargets(settings: Settings, client: PeakaClient, de
   if (settings.operation === 'create') return [undefined];
   if (settings.tables || settings.tablesFrom) {
     const found: ByTable = byTable ?? { log: { info: () => undefined, notice: () => undefined, warning: warn, group: (_title, work) => work() } };
-    found.selection = await selectByTables(settings, client, deadline, found.log, (list) => warnUnidentified(list.unidentified, warn));
+    found.selection = await selectByTables(settings, client, deadline, found.log, (list) => warnUnidentified(list.unidentified, warn), found.signal);
     return found.selection.ids;
   }
   if (!settings.selection) return settings.cacheIds;

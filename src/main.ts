@@ -57,7 +57,7 @@ export async function runMain(): Promise<void> {
   // What the post step must cancel if this step dies: every execution started and not yet settled.
   const checkpoint = () => core.saveState('started', forOutput(JSON.stringify(pendingCleanups(states))));
   let stepFailure: string | undefined;
-  const byTable: ByTable = { log: logger };
+  const byTable: ByTable = { log: logger, signal: controller.signal };
   try {
     const targets = await resolveTargets(settings, client, deadline, (line) => say.warning(line), byTable);
     if (targets.length > 1) say.info(`Operation ${settings.operation} on ${targets.length} caches, at most ${settings.maxParallel} at a time.`);

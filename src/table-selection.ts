@@ -107,13 +107,13 @@ export function noMatchMessage(pattern: string, caches: CacheStatus[], where: st
 }
 
 /** The caches of `tables`, or of `tables-from`: listed once, matched by name. */
-export async function selectByTables(settings: Settings, client: PeakaClient, deadline: number, log: Logger, warnUnidentified: (list: CacheList) => void): Promise<TableSelection> {
+export async function selectByTables(settings: Settings, client: PeakaClient, deadline: number, log: Logger, warnUnidentified: (list: CacheList) => void, signal?: AbortSignal): Promise<TableSelection> {
   const catalogId = settings.tables?.catalogId ?? settings.tablesFrom?.catalogId;
   const where = `${catalogId ? `catalog ${catalogId} of ` : ''}project ${settings.projectId}`;
   if (settings.tablesFrom) {
     // The migration files are read before the list: a run with nothing to do asks Peaka nothing.
     const { scanMigrations } = await import('./migrations/index.js');
-    const scan = await scanMigrations(settings.tablesFrom, settings.githubToken, log);
+    const scan = await scanMigrations(settings.tablesFrom, settings.githubToken, log, process.env, { deadline, signal });
     if (!scan.touches.length) return { ids: [], reasons: new Map(), tableOf: new Map(), migrations: { scan, rows: [] }, nothingToDo: scan.nothingToDo ?? 'The changed migrations touch no table; nothing to do.' };
     const list = await client.listStatuses(deadline, catalogId);
     warnUnidentified(list);

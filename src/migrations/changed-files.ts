@@ -56,10 +56,16 @@ export function readEvent(env: NodeJS.ProcessEnv = process.env): EventInfo {
   return info;
 }
 
-export async function changedFiles(event: EventInfo, token: string, log: Logger): Promise<ChangedFiles> {
+/** What ends the GitHub requests early: the step's deadline and the run's cancel. */
+export interface GitHubBound {
+  deadline?: number;
+  signal?: AbortSignal;
+}
+
+export async function changedFiles(event: EventInfo, token: string, log: Logger, bound: GitHubBound = {}): Promise<ChangedFiles> {
   if (event.pullRequest) {
     const { pullRequestFiles } = await import('./github-files.js');
-    return { files: await pullRequestFiles(event, token, event.pullRequest), source: `the files of pull request #${event.pullRequest}` };
+    return { files: await pullRequestFiles(event, token, event.pullRequest, bound), source: `the files of pull request #${event.pullRequest}` };
   }
   if (!event.push) {
     throw new ActionError(
@@ -76,7 +82,7 @@ export async function changedFiles(event: EventInfo, token: string, log: Logger)
   if (local) return { files: local, source: `git history of the workspace, ${range}` };
   log.info(`tables-from: the pushed range ${range} is not in the workspace's git history (actions/checkout with fetch-depth: 0 brings it); asking GitHub's API instead.`);
   const { compareFiles, commitFiles } = await import('./github-files.js');
-  const files = newBranch ? await commitFiles(event, token, after) : await compareFiles(event, token, before, after, (line) => log.warning(line));
+  const files = newBranch ? await commitFiles(event, token, after, bound) : await compareFiles(event, token, before, after, (line) => log.warning(line), bound);
   return { files, source: `GitHub's API, ${range}` };
 }
 

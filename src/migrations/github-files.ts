@@ -5,7 +5,7 @@
  */
 import * as github from '@actions/github';
 import { ActionError } from '../api-error.js';
-import type { ChangedFile, EventInfo } from './changed-files.js';
+import type { ChangedFile, EventInfo, GitHubBound } from './changed-files.js';
 
 /** GitHub lists at most 3,000 files of a pull request or compare; 30 pages of 100. */
 const MAX_PAGES = 30;
@@ -15,9 +15,12 @@ type ApiFile = { filename: string; status?: string };
 
 const toChanged = (files: ApiFile[] | undefined): ChangedFile[] => (files ?? []).map((f) => ({ path: f.filename, removed: f.status === 'removed' }));
 
-function client(token: string, what: string) {
+function client(token: string, what: string, bound: GitHubBound) {
   if (!token) throw new ActionError(`tables-from needs 'github-token' to read ${what} from GitHub; pass \${{ github.token }} (the default).`);
-  return github.getOctokit(token, { request: { signal: AbortSignal.timeout(GITHUB_BUDGET_MS) } });
+  // At most GITHUB_BUDGET_MS, never past the step's deadline, and not a moment after the run's cancel.
+  const budget = Math.max(1_000, Math.min(GITHUB_BUDGET_MS, (bound.deadline ?? Infinity) - Date.now()));
+  const signals = [AbortSignal.timeout(budget), ...(bound.signal ? [bound.signal] : [])];
+  return github.getOctokit(token, { request: { signal: AbortSignal.any(signals) } });
 }
 
 async function withHint<T>(what: string, permission: string, work: () => Promise<T>): Promise<T> {
@@ -31,9 +34,9 @@ async function withHint<T>(what: string, permission: string, work: () => Promise
   }
 }
 
-export async function pullRequestFiles(event: EventInfo, token: string, number: number): Promise<ChangedFile[]> {
+export async function pullRequestFiles(event: EventInfo, token: string, number: number, bound: GitHubBound = {}): Promise<ChangedFile[]> {
   const what = `the files of pull request #${number}`;
-  const octokit = client(token, what);
+  const octokit = client(token, what, bound);
   return withHint(what, 'pull-requests: read', async () => {
     const files: ApiFile[] = [];
     for (let page = 1; page <= MAX_PAGES; page++) {
@@ -46,9 +49,9 @@ export async function pullRequestFiles(event: EventInfo, token: string, number: 
 }
 
 /** GitHub's compare lists at most 300 files (on its first page only): more are warned about. */
-export async function compareFiles(event: EventInfo, token: string, before: string, after: string, warn: (line: string) => void): Promise<ChangedFile[]> {
+export async function compareFiles(event: EventInfo, token: string, before: string, after: string, warn: (line: string) => void, bound: GitHubBound = {}): Promise<ChangedFile[]> {
   const what = `the files changed from ${before.slice(0, 7)} to ${after.slice(0, 7)}`;
-  const octokit = client(token, what);
+  const octokit = client(token, what, bound);
   return withHint(what, 'contents: read', async () => {
     const { data } = await octokit.rest.repos.compareCommitsWithBasehead({ ...event.repository, basehead: `${before}...${after}` });
     if ((data.files?.length ?? 0) >= 300)
@@ -57,9 +60,9 @@ export async function compareFiles(event: EventInfo, token: string, before: stri
   });
 }
 
-export async function commitFiles(event: EventInfo, token: string, sha: string): Promise<ChangedFile[]> {
+export async function commitFiles(event: EventInfo, token: string, sha: string, bound: GitHubBound = {}): Promise<ChangedFile[]> {
   const what = `the files of commit ${sha.slice(0, 7)}`;
-  const octokit = client(token, what);
+  const octokit = client(token, what, bound);
   return withHint(what, 'contents: read', async () => {
     const files: ApiFile[] = [];
     for (let page = 1; page <= MAX_PAGES; page++) {

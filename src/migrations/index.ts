@@ -2,12 +2,12 @@
  * tables-from: the tables that the changed migration files touch. This module and everything it
  * imports (the SQL parser, Octokit) are a chunk of their own, loaded only when tables-from is set.
  */
-import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
+import { isAbsolute, join, relative } from 'node:path';
 import picomatch from 'picomatch';
 import type { Logger } from '../operation-helpers.js';
 import type { Settings } from '../settings.js';
-import { changedFiles, isSafePath, readEvent } from './changed-files.js';
+import { changedFiles, isSafePath, readEvent, type GitHubBound } from './changed-files.js';
 import { loadParser, readMigration } from './sql-parser.js';
 import type { MigrationScan, NameRules } from './touches.js';
 
@@ -15,9 +15,9 @@ import type { MigrationScan, NameRules } from './touches.js';
 export const MAX_FILES = 500;
 export const MAX_FILE_BYTES = 5 * 1024 * 1024;
 
-export async function scanMigrations(options: NonNullable<Settings['tablesFrom']>, token: string, log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<MigrationScan> {
+export async function scanMigrations(options: NonNullable<Settings['tablesFrom']>, token: string, log: Logger, env: NodeJS.ProcessEnv = process.env, bound: GitHubBound = {}): Promise<MigrationScan> {
   const event = readEvent(env);
-  const changed = await changedFiles(event, token, log);
+  const changed = await changedFiles(event, token, log, bound);
   const isMigration = picomatch(options.globs, { dot: true });
   const matching = changed.files.filter((f) => !f.removed && isMigration(f.path));
   const unsafe = matching.filter((f) => !isSafePath(f.path));
@@ -51,16 +51,41 @@ export async function scanMigrations(options: NonNullable<Settings['tablesFrom']
 }
 
 function readFile(workspace: string, file: string, log: Logger): string | undefined {
-  const path = join(workspace, file);
+  let real: string;
+  let root: string;
   try {
-    const size = statSync(path).size;
-    if (size > MAX_FILE_BYTES) {
-      log.warning(`${file}: ${(size / 1024 / 1024).toFixed(1)} MiB is more than the ${MAX_FILE_BYTES / 1024 / 1024} MiB tables-from reads; it is left out. Refresh the caches it touches with 'tables'.`);
-      return undefined;
-    }
-    return readFileSync(path, 'utf8');
+    real = realpathSync(join(workspace, file));
+    root = realpathSync(workspace);
   } catch {
     log.warning(`${file} changed but is not in the workspace (${workspace}); it is left out. Check out the repository (actions/checkout) before this step.`);
     return undefined;
+  }
+  // A migration is a regular file inside the workspace: a link out of it (a secret, /dev/zero) is never read.
+  const inside = relative(root, real);
+  if (inside.startsWith('..') || isAbsolute(inside) || !statSync(real).isFile()) {
+    log.warning(`${file} is a link out of the workspace or not a regular file; it is left out.`);
+    return undefined;
+  }
+  const text = readCapped(real, MAX_FILE_BYTES);
+  if (text === undefined) {
+    log.warning(`${file}: more than the ${MAX_FILE_BYTES / 1024 / 1024} MiB tables-from reads; it is left out. Refresh the caches it touches with 'tables'.`);
+  }
+  return text;
+}
+
+/** At most `cap` bytes of a file, read in chunks; undefined when it holds more (whatever its size says). */
+function readCapped(path: string, cap: number): string | undefined {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.alloc(cap + 1);
+    let size = 0;
+    for (let reads = 0; reads < 10_000 && size <= cap; reads++) {
+      const n = readSync(fd, buffer, size, cap + 1 - size, null);
+      if (n === 0) break;
+      size += n;
+    }
+    return size > cap ? undefined : buffer.subarray(0, size).toString('utf8');
+  } finally {
+    closeSync(fd);
   }
 }
