@@ -128,3 +128,12 @@ test('several caches: fresh only if all are, the oldest last success, skipped on
   expect(aggregateFreshness([{}, {}])).toEqual({});
   expect(describeFreshness(b)).toMatch(/^Stale: the last COMPLETED full refresh finished 2h ago \(.*\), longer than max-age 1h\.$/);
 });
+
+test('a last success that ends in the future (past clock skew) is not fresh: it vouches for nothing', () => {
+  const now = Date.parse('2026-11-22T12:00:00Z');
+  const ahead = judge(6 * 3_600_000, ['full-refresh'], { id: 'f', kind: 'full-refresh', status: 'COMPLETED', finishedAt: '2026-11-22T22:00:00Z' }, now);
+  expect(ahead).toMatchObject({ fresh: false, inFuture: true });
+  expect(describeFreshness(ahead)).toBe('Stale: the last COMPLETED full refresh says it finished at 2026-11-22T22:00:00Z, in the future; a time that has not come yet vouches for nothing (max-age 6h).');
+  // A minute ahead is a clock that differs, not a bad time: it counts as now.
+  expect(judge(6 * 3_600_000, ['full-refresh'], { id: 'g', kind: 'full-refresh', status: 'COMPLETED', finishedAt: '2026-11-22T12:01:00Z' }, now)).toMatchObject({ fresh: true, ageSeconds: 0 });
+});

@@ -18,7 +18,12 @@ export interface Freshness {
   lastSuccessKind?: ExecutionKind;
   ageSeconds?: number;
   fresh: boolean;
+  /** The last success's end lies in the future (past any clock skew): it cannot vouch for anything. */
+  inFuture?: boolean;
 }
+
+/** How far in the future an end may lie and still count as now (clocks differ). */
+const CLOCK_SKEW_MS = 5 * 60_000;
 
 /** History pages read at most when the status does not show the last success (Peaka keeps 14 days of it). */
 export const HISTORY_PAGES = 3;
@@ -54,6 +59,7 @@ export function judge(maxAgeMs: number, kinds: readonly ExecutionKind[], last: H
   const at = last && endOf(last);
   const ms = at ? now - Date.parse(at) : NaN;
   if (!at || !Number.isFinite(ms)) return { maxAgeMs, kinds, fresh: false };
+  if (ms < -CLOCK_SKEW_MS) return { maxAgeMs, kinds, lastSuccessAt: at, lastSuccessKind: last.kind, fresh: false, inFuture: true };
   const ageMs = Math.max(0, ms);
   return { maxAgeMs, kinds, lastSuccessAt: at, lastSuccessKind: last.kind, ageSeconds: Math.round(ageMs / 1000), fresh: ageMs <= maxAgeMs };
 }
@@ -64,6 +70,7 @@ const kindsText = (kinds: readonly ExecutionKind[]) => (kinds.length === 1 ? KIN
 export function describeFreshness(f: Freshness): string {
   const limit = `max-age ${formatDuration(f.maxAgeMs)}`;
   if (!f.lastSuccessAt) return `Stale: no COMPLETED ${kindsText(f.kinds)} in what Peaka keeps (14 days of history) (${limit}).`;
+  if (f.inFuture) return `Stale: the last COMPLETED ${f.lastSuccessKind ? KIND_LABEL[f.lastSuccessKind] : kindsText(f.kinds)} says it finished at ${f.lastSuccessAt}, in the future; a time that has not come yet vouches for nothing (${limit}).`;
   const what = `the last COMPLETED ${f.lastSuccessKind ? KIND_LABEL[f.lastSuccessKind] : kindsText(f.kinds)} finished ${formatDuration((f.ageSeconds ?? 0) * 1000)} ago (${f.lastSuccessAt})`;
   return f.fresh ? `Fresh: ${what}, within ${limit}.` : `Stale: ${what}, longer than ${limit}.`;
 }

@@ -2,6 +2,7 @@
  * The main step: settings, the operation on each cache, and the report, with cancellation of the
  * workflow run handled so that no execution this step started keeps running unwatched.
  */
+import { setMaxListeners } from 'node:events';
 import * as core from '@actions/core';
 import { errorMessage, resolveTargets, runBatch, type ByTable } from './batch-runner.js';
 import { cancelStarted, describeStarted, isPending, pendingCleanups, toStarted } from './cleanup-helper.js';
@@ -38,6 +39,8 @@ export async function runMain(): Promise<void> {
   }
 
   const controller = new AbortController();
+  // Every request and wait of every cache listens to it: many caches are many listeners, not a leak.
+  setMaxListeners(0, controller.signal);
   const onSignal = (signal: NodeJS.Signals) => {
     if (controller.signal.aborted) return;
     say.info(`Received ${signal}: the workflow run is being cancelled.`);
