@@ -43,6 +43,11 @@ export class PeakaApiError extends Error {
     this.attempts = details.attempts ?? 1;
   }
 
+  /** A failure that may pass if the request is sent again: no answer, an unreadable one, 408, 429 or 5xx. */
+  get transient(): boolean {
+    return this.kind !== 'aborted' && (this.status === undefined || isRetryableStatus(this.status));
+  }
+
   /**
    * The request may have taken effect on the server (matters for triggers and creates): the answer
    * was lost, was a 5xx, or was a 2xx that could not be read, or the request was stopped (the run

@@ -18,7 +18,7 @@ import {
   type Execution,
   type ExecutionKind
 } from './peaka-client.js';
-import { PeakaApiError, isRetryableStatus } from './api-error.js';
+import { PeakaApiError } from './api-error.js';
 import { PollPlanner, type History } from './poll-schedule.js';
 import { StallWatch, type Stall } from './stall-watch.js';
 import { DirectStatusSource, type StatusClient, type StatusSource } from './status-source.js';
@@ -50,9 +50,6 @@ export interface TrackResult {
   stalled?: Stall;
 }
 
-/** A failure that may pass: no answer, an unreadable one, 408, 429 or 5xx. */
-const isPassing = (err: unknown) => err instanceof PeakaApiError && err.kind !== 'aborted' && (err.status === undefined || isRetryableStatus(err.status));
-
 /** How long a new execution may take to show up once nothing is queued ahead of it. */
 export const APPEARANCE_GRACE_MS = 60_000;
 /** The read at the deadline may still retry for this long. */
@@ -62,6 +59,8 @@ export class ExecutionTracker {
   private lastLogged?: { key: string; at: number; records?: number };
   /** The last status read, for a timeout whose final read got no answer. */
   private lastStatus?: CacheStatus;
+  /** Reads are failing (an outage): its log line is written once. */
+  private readFailing = false;
   private readonly source: StatusSource;
   private readonly clock: Clock;
   private planner!: PollPlanner;
@@ -93,6 +92,7 @@ export class ExecutionTracker {
         const read = await this.source.read(cacheId, at, deadline, signal);
         this.lastReadAt = read.readAt;
         this.lastStatus = read.status;
+        this.readFailing = false;
         return { status: read.status, final: this.clock.now() >= deadline };
       } catch (err) {
         // The request was cut at the deadline (timers may fire a few ms early): that is the deadline, not a failure.
@@ -100,8 +100,10 @@ export class ExecutionTracker {
         if (!cutAtDeadline) {
           // A read that failed after its retries (an outage of Peaka or a gateway) does not end the wait:
           // the execution runs on, so the wait goes on until the deadline with the last status seen.
-          if (!(this.lastStatus && isPassing(err) && !signal?.aborted)) throw err;
-          this.options.log(`Could not read the status (${(err as Error).message.split('. ')[0]}); still waiting, until the timeout at the latest.`);
+          if (!(this.lastStatus && err instanceof PeakaApiError && err.transient && !signal?.aborted)) throw err;
+          // One line per outage, not one per failed read.
+          if (!this.readFailing) this.options.log(`Could not read the status (${err.message.split('. ')[0]}); still waiting, until the timeout at the latest.`);
+          this.readFailing = true;
           this.lastReadAt = this.clock.now();
           return { status: this.lastStatus, final: false };
         }

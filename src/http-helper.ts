@@ -7,7 +7,7 @@ import type { Agent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HttpClient } from '@actions/http-client';
 import fetch from 'node-fetch';
-import { PeakaApiError, isRetryableStatus, messageFromBody, type ApiErrorDetails, type FailureKind } from './api-error.js';
+import { PeakaApiError, messageFromBody, type ApiErrorDetails, type FailureKind } from './api-error.js';
 import { addSecret, dropPartialSecret, redact } from './safe-text.js';
 
 export interface TransportOptions {
@@ -90,8 +90,7 @@ export class Transport {
       // The retry's answer may be about what the earlier attempt did (a 404 after a cancel that took effect).
       if (ambiguousBefore) failure = new PeakaApiError({ ...failure.details, afterAmbiguous: true });
       ambiguousBefore ||= failure.ambiguous;
-      const retryable = failure.kind !== 'aborted' && (failure.status === undefined || isRetryableStatus(failure.status));
-      if (!retryable || attempt >= maxAttempts) throw failure;
+      if (!failure.transient || attempt >= maxAttempts) throw failure;
       const backoff = this.random() * Math.min(this.backoffCapMs, this.backoffBaseMs * 2 ** (attempt - 1));
       const wait = Math.max(backoff, failure.details.retryAfterMs ?? 0);
       if (Date.now() + wait >= spec.deadline) throw failure;
