@@ -61,8 +61,8 @@ describe('action.yml', () => {
   });
 
   test('the inputs are exactly what the code reads, both ways', () => {
-    // Every read goes through settings.ts, by name: read('api-key'), get('cache-id'), bool('wait', ...) and the like.
-    const settings = readFileSync(join(ROOT, 'src', 'settings.ts'), 'utf8');
+    // Every read goes through inputs.ts, by name: read('api-key'), get('cache-id'), bool('wait', ...) and the like.
+    const settings = readFileSync(join(ROOT, 'src', 'inputs.ts'), 'utf8');
     const read = new Set([...settings.matchAll(/\b(?:read|get|bool|duration|choice|integer|required|parseSchedule)\('([a-z][a-z-]*)'/g)].map((m) => m[1]));
     for (const m of settings.matchAll(/_INPUTS = \[([^\]]*)\]/g)) for (const name of m[1].matchAll(/'([a-z-]+)'/g)) read.add(name[1]);
     expect([...read].sort()).toEqual(Object.keys(action.inputs).sort());

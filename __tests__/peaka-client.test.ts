@@ -1,7 +1,7 @@
 /** The endpoints against the simulator, and the normalisation of what Peaka answers. */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { PeakaApiError } from '../src/api-error.js';
-import { PeakaClient, isActive, isTerminal, toCacheStatus, toExecution } from '../src/peaka-client.js';
+import { PeakaApiError } from '../src/peaka/errors.js';
+import { PeakaClient, isActive, isTerminal, toCacheStatus, toExecution } from '../src/peaka/client.js';
 import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
 
 const KEY = 'pk-client-test-29fd';

@@ -5,9 +5,9 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { parse } from 'parse5';
-import { describeExecution } from '../src/execution-tracker.js';
+import { describeExecution } from '../src/tracker.js';
 import { logger } from '../src/main.js';
-import type { Execution } from '../src/peaka-client.js';
+import type { Execution } from '../src/peaka/client.js';
 import { aggregate, announce, buildResult, renderSummary, setOutputs } from '../src/report.js';
 import { newRunState } from '../src/run-state.js';
 import { addSecret, cut, dropPartialSecret, escapeHtml, forAnnotation, forComment, forHtml, forLog, forOutput, htmlToText, firstElementText, redact, say } from '../src/safe-text.js';

@@ -1,5 +1,5 @@
 import { expect, test } from '@jest/globals';
-import type { Execution } from '../src/peaka-client.js';
+import type { Execution } from '../src/peaka/client.js';
 import { StallWatch } from '../src/stall-watch.js';
 
 const running = (extra: Partial<Execution> = {}): Execution => ({ id: 'e', kind: 'incremental', status: 'RUNNING', updatedAt: '2026-11-22T10:00:00Z', ...extra });

@@ -1,6 +1,6 @@
 /** One read for many caches: the shared status source against the simulator (real HTTP on 127.0.0.1). */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { PeakaClient } from '../src/peaka-client.js';
+import { PeakaClient } from '../src/peaka/client.js';
 import { DirectStatusSource, LIST_FAILURES_TO_GIVE_UP, SharedStatusSource } from '../src/status-source.js';
 import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
 import { VirtualClock } from '../bench/virtual-clock.js';

@@ -3,9 +3,9 @@
  * and the caches of the tables a migration touched (against a list of caches as Peaka gives it).
  */
 import { describe, expect, test } from '@jest/globals';
-import { ActionError } from '../src/api-error.js';
-import type { Logger } from '../src/operation-helpers.js';
-import type { CacheStatus } from '../src/peaka-client.js';
+import { ActionError } from '../src/peaka/errors.js';
+import type { Logger } from '../src/operations/context.js';
+import type { CacheStatus } from '../src/peaka/client.js';
 import type { MigrationScan, Touch } from '../src/migrations/touches.js';
 import { closestNames, globDistance, matchesPattern, noMatchMessage, selectByPatterns, selectTouched } from '../src/table-selection.js';
 

@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { messageFromBody } from '../src/api-error.js';
+import { messageFromBody } from '../src/peaka/errors.js';
 import { startHostile, type Answer } from '../simulator/hostile-server.js';
 import { ROOT, runAction } from '../scripts/action-runner.js';
 

@@ -3,8 +3,8 @@
  * status sources: how many status requests a step sends, at most per tick, and the longest gap
  * between two reads of one cache, against an in-memory Peaka whose runs follow bench/polling.ts.
  */
-import { ExecutionTracker } from '../src/execution-tracker.js';
-import type { CacheList, CacheStatus } from '../src/peaka-client.js';
+import { ExecutionTracker } from '../src/tracker.js';
+import type { CacheList, CacheStatus } from '../src/peaka/client.js';
 import type { History } from '../src/poll-schedule.js';
 import { DirectStatusSource, SharedStatusSource, type StatusSource } from '../src/status-source.js';
 import { makeTrials, mulberry32, quantile, recordsAt, type Trial } from './polling.js';

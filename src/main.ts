@@ -4,15 +4,15 @@
  */
 import { setMaxListeners } from 'node:events';
 import * as core from '@actions/core';
-import { errorMessage, resolveTargets, runBatch, type ByTable } from './batch-runner.js';
-import { cancelStarted, describeStarted, isPending, pendingCleanups, toStarted } from './cleanup-helper.js';
-import { stepBudget, type Logger } from './operation-helpers.js';
-import { PeakaClient } from './peaka-client.js';
+import { errorMessage, resolveTargets, runBatch, type ByTable } from './batch.js';
+import { cancelStarted, describeStarted, isPending, pendingCleanups, toStarted } from './cleanup.js';
+import { stepBudget, type Logger } from './operations/context.js';
+import { PeakaClient } from './peaka/client.js';
 import { aggregate, announce, buildResult, historyResults, renderSummary, setOutputs, unreadableNotes, writeSummary } from './report.js';
 import { newRunState, type RunState } from './run-state.js';
 import { forOutput, say } from './safe-text.js';
 import { renderFreshness, renderSelection, selectionFields } from './selection-report.js';
-import { InputError, readSettings, type Settings } from './settings.js';
+import { InputError, readSettings, type Settings } from './inputs.js';
 
 /** Time to cancel our executions after SIGINT: the runner sends SIGTERM 7.5 s later, then kills. */
 export const ABORT_BUDGET_MS = 5_000;

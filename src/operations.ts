@@ -3,13 +3,13 @@
  * create is never sent twice for one effect), optionally follows the execution, and records what
  * it learns in the run state.
  */
-import { cancel, history, status, waitFor } from './cache-operations.js';
-import { gateOnFreshness, refreshedFreshness, skipIfFresh } from './freshness.js';
-import { create, deleteCache, updateSchedule } from './lifecycle-operations.js';
-import type { OperationContext } from './operation-helpers.js';
+import { cancel, history, status, waitFor } from './operations/inspect.js';
+import { gateOnFreshness, refreshedFreshness, skipIfFresh } from './operations/freshness.js';
+import { create, deleteCache, updateSchedule } from './operations/lifecycle.js';
+import type { OperationContext } from './operations/context.js';
 import type { Outcome, RunState } from './run-state.js';
-import { trigger } from './trigger-operation.js';
-import type { ExecutionKind } from './peaka-client.js';
+import { trigger } from './operations/trigger.js';
+import type { ExecutionKind } from './peaka/client.js';
 
 export async function runOperation(ctx: OperationContext, state: RunState): Promise<Outcome> {
   switch (ctx.settings.operation) {

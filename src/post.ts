@@ -3,10 +3,10 @@
  * If the main step started executions and could not see them through (it was killed), cancel them.
  */
 import * as core from '@actions/core';
-import { cancelStarted, describeStarted, type Started } from './cleanup-helper.js';
-import { EXECUTION_KINDS, PeakaClient } from './peaka-client.js';
+import { cancelStarted, describeStarted, type Started } from './cleanup.js';
+import { EXECUTION_KINDS, PeakaClient } from './peaka/client.js';
 import { say } from './safe-text.js';
-import { readSettings } from './settings.js';
+import { readSettings } from './inputs.js';
 
 export const POST_BUDGET_MS = 20_000;
 

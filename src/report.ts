@@ -5,9 +5,9 @@
  */
 import * as core from '@actions/core';
 import { formatDuration, parseInstant } from './duration.js';
-import { executionDurationMs } from './execution-tracker.js';
-import { aggregateFreshness, freshnessFields } from './freshness.js';
-import type { ExecutionKind, HistoryExecution } from './peaka-client.js';
+import { executionDurationMs } from './tracker.js';
+import { aggregateFreshness, freshnessFields } from './operations/freshness.js';
+import type { ExecutionKind, HistoryExecution } from './peaka/client.js';
 import type { Conclusion, Outcome, RunState } from './run-state.js';
 import { HTML_MESSAGE_MAX, HTML_TEXT_MAX, forComment, forHtml, forOutput, say } from './safe-text.js';
 

@@ -2,9 +2,9 @@
  * What the step has learned so far. Operations fill it in as they go, so that the outputs and the
  * summary say everything that is known even when the step fails half-way.
  */
-import type { Freshness } from './freshness.js';
-import type { CacheStatus, Execution, ExecutionKind, HistoryExecution } from './peaka-client.js';
-import type { Operation } from './settings.js';
+import type { Freshness } from './operations/freshness.js';
+import type { CacheStatus, Execution, ExecutionKind, HistoryExecution } from './peaka/client.js';
+import type { Operation } from './inputs.js';
 
 export type Conclusion = 'success' | 'warning' | 'failure';
 

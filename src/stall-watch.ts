@@ -3,7 +3,7 @@
  * (RUNNING, progress null, updatedAt never changing). When neither updatedAt nor the progress of
  * the execution followed changes for `stall-timeout`, the wait ends and says so.
  */
-import type { Execution } from './peaka-client.js';
+import type { Execution } from './peaka/client.js';
 
 /** Statuses of an execution waiting its turn: no progress is expected, so the stall clock does not run. */
 const WAITING_ITS_TURN = /^(QUEUED|PENDING|WAITING|SCHEDULED)$/i;

@@ -9,7 +9,7 @@
  *   missing, or every cache due when the list fails, is read on its own.
  */
 import { realClock, type Clock } from './clock.js';
-import type { CacheStatus, PeakaClient } from './peaka-client.js';
+import type { CacheStatus, PeakaClient } from './peaka/client.js';
 
 export interface StatusRead {
   status: CacheStatus;

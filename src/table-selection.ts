@@ -4,11 +4,11 @@
  * migrations/, loaded only then). Names are matched exactly as Peaka lists them; a pattern that
  * matches nothing is explained with the closest names that exist.
  */
-import { ActionError } from './api-error.js';
+import { ActionError } from './peaka/errors.js';
 import type { MigrationScan, Touch } from './migrations/touches.js';
-import type { Logger } from './operation-helpers.js';
-import type { CacheList, CacheStatus, PeakaClient } from './peaka-client.js';
-import type { Settings } from './settings.js';
+import type { Logger } from './operations/context.js';
+import type { CacheList, CacheStatus, PeakaClient } from './peaka/client.js';
+import type { Settings } from './inputs.js';
 
 /** What selected a cache: a pattern of `tables`, or a statement of a migration. */
 export interface SelectionReason {

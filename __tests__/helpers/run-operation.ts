@@ -3,12 +3,12 @@
  * passes them, every action.yml default included) but without the
  * process-wide @actions/core plumbing, so that many can run at once (the fault matrix).
  */
-import { PeakaClient } from '../../src/peaka-client.js';
-import type { Logger } from '../../src/operation-helpers.js';
+import { PeakaClient } from '../../src/peaka/client.js';
+import type { Logger } from '../../src/operations/context.js';
 import { runOperation } from '../../src/operations.js';
 import { buildResult, renderSummary, type Result } from '../../src/report.js';
 import { newRunState, type Outcome } from '../../src/run-state.js';
-import { parseSettings } from '../../src/settings.js';
+import { parseSettings } from '../../src/inputs.js';
 import { actionDefaults } from '../../scripts/action-runner.js';
 
 export interface OperationRun {

@@ -7,8 +7,8 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { ActionError } from '../api-error.js';
-import type { Logger } from '../operation-helpers.js';
+import { ActionError } from '../peaka/errors.js';
+import type { Logger } from '../operations/context.js';
 
 export interface ChangedFile {
   path: string;

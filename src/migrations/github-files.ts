@@ -4,7 +4,7 @@
  * so GitHub Enterprise Server works too.
  */
 import * as github from '@actions/github';
-import { ActionError } from '../api-error.js';
+import { ActionError } from '../peaka/errors.js';
 import type { ChangedFile, EventInfo, GitHubBound } from './changed-files.js';
 
 /** GitHub lists at most 3,000 files of a pull request or compare; 30 pages of 100. */

@@ -5,8 +5,8 @@
 import { closeSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import picomatch from 'picomatch';
-import type { Logger } from '../operation-helpers.js';
-import type { Settings } from '../settings.js';
+import type { Logger } from '../operations/context.js';
+import type { Settings } from '../inputs.js';
 import { changedFiles, isSafePath, readEvent, type GitHubBound } from './changed-files.js';
 import { loadParser, readMigration } from './sql-parser.js';
 import type { MigrationScan, NameRules } from './touches.js';

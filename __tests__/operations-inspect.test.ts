@@ -1,6 +1,6 @@
 /** status, wait, history, cancel and the if-running policies, in-process against the simulator. */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { latestExecution } from '../src/cache-operations.js';
+import { latestExecution } from '../src/operations/inspect.js';
 import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
 import { operationInputs, runOperationIn } from './helpers/run-operation.js';
 

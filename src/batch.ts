@@ -2,12 +2,12 @@
  * Many caches in one step: which caches (`cache-id` list, or every cache of a catalog/schema),
  * and running the operation on each with at most `max-parallel` at once.
  */
-import { ActionError, PeakaApiError } from './api-error.js';
-import type { Logger, OperationContext } from './operation-helpers.js';
-import { segment, type PeakaClient } from './peaka-client.js';
+import { ActionError, PeakaApiError } from './peaka/errors.js';
+import type { Logger, OperationContext } from './operations/context.js';
+import { segment, type PeakaClient } from './peaka/client.js';
 import { runOperation } from './operations.js';
 import { newRunState, type RunState } from './run-state.js';
-import type { Settings } from './settings.js';
+import type { Settings } from './inputs.js';
 import { selectByTables, type TableSelection } from './table-selection.js';
 
 /** With `tables` or `tables-from`: the logger for what the selection tells, and what it selected (set by resolveTargets). */

@@ -2,14 +2,14 @@
  * What the operations share: their context, the tracker they poll with, how a status read is
  * recorded in the run state, and how the end of an execution becomes the step's outcome.
  */
-import { cancelTookEffect } from './cleanup-helper.js';
-import { formatDuration } from './duration.js';
-import { ExecutionTracker, describeExecution, recordsOf, type TrackResult } from './execution-tracker.js';
-import { KIND_LABEL, type CacheStatus, type Execution, type PeakaClient } from './peaka-client.js';
-import type { Outcome, RunState } from './run-state.js';
-import type { Settings } from './settings.js';
-import type { Stall } from './stall-watch.js';
-import type { StatusSource } from './status-source.js';
+import { cancelTookEffect } from '../cleanup.js';
+import { formatDuration } from '../duration.js';
+import { ExecutionTracker, describeExecution, recordsOf, type TrackResult } from '../tracker.js';
+import { KIND_LABEL, type CacheStatus, type Execution, type PeakaClient } from '../peaka/client.js';
+import type { Outcome, RunState } from '../run-state.js';
+import type { Settings } from '../inputs.js';
+import type { Stall } from '../stall-watch.js';
+import type { StatusSource } from '../status-source.js';
 
 export interface Logger {
   info(line: string): void;

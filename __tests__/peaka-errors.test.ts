@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { PeakaApiError, isRetryableStatus, messageFromBody } from '../src/api-error.js';
+import { PeakaApiError, isRetryableStatus, messageFromBody } from '../src/peaka/errors.js';
 import { addSecret } from '../src/safe-text.js';
 
 describe('messageFromBody reduces every error body shape to one line', () => {

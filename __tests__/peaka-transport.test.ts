@@ -2,8 +2,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
-import { PeakaApiError } from '../src/api-error.js';
-import { Transport, parseRetryAfter, type RequestSpec } from '../src/http-helper.js';
+import { PeakaApiError } from '../src/peaka/errors.js';
+import { Transport, parseRetryAfter, type RequestSpec } from '../src/peaka/transport.js';
 import { startHostile } from '../simulator/hostile-server.js';
 import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
 

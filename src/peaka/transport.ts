@@ -7,8 +7,8 @@ import type { Agent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HttpClient } from '@actions/http-client';
 import fetch from 'node-fetch';
-import { PeakaApiError, messageFromBody, type ApiErrorDetails, type FailureKind } from './api-error.js';
-import { addSecret, dropPartialSecret, redact } from './safe-text.js';
+import { PeakaApiError, messageFromBody, type ApiErrorDetails, type FailureKind } from './errors.js';
+import { addSecret, dropPartialSecret, redact } from '../safe-text.js';
 
 export interface TransportOptions {
   baseUrl: string;

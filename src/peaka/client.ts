@@ -1,11 +1,11 @@
 /**
  * The Peaka cache endpoints the action uses, with answers normalised into small typed records.
- * Everything HTTP (timeouts, retries, proxies, error messages) lives in http-helper.ts.
+ * Everything HTTP (timeouts, retries, proxies, error messages) lives in transport.ts.
  */
-import { ActionError, PeakaApiError } from './api-error.js';
-import { parseInstant } from './duration.js';
-import { LIST_BODY_CAP, Transport, type RequestSpec, type TransportOptions } from './http-helper.js';
-import { cut, redactAndCut } from './safe-text.js';
+import { ActionError, PeakaApiError } from './errors.js';
+import { parseInstant } from '../duration.js';
+import { LIST_BODY_CAP, Transport, type RequestSpec, type TransportOptions } from './transport.js';
+import { cut, redactAndCut } from '../safe-text.js';
 
 export type ExecutionKind = 'full-refresh' | 'incremental';
 export const EXECUTION_KINDS: readonly ExecutionKind[] = ['full-refresh', 'incremental'];

@@ -4,7 +4,7 @@
  * step died before it could (post step).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EXECUTION_KINDS, KIND_LABEL, isActive, type Execution, type ExecutionKind, type PeakaClient } from './peaka-client.js';
+import { EXECUTION_KINDS, KIND_LABEL, isActive, type Execution, type ExecutionKind, type PeakaClient } from './peaka/client.js';
 import type { RunState } from './run-state.js';
 
 export interface Started {

@@ -2,8 +2,8 @@
  * full-refresh and incremental: start an execution and follow it, never adopting the previous one
  * and never starting two. `if-running` decides what happens when one of the same kind runs already.
  */
-import { ActionError, PeakaApiError } from './api-error.js';
-import { APPEARANCE_GRACE_MS, historyFrom, type TrackResult } from './execution-tracker.js';
+import { ActionError, PeakaApiError } from '../peaka/errors.js';
+import { APPEARANCE_GRACE_MS, historyFrom, type TrackResult } from '../tracker.js';
 import {
   NO_WAIT_LOOKUP_MS,
   WRITE_ATTEMPTS,
@@ -13,10 +13,10 @@ import {
   record,
   tracker,
   type OperationContext
-} from './operation-helpers.js';
-import { A_KIND, KIND_LABEL, isActive, type ExecutionKind } from './peaka-client.js';
-import type { Outcome, RunState } from './run-state.js';
-import { sendOnce } from './write-helper.js';
+} from './context.js';
+import { A_KIND, KIND_LABEL, isActive, type ExecutionKind } from '../peaka/client.js';
+import type { Outcome, RunState } from '../run-state.js';
+import { sendOnce } from '../peaka/send-once.js';
 
 export async function trigger(ctx: OperationContext, state: RunState, kind: ExecutionKind): Promise<Outcome> {
   const cacheId = state.cacheId!;

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { InputError, OPERATIONS, parseSettings, REGION_URLS } from '../src/settings.js';
+import { InputError, OPERATIONS, parseSettings, REGION_URLS } from '../src/inputs.js';
 import { actionDefaults, JOB_TOKEN, ROOT } from '../scripts/action-runner.js';
 
 const CACHE = '960bd651-7b3c-4511-9a88-18e14ac7742a';

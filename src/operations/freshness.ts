@@ -4,10 +4,10 @@
  * The status shows only the last execution of each kind, so when that one did not complete the
  * history is searched for the last one that did.
  */
-import { formatDuration } from './duration.js';
-import { absorb, type OperationContext } from './operation-helpers.js';
-import { EXECUTION_KINDS, KIND_LABEL, isTerminal, type CacheStatus, type Execution, type ExecutionKind, type HistoryExecution } from './peaka-client.js';
-import type { Outcome, RunState } from './run-state.js';
+import { formatDuration } from '../duration.js';
+import { absorb, type OperationContext } from './context.js';
+import { EXECUTION_KINDS, KIND_LABEL, isTerminal, type CacheStatus, type Execution, type ExecutionKind, type HistoryExecution } from '../peaka/client.js';
+import type { Outcome, RunState } from '../run-state.js';
 
 export interface Freshness {
   maxAgeMs: number;

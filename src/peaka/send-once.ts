@@ -4,7 +4,7 @@
  * effect before sending again; after 408 or 429 (it did not) wait as asked and send again.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PeakaApiError } from './api-error.js';
+import { PeakaApiError } from './errors.js';
 
 export interface SendOnceOptions<T> {
   /** Sends the write; resolves with its effect when the answer carries it. */

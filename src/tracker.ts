@@ -17,8 +17,8 @@ import {
   type CacheStatus,
   type Execution,
   type ExecutionKind
-} from './peaka-client.js';
-import { PeakaApiError } from './api-error.js';
+} from './peaka/client.js';
+import { PeakaApiError } from './peaka/errors.js';
 import { PollPlanner, type History } from './poll-schedule.js';
 import { StallWatch, type Stall } from './stall-watch.js';
 import { DirectStatusSource, type StatusClient, type StatusSource } from './status-source.js';

@@ -3,7 +3,7 @@
  * what was being done, what happened, Peaka's own message if any, and what to check.
  */
 
-import { firstElementText, htmlToText, redact, redactAndCut } from './safe-text.js';
+import { firstElementText, htmlToText, redact, redactAndCut } from '../safe-text.js';
 
 export type FailureKind = 'http' | 'network' | 'timeout' | 'invalid-response' | 'aborted';
 

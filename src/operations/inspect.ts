@@ -1,12 +1,12 @@
 /**
  * Operations that start nothing: status, wait, history, and the cancels.
  */
-import { cancelTookEffect } from './cleanup-helper.js';
-import { describeExecution, executionDurationMs } from './execution-tracker.js';
-import { absorb, conclude, readStatus, record, tracker, type OperationContext } from './operation-helpers.js';
-import { EXECUTION_KINDS, KIND_LABEL, isActive, type CacheStatus, type Execution, type ExecutionKind } from './peaka-client.js';
-import type { Outcome, RunState } from './run-state.js';
-import { formatDuration } from './duration.js';
+import { cancelTookEffect } from '../cleanup.js';
+import { describeExecution, executionDurationMs } from '../tracker.js';
+import { absorb, conclude, readStatus, record, tracker, type OperationContext } from './context.js';
+import { EXECUTION_KINDS, KIND_LABEL, isActive, type CacheStatus, type Execution, type ExecutionKind } from '../peaka/client.js';
+import type { Outcome, RunState } from '../run-state.js';
+import { formatDuration } from '../duration.js';
 
 /** The most recent execution of the given kinds, by creation time. */
 export function latestExecution(status: CacheStatus, kinds: readonly ExecutionKind[] = EXECUTION_KINDS, filter = (_: Execution) => true): Execution | undefined {

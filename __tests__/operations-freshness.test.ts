@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
-import { aggregateFreshness, describeFreshness, judge } from '../src/freshness.js';
+import { aggregateFreshness, describeFreshness, judge } from '../src/operations/freshness.js';
 import { operationInputs, runOperationIn } from './helpers/run-operation.js';
 
 const KEY = 'pk-fresh-test-7c21';

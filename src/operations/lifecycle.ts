@@ -1,14 +1,14 @@
 /**
  * The cache's lifecycle: create (with if-exists), update-schedule, delete.
  */
-import { ActionError, PeakaApiError } from './api-error.js';
-import { latestExecution } from './cache-operations.js';
-import { WRITE_ATTEMPTS, absorb, conclude, record, tracker, type OperationContext } from './operation-helpers.js';
-import { EXECUTION_KINDS, isActive, toSettings, type CacheSettings, type CacheStatus, type CreateRequest, type Schedule, type TableCacheInfo } from './peaka-client.js';
-import { parseIsoDuration } from './duration.js';
-import type { Outcome, RunState } from './run-state.js';
-import type { ScheduleSetting } from './settings.js';
-import { sendOnce } from './write-helper.js';
+import { ActionError, PeakaApiError } from '../peaka/errors.js';
+import { latestExecution } from './inspect.js';
+import { WRITE_ATTEMPTS, absorb, conclude, record, tracker, type OperationContext } from './context.js';
+import { EXECUTION_KINDS, isActive, toSettings, type CacheSettings, type CacheStatus, type CreateRequest, type Schedule, type TableCacheInfo } from '../peaka/client.js';
+import { parseIsoDuration } from '../duration.js';
+import type { Outcome, RunState } from '../run-state.js';
+import type { ScheduleSetting } from '../inputs.js';
+import { sendOnce } from '../peaka/send-once.js';
 
 export async function create(ctx: OperationContext, state: RunState): Promise<Outcome> {
   const request = ctx.settings.create!;
