@@ -12,7 +12,7 @@ export const modules = {
 /* harmony export */ });
 /* unused harmony export GITHUB_BUDGET_MS */
 /* harmony import */ var _actions_github__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(2413);
-/* harmony import */ var _api_error_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(1340);
+/* harmony import */ var _peaka_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(7295);
 /**
  * Changed files from GitHub's REST API, through Octokit (the same lazy chunk as comment-on-pr):
  * a pull request's files, a compare of two commits, one commit's files. GITHUB_API_URL is honoured,
@@ -27,7 +27,7 @@ const GITHUB_BUDGET_MS = 120_000;
 const toChanged = (files) => (files ?? []).map((f) => ({ path: f.filename, removed: f.status === 'removed' }));
 function client(token, what, bound) {
     if (!token)
-        throw new _api_error_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .lZ(`tables-from needs 'github-token' to read ${what} from GitHub; pass \${{ github.token }} (the default).`);
+        throw new _peaka_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .lZ(`tables-from needs 'github-token' to read ${what} from GitHub; pass \${{ github.token }} (the default).`);
     // At most GITHUB_BUDGET_MS, never past the step's deadline, and not a moment after the run's cancel.
     const budget = Math.max(1_000, Math.min(GITHUB_BUDGET_MS, (bound.deadline ?? Infinity) - Date.now()));
     const signals = [AbortSignal.timeout(budget), ...(bound.signal ? [bound.signal] : [])];
@@ -38,11 +38,11 @@ async function withHint(what, permission, work) {
         return await work();
     }
     catch (err) {
-        if (err instanceof _api_error_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .lZ)
+        if (err instanceof _peaka_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .lZ)
             throw err;
         const status = err.status;
         const hint = status === 401 || status === 403 || status === 404 ? ` Give the job 'permissions: ${permission}', or pass a github-token that may read the repository.` : ' Re-run the job; if it repeats, check GitHub status.';
-        throw new _api_error_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .lZ(`tables-from: reading ${what} from GitHub failed${status ? ` (HTTP ${status})` : ''}: ${err.message.split('\n')[0].slice(0, 200)}.${hint}`);
+        throw new _peaka_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .lZ(`tables-from: reading ${what} from GitHub failed${status ? ` (HTTP ${status})` : ''}: ${err.message.split('\n')[0].slice(0, 200)}.${hint}`);
     }
 }
 async function pullRequestFiles(event, token, number, bound = {}) {
