@@ -3,16 +3,19 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { InputError, OPERATIONS, parseSettings, REGION_URLS } from '../src/inputs.js';
+import { InputError, OPERATIONS, parseInputs, REGION_URLS, type CreateInputs, type Inputs, type InspectInputs, type TriggerInputs } from '../src/inputs.js';
 import { actionDefaults, JOB_TOKEN, ROOT } from '../scripts/action-runner.js';
 
 const CACHE = '960bd651-7b3c-4511-9a88-18e14ac7742a';
 const valid: Record<string, string> = { operation: 'full-refresh', 'api-key': 'key-123', 'project-id': 'mtKDhe1U', 'cache-id': CACHE };
 /** Reads inputs as the runner passes them: every action.yml default, then the step's own. */
+/** An operation's variant of the inputs, read as plain fields (each test knows which variant it made). */
+type AnyFields = Partial<Omit<TriggerInputs, 'operation'> & Omit<CreateInputs, 'operation'> & Omit<InspectInputs, 'operation'>>;
+const fields = (inputs: Inputs): AnyFields => inputs;
 const reader = (inputs: Record<string, string>) => (name: string) => ({ ...actionDefaults(), ...inputs })[name] ?? '';
 const problemsOf = (inputs: Record<string, string>): string[] => {
   try {
-    parseSettings(reader(inputs));
+    parseInputs(reader(inputs));
     return [];
   } catch (err) {
     expect(err).toBeInstanceOf(InputError);
@@ -21,12 +24,11 @@ const problemsOf = (inputs: Record<string, string>): string[] => {
 };
 
 describe('defaults', () => {
-  test('a minimal full-refresh gets the documented defaults', () => {
-    expect(parseSettings(reader(valid))).toEqual({
+  test('a minimal full-refresh gets the documented defaults, and only the inputs a trigger uses', () => {
+    expect(parseInputs(reader(valid))).toEqual({
       operation: 'full-refresh',
       apiKey: 'key-123',
       projectId: 'mtKDhe1U',
-      cacheId: CACHE,
       cacheIds: [CACHE],
       selection: undefined,
       baseUrl: REGION_URLS.us,
@@ -41,37 +43,35 @@ describe('defaults', () => {
       summary: true,
       maxParallel: 4,
       ifRunning: 'queue',
-      ifExists: 'fail',
-      executionType: undefined,
-      historyLimit: 10,
+      maxAgeMs: undefined,
       commentOnPr: false,
       githubToken: JOB_TOKEN
     });
   });
 
   test('region eu and api-url choose the base URL', () => {
-    expect(parseSettings(reader({ ...valid, region: 'EU' })).baseUrl).toBe(REGION_URLS.eu);
-    expect(parseSettings(reader({ ...valid, 'api-url': 'https://peaka.internal.example/api/v1/' })).baseUrl).toBe('https://peaka.internal.example/api/v1');
-    expect(parseSettings(reader({ ...valid, 'api-url': 'http://127.0.0.1:8080/api/v1' })).baseUrl).toBe('http://127.0.0.1:8080/api/v1');
-    expect(parseSettings(reader({ ...valid, 'api-url': 'http://localhost:3000' })).baseUrl).toBe('http://localhost:3000');
+    expect(parseInputs(reader({ ...valid, region: 'EU' })).baseUrl).toBe(REGION_URLS.eu);
+    expect(parseInputs(reader({ ...valid, 'api-url': 'https://peaka.internal.example/api/v1/' })).baseUrl).toBe('https://peaka.internal.example/api/v1');
+    expect(parseInputs(reader({ ...valid, 'api-url': 'http://127.0.0.1:8080/api/v1' })).baseUrl).toBe('http://127.0.0.1:8080/api/v1');
+    expect(parseInputs(reader({ ...valid, 'api-url': 'http://localhost:3000' })).baseUrl).toBe('http://localhost:3000');
   });
 
   test('create reads the table and upper-cases the schedules', () => {
-    const settings = parseSettings(
+    const settings = parseInputs(
       reader({ operation: 'create', 'api-key': 'k', 'project-id': 'p', 'catalog-id': 'c', 'schema-name': 's', 'table-name': 't', 'incremental-schedule': 'pt15m' })
     );
-    expect(settings.create).toEqual({ catalogId: 'c', schemaName: 's', tableName: 't', fullRefreshSchedule: undefined, incrementalSchedule: 'PT15M' });
+    expect(fields(settings).create).toEqual({ catalogId: 'c', schemaName: 's', tableName: 't', fullRefreshSchedule: undefined, incrementalSchedule: 'PT15M' });
   });
 });
 
 describe('stall-timeout and max-parallel', () => {
   test('stall-timeout takes a duration, and 0 turns the check off', () => {
-    expect(parseSettings(reader({ ...valid, 'stall-timeout': '45m' })).stallTimeoutMs).toBe(2_700_000);
-    expect(parseSettings(reader({ ...valid, 'stall-timeout': '0' })).stallTimeoutMs).toBe(0);
+    expect(parseInputs(reader({ ...valid, 'stall-timeout': '45m' })).stallTimeoutMs).toBe(2_700_000);
+    expect(parseInputs(reader({ ...valid, 'stall-timeout': '0' })).stallTimeoutMs).toBe(0);
   });
 
   test('max-parallel goes up to 256: many caches share their status reads', () => {
-    expect(parseSettings(reader({ ...valid, 'max-parallel': '256' })).maxParallel).toBe(256);
+    expect(parseInputs(reader({ ...valid, 'max-parallel': '256' })).maxParallel).toBe(256);
   });
 });
 
@@ -143,7 +143,7 @@ describe('the runner passes every default of action.yml, whatever the operation'
     const inputs: Record<string, string> = { operation, 'api-key': 'key-123', 'project-id': 'mtKDhe1U', ...(operation === 'create' ? {} : { 'cache-id': CACHE }), ...OPERATION_BASE[operation] };
     if (operation === 'wait') delete inputs['execution-type'];
     expect(problemsOf(inputs)).toEqual([]);
-    expect(parseSettings(reader(inputs)).githubToken).toBe(JOB_TOKEN);
+    expect(parseInputs(reader(inputs)).githubToken).toBe(JOB_TOKEN);
   });
 
   test('if-running, if-exists and history-limit set to another value than their default are refused where unused', () => {
@@ -172,22 +172,22 @@ describe('tables, tables-from and max-age', () => {
   const byTable = { operation: 'full-refresh', 'api-key': 'key-123', 'project-id': 'mtKDhe1U' };
 
   test('tables: patterns one per line or comma-separated, de-duplicated; catalog-id narrows them', () => {
-    const settings = parseSettings(reader({ ...byTable, tables: 'payment.invoices, payment.*\n*.orders\npayment.*', 'catalog-id': '627249916703408649', 'allow-no-match': 'true' }));
-    expect(settings.tables).toEqual({ patterns: ['payment.invoices', 'payment.*', '*.orders'], catalogId: '627249916703408649', allowNoMatch: true });
-    expect(settings.cacheIds).toEqual([]);
-    expect(settings.selection).toBeUndefined();
+    const settings = parseInputs(reader({ ...byTable, tables: 'payment.invoices, payment.*\n*.orders\npayment.*', 'catalog-id': '627249916703408649', 'allow-no-match': 'true' }));
+    expect(fields(settings).tables).toEqual({ patterns: ['payment.invoices', 'payment.*', '*.orders'], catalogId: '627249916703408649', allowNoMatch: true });
+    expect(fields(settings).cacheIds).toEqual([]);
+    expect(fields(settings).selection).toBeUndefined();
   });
 
   test('tables-from: globs one per line, with the dialect and the default schema', () => {
-    const settings = parseSettings(reader({ ...byTable, operation: 'status', 'tables-from': 'migrations/**/*.sql\ndb/*.sql', 'sql-dialect': 'MySQL', 'default-schema': 'shop' }));
-    expect(settings.tablesFrom).toEqual({ globs: ['migrations/**/*.sql', 'db/*.sql'], dialect: 'mysql', defaultSchema: 'shop', catalogId: undefined });
-    expect(parseSettings(reader({ ...byTable, 'tables-from': 'migrations/*.sql' })).tablesFrom).toMatchObject({ dialect: 'postgresql', defaultSchema: 'public' });
+    const settings = parseInputs(reader({ ...byTable, operation: 'status', 'tables-from': 'migrations/**/*.sql\ndb/*.sql', 'sql-dialect': 'MySQL', 'default-schema': 'shop' }));
+    expect(fields(settings).tablesFrom).toEqual({ globs: ['migrations/**/*.sql', 'db/*.sql'], dialect: 'mysql', defaultSchema: 'shop', catalogId: undefined });
+    expect(fields(parseInputs(reader({ ...byTable, 'tables-from': 'migrations/*.sql' }))).tablesFrom).toMatchObject({ dialect: 'postgresql', defaultSchema: 'public' });
   });
 
   test('max-age takes the syntax of timeout, for the operations that use it', () => {
-    expect(parseSettings(reader({ ...valid, 'max-age': '6h' })).maxAgeMs).toBe(21_600_000);
-    expect(parseSettings(reader({ ...valid, operation: 'status', 'max-age': 'PT90M', 'execution-type': 'incremental' }))).toMatchObject({ maxAgeMs: 5_400_000, executionType: 'incremental' });
-    expect(parseSettings(reader({ ...valid, operation: 'wait', 'max-age': '2d' })).maxAgeMs).toBe(172_800_000);
+    expect(fields(parseInputs(reader({ ...valid, 'max-age': '6h' }))).maxAgeMs).toBe(21_600_000);
+    expect(parseInputs(reader({ ...valid, operation: 'status', 'max-age': 'PT90M', 'execution-type': 'incremental' }))).toMatchObject({ maxAgeMs: 5_400_000, executionType: 'incremental' });
+    expect(fields(parseInputs(reader({ ...valid, operation: 'wait', 'max-age': '2d' }))).maxAgeMs).toBe(172_800_000);
   });
 
   test.each([
@@ -210,7 +210,7 @@ describe('tables, tables-from and max-age', () => {
   });
 
   test('delete by table: one name, confirmed by repeating it', () => {
-    expect(parseSettings(reader({ ...byTable, operation: 'delete', tables: 'payment.old_invoices', 'confirm-delete': 'payment.old_invoices' })).tables?.patterns).toEqual(['payment.old_invoices']);
+    expect(fields(parseInputs(reader({ ...byTable, operation: 'delete', tables: 'payment.old_invoices', 'confirm-delete': 'payment.old_invoices' }))).tables?.patterns).toEqual(['payment.old_invoices']);
   });
 });
 
@@ -226,7 +226,7 @@ test('property: any value of any input gives valid settings or an InputError nam
       if (operation === 'create') delete base['cache-id'];
       const inputs = { ...base, [input]: value };
       try {
-        const settings = parseSettings(reader(inputs));
+        const settings = parseInputs(reader(inputs));
         expect(settings.timeoutMs).toBeGreaterThanOrEqual(1_000);
       } catch (err) {
         expect(err).toBeInstanceOf(InputError);

@@ -24,17 +24,19 @@ test('status: both slots, progress and timestamps', async () => {
   expect(sim.requests.at(-1)!.path).toContain('/status?excludeLogs=true');
 });
 
-test('trigger and cancel hit the documented paths; a cancel with nothing running resolves false', async () => {
+test('trigger and cancel hit the documented paths; a cancel with nothing running is a 404, sent once (send-once.ts retries writes)', async () => {
   const cache = sim.addCache();
   await client.trigger('incremental', cache.id, soon());
   expect(sim.requests.at(-1)!.path).toMatch(/\/cache\/[^/]+\/incrementalUpdate$/);
-  expect(await client.cancel('incremental', cache.id, soon())).toBe(true);
-  expect(await client.cancel('full-refresh', cache.id, soon())).toBe(false);
+  await expect(client.cancel('incremental', cache.id, soon())).resolves.toBeUndefined();
+  const before = sim.requests.length;
+  await expect(client.cancel('full-refresh', cache.id, soon())).rejects.toMatchObject({ status: 404 });
+  expect(sim.requests.length).toBe(before + 1);
   expect(sim.requests.at(-1)!.path).toMatch(/cancelFullRefreshUpdate$/);
 });
 
-test('a cancel of an unknown cache is a 404 false, like nothing running (the API cannot tell them apart)', async () => {
-  expect(await client.cancel('full-refresh', '00000000-0000-4000-8000-000000000000', soon())).toBe(false);
+test('a cancel of an unknown cache is a 404, like nothing running (the API cannot tell them apart)', async () => {
+  await expect(client.cancel('full-refresh', '00000000-0000-4000-8000-000000000000', soon())).rejects.toMatchObject({ status: 404 });
 });
 
 test('create sends schedules as {type: BASIC, expression}', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { aggregate, buildResult, historyResults, renderSummary } from '../src/report.js';
 import { escapeHtml, redact } from '../src/safe-text.js';
-import { newRunState, type Outcome } from '../src/run-state.js';
+import { knownOf, type Outcome } from '../src/operations/context.js';
 
 const execution = {
   id: 'exec-1',
@@ -16,7 +16,7 @@ const execution = {
 };
 
 const result = (extra = {}, outcome: Outcome = { conclusion: 'success', message: 'done' }) =>
-  buildResult({ ...newRunState('full-refresh', 'cache-1'), table: 'payment.customers', cacheStatus: 'COMPLETED', execution, ...extra }, outcome);
+  buildResult({ ...knownOf('full-refresh', 'cache-1'), table: 'payment.customers', cacheStatus: 'COMPLETED', execution, ...extra }, outcome);
 
 describe('result', () => {
   test('carries every output, with the duration from the execution timestamps', () => {
@@ -44,7 +44,7 @@ describe('result', () => {
   });
 
   test('knows only what is known: no execution, no counts', () => {
-    const r = buildResult(newRunState('status', 'c'), { conclusion: 'failure', message: 'x' });
+    const r = buildResult(knownOf('status', 'c'), { conclusion: 'failure', message: 'x' });
     expect(r['execution-id']).toBeUndefined();
     expect(r['cached-records']).toBeUndefined();
   });
@@ -103,7 +103,7 @@ describe('summary', () => {
 });
 
 test('history: one row per execution with its cache, a readable start time, duration and counts', () => {
-  const state = { ...newRunState('history', 'cache-1'), table: 'crm.accounts', history: [execution, { ...execution, id: 'exec-0', kind: 'incremental' as const, status: 'FAILED' }] };
+  const state = { ...knownOf('history', 'cache-1'), table: 'crm.accounts', history: [execution, { ...execution, id: 'exec-0', kind: 'incremental' as const, status: 'FAILED' }] };
   const results = [buildResult(state, { conclusion: 'success', message: 'two' })];
   const rows = parseTable(renderSummary(results, results[0], 's', historyResults([state])));
   expect(rows).toEqual([
@@ -114,8 +114,8 @@ test('history: one row per execution with its cache, a readable start time, dura
 });
 
 test('several caches: a row each and a total row with the sums and the worst status', () => {
-  const a = buildResult({ ...newRunState('full-refresh', 'c-a'), table: 's.a', execution }, { conclusion: 'success', message: 'ok' });
-  const b = buildResult({ ...newRunState('full-refresh', 'c-b'), table: 's.b', execution: { ...execution, id: 'e-b', status: 'FAILED', cachedRecords: 5 } }, { conclusion: 'failure', message: 'bad' });
+  const a = buildResult({ ...knownOf('full-refresh', 'c-a'), table: 's.a', execution }, { conclusion: 'success', message: 'ok' });
+  const b = buildResult({ ...knownOf('full-refresh', 'c-b'), table: 's.b', execution: { ...execution, id: 'e-b', status: 'FAILED', cachedRecords: 5 } }, { conclusion: 'failure', message: 'bad' });
   const overall = aggregate([a, b]);
   expect(overall).toMatchObject({ 'cache-id': 'c-a,c-b', status: 'FAILED', 'cached-records': 12_350, conclusion: 'failure' });
   expect(overall.message).toBe('1 of 2 caches did not succeed (1 COMPLETED, 1 FAILED).');
@@ -133,7 +133,7 @@ test('several caches: a row each and a total row with the sums and the worst sta
 
 describe('many caches', () => {
   const at = (createdAt: string, finishedAt: string, extra = {}) =>
-    buildResult({ ...newRunState('status', createdAt), execution: { ...execution, createdAt, finishedAt, ...extra } }, { conclusion: 'success', message: 'ok' });
+    buildResult({ ...knownOf('status', createdAt), execution: { ...execution, createdAt, finishedAt, ...extra } }, { conclusion: 'success', message: 'ok' });
 
   test('the span is taken from instants, whatever their offsets', () => {
     const overall = aggregate([at('2026-01-01T10:00:00+01:00', '2026-01-01T09:10:00Z'), at('2026-01-01T09:05:00Z', '2026-01-01T10:20:00+01:00')]);
@@ -150,7 +150,7 @@ describe('many caches', () => {
 
   const many = (n: number, name: string) =>
     Array.from({ length: n }, (_, i) =>
-      buildResult({ ...newRunState('wait', `cache-${i}`), table: `${name}${i}`, execution: { ...execution, status: 'FAILED', error: 'e'.repeat(500) } }, { conclusion: 'failure', message: `failed ${i} ${'m'.repeat(900)}` })
+      buildResult({ ...knownOf('wait', `cache-${i}`), table: `${name}${i}`, execution: { ...execution, status: 'FAILED', error: 'e'.repeat(500) } }, { conclusion: 'failure', message: `failed ${i} ${'m'.repeat(900)}` })
     );
 
   test('the summary stays under 1 MiB: past it, rows and list items fold into "and N more"', () => {

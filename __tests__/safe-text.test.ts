@@ -5,11 +5,11 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { parse } from 'parse5';
-import { describeExecution } from '../src/tracker.js';
+import { describeExecution } from '../src/format.js';
 import { logger } from '../src/main.js';
 import type { Execution } from '../src/peaka/client.js';
 import { aggregate, announce, buildResult, renderSummary, setOutputs } from '../src/report.js';
-import { newRunState } from '../src/run-state.js';
+import { knownOf } from '../src/operations/context.js';
 import { addSecret, cut, dropPartialSecret, escapeHtml, forAnnotation, forComment, forHtml, forLog, forOutput, htmlToText, firstElementText, redact, say } from '../src/safe-text.js';
 
 const KEY = 'sk"live\\7Qz/9+x';
@@ -158,7 +158,7 @@ describe('properties over random API strings', () => {
     fc.assert(
       fc.property(hostile, hostile, fc.constantFrom('success', 'warning', 'failure') as fc.Arbitrary<'success' | 'warning' | 'failure'>, (a, b, conclusion) => {
         const lines = printed(() => {
-          const states = [a, b].map((t) => ({ ...newRunState('full-refresh', t), table: t, execution: execution(t) }));
+          const states = [a, b].map((t) => ({ ...knownOf('full-refresh', t), table: t, execution: execution(t) }));
           const results = states.map((s) => buildResult(s, { conclusion, message: `${s.table}: ${describeExecution(s.execution)}` }));
           logger.info(describeExecution(execution(a)));
           logger.info(`[${b}] ${a}`);
@@ -182,7 +182,7 @@ describe('properties over random API strings', () => {
     delete process.env.GITHUB_OUTPUT;
     fc.assert(
       fc.property(hostile, (a) => {
-        const state = { ...newRunState('status', 'c'), table: a, execution: execution(a) };
+        const state = { ...knownOf('status', 'c'), table: a, execution: execution(a) };
         const result = buildResult(state, { conclusion: 'success', message: a });
         const lines = printed(() => setOutputs(result, result, KEY));
         for (const form of [KEY, JSON.stringify(KEY).slice(1, -1), encodeURIComponent(KEY)]) expect(lines.join('\n')).not.toContain(form);
@@ -208,7 +208,7 @@ describe('properties over random API strings', () => {
   test('the summary and the comment parse as HTML with only the elements the action writes', () => {
     fc.assert(
       fc.property(fc.array(hostile, { minLength: 1, maxLength: 4 }), fc.boolean(), (texts, forComment) => {
-        const states = texts.map((t, i) => ({ ...newRunState('wait', `${t}${i}`), table: t, execution: { ...execution(t), status: 'FAILED' } }));
+        const states = texts.map((t, i) => ({ ...knownOf('wait', `${t}${i}`), table: t, execution: { ...execution(t), status: 'FAILED' } }));
         const results = states.map((s) => buildResult(s, { conclusion: 'failure', message: s.table! }));
         const html = renderSummary(results, results.length === 1 ? results[0] : aggregate(results), KEY, undefined, { forComment });
         let text = '';

@@ -1,6 +1,7 @@
 /** Finding the new execution and following it, against the simulator in real (short) time. */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { ExecutionTracker, describeExecution, historyFrom, recordsOf } from '../src/tracker.js';
+import { ExecutionTracker, historyFrom, recordsOf } from '../src/tracker.js';
+import { describeExecution } from '../src/format.js';
 import { PeakaClient, type CacheStatus, type Execution } from '../src/peaka/client.js';
 import { DirectStatusSource } from '../src/status-source.js';
 import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';

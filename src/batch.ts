@@ -1,44 +1,106 @@
 /**
- * Many caches in one step: which caches (`cache-id` list, or every cache of a catalog/schema),
- * and running the operation on each with at most `max-parallel` at once.
+ * The operation on every cache the step acts on: which caches (`cache-id` list, every cache of a
+ * catalog/schema, or by table name), and the operation on each, at most `max-parallel` at once.
+ * Each cache's result is kept, whatever happened to the others.
  */
-import { ActionError, PeakaApiError } from './peaka/errors.js';
-import type { Logger, OperationContext } from './operations/context.js';
+import type { Inputs, OnCachesInputs } from './inputs.js';
+import type { Ledger } from './ledger.js';
+import { OperationError, knownOf, type CacheResult, type Known, type Logger, type OperationContext, type Outcome, type StepBudget } from './operations/context.js';
+import { cancel } from './operations/cancel.js';
+import { history, inspect } from './operations/inspect.js';
+import { create, deleteCache, updateSchedule } from './operations/lifecycle.js';
+import { trigger } from './operations/trigger.js';
 import { segment, type PeakaClient } from './peaka/client.js';
-import { runOperation } from './operations.js';
-import { newRunState, type RunState } from './run-state.js';
-import type { Settings } from './inputs.js';
+import { ActionError, PeakaApiError } from './peaka/errors.js';
+import { SharedStatusSource } from './status-source.js';
 import { selectByTables, type TableSelection } from './table-selection.js';
 
-/** With `tables` or `tables-from`: the logger for what the selection tells, and what it selected (set by resolveTargets). */
-export interface ByTable {
-  log: Logger;
-  /** The run's cancel: ends the GitHub requests of tables-from too. */
+/** What every cache's operation shares. */
+export interface StepContext {
+  inputs: Inputs;
+  client: PeakaClient;
+  /** Epoch ms at which waiting stops. */
+  deadline: number;
+  budget?: StepBudget;
   signal?: AbortSignal;
+  log: Logger;
+  ledger: Ledger;
+  random?: () => number;
+  appearanceGraceMs?: number;
+}
+
+/** One cache of the step: what is known of it, and its outcome once its operation is over (none when the run was cancelled first). */
+export interface CacheSlot {
+  /** Its page in the ledger. */
+  key: string;
+  known: Known;
+  outcome?: Outcome;
+}
+
+export interface BatchEnd {
+  slots: CacheSlot[];
+  /** With tables / tables-from: what chose the caches. */
   selection?: TableSelection;
 }
-import { SharedStatusSource } from './status-source.js';
 
-/** The caches to act on; `[undefined]` for create, which makes its own. */
-export async function resolveTargets(settings: Settings, client: PeakaClient, deadline: number, warn: (line: string) => void, byTable?: ByTable): Promise<(string | undefined)[]> {
-  if (settings.operation === 'create') return [undefined];
-  if (settings.tables || settings.tablesFrom) {
-    const found: ByTable = byTable ?? { log: { info: () => undefined, notice: () => undefined, warning: warn, group: (_title, work) => work() } };
-    found.selection = await selectByTables(settings, client, deadline, found.log, (list) => warnUnidentified(list.unidentified, warn), found.signal);
-    return found.selection.ids;
+/** Chooses the caches and runs the operation on each. Stops early only when the run is cancelled (its slots then lack an outcome). */
+export async function runAll(step: StepContext): Promise<BatchEnd> {
+  const { inputs } = step;
+  if (inputs.operation === 'create') return { slots: await runEach(step, [undefined], (ctx) => create({ ...ctx, inputs })) };
+  const { ids, selection } = await resolveTargets(inputs, step.client, step.deadline, step.log, step.signal);
+  if (ids.length > 1) step.log.info(`Operation ${inputs.operation} on ${ids.length} caches, at most ${inputs.maxParallel} at a time.`);
+  const slots = await runEach(step, ids, (ctx, cacheId) => onCache({ ...ctx, inputs }, cacheId), selection);
+  return { slots, selection };
+}
+
+/** The operation on one existing cache. */
+function onCache(ctx: OperationContext<OnCachesInputs>, cacheId: string): Promise<CacheResult> {
+  const { inputs } = ctx;
+  switch (inputs.operation) {
+    case 'full-refresh':
+    case 'incremental':
+      return trigger({ ...ctx, inputs }, cacheId);
+    case 'cancel-full-refresh':
+    case 'cancel-incremental':
+      return cancel({ ...ctx, inputs }, cacheId);
+    case 'status':
+    case 'wait':
+      return inspect({ ...ctx, inputs }, cacheId);
+    case 'history':
+      return history({ ...ctx, inputs }, cacheId);
+    case 'update-schedule':
+      return updateSchedule({ ...ctx, inputs }, cacheId);
+    case 'delete':
+      return deleteCache({ ...ctx, inputs }, cacheId);
   }
-  if (!settings.selection) return settings.cacheIds;
-  const { catalogId, schemaName } = settings.selection;
+}
+
+/** The caches to act on, and with tables / tables-from what selected them. */
+export async function resolveTargets(
+  inputs: OnCachesInputs,
+  client: PeakaClient,
+  deadline: number,
+  log: Logger,
+  signal?: AbortSignal
+): Promise<{ ids: string[]; selection?: TableSelection }> {
+  const warn = (line: string) => log.warning(line);
+  const by = inputs.tables ?? inputs.tablesFrom;
+  if (by) {
+    const selection = await selectByTables(inputs, by, client, deadline, log, (list) => warnUnidentified(list.unidentified, warn), signal);
+    return { ids: selection.ids, selection };
+  }
+  if (!inputs.selection) return { ids: inputs.cacheIds };
+  const { catalogId, schemaName } = inputs.selection;
   // With catalog-id, the catalog's list: smaller than the project's (each entry carries its logs).
   const { caches: all, unidentified } = await client.listStatuses(deadline, catalogId);
   warnUnidentified(unidentified, warn);
   const chosen = all.filter((c) => (!catalogId || c.catalogId === undefined || c.catalogId === catalogId) && (!schemaName || c.schemaName === schemaName));
   const what = [catalogId ? `catalog-id ${catalogId}` : '', schemaName ? `schema-name ${schemaName}` : ''].filter(Boolean).join(' and ');
   if (!chosen.length) {
-    const where = catalogId ? `catalog ${catalogId}` : `project ${settings.projectId}`;
-    throw new ActionError(`No cache in project ${settings.projectId} matches ${what} (${where} has ${all.length} cache${all.length === 1 ? '' : 's'}). Check the ids, or name caches with cache-id.`);
+    const where = catalogId ? `catalog ${catalogId}` : `project ${inputs.projectId}`;
+    throw new ActionError(`No cache in project ${inputs.projectId} matches ${what} (${where} has ${all.length} cache${all.length === 1 ? '' : 's'}). Check the ids, or name caches with cache-id.`);
   }
-  return chosen.map((c) => c.id);
+  return { ids: chosen.map((c) => c.id) };
 }
 
 export function warnUnidentified(unidentified: string[], warn: (line: string) => void): void {
@@ -76,48 +138,61 @@ export function loggerFor(log: Logger, label: (() => string) | undefined): Logge
 }
 
 /**
- * Runs the operation on every target and records each cache's outcome in its run state.
- * A failure of one cache does not stop the others; only an abort (the run being cancelled) does.
- * With several caches, their status reads share one list read per tick (status-source.ts).
+ * Runs `work` on every target and keeps each one's result. A failure of one cache does not stop
+ * the others; only the run's cancel does. With several caches, their status reads share one list
+ * read per tick (status-source.ts).
  */
-export async function runBatch(ctx: Omit<OperationContext, 'settings'> & { settings: Settings }, targets: (string | undefined)[], states: RunState[]): Promise<void> {
-  for (const id of targets) states.push(newRunState(ctx.settings.operation, id));
-  const many = states.length > 1;
-  const statuses = many ? new SharedStatusSource(ctx.client, { warn: (line) => ctx.log.warning(line) }) : undefined;
+export async function runEach<T extends string | undefined>(
+  step: StepContext,
+  targets: T[],
+  work: (ctx: OperationContext, target: T) => Promise<CacheResult>,
+  selection?: TableSelection
+): Promise<CacheSlot[]> {
+  const many = targets.length > 1;
+  const statuses = many ? new SharedStatusSource(step.client, { warn: (line) => step.log.warning(line) }) : undefined;
+  const slots: CacheSlot[] = targets.map((cacheId, i) => ({ key: String(i), known: knownOf(step.inputs.operation, cacheId) }));
   try {
-    await runPool(states, ctx.settings.maxParallel, (state) => runOne(ctx, state, statuses));
+    await runPool(
+      targets.map((target, i) => ({ target, slot: slots[i] })),
+      step.inputs.maxParallel,
+      async ({ target, slot }) => {
+        const label = many ? () => (target && (statuses?.tableOf(target) ?? selection?.tableOf.get(target))) || target || '' : undefined;
+        const ctx: OperationContext = { ...step, page: step.ledger.page(slot.key), log: loggerFor(step.log, label), statuses };
+        Object.assign(slot, await runOne(ctx, target, work));
+      }
+    );
   } finally {
     if (statuses?.stats.ticks) {
       const { ticks, listReads, fallbackReads } = statuses.stats;
-      ctx.log.info(`Status reads for ${states.length} caches: ${ticks} rounds, ${listReads} list read${listReads === 1 ? '' : 's'} and ${fallbackReads} single-cache read${fallbackReads === 1 ? '' : 's'}.`);
+      step.log.info(`Status reads for ${targets.length} caches: ${ticks} rounds, ${listReads} list read${listReads === 1 ? '' : 's'} and ${fallbackReads} single-cache read${fallbackReads === 1 ? '' : 's'}.`);
     }
   }
+  return slots;
 }
 
-async function runOne(ctx: Omit<OperationContext, 'settings'> & { settings: Settings }, state: RunState, statuses: SharedStatusSource | undefined): Promise<void> {
-  const label = statuses ? () => state.table ?? state.cacheId ?? '' : undefined;
-  const own: OperationContext = { ...ctx, settings: { ...ctx.settings, cacheId: state.cacheId }, log: loggerFor(ctx.log, label), statuses };
+async function runOne<T extends string | undefined>(ctx: OperationContext, target: T, work: (ctx: OperationContext, target: T) => Promise<CacheResult>): Promise<Omit<CacheSlot, 'key'>> {
+  const fallback = knownOf(ctx.inputs.operation, target);
   try {
     // An id from a list that no request could carry fails here, even where its status came from the list.
-    if (state.cacheId !== undefined) segment(state.cacheId, 'cache id');
+    if (target !== undefined) segment(target, 'cache id');
+    // The run was cancelled before this cache's turn: nothing was sent for it.
+    if (ctx.signal?.aborted) return { known: fallback };
     if (Date.now() >= ctx.deadline) {
       // Its turn came after the step's time was spent: nothing was sent for it.
-      state.timedOut = true;
-      state.outcome = {
-        conclusion: ctx.settings.failOnError ? 'failure' : 'warning',
-        message: `Not started: the step's timeout was reached before this cache's turn (max-parallel ${ctx.settings.maxParallel}). Raise timeout or max-parallel.`
-      };
-      return;
+      const message = `Not started: the step's timeout was reached before this cache's turn (max-parallel ${ctx.inputs.maxParallel}). Raise timeout or max-parallel.`;
+      return { known: { ...fallback, timedOut: true }, outcome: { conclusion: ctx.inputs.failOnError ? 'failure' : 'warning', message } };
     }
-    state.outcome = await runOperation(own, state);
+    const { outcome, ...known } = await work(ctx, target);
+    return { known, outcome };
   } catch (err) {
-    if (ctx.signal?.aborted) throw err;
-    state.outcome = { conclusion: 'failure', message: errorMessage(err) };
+    const known = err instanceof OperationError ? err.known : fallback;
+    const cause = err instanceof OperationError ? err.cause : err;
+    // The run is being cancelled: the abort path decides what this cache's outcome is.
+    if (ctx.signal?.aborted) return { known };
+    return { known, outcome: { conclusion: 'failure', message: errorMessage(cause) } };
   } finally {
-    if (!ctx.signal?.aborted) {
-      state.settled = !state.cancelInPost;
-      ctx.checkpoint();
-    }
+    // Over, and seen through: nothing of this cache is left for the post step (unless it was left on purpose).
+    if (!ctx.signal?.aborted) ctx.page.settle();
   }
 }
 

@@ -4,38 +4,10 @@
  * step died before it could (post step).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EXECUTION_KINDS, KIND_LABEL, isActive, type Execution, type ExecutionKind, type PeakaClient } from './peaka/client.js';
-import type { RunState } from './run-state.js';
-
-export interface Started {
-  /** Unknown only for a create whose answer was not seen: then `table` names what it was for. */
-  cacheId?: string;
-  /** The table of a create whose answer was not seen: its cache, if any, is found by it. */
-  table?: { catalogId: string; schemaName: string; tableName: string };
-  /** Unknown only for a create whose first sync had not appeared yet. */
-  kind?: ExecutionKind;
-  /** The id in the slot before the trigger: anything else there is ours. */
-  previousId?: string;
-  executionId?: string;
-  /** Left for the post step by cancel-on-timeout (not by a cancelled run): cancelled whatever cancel-on-abort says. */
-  onTimeout?: boolean;
-}
-
-/** Whether the post step (or the abort path) has something of this cache's to cancel. */
-export function isPending(s: RunState): boolean {
-  if (s.settled) return false;
-  return s.cacheId ? s.startedByStep : s.pendingCreate !== undefined;
-}
-
-export function toStarted(s: RunState): Started {
-  if (!s.cacheId) return { table: s.pendingCreate };
-  return { cacheId: s.cacheId, kind: s.kind, previousId: s.previousId, executionId: s.execution?.id, onTimeout: s.cancelInPost || undefined };
-}
-
-/** What the post step needs for each cache whose execution this step started (or may have) and has not seen through. */
-export function pendingCleanups(states: RunState[]): Started[] {
-  return states.filter(isPending).map(toStarted);
-}
+import { KIND_LABEL } from './format.js';
+import type { Started } from './ledger.js';
+import { EXECUTION_KINDS, isActive, type Execution, type ExecutionKind, type PeakaClient } from './peaka/client.js';
+import { cancelOnce } from './peaka/send-once.js';
 
 export interface CleanupResult {
   cancelled?: Execution;
@@ -87,15 +59,6 @@ export async function cancelStarted(client: PeakaClient, started: Started, budge
   return { cacheId, message: `${note}No execution started by this step was found running; nothing to cancel.` };
 }
 
-/**
- * After a cancel answered 404 on a retry whose earlier attempt may have taken effect: whether it
- * did, by a status read. True when `execution` shows CANCELLED, or still runs (a cancel takes a moment).
- */
-export async function cancelTookEffect(client: PeakaClient, cacheId: string, execution: Execution, deadline: number): Promise<boolean> {
-  const seen = (await client.getStatus(cacheId, deadline)).executions[execution.kind];
-  return seen?.id === execution.id && (isActive(seen) || /^CANCELL?ED$/i.test(seen.status));
-}
-
 /** One look at the cache: cancels the step's execution if it runs; undefined if it has not appeared. */
 async function cancelIn(client: PeakaClient, cacheId: string, kinds: readonly ExecutionKind[], started: Started, deadline: number): Promise<CleanupResult | undefined> {
   const status = await client.getStatus(cacheId, deadline);
@@ -103,9 +66,8 @@ async function cancelIn(client: PeakaClient, cacheId: string, kinds: readonly Ex
     .map((k) => status.executions[k])
     .find((e) => e && (started.executionId ? e.id === started.executionId : e.id !== (started.previousId || undefined)));
   if (ours && isActive(ours)) {
-    let sent = await client.cancel(ours.kind, cacheId, deadline);
-    if (sent === 'unknown') sent = await cancelTookEffect(client, cacheId, ours, deadline);
-    return sent
+    const sent = await cancelOnce(client, cacheId, ours, { deadline });
+    return sent === 'cancelled'
       ? { cancelled: ours, message: `Cancelled the ${KIND_LABEL[ours.kind]} ${ours.id} that this step started.` }
       : { message: `The ${KIND_LABEL[ours.kind]} ${ours.id} ended before the cancel arrived.` };
   }

@@ -32,18 +32,12 @@ export const REGION_URLS = {
 /** A schedule as the API takes it: an ISO-8601 duration, or 'none' to turn it off. */
 export type ScheduleSetting = { expression: string } | 'none';
 
-export interface Settings {
-  operation: Operation;
+/** What every operation reads. */
+export interface CommonInputs {
   apiKey: string;
   projectId: string;
-  /** The cache this run acts on (one of cacheIds, or the only one). */
-  cacheId?: string;
-  /** Every cache named in `cache-id`. */
-  cacheIds: string[];
-  /** Without cache-id: every cache of this catalog and/or schema. */
-  selection?: { catalogId?: string; schemaName?: string };
   baseUrl: string;
-  wait: boolean;
+  /** The whole step's budget. */
   timeoutMs: number;
   pollIntervalMs: number;
   /** How long the execution followed may show no change before the step calls it stalled; 0: never. */
@@ -53,29 +47,68 @@ export interface Settings {
   cancelOnAbort: boolean;
   failOnError: boolean;
   summary: boolean;
-  maxParallel: number;
-  ifRunning: IfRunning;
-  ifExists: 'fail' | 'reuse';
-  /** For `wait`: which kind of execution to follow (undefined: either). */
-  executionType?: 'full-refresh' | 'incremental';
-  historyLimit: number;
   commentOnPr: boolean;
   githubToken: string;
-  create?: {
-    catalogId: string;
-    schemaName: string;
-    tableName: string;
-    fullRefreshSchedule?: string;
-    incrementalSchedule?: string;
-  };
-  schedules?: { fullRefresh?: ScheduleSetting; incremental?: ScheduleSetting };
+  maxParallel: number;
+}
+
+/** How an operation on existing caches chooses them: exactly one of these is set, or `cacheIds` is not empty. */
+export interface CacheChoice {
+  /** Every cache named in `cache-id`. */
+  cacheIds: string[];
+  /** Without cache-id: every cache of this catalog and/or schema. */
+  selection?: { catalogId?: string; schemaName?: string };
   /** `tables`: schema.table patterns that choose the caches (instead of cache-id). */
-  tables?: { patterns: string[]; catalogId?: string; allowNoMatch: boolean };
+  tables?: TablePatterns;
   /** `tables-from`: the caches of the tables that changed migration files touch. */
-  tablesFrom?: { globs: string[]; dialect: SqlDialect; defaultSchema: string; catalogId?: string };
-  /** `max-age`: a freshness gate (status, wait) or a skip of fresh caches (full-refresh, incremental). */
+  tablesFrom?: TablesFrom;
+}
+export type TablePatterns = { patterns: string[]; catalogId?: string; allowNoMatch: boolean };
+export type TablesFrom = { globs: string[]; dialect: SqlDialect; defaultSchema: string; catalogId?: string };
+
+export type ExecutionType = 'full-refresh' | 'incremental';
+
+/** full-refresh, incremental. */
+export interface TriggerInputs extends CommonInputs, CacheChoice {
+  operation: 'full-refresh' | 'incremental';
+  wait: boolean;
+  ifRunning: IfRunning;
+  /** Skip caches whose last success of this kind is younger than this. */
   maxAgeMs?: number;
 }
+export interface CancelInputs extends CommonInputs, CacheChoice {
+  operation: 'cancel-full-refresh' | 'cancel-incremental';
+  wait: boolean;
+}
+/** status and wait: `max-age` makes them a freshness gate. */
+export interface InspectInputs extends CommonInputs, CacheChoice {
+  operation: 'status' | 'wait';
+  /** Which kind of execution to follow or judge (undefined: either). */
+  executionType?: ExecutionType;
+  maxAgeMs?: number;
+}
+export interface HistoryInputs extends CommonInputs, CacheChoice {
+  operation: 'history';
+  historyLimit: number;
+}
+export interface CreateInputs extends CommonInputs {
+  operation: 'create';
+  create: { catalogId: string; schemaName: string; tableName: string; fullRefreshSchedule?: string; incrementalSchedule?: string };
+  ifExists: 'fail' | 'reuse';
+  wait: boolean;
+}
+export interface UpdateScheduleInputs extends CommonInputs, CacheChoice {
+  operation: 'update-schedule';
+  schedules: { fullRefresh?: ScheduleSetting; incremental?: ScheduleSetting };
+}
+export interface DeleteInputs extends CommonInputs, CacheChoice {
+  operation: 'delete';
+}
+
+/** Every input, read once: each operation's variant carries exactly what it uses. */
+export type Inputs = TriggerInputs | CancelInputs | InspectInputs | HistoryInputs | CreateInputs | UpdateScheduleInputs | DeleteInputs;
+/** The operations that act on existing caches. */
+export type OnCachesInputs = Exclude<Inputs, CreateInputs>;
 
 /** Raised for bad inputs; its message is shown to the user as it is. */
 export class InputError extends Error {
@@ -121,14 +154,14 @@ const MAX_AGE_OPERATIONS: Operation[] = ['status', 'wait', 'full-refresh', 'incr
 const TABLE_DEFAULTS = { 'sql-dialect': 'postgresql', 'default-schema': 'public' } as const;
 
 /** Reads the inputs through @actions/core. The API key is masked before anything else happens. */
-export function readSettings(read: Read = (name) => core.getInput(name)): Settings {
+export function readInputs(read: Read = (name) => core.getInput(name)): Inputs {
   const apiKey = read('api-key').trim();
   if (apiKey) core.setSecret(apiKey);
   addSecret(apiKey);
-  return parseSettings(read);
+  return parseInputs(read);
 }
 
-export function parseSettings(read: Read): Settings {
+export function parseInputs(read: Read): Inputs {
   const problems: string[] = [];
   const get = (name: string) => read(name).trim();
   const show = (value: string) => JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
@@ -157,7 +190,7 @@ export function parseSettings(read: Read): Settings {
   const cacheIds = [...new Set(cacheText.split(/[\s,]+/).filter(Boolean))];
   const catalogId = get('catalog-id');
   const schemaName = get('schema-name');
-  let selection: Settings['selection'];
+  let selection: CacheChoice['selection'];
   if (operation && operation !== 'create') {
     for (const id of cacheIds) {
       if (!UUID.test(id)) problems.push(`Input 'cache-id' has ${show(id)}, which is not a cache id; a cache id is a UUID such as ${CACHE_EXAMPLE} (several: one per line or comma-separated).`);
@@ -240,15 +273,10 @@ export function parseSettings(read: Read): Settings {
     problems.push(`Operation 'delete' is irreversible: set input 'confirm-delete' to the cache id (${cacheIds[0]}) to confirm${confirm ? `; it is ${show(confirm)}` : ''}.`);
   if (confirm && operation !== 'delete') problems.push(`Input 'confirm-delete' is only used by operation 'delete'; remove it.`);
 
-  const settings: Settings = {
-    operation: operation ?? 'status',
+  const common: CommonInputs = {
     apiKey,
     projectId,
-    cacheId: cacheIds.length === 1 ? cacheIds[0] : undefined,
-    cacheIds,
-    selection,
     baseUrl,
-    wait: bool('wait', true),
     timeoutMs: duration('timeout', 3_600_000),
     pollIntervalMs: duration('poll-interval', 30_000),
     stallTimeoutMs: duration('stall-timeout', 1_800_000),
@@ -257,56 +285,77 @@ export function parseSettings(read: Read): Settings {
     cancelOnAbort: bool('cancel-on-abort', true),
     failOnError: bool('fail-on-error', true),
     summary: bool('summary', true),
-    maxParallel: integer('max-parallel', 4, 1, MAX_PARALLEL),
-    ifRunning: choice('if-running', IF_RUNNING, 'queue'),
-    ifExists: choice('if-exists', ['fail', 'reuse'] as const, 'fail'),
-    executionType: executionType === 'any' ? undefined : executionType,
-    historyLimit: integer('history-limit', 10, 1, 100),
     commentOnPr: bool('comment-on-pr', false),
     githubToken: get('github-token'),
-    ...byTable,
-    maxAgeMs
+    maxParallel: integer('max-parallel', 4, 1, MAX_PARALLEL)
   };
+  const wait = bool('wait', true);
+  const ifRunning = choice('if-running', IF_RUNNING, 'queue');
+  const ifExists = choice('if-exists', ['fail', 'reuse'] as const, 'fail');
+  const historyLimit = integer('history-limit', 10, 1, 100);
   // Inputs only some operations use: the runner passes their defaults to every operation, so only a
   // value the workflow really set (another than the default) is a mistake elsewhere.
   const onlyFor = (name: string, set: boolean, used: Operation[]) => {
     if (operation && set && !used.includes(operation)) problems.push(`Input '${name}' is only used by operation${used.length > 1 ? 's' : ''} ${used.map((o) => `'${o}'`).join(' and ')}; remove it.`);
   };
-  onlyFor('if-running', settings.ifRunning !== 'queue', ['full-refresh', 'incremental']);
-  onlyFor('if-exists', settings.ifExists !== 'fail', ['create']);
-  onlyFor('history-limit', settings.historyLimit !== 10, ['history']);
-  if (settings.commentOnPr && !settings.githubToken) problems.push(`Input 'github-token' is empty but comment-on-pr is true; pass \${{ github.token }} (the default) or a token that may write pull request comments.`);
+  onlyFor('if-running', ifRunning !== 'queue', ['full-refresh', 'incremental']);
+  onlyFor('if-exists', ifExists !== 'fail', ['create']);
+  onlyFor('history-limit', historyLimit !== 10, ['history']);
+  if (common.commentOnPr && !common.githubToken) problems.push(`Input 'github-token' is empty but comment-on-pr is true; pass \${{ github.token }} (the default) or a token that may write pull request comments.`);
 
-  if (operation === 'create') {
-    const required = (name: string, example: string) => {
-      const value = get(name);
-      const problem = value ? pathProblem(name, value, show) : `Input '${name}' is required for operation 'create' (e.g. ${example}).`;
-      if (problem) problems.push(problem);
-      return value;
-    };
-    const schedule = (name: string) => {
-      const value = parseSchedule(name, get(name), problems, show, false);
-      return value && value !== 'none' ? value.expression : undefined;
-    };
-    settings.create = {
-      catalogId: required('catalog-id', '627249916703408649'),
-      schemaName: required('schema-name', 'payment'),
-      tableName: required('table-name', 'customers'),
-      fullRefreshSchedule: schedule('full-refresh-schedule'),
-      incrementalSchedule: schedule('incremental-schedule')
-    };
+  const choose: CacheChoice = { cacheIds, selection, ...byTable };
+  let inputs: Inputs | undefined;
+  switch (operation) {
+    case 'full-refresh':
+    case 'incremental':
+      inputs = { ...common, ...choose, operation, wait, ifRunning, maxAgeMs };
+      break;
+    case 'cancel-full-refresh':
+    case 'cancel-incremental':
+      inputs = { ...common, ...choose, operation, wait };
+      break;
+    case 'status':
+    case 'wait':
+      inputs = { ...common, ...choose, operation, executionType: executionType === 'any' ? undefined : executionType, maxAgeMs };
+      break;
+    case 'history':
+      inputs = { ...common, ...choose, operation, historyLimit };
+      break;
+    case 'delete':
+      inputs = { ...common, ...choose, operation };
+      break;
+    case 'create': {
+      const required = (name: string, example: string) => {
+        const value = get(name);
+        const problem = value ? pathProblem(name, value, show) : `Input '${name}' is required for operation 'create' (e.g. ${example}).`;
+        if (problem) problems.push(problem);
+        return value;
+      };
+      const schedule = (name: string) => {
+        const value = parseSchedule(name, get(name), problems, show, false);
+        return value && value !== 'none' ? value.expression : undefined;
+      };
+      const create = {
+        catalogId: required('catalog-id', '627249916703408649'),
+        schemaName: required('schema-name', 'payment'),
+        tableName: required('table-name', 'customers'),
+        fullRefreshSchedule: schedule('full-refresh-schedule'),
+        incrementalSchedule: schedule('incremental-schedule')
+      };
+      inputs = { ...common, operation, create, ifExists, wait };
+      break;
+    }
+    case 'update-schedule': {
+      const fullRefresh = parseSchedule('full-refresh-schedule', get('full-refresh-schedule'), problems, show, true);
+      const incremental = parseSchedule('incremental-schedule', get('incremental-schedule'), problems, show, true);
+      if (!get('full-refresh-schedule') && !get('incremental-schedule'))
+        problems.push(`Operation 'update-schedule' needs 'full-refresh-schedule' and/or 'incremental-schedule': an ISO-8601 duration such as PT6H, or none to turn it off.`);
+      inputs = { ...common, ...choose, operation, schedules: { fullRefresh, incremental } };
+      break;
+    }
   }
-
-  if (operation === 'update-schedule') {
-    const fullRefresh = parseSchedule('full-refresh-schedule', get('full-refresh-schedule'), problems, show, true);
-    const incremental = parseSchedule('incremental-schedule', get('incremental-schedule'), problems, show, true);
-    if (!get('full-refresh-schedule') && !get('incremental-schedule'))
-      problems.push(`Operation 'update-schedule' needs 'full-refresh-schedule' and/or 'incremental-schedule': an ISO-8601 duration such as PT6H, or none to turn it off.`);
-    settings.schedules = { fullRefresh, incremental };
-  }
-
-  if (problems.length) throw new InputError(problems);
-  return settings;
+  if (problems.length || !inputs) throw new InputError(problems);
+  return inputs;
 }
 
 const isDotSegment = (value: string) => value === '.' || value === '..';
@@ -374,7 +423,7 @@ function parseTableInputs(
   problems: string[],
   show: (v: string) => string,
   bool: (name: string, fallback: boolean) => boolean
-): Pick<Settings, 'tables' | 'tablesFrom'> {
+): Pick<CacheChoice, 'tables' | 'tablesFrom'> {
   const patterns = [...new Set(get('tables').split(/[\n,]+/).map((p) => p.trim()).filter(Boolean))];
   const globs = [...new Set(get('tables-from').split('\n').map((g) => g.trim()).filter(Boolean))];
   const allowNoMatch = bool('allow-no-match', false);

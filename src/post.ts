@@ -3,10 +3,11 @@
  * If the main step started executions and could not see them through (it was killed), cancel them.
  */
 import * as core from '@actions/core';
-import { cancelStarted, describeStarted, type Started } from './cleanup.js';
+import { cancelStarted, describeStarted } from './cleanup.js';
+import type { Started } from './ledger.js';
 import { EXECUTION_KINDS, PeakaClient } from './peaka/client.js';
 import { say } from './safe-text.js';
-import { readSettings } from './inputs.js';
+import { readInputs } from './inputs.js';
 
 export const POST_BUDGET_MS = 20_000;
 
@@ -20,14 +21,14 @@ export async function runPost(): Promise<void> {
     return;
   }
   if (!started.length) return;
-  const settings = readSettings();
-  if (!settings.cancelOnAbort && started.some((e) => !e.onTimeout)) say.info('The main step did not finish; what it started is left running (cancel-on-abort: false).');
+  const inputs = readInputs();
+  if (!inputs.cancelOnAbort && started.some((e) => !e.onTimeout)) say.info('The main step did not finish; what it started is left running (cancel-on-abort: false).');
   // What cancel-on-timeout left here is cancelled whatever cancel-on-abort says.
-  const toCancel = settings.cancelOnAbort ? started : started.filter((e) => e.onTimeout);
+  const toCancel = inputs.cancelOnAbort ? started : started.filter((e) => e.onTimeout);
   if (!toCancel.length) return;
   const client = new PeakaClient(
-    { baseUrl: settings.baseUrl, apiKey: settings.apiKey, requestTimeoutMs: Math.min(settings.requestTimeoutMs, 10_000) },
-    settings.projectId
+    { baseUrl: inputs.baseUrl, apiKey: inputs.apiKey, requestTimeoutMs: Math.min(inputs.requestTimeoutMs, 10_000) },
+    inputs.projectId
   );
   await Promise.all(
     toCancel.map(async (entry) => {

@@ -5,10 +5,10 @@
  */
 import * as core from '@actions/core';
 import { formatDuration, parseInstant } from './duration.js';
-import { executionDurationMs } from './tracker.js';
+import { executionDurationMs } from './format.js';
 import { aggregateFreshness, freshnessFields } from './operations/freshness.js';
 import type { ExecutionKind, HistoryExecution } from './peaka/client.js';
-import type { Conclusion, Outcome, RunState } from './run-state.js';
+import type { Conclusion, Known, Outcome } from './operations/context.js';
 import { HTML_MESSAGE_MAX, HTML_TEXT_MAX, forComment, forHtml, forOutput, say } from './safe-text.js';
 
 export interface Result {
@@ -66,7 +66,7 @@ export const OUTPUT_NAMES = [
 const COUNTS = ['cached-records', 'inserted-records', 'updated-records', 'deleted-records'] as const;
 
 /** One cache's result. */
-export function buildResult(state: RunState, outcome: Outcome): Result {
+export function buildResult(state: Known, outcome: Outcome): Result {
   const e = state.execution;
   return {
     operation: state.operation,
@@ -161,7 +161,7 @@ export function aggregate(results: Result[]): Result {
 }
 
 /** For `history`: one object per execution, with its cache; a kind Peaka did not tell is 'unknown'. */
-export function historyResults(states: RunState[]): (ReturnType<typeof executionFields> & { 'cache-id'?: string; 'execution-type': ExecutionKind | 'unknown' })[] {
+export function historyResults(states: Known[]): (ReturnType<typeof executionFields> & { 'cache-id'?: string; 'execution-type': ExecutionKind | 'unknown' })[] {
   return states.flatMap((s) => (s.history ?? []).map((e) => ({ 'cache-id': s.cacheId, 'execution-type': e.kind ?? 'unknown', ...executionFields(e) })));
 }
 
@@ -169,7 +169,7 @@ export function historyResults(states: RunState[]): (ReturnType<typeof execution
  * Values from the API that could not be read and were left out of the outputs, one line per cache:
  * for a warning, so that a missing figure is explained rather than silently absent.
  */
-export function unreadableNotes(states: RunState[]): string[] {
+export function unreadableNotes(states: Known[]): string[] {
   return states.flatMap((s) => {
     const executions = [s.execution, ...(s.history ?? [])].filter((e, i, all): e is HistoryExecution => !!e && all.findIndex((x) => x?.id === e.id) === i);
     const fields = executions.flatMap((e) => (e.unreadable ?? []).map((f) => (executions.length > 1 ? `${e.id}: ${f}` : f)));

@@ -79,6 +79,7 @@ export class SharedStatusSource implements StatusSource {
   readonly stats: SharedReadStats = { ticks: 0, listReads: 0, fallbackReads: 0, maxRequestsPerTick: 0 };
   private readonly waiters: Waiter[] = [];
   private readonly catalogs = new Map<string, string>();
+  private readonly tables = new Map<string, string>();
   private failures = 0;
   private looping = false;
   private wake?: AbortController;
@@ -195,6 +196,12 @@ export class SharedStatusSource implements StatusSource {
 
   private learn(status: CacheStatus): void {
     if (status.catalogId) this.catalogs.set(status.id, status.catalogId);
+    if (status.schemaName && status.tableName) this.tables.set(status.id, `${status.schemaName}.${status.tableName}`);
+  }
+
+  /** The schema.table of a cache this source has read, to name it in the log. */
+  tableOf(cacheId: string): string | undefined {
+    return this.tables.get(cacheId);
   }
 
   private settle(w: Waiter, done: () => void): void {

@@ -8,7 +8,7 @@ import { ActionError } from './peaka/errors.js';
 import type { MigrationScan, Touch } from './migrations/touches.js';
 import type { Logger } from './operations/context.js';
 import type { CacheList, CacheStatus, PeakaClient } from './peaka/client.js';
-import type { Settings } from './inputs.js';
+import type { OnCachesInputs, TablePatterns, TablesFrom } from './inputs.js';
 
 /** What selected a cache: a pattern of `tables`, or a statement of a migration. */
 export interface SelectionReason {
@@ -107,13 +107,21 @@ export function noMatchMessage(pattern: string, caches: CacheStatus[], where: st
 }
 
 /** The caches of `tables`, or of `tables-from`: listed once, matched by name. */
-export async function selectByTables(settings: Settings, client: PeakaClient, deadline: number, log: Logger, warnUnidentified: (list: CacheList) => void, signal?: AbortSignal): Promise<TableSelection> {
-  const catalogId = settings.tables?.catalogId ?? settings.tablesFrom?.catalogId;
-  const where = `${catalogId ? `catalog ${catalogId} of ` : ''}project ${settings.projectId}`;
-  if (settings.tablesFrom) {
+export async function selectByTables(
+  inputs: OnCachesInputs,
+  by: TablePatterns | TablesFrom,
+  client: PeakaClient,
+  deadline: number,
+  log: Logger,
+  warnUnidentified: (list: CacheList) => void,
+  signal?: AbortSignal
+): Promise<TableSelection> {
+  const catalogId = by.catalogId;
+  const where = `${catalogId ? `catalog ${catalogId} of ` : ''}project ${inputs.projectId}`;
+  if ('globs' in by) {
     // The migration files are read before the list: a run with nothing to do asks Peaka nothing.
     const { scanMigrations } = await import('./migrations/index.js');
-    const scan = await scanMigrations(settings.tablesFrom, settings.githubToken, log, process.env, { deadline, signal });
+    const scan = await scanMigrations(by, inputs.githubToken, log, process.env, { deadline, signal });
     if (!scan.touches.length) return { ids: [], reasons: new Map(), tableOf: new Map(), migrations: { scan, rows: [] }, nothingToDo: scan.nothingToDo ?? 'The changed migrations touch no table; nothing to do.' };
     const list = await client.listStatuses(deadline, catalogId);
     warnUnidentified(list);
@@ -121,7 +129,7 @@ export async function selectByTables(settings: Settings, client: PeakaClient, de
   }
   const list = await client.listStatuses(deadline, catalogId);
   warnUnidentified(list);
-  return selectByPatterns(settings.tables!.patterns, list.caches, where, settings.tables!.allowNoMatch, log, settings.operation === 'delete');
+  return selectByPatterns(by.patterns, list.caches, where, by.allowNoMatch, log, inputs.operation === 'delete');
 }
 
 export function selectByPatterns(patterns: string[], caches: CacheStatus[], where: string, allowNoMatch: boolean, log: Logger, single = false): TableSelection {

@@ -9,9 +9,7 @@
  * one execution exceeds poll-interval (poll-schedule.ts).
  */
 import type { Clock } from './clock.js';
-import { formatDuration } from './duration.js';
 import {
-  KIND_LABEL,
   isActive,
   isTerminal,
   type CacheStatus,
@@ -19,6 +17,7 @@ import {
   type ExecutionKind
 } from './peaka/client.js';
 import { PeakaApiError } from './peaka/errors.js';
+import { KIND_LABEL, describeExecution } from './format.js';
 import { PollPlanner, type History } from './poll-schedule.js';
 import { StallWatch, type Stall } from './stall-watch.js';
 import { DirectStatusSource, type StatusClient, type StatusSource } from './status-source.js';
@@ -253,26 +252,4 @@ export function historyFrom(previous: Execution | undefined): History | undefine
   return { durationMs, records: recordsOf(previous) };
 }
 
-const fmt = (n: number | undefined) => (n === undefined ? '-' : n.toLocaleString('en-US'));
 
-export function describeExecution(e: Execution): string {
-  const counts = [
-    e.cachedRecords !== undefined ? `${fmt(e.cachedRecords)} cached` : '',
-    e.insertedRecords ? `${fmt(e.insertedRecords)} inserted` : '',
-    e.updatedRecords ? `${fmt(e.updatedRecords)} updated` : '',
-    e.deletedRecords ? `${fmt(e.deletedRecords)} deleted` : ''
-  ].filter(Boolean);
-  const took = executionDurationMs(e);
-  return `${capitalise(KIND_LABEL[e.kind])} ${e.id}: ${e.status}${counts.length ? `, ${counts.join(', ')}` : ''}${
-    took !== undefined && isTerminal(e.status) ? ` in ${formatDuration(took)}` : ''
-  }${e.error ? ` - ${e.error}` : ''}`;
-}
-
-export function executionDurationMs(e: Pick<Execution, 'status' | 'createdAt' | 'updatedAt' | 'finishedAt'> | undefined): number | undefined {
-  if (!e?.createdAt) return undefined;
-  const end = e.finishedAt ? Date.parse(e.finishedAt) : isTerminal(e.status) ? Date.parse(e.updatedAt ?? '') : Date.now();
-  const ms = end - Date.parse(e.createdAt);
-  return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
-}
-
-const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

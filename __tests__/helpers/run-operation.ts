@@ -1,22 +1,24 @@
 /**
  * Runs one operation in-process against a simulator, the way main.ts does (inputs as the runner
- * passes them, every action.yml default included) but without the
+ * passes them, every action.yml default included, through batch.ts's runAll) but without the
  * process-wide @actions/core plumbing, so that many can run at once (the fault matrix).
  */
+import { runAll } from '../../src/batch.js';
+import { parseInputs } from '../../src/inputs.js';
+import { Ledger } from '../../src/ledger.js';
+import type { Logger, Outcome } from '../../src/operations/context.js';
 import { PeakaClient } from '../../src/peaka/client.js';
-import type { Logger } from '../../src/operations/context.js';
-import { runOperation } from '../../src/operations.js';
 import { buildResult, renderSummary, type Result } from '../../src/report.js';
-import { newRunState, type Outcome } from '../../src/run-state.js';
-import { parseSettings } from '../../src/inputs.js';
 import { actionDefaults } from '../../scripts/action-runner.js';
 
 export interface OperationRun {
   outcome: Outcome;
   result: Result;
   log: string[];
-  /** How often the operation saved state for the post step. */
+  /** How often the ledger saved what the post step would cancel. */
   checkpoints: number;
+  /** What the ledger saved last (the post step's `started`). */
+  saved: string;
   summary: string;
   requests: number;
 }
@@ -28,7 +30,7 @@ export function operationInputs(url: string, key: string, extra: Record<string, 
 
 /** `appearanceGraceMs`: how long a new execution may take to appear (default: the action's minute), shortened to test what happens after it. */
 export async function runOperationIn(inputs: Record<string, string>, transport: { requestTimeoutMs?: number } = {}, tuning: { appearanceGraceMs?: number } = {}): Promise<OperationRun> {
-  const settings = parseSettings((name) => ({ ...actionDefaults(), ...inputs })[name] ?? '');
+  const parsed = parseInputs((name) => ({ ...actionDefaults(), ...inputs })[name] ?? '');
   const log: string[] = [];
   const logger: Logger = {
     info: (l) => log.push(l),
@@ -40,17 +42,25 @@ export async function runOperationIn(inputs: Record<string, string>, transport: 
     }
   };
   const client = new PeakaClient(
-    { baseUrl: settings.baseUrl, apiKey: settings.apiKey, requestTimeoutMs: transport.requestTimeoutMs ?? settings.requestTimeoutMs, backoffBaseMs: 100, backoffCapMs: 500, onRetry: (l) => log.push(`retry: ${l}`) },
-    settings.projectId
+    { baseUrl: parsed.baseUrl, apiKey: parsed.apiKey, requestTimeoutMs: transport.requestTimeoutMs ?? parsed.requestTimeoutMs, backoffBaseMs: 100, backoffCapMs: 500, onRetry: (l) => log.push(`retry: ${l}`) },
+    parsed.projectId
   );
-  const state = newRunState(settings.operation, settings.cacheId);
   let checkpoints = 0;
+  let saved = '[]';
+  const ledger = new Ledger((json) => {
+    checkpoints++;
+    saved = json;
+  });
   let outcome: Outcome;
+  let result: Result;
   try {
-    outcome = await runOperation({ settings, client, deadline: Date.now() + settings.timeoutMs, log: logger, checkpoint: () => checkpoints++, ...tuning }, state);
+    const { slots } = await runAll({ inputs: parsed, client, deadline: Date.now() + parsed.timeoutMs, log: logger, ledger, ...tuning });
+    const [slot] = slots;
+    outcome = slot.outcome ?? { conclusion: 'failure', message: 'no outcome' };
+    result = buildResult(slot.known, outcome);
   } catch (err) {
     outcome = { conclusion: 'failure', message: (err as Error).message };
+    result = buildResult({ operation: parsed.operation, timedOut: false, stalled: false }, outcome);
   }
-  const result = buildResult(state, outcome);
-  return { outcome, result, log, checkpoints, summary: renderSummary([result], result, settings.apiKey), requests: client.transport.requestCount };
+  return { outcome, result, log, checkpoints, saved, summary: renderSummary([result], result, parsed.apiKey), requests: client.transport.requestCount };
 }

@@ -6,7 +6,7 @@ import { closeSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import picomatch from 'picomatch';
 import type { Logger } from '../operations/context.js';
-import type { Settings } from '../inputs.js';
+import type { TablesFrom } from '../inputs.js';
 import { changedFiles, isSafePath, readEvent, type GitHubBound } from './changed-files.js';
 import { loadParser, readMigration } from './sql-parser.js';
 import type { MigrationScan, NameRules } from './touches.js';
@@ -15,7 +15,7 @@ import type { MigrationScan, NameRules } from './touches.js';
 export const MAX_FILES = 500;
 export const MAX_FILE_BYTES = 5 * 1024 * 1024;
 
-export async function scanMigrations(options: NonNullable<Settings['tablesFrom']>, token: string, log: Logger, env: NodeJS.ProcessEnv = process.env, bound: GitHubBound = {}): Promise<MigrationScan> {
+export async function scanMigrations(options: TablesFrom, token: string, log: Logger, env: NodeJS.ProcessEnv = process.env, bound: GitHubBound = {}): Promise<MigrationScan> {
   const event = readEvent(env);
   const changed = await changedFiles(event, token, log, bound);
   const isMigration = picomatch(options.globs, { dot: true });

@@ -1,21 +1,86 @@
 /**
- * What the operations share: their context, the tracker they poll with, how a status read is
- * recorded in the run state, and how the end of an execution becomes the step's outcome.
+ * What the operations share: their context (inputs, client, budget, ledger page), what is known of
+ * a cache as an operation goes (returned with its outcome, or carried by its error), the tracker
+ * they poll with, and how the end of an execution becomes the outcome.
  */
-import { cancelTookEffect } from '../cleanup.js';
 import { formatDuration } from '../duration.js';
-import { ExecutionTracker, describeExecution, recordsOf, type TrackResult } from '../tracker.js';
-import { KIND_LABEL, type CacheStatus, type Execution, type PeakaClient } from '../peaka/client.js';
-import type { Outcome, RunState } from '../run-state.js';
-import type { Settings } from '../inputs.js';
+import { KIND_LABEL, describeExecution } from '../format.js';
+import type { Inputs, Operation } from '../inputs.js';
+import type { LedgerPage } from '../ledger.js';
+import type { CacheStatus, Execution, ExecutionKind, HistoryExecution, PeakaClient } from '../peaka/client.js';
+import { ActionError, PeakaApiError } from '../peaka/errors.js';
+import { cancelOnce } from '../peaka/send-once.js';
 import type { Stall } from '../stall-watch.js';
 import type { StatusSource } from '../status-source.js';
+import { ExecutionTracker, recordsOf, type TrackResult } from '../tracker.js';
+import type { Freshness } from './freshness.js';
 
 export interface Logger {
   info(line: string): void;
   notice(line: string): void;
   warning(line: string): void;
   group<T>(title: string, work: () => Promise<T>): Promise<T>;
+}
+
+export type Conclusion = 'success' | 'warning' | 'failure';
+
+export interface Outcome {
+  conclusion: Conclusion;
+  /** One line for the log, the annotation and the summary. */
+  message: string;
+}
+
+/** What is known of one cache: the outputs and the summary say all of it, even when the operation failed half-way. */
+export interface Known {
+  operation: Operation;
+  cacheId?: string;
+  /** schema.table, when known. */
+  table?: string;
+  cacheStatus?: string;
+  /** The last status read of the cache. */
+  lastStatus?: CacheStatus;
+  execution?: Execution;
+  /** The kind of execution the operation started or acts on. */
+  kind?: ExecutionKind;
+  timedOut: boolean;
+  /** The execution followed stopped changing for stall-timeout, and the step stopped waiting for it. */
+  stalled: boolean;
+  /** For `history`: the executions read, most recent first. */
+  history?: HistoryExecution[];
+  /** With max-age: how old the cache's last success is. */
+  freshness?: Freshness;
+  /** With max-age on a trigger: the cache was fresh, so nothing was triggered. */
+  skipped?: boolean;
+}
+
+/** How one cache's operation ended, with what is known of the cache. */
+export interface CacheResult extends Known {
+  outcome: Outcome;
+}
+
+export function knownOf(operation: Operation, cacheId?: string): Known {
+  return { operation, cacheId, timedOut: false, stalled: false };
+}
+
+/** An operation that failed, with what it had learned of its cache by then. */
+export class OperationError extends Error {
+  constructor(
+    readonly cause: unknown,
+    readonly known: Known
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = 'OperationError';
+  }
+}
+
+/** Runs an operation's work; a failure leaves with what `known` holds by then. */
+export async function withKnown(known: Known, work: () => Promise<Outcome>): Promise<CacheResult> {
+  try {
+    const outcome = await work();
+    return { ...known, outcome };
+  } catch (err) {
+    throw err instanceof OperationError ? err : new OperationError(err, known);
+  }
 }
 
 /**
@@ -36,20 +101,19 @@ export interface StepBudget {
 export const END_RESERVE_MAX_MS = 10_000;
 
 /** Each end-of-wait request gets request-timeout, at most 10 s, and never more than a quarter of timeout. */
-export function endReserveMs(settings: Pick<Settings, 'requestTimeoutMs' | 'timeoutMs'>): number {
-  return Math.min(settings.requestTimeoutMs, END_RESERVE_MAX_MS, settings.timeoutMs / 4);
+export function endReserveMs(inputs: Pick<Inputs, 'requestTimeoutMs' | 'timeoutMs'>): number {
+  return Math.min(inputs.requestTimeoutMs, END_RESERVE_MAX_MS, inputs.timeoutMs / 4);
 }
 
-export function stepBudget(settings: Pick<Settings, 'requestTimeoutMs' | 'timeoutMs' | 'cancelOnTimeout'>, start = Date.now()): StepBudget {
-  const reserve = endReserveMs(settings);
-  const end = start + settings.timeoutMs;
-  const finalReadBy = settings.cancelOnTimeout ? end - reserve : end;
+export function stepBudget(inputs: Pick<Inputs, 'requestTimeoutMs' | 'timeoutMs' | 'cancelOnTimeout'>, start = Date.now()): StepBudget {
+  const reserve = endReserveMs(inputs);
+  const end = start + inputs.timeoutMs;
+  const finalReadBy = inputs.cancelOnTimeout ? end - reserve : end;
   return { deadline: finalReadBy - reserve, finalReadBy, end };
 }
 
-export interface OperationContext {
-  /** The settings, with `cacheId` set to the cache this operation acts on. */
-  settings: Settings;
+export interface OperationContext<I extends Inputs = Inputs> {
+  inputs: I;
   client: PeakaClient;
   /** Epoch ms at which waiting stops (see StepBudget). */
   deadline: number;
@@ -57,8 +121,8 @@ export interface OperationContext {
   budget?: StepBudget;
   signal?: AbortSignal;
   log: Logger;
-  /** Saves what the post step needs to clean up, after the run state changed (core.saveState). */
-  checkpoint: () => void;
+  /** This cache's page of the ledger: what the operation sends that may have an effect is written there. */
+  page: LedgerPage;
   random?: () => number;
   /**
    * How long a new execution may take to appear once nothing runs ahead of it (default
@@ -69,11 +133,10 @@ export interface OperationContext {
   statuses?: StatusSource;
 }
 
-/** How many times a trigger or create is sent at most when its answers are lost or refused for load. */
-export const WRITE_ATTEMPTS = 4;
 /** Without `wait`, how long to look for the new execution's id after a trigger. */
 export const NO_WAIT_LOOKUP_MS = 10_000;
 
+/** A tracker for one phase (stopping a run, finding the new one, following it): each starts its poll schedule afresh. */
 export function tracker(ctx: OperationContext, cacheId: string, deadline = ctx.deadline): ExecutionTracker {
   const finalReadMs = ctx.budget ? ctx.budget.finalReadBy - ctx.budget.deadline : END_RESERVE_MAX_MS;
   return new ExecutionTracker({
@@ -82,8 +145,8 @@ export function tracker(ctx: OperationContext, cacheId: string, deadline = ctx.d
     source: ctx.statuses,
     deadline,
     finalReadBy: Math.min(deadline + finalReadMs, ctx.budget?.finalReadBy ?? Infinity),
-    pollIntervalMs: ctx.settings.pollIntervalMs,
-    stallTimeoutMs: ctx.settings.stallTimeoutMs,
+    pollIntervalMs: ctx.inputs.pollIntervalMs,
+    stallTimeoutMs: ctx.inputs.stallTimeoutMs,
     signal: ctx.signal,
     log: (line) => ctx.log.info(line),
     random: ctx.random
@@ -97,44 +160,42 @@ export async function readStatus(ctx: OperationContext, cacheId: string): Promis
 }
 
 /** Takes the cache's top-level status and table name from a status read. */
-export function absorb(state: RunState, status: CacheStatus): void {
-  state.lastStatus = status;
-  state.cacheStatus = status.status;
-  if (status.schemaName || status.tableName) state.table = [status.schemaName, status.tableName].filter(Boolean).join('.');
+export function absorb(known: Known, status: CacheStatus): void {
+  known.lastStatus = status;
+  known.cacheStatus = status.status;
+  if (status.schemaName || status.tableName) known.table = [status.schemaName, status.tableName].filter(Boolean).join('.');
 }
 
-/** Records what a wait found: the status, the execution, whether it timed out. */
-export function record(ctx: OperationContext, state: RunState, result: TrackResult): void {
-  absorb(state, result.status);
-  if (result.execution) {
-    const isNew = state.execution?.id !== result.execution.id;
-    state.execution = result.execution;
-    if (isNew) ctx.checkpoint();
-  }
-  state.timedOut = result.timedOut;
-  state.stalled = result.stalled !== undefined;
+/** Records what a wait found: the status, the execution, whether it timed out or stalled. */
+export function record(known: Known, result: TrackResult): void {
+  absorb(known, result.status);
+  if (result.execution) known.execution = result.execution;
+  known.timedOut = result.timedOut;
+  known.stalled = result.stalled !== undefined;
 }
 
-const isCancelled = (status: string) => status === 'CANCELLED' || status === 'CANCELED';
+/** The failure conclusion, or a warning with fail-on-error: false. */
+export const failLevel = (inputs: Pick<Inputs, 'failOnError'>): Conclusion => (inputs.failOnError ? 'failure' : 'warning');
+
+const isCancelled = (status: string) => /^CANCELL?ED$/i.test(status);
 
 /**
- * Turns the end of a followed execution into the step's outcome, cancelling on timeout if asked
- * (only an execution this step started). `expectCancelled`: the step asked for the cancel.
+ * Turns the end of a followed execution into the outcome, cancelling on timeout or stall if asked
+ * (only an execution the ledger says this step started). `expectCancelled`: the step asked for the cancel.
  */
-export async function conclude(ctx: OperationContext, state: RunState, result: TrackResult, expectCancelled = false): Promise<Outcome> {
-  const execution = result.execution!;
+export async function conclude(ctx: OperationContext, cacheId: string, execution: Execution, result: Pick<TrackResult, 'timedOut' | 'stalled'>, expectCancelled = false): Promise<Outcome> {
   const label = `${KIND_LABEL[execution.kind]} ${execution.id}`;
-  const failLevel = ctx.settings.failOnError ? 'failure' : 'warning';
+  const fail = failLevel(ctx.inputs);
   if (result.timedOut) {
-    const cancelNote = await cancelIfOurs(ctx, state, execution, expectCancelled);
+    const cancelNote = await cancelIfOurs(ctx, cacheId, execution, expectCancelled);
     return {
-      conclusion: failLevel,
-      message: `Timed out after ${formatDuration(ctx.settings.timeoutMs)} waiting for the ${label} (last seen ${execution.status}).${cancelNote} Raise timeout to wait longer.`
+      conclusion: fail,
+      message: `Timed out after ${formatDuration(ctx.inputs.timeoutMs)} waiting for the ${label} (last seen ${execution.status}).${cancelNote} Raise timeout to wait longer.`
     };
   }
   if (result.stalled) {
-    const cancelNote = await cancelIfOurs(ctx, state, execution, expectCancelled);
-    return { conclusion: failLevel, message: stalledMessage(ctx, label, execution, result.stalled, cancelNote) };
+    const cancelNote = await cancelIfOurs(ctx, cacheId, execution, expectCancelled);
+    return { conclusion: fail, message: stalledMessage(ctx, label, execution, result.stalled, cancelNote) };
   }
   const done = describeExecution(execution);
   if (expectCancelled) {
@@ -144,28 +205,26 @@ export async function conclude(ctx: OperationContext, state: RunState, result: T
   }
   if (execution.status === 'COMPLETED') return { conclusion: 'success', message: done };
   if (execution.status === 'FAILED')
-    return { conclusion: failLevel, message: `${done}${execution.error ? '' : ' (Peaka gave no error message)'}. Check the source table and the cache in Peaka, then re-run.` };
-  if (isCancelled(execution.status)) return { conclusion: failLevel, message: `${done}: it was cancelled outside this step.` };
-  return { conclusion: failLevel, message: execution.error ?? `${done}: ended with an unexpected status.` };
+    return { conclusion: fail, message: `${done}${execution.error ? '' : ' (Peaka gave no error message)'}. Check the source table and the cache in Peaka, then re-run.` };
+  if (isCancelled(execution.status)) return { conclusion: fail, message: `${done}: it was cancelled outside this step.` };
+  return { conclusion: fail, message: execution.error ?? `${done}: ended with an unexpected status.` };
 }
 
-/** On timeout or stall: cancels the execution if this step started it and cancel-on-timeout asks for it; says what happened. */
-async function cancelIfOurs(ctx: OperationContext, state: RunState, execution: Execution, expectCancelled: boolean): Promise<string> {
-  if (ctx.settings.cancelOnTimeout && state.startedByStep && !expectCancelled) {
-    let note = '';
-    const end = ctx.budget?.end ?? Date.now() + END_RESERVE_MAX_MS;
-    const sent = await ctx.client
-      .cancel(execution.kind, state.cacheId!, end)
-      // A 404 to a retry after a lost answer: a read tells whether the first attempt cancelled it.
-      .then((answer) => (answer === 'unknown' ? cancelTookEffect(ctx.client, state.cacheId!, execution, end) : answer))
-      .catch((err: Error) => {
-        note = ` Cancelling it failed: ${err.message}`;
-        return undefined;
-      });
-    if (sent !== undefined) note = sent ? ' It was cancelled (cancel-on-timeout).' : ' It ended before the cancel arrived.';
-    return note;
+/** On timeout or stall: cancels the execution if the ledger says this step started it and cancel-on-timeout asks for it; says what happened. */
+async function cancelIfOurs(ctx: OperationContext, cacheId: string, execution: Execution, expectCancelled: boolean): Promise<string> {
+  const ours = !expectCancelled && ctx.page.owns(execution.id);
+  if (!ours) return '';
+  if (!ctx.inputs.cancelOnTimeout) return ' It keeps running in Peaka; set cancel-on-timeout: true to cancel it instead.';
+  const end = ctx.budget?.end ?? Date.now() + END_RESERVE_MAX_MS;
+  try {
+    const sent = await cancelOnce(ctx.client, cacheId, execution, { deadline: end, warn: (line) => ctx.log.warning(line) });
+    return sent === 'cancelled' ? ' It was cancelled (cancel-on-timeout).' : ' It ended before the cancel arrived.';
+  } catch (err) {
+    // Not cancelled: the ledger keeps it for the post step.
+    ctx.page.leaveForPost();
+    const why = err instanceof PeakaApiError || err instanceof ActionError ? err.message : String(err);
+    return ` Cancelling it failed: ${why} The post step will try again.`;
   }
-  return state.startedByStep ? ' It keeps running in Peaka; set cancel-on-timeout: true to cancel it instead.' : '';
 }
 
 const utc = (ms: number) => `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
@@ -177,7 +236,7 @@ function stalledMessage(ctx: OperationContext, label: string, execution: Executi
   const progress = records === undefined ? 'with no progress reported' : `at ${records.toLocaleString('en-US')} records`;
   return (
     `The ${label} looks stalled: it is still ${execution.status} ${progress}, and neither its progress nor its updatedAt has changed since ${since} ` +
-    `(this step saw no change for ${formatDuration(Date.now() - stall.sinceMs)}; stall-timeout: ${formatDuration(ctx.settings.stallTimeoutMs)}), so the step stopped waiting.${cancelNote} ` +
+    `(this step saw no change for ${formatDuration(Date.now() - stall.sinceMs)}; stall-timeout: ${formatDuration(ctx.inputs.stallTimeoutMs)}), so the step stopped waiting.${cancelNote} ` +
     `Peaka may never have picked it up: check the cache's executions in Peaka and the connection of its catalog, cancel the execution there if it is stuck, and re-run. ` +
     `Raise stall-timeout if this execution is only slow to report progress (0 turns the check off).`
   );

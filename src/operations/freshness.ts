@@ -5,9 +5,8 @@
  * history is searched for the last one that did.
  */
 import { formatDuration } from '../duration.js';
-import { absorb, type OperationContext } from './context.js';
-import { EXECUTION_KINDS, KIND_LABEL, isTerminal, type CacheStatus, type Execution, type ExecutionKind, type HistoryExecution } from '../peaka/client.js';
-import type { Outcome, RunState } from '../run-state.js';
+import { KIND_LABEL } from '../format.js';
+import { EXECUTION_KINDS, isTerminal, type CacheStatus, type Execution, type ExecutionKind, type HistoryExecution, type PeakaClient } from '../peaka/client.js';
 
 export interface Freshness {
   maxAgeMs: number;
@@ -33,14 +32,14 @@ const endOf = (e: Pick<Execution, 'finishedAt' | 'updatedAt' | 'status'>) => e.f
 const completed = (e: { status: string } | undefined) => e?.status === 'COMPLETED';
 
 /** The last COMPLETED execution of `kinds`: from the status when its slots completed, else from the history. */
-export async function lastSuccess(ctx: OperationContext, cacheId: string, status: CacheStatus, kinds: readonly ExecutionKind[]): Promise<HistoryExecution | undefined> {
+export async function lastSuccess(client: PeakaClient, cacheId: string, status: CacheStatus, kinds: readonly ExecutionKind[], deadline: number): Promise<HistoryExecution | undefined> {
   const slots = kinds.map((k) => status.executions[k]).filter((e): e is Execution => e !== undefined);
   let best: HistoryExecution | undefined = latestEnded(slots.filter(completed));
   // A slot that did not complete may hide an older success of its kind that is newer than `best`;
   // a missing slot hides nothing (no execution of that kind).
   if (slots.every(completed)) return best;
   for (let page = 0; page < HISTORY_PAGES; page++) {
-    const executions = await ctx.client.executionHistory(cacheId, PAGE, ctx.deadline, page * PAGE);
+    const executions = await client.executionHistory(cacheId, PAGE, deadline, page * PAGE);
     const found = executions.find((e) => completed(e) && (kinds.length === EXECUTION_KINDS.length || (e.kind !== undefined && kinds.includes(e.kind))));
     if (found) {
       best = latestEnded([best, found].filter((e): e is HistoryExecution => e !== undefined));
@@ -80,48 +79,16 @@ export function describeFreshness(f: Freshness): string {
  * cache fails the step (a warning with fail-on-error: false); a fresh one passes even when the last
  * execution failed, with a warning that says so.
  */
-export async function gateOnFreshness(ctx: OperationContext, state: RunState, outcome: Outcome): Promise<Outcome> {
-  const maxAgeMs = ctx.settings.maxAgeMs;
-  if (maxAgeMs === undefined || !state.lastStatus || !state.cacheId) return outcome;
-  const kinds = ctx.settings.executionType ? [ctx.settings.executionType] : EXECUTION_KINDS;
-  state.freshness = judge(maxAgeMs, kinds, await lastSuccess(ctx, state.cacheId, state.lastStatus, kinds));
-  const sentence = describeFreshness(state.freshness);
-  if (!state.freshness.fresh) return { conclusion: ctx.settings.failOnError ? 'failure' : 'warning', message: `${sentence} ${outcome.message}` };
-  return { conclusion: outcome.conclusion === 'success' ? 'success' : 'warning', message: `${sentence} ${outcome.message}` };
+/** After a trigger that was not skipped: the run it followed, if it completed, is the new last success. */
+export function refreshed(freshness: Freshness | undefined, execution: Execution | undefined): Freshness | undefined {
+  if (!freshness) return undefined;
+  return execution && completed(execution) ? judge(freshness.maxAgeMs, freshness.kinds, execution) : freshness;
 }
 
-/** full-refresh and incremental with max-age: skips a cache whose last success of that kind is fresh (undefined: go on and trigger). */
-export async function skipIfFresh(ctx: OperationContext, state: RunState, kind: ExecutionKind): Promise<Outcome | undefined> {
-  const maxAgeMs = ctx.settings.maxAgeMs;
-  if (maxAgeMs === undefined) return undefined;
-  const cacheId = state.cacheId!;
-  const status = await ctx.client.getStatus(cacheId, ctx.deadline);
-  absorb(state, status);
-  const last = await lastSuccess(ctx, cacheId, status, [kind]);
-  state.freshness = judge(maxAgeMs, [kind], last);
-  state.skipped = state.freshness.fresh;
-  state.kind = kind;
-  if (!state.freshness.fresh) {
-    ctx.log.info(`${describeFreshness(state.freshness)} Starting ${KIND_LABEL[kind]} of cache ${cacheId}.`);
-    return undefined;
-  }
-  if (last) state.execution = { ...last, kind };
-  const message = `Skipped cache ${state.table ?? cacheId}: ${describeFreshness(state.freshness).replace(/^Fresh: t/, 't')}`;
-  ctx.log.notice(message);
-  return { conclusion: 'success', message };
-}
-
-/** After a trigger with max-age: a run that completed makes the cache fresh. */
-export function refreshedFreshness(state: RunState): void {
-  if (!state.freshness || state.skipped === undefined) return;
-  state.skipped = false;
-  if (state.execution && completed(state.execution)) state.freshness = judge(state.freshness.maxAgeMs, state.freshness.kinds, state.execution);
-}
-
-/** The freshness fields of one cache's result. */
-export function freshnessFields(state: RunState): { fresh?: boolean; 'last-success-at'?: string; 'age-seconds'?: number; skipped?: boolean } {
-  if (!state.freshness) return {};
-  return { fresh: state.freshness.fresh, 'last-success-at': state.freshness.lastSuccessAt, 'age-seconds': state.freshness.ageSeconds, skipped: state.skipped };
+export function freshnessFields(known: { freshness?: Freshness; skipped?: boolean }): { fresh?: boolean; 'last-success-at'?: string; 'age-seconds'?: number; skipped?: boolean } {
+  const { freshness, skipped } = known;
+  if (!freshness) return {};
+  return { fresh: freshness.fresh, 'last-success-at': freshness.lastSuccessAt, 'age-seconds': freshness.ageSeconds, skipped };
 }
 
 /** Several caches: fresh only if every one is; the oldest last success (none, if one never completed); skipped only if every one was. */

@@ -1,20 +1,24 @@
 /**
  * The cache's lifecycle: create (with if-exists), update-schedule, delete.
  */
-import { ActionError, PeakaApiError } from '../peaka/errors.js';
-import { latestExecution } from './inspect.js';
-import { WRITE_ATTEMPTS, absorb, conclude, record, tracker, type OperationContext } from './context.js';
-import { EXECUTION_KINDS, isActive, toSettings, type CacheSettings, type CacheStatus, type CreateRequest, type Schedule, type TableCacheInfo } from '../peaka/client.js';
 import { parseIsoDuration } from '../duration.js';
-import type { Outcome, RunState } from '../run-state.js';
-import type { ScheduleSetting } from '../inputs.js';
-import { sendOnce } from '../peaka/send-once.js';
+import type { CreateInputs, DeleteInputs, ScheduleSetting, UpdateScheduleInputs } from '../inputs.js';
+import { EXECUTION_KINDS, isActive, toSettings, type CacheSettings, type CacheStatus, type CreateRequest, type Schedule, type TableCacheInfo } from '../peaka/client.js';
+import { ActionError, PeakaApiError } from '../peaka/errors.js';
+import { deleteOnce, sendOnce } from '../peaka/send-once.js';
+import { absorb, conclude, failLevel, knownOf, record, tracker, withKnown, type CacheResult, type Known, type OperationContext, type Outcome } from './context.js';
+import { latestExecution } from './inspect.js';
 
-export async function create(ctx: OperationContext, state: RunState): Promise<Outcome> {
-  const request = ctx.settings.create!;
+export async function create(ctx: OperationContext<CreateInputs>): Promise<CacheResult> {
+  const known = knownOf('create');
+  return withKnown(known, () => createCache(ctx, known));
+}
+
+async function createCache(ctx: OperationContext<CreateInputs>, known: Known): Promise<Outcome> {
+  const request = ctx.inputs.create;
   const table = `${request.schemaName}.${request.tableName}`;
-  state.table = table;
-  const reuse = ctx.settings.ifExists === 'reuse';
+  known.table = table;
+  const reuse = ctx.inputs.ifExists === 'reuse';
   const sameTable = (c: CacheStatus) => c.catalogId === request.catalogId && c.schemaName === request.schemaName && c.tableName === request.tableName;
   const findExisting = async () => (await ctx.client.listStatuses(ctx.deadline)).caches.find(sameTable);
   const alreadyCached = (id: string | undefined) =>
@@ -32,84 +36,76 @@ export async function create(ctx: OperationContext, state: RunState): Promise<Ou
     const existing = await findExisting();
     if (!existing) throw orphaned(table);
     if (!reuse) throw alreadyCached(existing.id);
-    return reuseExisting(ctx, state, existing);
+    return reuseExisting(ctx, known, existing);
   }
 
   // `found`: the cache seen for the table after an attempt whose answer was lost (not the create's own answer).
-  let created: { id: string; found?: CacheStatus } | undefined;
-  let adopted = false;
+  type Made = { id: string; found?: CacheStatus };
   // Until its answer is seen, the create may have made a cache: the abort path and the post step find it by its table.
-  state.pendingCreate = { catalogId: request.catalogId, schemaName: request.schemaName, tableName: request.tableName };
-  ctx.checkpoint();
-  let maybeSent = false;
+  ctx.page.creating(request);
+  let created: Made;
+  let adopted: boolean;
   try {
-    ({ effect: created, adopted } = await sendOnce<{ id: string; found?: CacheStatus }>({
-      send: () =>
-        ctx.client.createCache(request, ctx.deadline).catch((err: unknown) => {
-          if (err instanceof PeakaApiError && err.ambiguous) maybeSent = true;
-          throw err;
-        }),
+    ({ effect: created, adopted } = await sendOnce<Made>({
+      send: () => ctx.client.createCache(request, ctx.deadline),
       findEffect: async () => {
         const found = await findExisting();
         return found && { id: found.id, found };
       },
-      attempts: WRITE_ATTEMPTS,
+      // After a lost answer, a 409 may be the first attempt's cache, or another creator's: looked at, not believed.
+      lookOn: [409],
+      onNoEffect: () => ctx.page.refused(),
       deadline: ctx.deadline,
       signal: ctx.signal,
-      warn: (line) => ctx.log.warning(line),
-      conflictMeansDone: [409]
+      warn: (line) => ctx.log.warning(line)
     }));
   } catch (err) {
-    if (!maybeSent) {
-      delete state.pendingCreate;
-      ctx.checkpoint();
-    }
     if (!(err instanceof PeakaApiError)) throw err;
     // A duplicate answers 409 with the existing cache (the contract), or, on the live API during the first sync, 500.
     if (err.status === 409) {
       const id = toSettings(err.details.body).id;
       if (!reuse) throw alreadyCached(id ?? (await findExisting())?.id);
       const existing = id ? await ctx.client.getStatus(id, ctx.deadline) : await findExisting();
-      if (existing) return reuseExisting(ctx, state, existing);
+      if (existing) return reuseExisting(ctx, known, existing);
     }
     if (reuse && err.status === 500) {
       const existing = await findExisting();
-      if (existing) return reuseExisting(ctx, state, existing);
+      if (existing) return reuseExisting(ctx, known, existing);
     }
     if (err.status === 400 && /non-empty location/i.test(err.peakaMessage ?? '')) throw orphaned(table);
     throw err;
   }
-  if (!created) throw new ActionError(`Peaka did not return the new cache for table ${table}.`);
   if (adopted && created.found) {
     // Nothing ties a cache found by its table to this step's create: another creator's is never taken for ours.
-    const known = `The create's answer was lost, and table ${table} now has cache ${created.id}: this step's create may have made it, or another did; which one is not known.`;
-    if (!reuse) throw new ActionError(`${known} Set if-exists: reuse to use it, or refresh it with operation: full-refresh and cache-id: ${created.id}.`);
-    ctx.log.warning(`${known} Reusing it (if-exists: reuse); its sync is not taken for one this step started, so it is never cancelled by this step.`);
+    const doubt = `The create's answer was lost, and table ${table} now has cache ${created.id}: this step's create may have made it, or another did; which one is not known.`;
+    if (!reuse) throw new ActionError(`${doubt} Set if-exists: reuse to use it, or refresh it with operation: full-refresh and cache-id: ${created.id}.`);
+    ctx.log.warning(`${doubt} Reusing it (if-exists: reuse); its sync is not taken for one this step started, so it is never cancelled by this step.`);
     // A cache with an execution is reused as any other; a brand-new one's first sync is waited for below, still not as ours.
-    if (latestExecution(created.found)) return reuseExisting(ctx, state, created.found);
+    if (latestExecution(created.found)) return reuseExisting(ctx, known, created.found);
   }
   const made = adopted ? `Reused cache ${created.id} for ${table} (if-exists: reuse)` : `Created cache ${created.id} for ${table}`;
-  state.cacheId = created.id;
-  delete state.pendingCreate;
-  state.startedByStep = !adopted;
-  ctx.checkpoint();
+  const cacheId = created.id;
+  known.cacheId = cacheId;
+  // Its first sync is this step's only when the create's own answer named the cache.
+  if (adopted) ctx.page.refused();
+  else ctx.page.created(cacheId);
   ctx.log.info(`${made}.`);
-  if (!ctx.settings.wait) return { conclusion: 'success', message: `${made}; not waiting for its first sync (wait: false).` };
+  if (!ctx.inputs.wait) return { conclusion: 'success', message: `${made}; not waiting for its first sync (wait: false).` };
 
-  return ctx.log.group(`Waiting for the first sync of cache ${created.id}`, async () => {
-    const watch = tracker(ctx, created.id);
+  return ctx.log.group(`Waiting for the first sync of cache ${cacheId}`, async () => {
+    const watch = tracker(ctx, cacheId);
     const first = await watch.awaitNew(EXECUTION_KINDS, {});
-    record(ctx, state, first);
+    record(known, first);
     if (!first.execution) {
       return first.timedOut
-        ? { conclusion: ctx.settings.failOnError ? 'failure' : 'warning', message: `${made}, but timed out before its first sync appeared. Raise timeout to wait longer.` }
+        ? { conclusion: failLevel(ctx.inputs), message: `${made}, but timed out before its first sync appeared. Raise timeout to wait longer.` }
         : { conclusion: 'warning', message: `${made}, but Peaka started no sync within a minute. Trigger one with operation: full-refresh.` };
     }
-    state.kind = first.execution.kind;
-    ctx.checkpoint();
+    known.kind = first.execution.kind;
+    ctx.page.seen(first.execution.id, first.execution.kind);
     const result = await watch.follow(first.execution);
-    record(ctx, state, result);
-    const outcome = await conclude(ctx, state, result);
+    record(known, result);
+    const outcome = await conclude(ctx, cacheId, result.execution ?? first.execution, result);
     return outcome.conclusion === 'success' ? { ...outcome, message: `${made}. ${outcome.message}` } : outcome;
   });
 }
@@ -151,29 +147,34 @@ function orphaned(table: string): ActionError {
 }
 
 /** if-exists: reuse. Outputs the existing cache, and with `wait` follows its running sync if there is one. */
-async function reuseExisting(ctx: OperationContext, state: RunState, existing: CacheStatus): Promise<Outcome> {
-  state.cacheId = existing.id;
-  delete state.pendingCreate;
-  absorb(state, existing);
+async function reuseExisting(ctx: OperationContext<CreateInputs>, known: Known, existing: CacheStatus): Promise<Outcome> {
+  // Someone else's cache: nothing this step sent made it, so nothing of it is this step's to cancel.
+  ctx.page.refused();
+  known.cacheId = existing.id;
+  absorb(known, existing);
   const running = latestExecution(existing, EXECUTION_KINDS, isActive);
   const latest = running ?? latestExecution(existing);
-  state.execution = latest;
-  state.kind = latest?.kind;
-  const found = `Table ${state.table} already has cache ${existing.id}; reusing it (if-exists: reuse).`;
+  known.execution = latest;
+  known.kind = latest?.kind;
+  const found = `Table ${known.table} already has cache ${existing.id}; reusing it (if-exists: reuse).`;
   ctx.log.notice(found);
-  if (!running || !ctx.settings.wait) return { conclusion: 'success', message: found };
+  if (!running || !ctx.inputs.wait) return { conclusion: 'success', message: found };
   const result = await tracker(ctx, existing.id).follow(running);
-  record(ctx, state, result);
-  const outcome = await conclude(ctx, state, result);
+  record(known, result);
+  const outcome = await conclude(ctx, existing.id, result.execution ?? running, result);
   return { ...outcome, message: `${found} ${outcome.message}` };
 }
 
 const describeSchedule = (s: Schedule | undefined) => (!s || s.type === 'NONE' ? 'off' : `every ${s.expression}`);
 
-export async function updateSchedule(ctx: OperationContext, state: RunState): Promise<Outcome> {
-  const cacheId = state.cacheId!;
-  const wanted = ctx.settings.schedules!;
-  await ctx.client.updateSchedules(cacheId, wanted, ctx.deadline);
+export async function updateSchedule(ctx: OperationContext<UpdateScheduleInputs>, cacheId: string): Promise<CacheResult> {
+  return withKnown(knownOf('update-schedule', cacheId), () => applySchedules(ctx, cacheId));
+}
+
+async function applySchedules(ctx: OperationContext<UpdateScheduleInputs>, cacheId: string): Promise<Outcome> {
+  const wanted = ctx.inputs.schedules;
+  // A PUT: sending it again after a lost answer has the same one effect.
+  await sendOnce({ send: () => ctx.client.updateSchedules(cacheId, wanted, ctx.deadline), deadline: ctx.deadline, signal: ctx.signal, warn: (line) => ctx.log.warning(line) });
   // The live API answered 200 and dropped a schedule it could not parse: read back what it kept.
   const kept = await ctx.client.getSettings(cacheId, ctx.deadline);
   const dropped = [
@@ -198,36 +199,25 @@ function applied(wanted: ScheduleSetting | undefined, kept: CacheSettings['fullR
   return kept?.type.toUpperCase() === 'BASIC' && keptMs !== undefined && keptMs === parseIsoDuration(wanted.expression);
 }
 
-export async function deleteCache(ctx: OperationContext, state: RunState): Promise<Outcome> {
-  const cacheId = state.cacheId!;
-  let existed = true;
-  try {
-    absorb(state, await ctx.client.getStatus(cacheId, ctx.deadline));
-  } catch (err) {
-    if (!(err instanceof PeakaApiError && err.status === 404)) throw err;
-    existed = false;
-  }
-  let deleted = await ctx.client.deleteCache(cacheId, ctx.deadline);
-  const name = state.table ? `${state.table} (${cacheId})` : cacheId;
-  let note = '';
-  if (deleted === 'unknown' && !existed) deleted = false;
-  if (deleted === 'unknown') {
-    // The retry's 404 may be the first attempt's doing: the cache was there before it, so a read tells.
-    deleted = await ctx.client.getStatus(cacheId, ctx.deadline).then(
-      () => false,
-      (err: unknown) => {
-        if (err instanceof PeakaApiError && err.status === 404) return true;
-        throw err;
-      }
-    );
-    if (deleted) note = " The first attempt's answer was lost; its retry and a status read found the cache gone.";
-    else throw new ActionError(`Deleting cache ${name}: Peaka answered 404 to the delete, yet the cache still exists. Check it in Peaka and re-run.`);
-  }
-  if (!deleted) {
-    const message = `Cache ${name} does not exist (already deleted?); nothing to delete.`;
-    ctx.log.notice(message);
-    return { conclusion: 'success', message };
-  }
-  state.cacheStatus = 'DELETED';
-  return { conclusion: 'success', message: `Deleted cache ${name}.${note}` };
+export async function deleteCache(ctx: OperationContext<DeleteInputs>, cacheId: string): Promise<CacheResult> {
+  const known = knownOf('delete', cacheId);
+  return withKnown(known, async () => {
+    let existed = true;
+    try {
+      absorb(known, await ctx.client.getStatus(cacheId, ctx.deadline));
+    } catch (err) {
+      if (!(err instanceof PeakaApiError && err.status === 404)) throw err;
+      existed = false;
+    }
+    const { effect, adopted } = await deleteOnce(ctx.client, cacheId, { deadline: ctx.deadline, signal: ctx.signal, warn: (line) => ctx.log.warning(line), existed });
+    const name = known.table ? `${known.table} (${cacheId})` : cacheId;
+    if (effect === 'absent') {
+      const message = `Cache ${name} does not exist (already deleted?); nothing to delete.`;
+      ctx.log.notice(message);
+      return { conclusion: 'success', message };
+    }
+    known.cacheStatus = 'DELETED';
+    const note = adopted ? " The first attempt's answer was lost; a status read found the cache gone." : '';
+    return { conclusion: 'success', message: `Deleted cache ${name}.${note}` };
+  });
 }

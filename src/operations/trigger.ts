@@ -1,82 +1,97 @@
 /**
  * full-refresh and incremental: start an execution and follow it, never adopting the previous one
- * and never starting two. `if-running` decides what happens when one of the same kind runs already.
+ * and never starting two. `if-running` decides what happens when one of the same kind runs already;
+ * `max-age` skips a cache whose last success is fresh. Each phase (stopping the running one,
+ * sending the trigger, following the new one) polls on a schedule of its own.
  */
-import { ActionError, PeakaApiError } from '../peaka/errors.js';
+import { A_KIND, KIND_LABEL } from '../format.js';
+import type { TriggerInputs } from '../inputs.js';
+import { isActive, type ExecutionKind } from '../peaka/client.js';
+import { ActionError } from '../peaka/errors.js';
+import { cancelOnce, sendOnce } from '../peaka/send-once.js';
 import { APPEARANCE_GRACE_MS, historyFrom, type TrackResult } from '../tracker.js';
-import {
-  NO_WAIT_LOOKUP_MS,
-  WRITE_ATTEMPTS,
-  absorb,
-  conclude,
-  readStatus,
-  record,
-  tracker,
-  type OperationContext
-} from './context.js';
-import { A_KIND, KIND_LABEL, isActive, type ExecutionKind } from '../peaka/client.js';
-import type { Outcome, RunState } from '../run-state.js';
-import { sendOnce } from '../peaka/send-once.js';
+import { NO_WAIT_LOOKUP_MS, absorb, conclude, failLevel, knownOf, readStatus, record, tracker, withKnown, type CacheResult, type Known, type OperationContext, type Outcome } from './context.js';
+import { describeFreshness, judge, lastSuccess, refreshed } from './freshness.js';
 
-export async function trigger(ctx: OperationContext, state: RunState, kind: ExecutionKind): Promise<Outcome> {
-  const cacheId = state.cacheId!;
+export async function trigger(ctx: OperationContext<TriggerInputs>, cacheId: string): Promise<CacheResult> {
+  const kind: ExecutionKind = ctx.inputs.operation;
+  const known: Known = { ...knownOf(ctx.inputs.operation, cacheId), kind };
+  return withKnown(known, async () => {
+    if (ctx.inputs.maxAgeMs !== undefined) {
+      const skipped = await skipIfFresh(ctx, known, cacheId, kind, ctx.inputs.maxAgeMs);
+      if (skipped) return skipped;
+    }
+    const outcome = await triggerAndFollow(ctx, known, cacheId, kind);
+    known.freshness = refreshed(known.freshness, known.execution);
+    return outcome;
+  });
+}
+
+/** max-age: a cache whose last success of this kind is fresh is skipped, with nothing sent. */
+async function skipIfFresh(ctx: OperationContext, known: Known, cacheId: string, kind: ExecutionKind, maxAgeMs: number): Promise<Outcome | undefined> {
+  const status = await ctx.client.getStatus(cacheId, ctx.deadline);
+  absorb(known, status);
+  const last = await lastSuccess(ctx.client, cacheId, status, [kind], ctx.deadline);
+  known.freshness = judge(maxAgeMs, [kind], last);
+  known.skipped = known.freshness.fresh;
+  if (!known.freshness.fresh) {
+    ctx.log.info(`${describeFreshness(known.freshness)} Starting ${KIND_LABEL[kind]} of cache ${cacheId}.`);
+    return undefined;
+  }
+  if (last) known.execution = { ...last, kind };
+  const message = `Skipped cache ${known.table ?? cacheId}: ${describeFreshness(known.freshness).replace(/^Fresh: t/, 't')}`;
+  ctx.log.notice(message);
+  return { conclusion: 'success', message };
+}
+
+async function triggerAndFollow(ctx: OperationContext<TriggerInputs>, known: Known, cacheId: string, kind: ExecutionKind): Promise<Outcome> {
   const label = KIND_LABEL[kind];
-  const watch = tracker(ctx, cacheId);
   const graceMs = ctx.appearanceGraceMs ?? APPEARANCE_GRACE_MS;
   const before = await readStatus(ctx, cacheId);
-  absorb(state, before);
-  state.kind = kind;
+  absorb(known, before);
   let previous = before.executions[kind];
 
-  if (previous && isActive(previous) && ctx.settings.ifRunning !== 'queue') {
+  if (previous && isActive(previous) && ctx.inputs.ifRunning !== 'queue') {
     const running = previous;
-    if (ctx.settings.ifRunning === 'skip') {
-      state.execution = running;
+    if (ctx.inputs.ifRunning === 'skip') {
+      known.execution = running;
       const message = `Skipped: the ${label} ${running.id} is already running on cache ${cacheId} (if-running: skip).`;
       ctx.log.notice(message);
       return { conclusion: 'success', message };
     }
-    if (ctx.settings.ifRunning === 'attach') {
-      state.execution = running;
+    if (ctx.inputs.ifRunning === 'attach') {
+      known.execution = running;
       ctx.log.info(`The ${label} ${running.id} is already running; following it instead of starting another (if-running: attach).`);
-      if (!ctx.settings.wait) return { conclusion: 'success', message: `Attached to the running ${label} ${running.id}; not waiting for it (wait: false).` };
+      if (!ctx.inputs.wait) return { conclusion: 'success', message: `Attached to the running ${label} ${running.id}; not waiting for it (wait: false).` };
       return ctx.log.group(`Waiting for the running ${label} of cache ${cacheId}`, async () => {
-        const result = await watch.follow(running);
-        record(ctx, state, result);
-        return conclude(ctx, state, result);
+        const result = await tracker(ctx, cacheId).follow(running);
+        record(known, result);
+        return conclude(ctx, cacheId, result.execution ?? running, result);
       });
     }
-    // if-running: cancel
+    // if-running: cancel. Stopping it is a phase of its own, with its own poll schedule.
     ctx.log.info(`Cancelling the running ${label} ${running.id} before starting a new one (if-running: cancel).`);
-    await ctx.client.cancel(kind, cacheId, ctx.deadline);
-    // Stopping it is a phase of its own: reads start dense again, whatever the running one's age.
-    watch.startPhase();
-    const stopped = await watch.follow(running);
+    await cancelOnce(ctx.client, cacheId, running, { deadline: ctx.deadline, signal: ctx.signal, warn: (line) => ctx.log.warning(line) });
+    const stopped = await tracker(ctx, cacheId).follow(running);
     if (stopped.timedOut || stopped.stalled) {
-      record(ctx, state, stopped);
-      return conclude(ctx, state, stopped, true);
+      record(known, stopped);
+      return conclude(ctx, cacheId, stopped.execution ?? running, stopped, true);
     }
     previous = stopped.execution;
   }
 
-  state.previousId = previous?.id;
-  state.startedByStep = true;
-  ctx.checkpoint();
-  // Whether an attempt may have reached Peaka (an answer lost, a 5xx, a request cut by the run's cancel).
-  let maybeSent = false;
-  const sent = await sendOnce<TrackResult>({
+  // From here until the operation is over, a new execution in the slot is this step's (the ledger says so).
+  ctx.page.triggering(cacheId, kind, previous?.id);
+  // The trigger starts the phase: the first read within a second of it, whatever came before.
+  const watch = tracker(ctx, cacheId);
+  const sent = await sendOnce<TrackResult | undefined>({
     send: async () => {
-      // The trigger starts the phase: the first read within a second of it, whatever came before.
-      watch.startPhase();
-      await ctx.client.trigger(kind, cacheId, ctx.deadline).catch((err: unknown) => {
-        if (err instanceof PeakaApiError && err.ambiguous) maybeSent = true;
-        throw err;
-      });
+      await ctx.client.trigger(kind, cacheId, ctx.deadline);
       return undefined;
     },
     // Looked for as long as a normal trigger waits for its execution to appear; a run ahead does not extend that.
     findEffect: async (failure) => {
-      const look = await watch.awaitNew([kind], { [kind]: previous?.id }, graceMs, { queuedExtendsGrace: false });
+      const look = await tracker(ctx, cacheId).awaitNew([kind], { [kind]: previous?.id }, graceMs, { queuedExtendsGrace: false });
       if (look.execution) return look;
       if (!look.queuedBehind) return undefined;
       // Sending it again could queue a second execution behind the first: say what is not known instead.
@@ -86,26 +101,24 @@ export async function trigger(ctx: OperationContext, state: RunState, kind: Exec
           `The step did not send the trigger again, so as not to start two. Check cache ${cacheId} in Peaka after the ${ahead} ends, and trigger again only if no new ${label} follows it.`
       );
     },
-    attempts: WRITE_ATTEMPTS,
+    // Refused (4xx, or stopped before it left): nothing was started, nothing to clean up.
+    onNoEffect: () => ctx.page.refused(),
     deadline: ctx.deadline,
     signal: ctx.signal,
     warn: (line) => ctx.log.warning(line)
-  }).catch((err: unknown) => {
-    // Only refusals (4xx, or a cancel before anything was sent) started nothing: nothing to clean up after them.
-    if (!maybeSent) {
-      state.startedByStep = false;
-      ctx.checkpoint();
-    }
-    throw err;
   });
   let found = sent.effect;
-  if (found) ctx.log.info(`The ${label} ${found.execution!.id} did start; following it instead of triggering again.`);
-  ctx.log.info(`Triggered ${A_KIND[kind]} of cache ${cacheId}${state.table ? ` (${state.table})` : ''}.`);
+  if (found?.execution) {
+    ctx.page.seen(found.execution.id, kind);
+    ctx.log.info(`The ${label} ${found.execution.id} did start; following it instead of triggering again.`);
+  }
+  ctx.log.info(`Triggered ${A_KIND[kind]} of cache ${cacheId}${known.table ? ` (${known.table})` : ''}.`);
 
-  if (!ctx.settings.wait) {
+  if (!ctx.inputs.wait) {
     found ??= await tracker(ctx, cacheId, Math.min(ctx.deadline, Date.now() + NO_WAIT_LOOKUP_MS)).awaitNew([kind], { [kind]: previous?.id }, NO_WAIT_LOOKUP_MS);
     if (found.execution) {
-      record(ctx, state, { ...found, timedOut: false });
+      ctx.page.seen(found.execution.id, kind);
+      record(known, { ...found, timedOut: false });
       return { conclusion: 'success', message: `Started ${label} ${found.execution.id} of cache ${cacheId}; not waiting for it (wait: false).` };
     }
     return { conclusion: 'success', message: `Triggered ${A_KIND[kind]} of cache ${cacheId}; not waiting for it (wait: false).` };
@@ -113,20 +126,23 @@ export async function trigger(ctx: OperationContext, state: RunState, kind: Exec
 
   return ctx.log.group(`Waiting for the ${label} of cache ${cacheId}`, async () => {
     found ??= await watch.awaitNew([kind], { [kind]: previous?.id }, graceMs);
-    record(ctx, state, found);
-    if (!found.execution) {
+    record(known, found);
+    const execution = found.execution;
+    if (!execution) {
       // A trigger that timed out before its execution appeared may still start: cancel-on-timeout leaves it to the post step.
-      state.cancelInPost = found.timedOut && ctx.settings.cancelOnTimeout;
-      const after = state.cancelInPost
+      const leave = found.timedOut && ctx.inputs.cancelOnTimeout;
+      if (leave) ctx.page.leaveForPost();
+      const after = leave
         ? ' It could not be cancelled before it appeared: the post step will look for it and cancel it (cancel-on-timeout).'
         : ' When it starts, it runs unwatched; set cancel-on-timeout: true to have it cancelled.';
       const message = found.timedOut
         ? `Timed out before the ${label} appeared in the cache's status (it may be queued).${after} Raise timeout to wait longer.`
         : `Peaka accepted the ${label} trigger but no new execution appeared in the cache's status within a minute. Check the cache in Peaka; the trigger may have been dropped. Re-run the job to trigger again.`;
-      return { conclusion: ctx.settings.failOnError ? 'failure' : 'warning', message };
+      return { conclusion: failLevel(ctx.inputs), message };
     }
-    const result = await watch.follow(found.execution, historyFrom(previous));
-    record(ctx, state, result);
-    return conclude(ctx, state, result);
+    ctx.page.seen(execution.id, kind);
+    const result = await watch.follow(execution, historyFrom(previous));
+    record(known, result);
+    return conclude(ctx, cacheId, result.execution ?? execution, result);
   });
 }

@@ -4,7 +4,7 @@
  */
 import { ActionError, PeakaApiError } from './errors.js';
 import { parseInstant } from '../duration.js';
-import { LIST_BODY_CAP, Transport, type RequestSpec, type TransportOptions } from './transport.js';
+import { LIST_BODY_CAP, Transport, type TransportOptions } from './transport.js';
 import { cut, redactAndCut } from '../safe-text.js';
 
 export type ExecutionKind = 'full-refresh' | 'incremental';
@@ -99,13 +99,12 @@ const SLOT: Record<ExecutionKind, string> = {
   incremental: 'lastIncrementalCacheExecution'
 };
 const TRIGGER_PATH: Record<ExecutionKind, string> = { 'full-refresh': 'fullRefreshUpdate', incremental: 'incrementalUpdate' };
+/** What a trigger or cancel request does, in its error messages (the report's words live in format.ts). */
+const REQUEST_NOUN: Record<ExecutionKind, string> = { 'full-refresh': 'full refresh', incremental: 'incremental sync' };
 const CANCEL_PATH: Record<ExecutionKind, string> = {
   'full-refresh': 'cancelFullRefreshUpdate',
   incremental: 'cancelIncrementalUpdate'
 };
-export const KIND_LABEL: Record<ExecutionKind, string> = { 'full-refresh': 'full refresh', incremental: 'incremental sync' };
-/** The label with its article: 'a full refresh', 'an incremental sync'. */
-export const A_KIND: Record<ExecutionKind, string> = { 'full-refresh': 'a full refresh', incremental: 'an incremental sync' };
 
 /**
  * The statuses that end an execution, in any letter case. Every other status (RUNNING, QUEUED,
@@ -146,12 +145,12 @@ export class PeakaClient {
     return status;
   }
 
-  /** Starts an execution. Not idempotent, so never retried here: see operations.ts for the recovery. */
+  /** Starts an execution. Not idempotent, so never retried here: send-once.ts is where it is. */
   async trigger(kind: ExecutionKind, cacheId: string, deadline: number): Promise<void> {
     await this.transport.request({
       method: 'POST',
       path: this.cachePath(cacheId, `/${TRIGGER_PATH[kind]}`),
-      action: `starting ${A_KIND[kind]} of cache ${cacheId}`,
+      action: `starting ${kind === 'incremental' ? 'an' : 'a'} ${REQUEST_NOUN[kind]} of cache ${cacheId}`,
       retry: false,
       expectJson: false,
       deadline
@@ -159,32 +158,18 @@ export class PeakaClient {
   }
 
   /**
-   * Sends a cancel. Resolves false when Peaka answers 404 (the cache exists but nothing of that kind
-   * runs), 'unknown' when that 404 answered a retry after an attempt that may have taken effect.
+   * Sends a cancel. Not retried here: a 404 (nothing of that kind runs) after a lost answer may be the
+   * first attempt's doing, so send-once.ts (cancelOnce) retries it and reads what happened.
    */
-  async cancel(kind: ExecutionKind, cacheId: string, deadline: number): Promise<boolean | 'unknown'> {
-    return this.unlessNotFound({
+  async cancel(kind: ExecutionKind, cacheId: string, deadline: number): Promise<void> {
+    await this.transport.request({
       method: 'POST',
       path: this.cachePath(cacheId, `/${CANCEL_PATH[kind]}`),
-      action: `cancelling the ${KIND_LABEL[kind]} of cache ${cacheId}`,
-      retry: true,
+      action: `cancelling the ${REQUEST_NOUN[kind]} of cache ${cacheId}`,
+      retry: false,
       expectJson: false,
       deadline
     });
-  }
-
-  /**
-   * Sends a request whose 404 means "nothing to do": resolves true when it was done, false on 404,
-   * and 'unknown' on a 404 to a retry whose earlier attempt may have done it (only a read can tell).
-   */
-  private async unlessNotFound(spec: RequestSpec): Promise<boolean | 'unknown'> {
-    try {
-      await this.transport.request(spec);
-      return true;
-    } catch (err) {
-      if (err instanceof PeakaApiError && err.status === 404) return err.details.afterAmbiguous ? 'unknown' : false;
-      throw err;
-    }
   }
 
   /**
@@ -240,7 +225,7 @@ export class PeakaClient {
     return toSettings(response.json);
   }
 
-  /** Changes either schedule; `none` turns one off. PUT is idempotent, so it is retried. */
+  /** Changes either schedule; `none` turns one off. Sent through send-once.ts like every write (PUT: sending it again is harmless). */
   async updateSchedules(cacheId: string, schedules: ScheduleUpdate, deadline: number): Promise<CacheSettings> {
     const body: Record<string, unknown> = {};
     if (schedules.fullRefresh) body.fullRefreshCacheSchedule = scheduleBody(schedules.fullRefresh);
@@ -250,20 +235,20 @@ export class PeakaClient {
       path: this.cachePath(cacheId),
       body,
       action: `updating the schedules of cache ${cacheId}`,
-      retry: true,
+      retry: false,
       deadline,
       hints: { 400: 'Check full-refresh-schedule and incremental-schedule: ISO-8601 durations such as PT6H, or none.' }
     });
     return toSettings(response.json);
   }
 
-  /** Deletes the cache. Resolves false when it was already gone (404); 'unknown' as for cancel. */
-  async deleteCache(cacheId: string, deadline: number): Promise<boolean | 'unknown'> {
-    return this.unlessNotFound({
+  /** Deletes the cache (a 404: it does not exist). Not retried here, for the reason given at cancel (send-once.ts: deleteOnce). */
+  async deleteCache(cacheId: string, deadline: number): Promise<void> {
+    await this.transport.request({
       method: 'DELETE',
       path: this.cachePath(cacheId),
       action: `deleting cache ${cacheId}`,
-      retry: true,
+      retry: false,
       expectJson: false,
       deadline
     });
@@ -287,7 +272,7 @@ export class PeakaClient {
     };
   }
 
-  /** Not idempotent, so never retried here: see operations.ts for the recovery. */
+  /** Not idempotent, so never retried here: send-once.ts is where it is. */
   async createCache(request: CreateRequest, deadline: number): Promise<{ id: string }> {
     const schedule = (expression?: string) => (expression ? { type: 'BASIC', expression } : undefined);
     const table = `${request.schemaName}.${request.tableName}`;

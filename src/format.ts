@@ -1,0 +1,35 @@
+/**
+ * How the action names Peaka's things to a user: the kinds of execution, and an execution in one
+ * line. The client speaks Peaka (ids, kinds, statuses); these turn that into words.
+ */
+import { formatDuration } from './duration.js';
+import { isTerminal, type Execution, type ExecutionKind } from './peaka/client.js';
+
+export const KIND_LABEL: Record<ExecutionKind, string> = { 'full-refresh': 'full refresh', incremental: 'incremental sync' };
+/** The label with its article: 'a full refresh', 'an incremental sync'. */
+export const A_KIND: Record<ExecutionKind, string> = { 'full-refresh': 'a full refresh', incremental: 'an incremental sync' };
+
+const count = (n: number | undefined) => (n === undefined ? '-' : n.toLocaleString('en-US'));
+const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** "Full refresh 42: COMPLETED, 1,200 cached in 3m 10s - error text". */
+export function describeExecution(e: Execution): string {
+  const counts = [
+    e.cachedRecords !== undefined ? `${count(e.cachedRecords)} cached` : '',
+    e.insertedRecords ? `${count(e.insertedRecords)} inserted` : '',
+    e.updatedRecords ? `${count(e.updatedRecords)} updated` : '',
+    e.deletedRecords ? `${count(e.deletedRecords)} deleted` : ''
+  ].filter(Boolean);
+  const took = executionDurationMs(e);
+  return `${capitalise(KIND_LABEL[e.kind])} ${e.id}: ${e.status}${counts.length ? `, ${counts.join(', ')}` : ''}${
+    took !== undefined && isTerminal(e.status) ? ` in ${formatDuration(took)}` : ''
+  }${e.error ? ` - ${e.error}` : ''}`;
+}
+
+/** How long an execution ran (or has run so far), from its own times. */
+export function executionDurationMs(e: Pick<Execution, 'status' | 'createdAt' | 'updatedAt' | 'finishedAt'> | undefined): number | undefined {
+  if (!e?.createdAt) return undefined;
+  const end = e.finishedAt ? Date.parse(e.finishedAt) : isTerminal(e.status) ? Date.parse(e.updatedAt ?? '') : Date.now();
+  const ms = end - Date.parse(e.createdAt);
+  return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
+}

@@ -1,0 +1,136 @@
+/**
+ * The ledger: what this step sent that may have an effect in Peaka, and what of it is settled. It is
+ * the one record the main step's abort path, `cancel-on-timeout` and the post step read to decide
+ * what to cancel, and it saves itself to the step state on every change, so no caller has to.
+ *
+ * One page per cache the step acts on. A page is open from the moment a trigger or a create is about
+ * to be sent until the operation is over; it is closed at once when Peaka refused the write (nothing
+ * was made). A page left open when the step dies is the post step's to cancel.
+ */
+import type { ExecutionKind } from './peaka/client.js';
+
+/** A page as saved for the post step (the JSON of `started`). */
+export interface Started {
+  /** Unknown only for a create whose answer was not seen: then `table` names what it was for. */
+  cacheId?: string;
+  /** The table of a create whose answer was not seen: its cache, if any, is found by it. */
+  table?: CreateTarget;
+  /** Unknown only for a create whose first sync had not appeared yet. */
+  kind?: ExecutionKind;
+  /** The id in the slot before the trigger: anything else there is ours. */
+  previousId?: string;
+  /** The execution the write started, once seen. */
+  executionId?: string;
+  /** Left for the post step by cancel-on-timeout (not by a cancelled run): cancelled whatever cancel-on-abort says. */
+  onTimeout?: boolean;
+}
+
+export interface CreateTarget {
+  catalogId: string;
+  schemaName: string;
+  tableName: string;
+}
+
+export class Ledger {
+  private readonly pages = new Map<string, Started>();
+  private saved = '[]';
+
+  /** `save`: where the open pages go on every change (core.saveState in the main step). */
+  constructor(private readonly save: (json: string) => void = () => undefined) {}
+
+  /** The page of one cache (`key`: its place among the step's targets). */
+  page(key: string): LedgerPage {
+    return new LedgerPage(this, key);
+  }
+
+  /** Every open page: what the step started, or may have, and has not seen through. */
+  open(): { key: string; started: Started }[] {
+    return [...this.pages].map(([key, started]) => ({ key, started: { ...started } }));
+  }
+
+  /** @internal */
+  read(key: string): Started | undefined {
+    return this.pages.get(key);
+  }
+
+  /** @internal */
+  write(key: string, started: Started | undefined): void {
+    if (started) this.pages.set(key, started);
+    else this.pages.delete(key);
+    const json = JSON.stringify([...this.pages.values()]);
+    if (json === this.saved) return;
+    this.saved = json;
+    this.save(json);
+  }
+}
+
+/** One cache's page: the calls an operation makes as its write goes out and comes back. */
+export class LedgerPage {
+  constructor(
+    private readonly ledger: Ledger,
+    readonly key: string
+  ) {}
+
+  /** What is open on this page, if anything. */
+  get started(): Started | undefined {
+    const page = this.ledger.read(this.key);
+    return page && { ...page };
+  }
+
+  /** A trigger is about to be sent: from now on, a new execution of `kind` in that slot is ours. */
+  triggering(cacheId: string, kind: ExecutionKind, previousId: string | undefined): void {
+    this.ledger.write(this.key, { cacheId, kind, previousId });
+  }
+
+  /** A create is about to be sent: until its answer is seen, the cache it may make is found by its table. */
+  creating(table: CreateTarget): void {
+    this.ledger.write(this.key, { table: { ...table } });
+  }
+
+  /** The create's answer named the cache it made: its first sync is ours. */
+  created(cacheId: string): void {
+    this.ledger.write(this.key, { cacheId });
+  }
+
+  /** The execution the write started has appeared. */
+  seen(executionId: string, kind: ExecutionKind): void {
+    const page = this.ledger.read(this.key);
+    if (page?.cacheId) this.ledger.write(this.key, { ...page, kind, executionId });
+  }
+
+  /** Whether `executionId` is what this step started (so it is the step's to cancel). */
+  owns(executionId: string): boolean {
+    const page = this.ledger.read(this.key);
+    if (!page?.cacheId) return false;
+    return page.executionId ? page.executionId === executionId : executionId !== page.previousId;
+  }
+
+  /** Peaka refused the write, or nothing this step sent can have had an effect: nothing to clean up. */
+  refused(): void {
+    this.ledger.write(this.key, undefined);
+  }
+
+  /** Time ran out before the trigger's execution appeared: the post step cancels it (cancel-on-timeout). */
+  leaveForPost(): void {
+    const page = this.ledger.read(this.key);
+    if (page) this.ledger.write(this.key, { ...page, onTimeout: true });
+  }
+
+  /** The cache was found by its table after a create whose answer was lost (by the abort path). */
+  foundCache(cacheId: string): void {
+    const page = this.ledger.read(this.key);
+    if (page && !page.cacheId) this.ledger.write(this.key, { ...page, cacheId, table: undefined });
+  }
+
+  /** The operation is over and saw what it started through (or cancelled it): nothing is left to do. */
+  settle(): void {
+    const page = this.ledger.read(this.key);
+    if (page?.onTimeout) return;
+    this.ledger.write(this.key, undefined);
+  }
+
+  /** Closes the page whatever it holds (cancel-on-abort: false, or the cleanup that ended it). */
+  close(): void {
+    this.ledger.write(this.key, undefined);
+  }
+}
