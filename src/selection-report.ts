@@ -30,10 +30,11 @@ export function renderSelection(selection: TableSelection | undefined, secret: s
     const rows = selection.patterns.map((p) => [`<code>${clean(p.pattern)}</code>`, p.cacheIds.length ? p.cacheIds.map(cache).join('<br>') : 'no cache (allow-no-match)']);
     return `<h3>Caches chosen by table name</h3>\n${table(['Pattern', 'Caches'], rows)}\n`;
   }
-  const scan = selection.migrations?.scan;
-  if (!scan) return '';
+  const migrations = selection.migrations;
+  if (!migrations) return '';
+  const { scan } = migrations;
   const lines = [`<h3>Tables the migrations touched</h3>`, `<p>${clean(`${scan.files.length} migration file${scan.files.length === 1 ? '' : 's'} of ${scan.changed} changed file${scan.changed === 1 ? '' : 's'} (${scan.source}).`)}</p>`];
-  const rows = selection.migrations!.rows.map(({ touch, cacheIds, gone }) => {
+  const rows = migrations.rows.map(({ touch, cacheIds, gone }) => {
     const renamed = touch.renamedTo ? ` (to ${qualified(touch.renamedTo)})` : touch.renamedFrom ? ` (from ${qualified(touch.renamedFrom)})` : '';
     const caches = !cacheIds.length ? 'no cache' : gone ? `⚠️ ${cacheIds.map(cache).join('<br>')}<br>not refreshed: the table is gone, so its cache will fail on its next refresh` : cacheIds.map(cache).join('<br>');
     return [`${clean(touch.file)}:${touch.line}`, clean(`${touch.statement}${touch.fromHead ? ' (read from its first words)' : ''}`), clean(qualified(touch.table) + renamed), caches];

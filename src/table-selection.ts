@@ -133,11 +133,12 @@ export async function selectByTables(
 }
 
 export function selectByPatterns(patterns: string[], caches: CacheStatus[], where: string, allowNoMatch: boolean, log: Logger, single = false): TableSelection {
-  const selection: TableSelection = { ids: [], reasons: new Map(), tableOf: new Map(caches.map((c) => [c.id, nameOf(c)])), patterns: [] };
+  const chosen: NonNullable<TableSelection['patterns']> = [];
+  const selection: TableSelection = { ids: [], reasons: new Map(), tableOf: new Map(caches.map((c) => [c.id, nameOf(c)])), patterns: chosen };
   const failures: string[] = [];
   for (const pattern of patterns) {
     const matched = caches.filter((c) => matchesPattern(pattern, c));
-    selection.patterns!.push({ pattern, cacheIds: matched.map((c) => c.id) });
+    chosen.push({ pattern, cacheIds: matched.map((c) => c.id) });
     if (!matched.length) failures.push(noMatchMessage(pattern, caches, where));
     for (const cache of matched) addReason(selection, cache.id, { pattern });
   }
@@ -146,7 +147,7 @@ export function selectByPatterns(patterns: string[], caches: CacheStatus[], wher
   if (single && selection.ids.length > 1)
     throw new ActionError(`Operation 'delete' takes one cache, but ${patterns[0]} matches ${selection.ids.length} caches of ${where} (${selection.ids.join(', ')}). Set catalog-id to the catalog of the one to delete.`);
   if (!selection.ids.length) selection.nothingToDo = `No cache of ${where} matches 'tables' (allow-no-match: true); nothing to do.`;
-  else log.info(`'tables' selected ${selection.ids.length} cache${selection.ids.length === 1 ? '' : 's'} of ${where}: ${selection.patterns!.map((p) => `${p.pattern} -> ${p.cacheIds.length}`).join(', ')}.`);
+  else log.info(`'tables' selected ${selection.ids.length} cache${selection.ids.length === 1 ? '' : 's'} of ${where}: ${chosen.map((p) => `${p.pattern} -> ${p.cacheIds.length}`).join(', ')}.`);
   return selection;
 }
 
