@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import type { ChildProcess } from 'node:child_process';
 import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
-import { PARTNER_KEY, baseInputs, runAction } from './helpers/run-action.js';
+import { PARTNER_KEY, baseInputs, openPages, runAction } from './helpers/run-action.js';
 
 let sim: PeakaSimulator;
 beforeAll(async () => {
@@ -45,7 +45,7 @@ test('SIGINT: the execution this step started is cancelled within the runner\'s 
     `The workflow run was cancelled. Cancelled the full refresh ${started[0].id} that this step started.`
   );
   expect(run.outputs).toMatchObject({ 'execution-id': started[0].id, status: 'CANCELLED' });
-  expect(JSON.parse(run.state.started)).toEqual([]);
+  expect(openPages(run.state)).toEqual([]);
   // The simulator ends a cancelled execution a moment after the cancel: its status then, not after a sleep.
   expect(started[0].cancelledAt).toBeDefined();
   expect(sim.statusAt(started[0], started[0].cancelledAt!)).toBe('CANCELLED');
@@ -78,7 +78,7 @@ test('the post step cancels what a killed main step started, and only that', asy
   });
   expect(main.signal).toBe('SIGKILL');
   expect(main.state.isPost).toBe('true');
-  expect(JSON.parse(main.state.started)).toEqual([expect.objectContaining({ cacheId: cache.id, kind: 'full-refresh', previousId: cache.executions[0].id })]);
+  expect(openPages(main.state)).toEqual([expect.objectContaining({ cacheId: cache.id, kind: 'full-refresh', previousId: cache.executions[0].id })]);
   expect(cancels(cache.id)).toHaveLength(0);
 
   const post = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id }), { state: main.stateFile });
@@ -107,7 +107,7 @@ test('when the cancel on abort cannot get through, the post step finishes the jo
     onStart: signalWhenRunning([{ signal: 'SIGINT', afterMs: 0 }], [])
   });
   expect(main.code).toBe(1);
-  expect(JSON.parse(main.state.started)).toHaveLength(1);
+  expect(openPages(main.state)).toHaveLength(1);
   expect(main.annotations.find((a) => a.level === 'error')!.message).toContain('The post step will try again');
   sim.clearFaults();
   const post = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id }), { state: main.stateFile });
@@ -131,7 +131,7 @@ test('with several caches, SIGINT cancels every execution the step started', asy
   });
   expect(run.code).toBe(1);
   for (const cache of caches) expect(cancels(cache.id)).toHaveLength(1);
-  expect(JSON.parse(run.state.started)).toEqual([]);
+  expect(openPages(run.state)).toEqual([]);
   const result = JSON.parse(run.outputs.result) as { status: string }[];
   expect(result.map((r) => r.status)).toEqual(['CANCELLED', 'CANCELLED', 'CANCELLED']);
   // Each cache's annotation tells its own cancellation only; the step's sums them up.
@@ -167,7 +167,7 @@ test('SIGINT while the trigger is in flight: the trigger may have been sent, so 
   expect(run.code).toBe(1);
   expect(cancels(cache.id)).toHaveLength(1);
   expect(run.annotations.find((a) => a.level === 'error')!.message).toBe(`The workflow run was cancelled. Cancelled the full refresh ${started[0].id} that this step started.`);
-  expect(JSON.parse(run.state.started)).toEqual([]);
+  expect(openPages(run.state)).toEqual([]);
 });
 
 test('SIGINT while the create is in flight: the cache it made is found by its table, its first sync cancelled, and its id output', async () => {
@@ -183,7 +183,7 @@ test('SIGINT while the create is in flight: the cache it made is found by its ta
     `The workflow run was cancelled. Table s.${table} now has cache ${made[0].id}, most likely made by the create that this step sent when it was stopped (the table had no cache before it). Cancelled the full refresh ${sync.id} that this step started.`
   );
   expect(run.outputs['cache-id']).toBe(made[0].id);
-  expect(JSON.parse(run.state.started)).toEqual([]);
+  expect(openPages(run.state)).toEqual([]);
 });
 
 test('a main step killed while its create is in flight: the post step finds the cache by its table and cancels its first sync', async () => {
@@ -192,7 +192,7 @@ test('a main step killed while its create is in flight: the post step finds the 
   const inputs = baseInputs(sim.url, { operation: 'create', 'catalog-id': 'c9', 'schema-name': 's', 'table-name': table });
   const main = await runAction(inputs, { onStart: signalOnRequest(/\/cache$/, 'SIGKILL') });
   expect(main.signal).toBe('SIGKILL');
-  expect(JSON.parse(main.state.started)).toEqual([{ table: { catalogId: 'c9', schemaName: 's', tableName: table } }]);
+  expect(openPages(main.state)).toEqual([{ table: { catalogId: 'c9', schemaName: 's', tableName: table } }]);
   const post = await runAction(inputs, { state: main.stateFile });
   const made = [...sim.caches.values()].filter((c) => c.tableName === table);
   expect(made).toHaveLength(1);
@@ -219,7 +219,7 @@ test('SIGINT while a trigger is queued behind a running one: it is kept in the s
   expect(main.annotations.find((a) => a.level === 'error')!.message).toBe(
     `The workflow run was cancelled. The full refresh this step triggered on cache ${cache.id} has not appeared yet (it may be queued behind a running one), so it could not be cancelled. The post step will look for it again and cancel it.`
   );
-  expect(JSON.parse(main.state.started)).toEqual([{ cacheId: cache.id, kind: 'full-refresh', previousId: running.id }]);
+  expect(openPages(main.state)).toEqual([{ cacheId: cache.id, kind: 'full-refresh', previousId: running.id }]);
 
   const post = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id }), { state: main.stateFile });
   const ours = sim.startedExecutions(cache.id).filter((e) => e.id !== running.id);
@@ -238,7 +238,7 @@ test('a timeout before a queued trigger\'s execution appears, with cancel-on-tim
   expect(main.annotations.find((a) => a.level === 'error')!.message).toContain(
     'Timed out before the full refresh appeared in the cache\'s status (it may be queued). It could not be cancelled before it appeared: the post step will look for it and cancel it (cancel-on-timeout).'
   );
-  expect(JSON.parse(main.state.started)).toEqual([{ cacheId: cache.id, kind: 'full-refresh', previousId: running.id, onTimeout: true }]);
+  expect(openPages(main.state)).toEqual([{ cacheId: cache.id, kind: 'full-refresh', previousId: running.id, onTimeout: true }]);
 
   const post = await runAction(inputs, { state: main.stateFile });
   const ours = sim.startedExecutions(cache.id).filter((e) => e.id !== running.id);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { ROOT } from '../scripts/action-runner.js';
 import { makeTrials, runPollingLine, type HistoryCase, type PollingLine } from './polling.js';
 import { runManyCachesLine, type ManyCachesLine } from './many-caches.js';
+import { runLedgerStateLine } from './ledger-state.js';
 import { runDependencyBench } from './dependencies.js';
 import { runHostileBench } from './hostile.js';
 import { runStartupBench, tablesFromChunks } from './startup.js';
@@ -135,6 +136,12 @@ for (const { history, figures: f } of many) {
   const what = `${f.caches} caches, ${history === 'none' ? 'no history' : 'similar previous runs'}`;
   checks.push([`${what}: status requests per tick = 1 (fallbacks counted)`, f.maxRequestsPerTick === 1, String(f.maxRequestsPerTick)]);
   checks.push([`${what}: status requests <= 3x one cache's (${3 * f.oneCacheRequests})`, f.medianRequests <= 3 * f.oneCacheRequests, String(f.medianRequests)]);
+}
+
+const ledgerLines = [4, 50, 256].map(runLedgerStateLine);
+for (const l of ledgerLines) {
+  checks.push([`${l.caches} caches: step state written for the post step grows linearly (<= 1 KiB per cache)`, l.bytes <= 1024 * l.caches, `${(l.bytes / 1024).toFixed(0)} KiB in ${l.saves} saves`]);
+  checks.push([`${l.caches} caches: no state value over 32 KiB (an environment variable of the post step)`, l.largestValue <= 32 * 1024, `${l.largestValue} bytes`]);
 }
 
 if (!existsSync(join(ROOT, 'dist', 'index.js'))) throw new Error('dist/index.js is missing: run npm run bundle first');

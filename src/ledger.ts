@@ -6,6 +6,10 @@
  * One page per cache the step acts on. A page is open from the moment a trigger or a create is about
  * to be sent until the operation is over; it is closed at once when Peaka refused the write (nothing
  * was made). A page left open when the step dies is the post step's to cancel.
+ *
+ * Each page is saved under a state name of its own (`started-<key>`), so a change writes one small
+ * entry: with 256 caches, one list rewritten on every change would put megabytes in the state
+ * file, and a value over 32 KiB in the post step's environment.
  */
 import type { ExecutionKind } from './peaka/client.js';
 
@@ -31,12 +35,23 @@ export interface CreateTarget {
   tableName: string;
 }
 
+/** The step-state name of a page. */
+export const stateName = (key: string) => `started-${key}`;
+
+/** The pages the main step saved, as the post step finds them: every non-empty `STATE_started-*` variable. */
+export function savedPages(env: NodeJS.ProcessEnv = process.env): { name: string; text: string }[] {
+  const prefix = `STATE_${stateName('')}`;
+  return Object.entries(env)
+    .filter((entry): entry is [string, string] => entry[0].startsWith(prefix) && typeof entry[1] === 'string' && entry[1] !== '')
+    .map(([name, text]) => ({ name: name.slice('STATE_'.length), text }));
+}
+
 export class Ledger {
   private readonly pages = new Map<string, Started>();
-  private saved = '[]';
+  private readonly saved = new Map<string, string>();
 
-  /** `save`: where the open pages go on every change (core.saveState in the main step). */
-  constructor(private readonly save: (json: string) => void = () => undefined) {}
+  /** `save`: where a page goes on every change, as JSON ('' once it is closed): core.saveState(stateName(key), json) in the main step. */
+  constructor(private readonly save: (key: string, json: string) => void = () => undefined) {}
 
   /** The page of one cache (`key`: its place among the step's targets). */
   page(key: string): LedgerPage {
@@ -57,10 +72,10 @@ export class Ledger {
   write(key: string, started: Started | undefined): void {
     if (started) this.pages.set(key, started);
     else this.pages.delete(key);
-    const json = JSON.stringify([...this.pages.values()]);
-    if (json === this.saved) return;
-    this.saved = json;
-    this.save(json);
+    const json = started ? JSON.stringify(started) : '';
+    if (json === (this.saved.get(key) ?? '')) return;
+    this.saved.set(key, json);
+    this.save(key, json);
   }
 }
 

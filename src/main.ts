@@ -8,7 +8,7 @@ import * as core from '@actions/core';
 import { errorMessage, runAll, type CacheSlot } from './batch.js';
 import { cancelStarted, describeStarted } from './cleanup.js';
 import { InputError, readInputs, type Inputs } from './inputs.js';
-import { Ledger } from './ledger.js';
+import { Ledger, stateName } from './ledger.js';
 import { knownOf, stepBudget, type Logger, type Outcome } from './operations/context.js';
 import { PeakaClient } from './peaka/client.js';
 import { aggregate, announce, buildResult, historyResults, renderSummary, setOutputs, unreadableNotes, writeSummary } from './report.js';
@@ -58,7 +58,7 @@ export async function runMain(): Promise<void> {
   // timeout is the whole step's: the wait stops early enough for the last read and the cancel on timeout.
   const budget = stepBudget(inputs);
   // What the post step must cancel if this step dies: the ledger saves it on every change.
-  const ledger = new Ledger((json) => core.saveState('started', forOutput(json)));
+  const ledger = new Ledger((key, json) => core.saveState(stateName(key), forOutput(json)));
   let slots: CacheSlot[] = [];
   let selection: TableSelection | undefined;
   let stepFailure: string | undefined;

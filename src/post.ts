@@ -4,7 +4,7 @@
  */
 import * as core from '@actions/core';
 import { cancelStarted, describeStarted } from './cleanup.js';
-import type { Started } from './ledger.js';
+import { savedPages, type Started } from './ledger.js';
 import { EXECUTION_KINDS, PeakaClient } from './peaka/client.js';
 import { say } from './safe-text.js';
 import { readInputs } from './inputs.js';
@@ -12,13 +12,15 @@ import { readInputs } from './inputs.js';
 export const POST_BUDGET_MS = 20_000;
 
 export async function runPost(): Promise<void> {
-  const started = readStarted(core.getState('started'));
-  if (typeof started === 'string') {
+  const pages = savedPages().map(({ name, text }) => ({ name, entry: readPage(text) }));
+  const started = pages.map((p) => p.entry).filter((e): e is Started => typeof e !== 'string');
+  const unreadable = pages.filter((p) => typeof p.entry === 'string');
+  if (unreadable.length) {
     const caches = core.getInput('cache-id').split(/[\s,]+/).filter(Boolean).join(', ') || 'the caches the step selected';
+    const why = [...new Set(unreadable.map((p) => p.entry))].join('; ');
     say.warning(
-      `The post step could not read what the main step saved (${started}), so it cannot cancel what the main step may have started: check ${caches} in Peaka and cancel any execution that should not keep running.`
+      `The post step could not read ${unreadable.length} of the ${pages.length} entries the main step saved (${why}), so it cannot cancel what those may name: check ${caches} in Peaka and cancel any execution that should not keep running.`
     );
-    return;
   }
   if (!started.length) return;
   const inputs = readInputs();
@@ -48,29 +50,25 @@ export async function runPost(): Promise<void> {
   );
 }
 
-/** What the main step saved for this step, or why it cannot be read. */
-function readStarted(text: string): Started[] | string {
-  let value: unknown;
+/** One page the main step saved, or why it cannot be read. */
+function readPage(text: string): Started | string {
+  let entry: unknown;
   try {
-    value = JSON.parse(text || '[]');
+    entry = JSON.parse(text);
   } catch {
-    return 'its saved state is not JSON';
+    return 'an entry is not JSON';
   }
-  if (!Array.isArray(value)) return 'its saved state is not a list';
-  const valid = (e: unknown): e is Started => {
-    const entry = e as Record<string, unknown> | null;
-    if (typeof entry !== 'object' || entry === null) return false;
-    const table = entry.table as Record<string, unknown> | null | undefined;
-    const named =
-      typeof entry.cacheId === 'string'
-        ? entry.cacheId !== ''
-        : typeof table === 'object' && table !== null && ['catalogId', 'schemaName', 'tableName'].every((k) => typeof table[k] === 'string' && table[k] !== '');
-    return (
-      named &&
-      (entry.kind === undefined || EXECUTION_KINDS.includes(entry.kind as never)) &&
-      ['previousId', 'executionId'].every((k) => entry[k] === undefined || typeof entry[k] === 'string') &&
-      (entry.onTimeout === undefined || typeof entry.onTimeout === 'boolean')
-    );
-  };
-  return value.every(valid) ? value : 'an entry of its saved state has neither a cache id nor a table, or an unknown kind';
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return 'an entry is not an object';
+  const e = entry as Record<string, unknown>;
+  const table = e.table as Record<string, unknown> | null | undefined;
+  const named =
+    typeof e.cacheId === 'string'
+      ? e.cacheId !== ''
+      : typeof table === 'object' && table !== null && ['catalogId', 'schemaName', 'tableName'].every((k) => typeof table[k] === 'string' && table[k] !== '');
+  const valid =
+    named &&
+    (e.kind === undefined || EXECUTION_KINDS.includes(e.kind as never)) &&
+    ['previousId', 'executionId'].every((k) => e[k] === undefined || typeof e[k] === 'string') &&
+    (e.onTimeout === undefined || typeof e.onTimeout === 'boolean');
+  return valid ? (entry as Started) : 'an entry has neither a cache id nor a table, or an unknown kind';
 }

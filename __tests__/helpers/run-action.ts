@@ -31,3 +31,11 @@ export function expectNoSecret(run: ActionRun, secret: string): void {
 export function baseInputs(url: string, extra: Record<string, string> = {}): Record<string, string> {
   return { 'api-key': PARTNER_KEY, 'project-id': PROJECT_ID, 'api-url': url, 'poll-interval': '2s', ...extra };
 }
+
+/** The ledger's open pages in a main step's state, as the post step would find them (every non-empty `started-*`), in target order. */
+export function openPages(state: Record<string, string>): unknown[] {
+  return Object.entries(state)
+    .filter(([name, text]) => name.startsWith('started-') && text !== '')
+    .sort(([a], [b]) => Number(a.slice('started-'.length)) - Number(b.slice('started-'.length)))
+    .map(([, text]) => JSON.parse(text));
+}

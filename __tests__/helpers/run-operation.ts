@@ -17,8 +17,8 @@ export interface OperationRun {
   log: string[];
   /** How often the ledger saved what the post step would cancel. */
   checkpoints: number;
-  /** What the ledger saved last (the post step's `started`). */
-  saved: string;
+  /** The ledger's pages still open at the end, as saved for the post step. */
+  saved: unknown[];
   summary: string;
   requests: number;
 }
@@ -46,10 +46,10 @@ export async function runOperationIn(inputs: Record<string, string>, transport: 
     parsed.projectId
   );
   let checkpoints = 0;
-  let saved = '[]';
-  const ledger = new Ledger((json) => {
+  const pages = new Map<string, string>();
+  const ledger = new Ledger((key, json) => {
     checkpoints++;
-    saved = json;
+    pages.set(key, json);
   });
   let outcome: Outcome;
   let result: Result;
@@ -62,5 +62,6 @@ export async function runOperationIn(inputs: Record<string, string>, transport: 
     outcome = { conclusion: 'failure', message: (err as Error).message };
     result = buildResult({ operation: parsed.operation, timedOut: false, stalled: false }, outcome);
   }
+  const saved = [...pages.values()].filter(Boolean).map((json) => JSON.parse(json) as unknown);
   return { outcome, result, log, checkpoints, saved, summary: renderSummary([result], result, parsed.apiKey), requests: client.transport.requestCount };
 }
