@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { ActionError } from '../src/peaka/errors.js';
 import { changedFiles, gitChanges, isSafePath, parseNameStatus, readEvent } from '../src/migrations/changed-files.js';
-import type { Logger } from '../src/operations/context.js';
+import type { Logger } from '../src/safe-text.js';
 import { createRepo, eventEnv, type TestRepo } from './helpers/git-repo.js';
 import { startFakeGitHub, type FakeGitHub } from './helpers/fake-github.js';
 

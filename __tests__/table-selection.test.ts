@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import { ActionError } from '../src/peaka/errors.js';
-import type { Logger } from '../src/operations/context.js';
+import type { Logger } from '../src/safe-text.js';
 import type { CacheStatus } from '../src/peaka/client.js';
 import type { MigrationScan, Touch } from '../src/migrations/touches.js';
 import { closestNames, globDistance, matchesPattern, noMatchMessage, selectByPatterns, selectTouched } from '../src/table-selection.js';

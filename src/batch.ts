@@ -5,13 +5,14 @@
  */
 import type { Inputs, OnCachesInputs } from './inputs.js';
 import type { Ledger } from './ledger.js';
-import { OperationError, knownOf, type CacheResult, type Known, type Logger, type OperationContext, type Outcome, type StepBudget } from './operations/context.js';
+import { OperationError, knownOf, type CacheResult, type Known, type OperationContext, type Outcome, type StepBudget } from './operations/context.js';
 import { cancel } from './operations/cancel.js';
 import { history, inspect } from './operations/inspect.js';
 import { create, deleteCache, updateSchedule } from './operations/lifecycle.js';
 import { trigger } from './operations/trigger.js';
 import { segment, type PeakaClient } from './peaka/client.js';
 import { ActionError, PeakaApiError } from './peaka/errors.js';
+import type { Logger } from './safe-text.js';
 import { SharedStatusSource } from './status-source.js';
 import { selectByTables, type TableSelection } from './table-selection.js';
 

@@ -9,10 +9,10 @@ import { errorMessage, runAll, type CacheSlot } from './batch.js';
 import { cancelStarted, describeStarted } from './cleanup.js';
 import { InputError, readInputs, type Inputs } from './inputs.js';
 import { Ledger, stateName } from './ledger.js';
-import { knownOf, stepBudget, type Logger, type Outcome } from './operations/context.js';
+import { knownOf, stepBudget, type Outcome } from './operations/context.js';
 import { PeakaClient } from './peaka/client.js';
 import { aggregate, announce, buildResult, historyResults, renderSummary, setOutputs, unreadableNotes, writeSummary } from './report.js';
-import { forOutput, say } from './safe-text.js';
+import { forOutput, say, type Logger } from './safe-text.js';
 import { renderFreshness, renderSelection, selectionFields } from './selection-report.js';
 import type { TableSelection } from './table-selection.js';
 

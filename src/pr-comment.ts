@@ -5,7 +5,7 @@
  */
 import * as github from '@actions/github';
 import { formatDuration } from './duration.js';
-import type { Logger } from './operations/context.js';
+import type { Logger } from './safe-text.js';
 
 /** Marks our comment, per workflow, job and step, so that re-runs find and update it. */
 export function commentMarker(env: NodeJS.ProcessEnv = process.env): string {

@@ -224,6 +224,14 @@ export function firstElementText(html: string, tag: string): string | undefined 
   return close ? html.slice(start + 1, close.index) : undefined;
 }
 
+/** Where the operations write their log: `say` in the action, a list in the tests. */
+export interface Logger {
+  info(line: string): void;
+  notice(line: string): void;
+  warning(line: string): void;
+  group<T>(title: string, work: () => Promise<T>): Promise<T>;
+}
+
 /**
  * The action's log and annotations, with every text made safe on its way out. Everything the
  * action prints goes through here.

@@ -6,7 +6,7 @@
  */
 import { ActionError } from './peaka/errors.js';
 import type { MigrationScan, Touch } from './migrations/touches.js';
-import type { Logger } from './operations/context.js';
+import type { Logger } from './safe-text.js';
 import type { CacheList, CacheStatus, PeakaClient } from './peaka/client.js';
 import type { OnCachesInputs, TablePatterns, TablesFrom } from './inputs.js';
 

@@ -6,7 +6,8 @@
 import { runAll } from '../../src/batch.js';
 import { parseInputs } from '../../src/inputs.js';
 import { Ledger } from '../../src/ledger.js';
-import type { Logger, Outcome } from '../../src/operations/context.js';
+import type { Outcome } from '../../src/operations/context.js';
+import type { Logger } from '../../src/safe-text.js';
 import { PeakaClient } from '../../src/peaka/client.js';
 import { buildResult, renderSummary, type Result } from '../../src/report.js';
 import { actionDefaults } from '../../scripts/action-runner.js';

@@ -8,26 +8,13 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { ActionError } from '../peaka/errors.js';
-import type { Logger } from '../operations/context.js';
-
-export interface ChangedFile {
-  path: string;
-  removed: boolean;
-}
+import type { Logger } from '../safe-text.js';
+import type { ChangedFile, EventInfo, GitHubBound } from './github-files.js';
 
 export interface ChangedFiles {
   files: ChangedFile[];
   /** Where the list came from, for the log and the summary. */
   source: string;
-}
-
-/** What the event tells about the change, read from GITHUB_EVENT_PATH. */
-export interface EventInfo {
-  name: string;
-  repository: { owner: string; repo: string };
-  workspace: string;
-  push?: { before?: string; after: string; deleted: boolean };
-  pullRequest?: number;
 }
 
 const ZERO_SHA = /^0+$/;
@@ -54,12 +41,6 @@ export function readEvent(env: NodeJS.ProcessEnv = process.env): EventInfo {
     if (typeof number === 'number' && Number.isSafeInteger(number) && number > 0) info.pullRequest = number;
   }
   return info;
-}
-
-/** What ends the GitHub requests early: the step's deadline and the run's cancel. */
-export interface GitHubBound {
-  deadline?: number;
-  signal?: AbortSignal;
 }
 
 export async function changedFiles(event: EventInfo, token: string, log: Logger, bound: GitHubBound = {}): Promise<ChangedFiles> {

@@ -5,7 +5,26 @@
  */
 import * as github from '@actions/github';
 import { ActionError } from '../peaka/errors.js';
-import type { ChangedFile, EventInfo, GitHubBound } from './changed-files.js';
+
+export interface ChangedFile {
+  path: string;
+  removed: boolean;
+}
+
+/** What the event tells about the change, read from GITHUB_EVENT_PATH. */
+export interface EventInfo {
+  name: string;
+  repository: { owner: string; repo: string };
+  workspace: string;
+  push?: { before?: string; after: string; deleted: boolean };
+  pullRequest?: number;
+}
+
+/** What ends the GitHub requests early: the step's deadline and the run's cancel. */
+export interface GitHubBound {
+  deadline?: number;
+  signal?: AbortSignal;
+}
 
 /** GitHub lists at most 3,000 files of a pull request or compare; 30 pages of 100. */
 const MAX_PAGES = 30;

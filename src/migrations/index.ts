@@ -5,9 +5,10 @@
 import { closeSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import picomatch from 'picomatch';
-import type { Logger } from '../operations/context.js';
+import type { Logger } from '../safe-text.js';
 import type { TablesFrom } from '../inputs.js';
-import { changedFiles, isSafePath, readEvent, type GitHubBound } from './changed-files.js';
+import { changedFiles, isSafePath, readEvent } from './changed-files.js';
+import type { GitHubBound } from './github-files.js';
 import { loadParser, readMigration } from './sql-parser.js';
 import type { MigrationScan, NameRules } from './touches.js';
 

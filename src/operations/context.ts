@@ -6,6 +6,7 @@
 import { formatDuration } from '../duration.js';
 import { KIND_LABEL, describeExecution } from '../format.js';
 import type { Inputs, Operation } from '../inputs.js';
+import type { Logger } from '../safe-text.js';
 import type { LedgerPage } from '../ledger.js';
 import type { CacheStatus, Execution, ExecutionKind, HistoryExecution, PeakaClient } from '../peaka/client.js';
 import { ActionError, PeakaApiError } from '../peaka/errors.js';
@@ -14,13 +15,6 @@ import type { Stall } from '../stall-watch.js';
 import type { StatusSource } from '../status-source.js';
 import { ExecutionTracker, recordsOf, type TrackResult } from '../tracker.js';
 import type { Freshness } from './freshness.js';
-
-export interface Logger {
-  info(line: string): void;
-  notice(line: string): void;
-  warning(line: string): void;
-  group<T>(title: string, work: () => Promise<T>): Promise<T>;
-}
 
 export type Conclusion = 'success' | 'warning' | 'failure';
 
