@@ -6,7 +6,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadParser, readMigration, readStatement, MAX_PARSED_STATEMENT } from '../src/migrations/sql-parser.js';
+import { defaultSchemaSetBy, loadParser, readMigration, readStatement, MAX_PARSED_STATEMENT } from '../src/migrations/sql-parser.js';
 import type { Touch } from '../src/migrations/touches.js';
 import { ROOT } from '../scripts/action-runner.js';
 
@@ -95,4 +95,35 @@ test('a statement too long to parse (bulk seed data) is read from its first word
   expect(values.length).toBeGreaterThan(MAX_PARSED_STATEMENT);
   expect(result.unreadable).toContain('longer than');
   expect(result.touches.map(show)).toEqual(['seed.sql:3 INSERT payment.seed [first words]']);
+});
+
+describe('a USE or SET search_path in a migration sets the schema of the unqualified names after it', () => {
+  test('MySQL: USE db changes the database of the names that follow it, in that file only', async () => {
+    const parser = await loadParser('mysql');
+    const sql = 'ALTER TABLE orders ADD COLUMN note TEXT;\nUSE `shop`;\nALTER TABLE orders ADD COLUMN tag TEXT;\n-- switch again\nuse billing;\nTRUNCATE TABLE invoices;\nUPDATE crm.accounts SET x = 1;';
+    const { touches } = readMigration(parser, sql, 'm.sql', { dialect: 'mysql', defaultSchema: 'public' });
+    expect(touches.map(show)).toEqual(['m.sql:1 ALTER TABLE public.orders', 'm.sql:3 ALTER TABLE shop.orders', 'm.sql:6 TRUNCATE billing.invoices', 'm.sql:7 UPDATE crm.accounts']);
+    const next = readMigration(parser, 'ALTER TABLE orders ADD COLUMN x INT;', 'n.sql', { dialect: 'mysql', defaultSchema: 'public' });
+    expect(next.touches.map(show)).toEqual(['n.sql:1 ALTER TABLE public.orders']);
+  });
+
+  test('PostgreSQL: SET search_path takes its first schema other than "$user", lower-cased unless quoted', async () => {
+    const parser = await loadParser('postgresql');
+    const sql = 'SET search_path TO "$user", Payment, public;\nCREATE TABLE invoices (id int);\nSET LOCAL search_path = "Audit";\nINSERT INTO log (id) VALUES (1);';
+    const { touches } = readMigration(parser, sql, 'p.sql', { dialect: 'postgresql', defaultSchema: 'public' });
+    expect(touches.map(show)).toEqual(['p.sql:2 CREATE TABLE payment.invoices', 'p.sql:4 INSERT Audit.log']);
+  });
+
+  test.each([
+    ['mysql', 'USE shop', 'shop'],
+    ['mysql', '/* c */ USE `my``db`;', 'my`db'],
+    ['mysql', 'USE shop; DROP TABLE x', undefined],
+    ['mysql', 'SET search_path TO x', undefined],
+    ['postgresql', "SET SESSION search_path TO 'sales'", 'sales'],
+    ['postgresql', 'SET search_path TO DEFAULT', undefined],
+    ['postgresql', 'SET statement_timeout = 0', undefined],
+    ['postgresql', 'USE shop', undefined]
+  ] as const)('%s: %j sets %j', (dialect, text, schema) => {
+    expect(defaultSchemaSetBy(text, dialect)).toBe(schema);
+  });
 });

@@ -39,11 +39,41 @@ export function readStatement(parser: Parser, text: string, rules: NameRules, at
   }
 }
 
-/** Every statement of one migration file: the tables touched, and the statements the parser rejected. */
-export function readMigration(parser: Parser, sql: string, file: string, rules: NameRules): { touches: Touch[]; unreadable: { line: number; reason: string; touches: Touch[] }[] } {
+/**
+ * The schema a statement makes the default for the statements after it in the same file: MySQL's
+ * `USE db`, PostgreSQL's `SET [SESSION|LOCAL] search_path TO a, b` (its first schema other than
+ * "$user", where unqualified names are looked up first and created). Undefined for other statements.
+ */
+export function defaultSchemaSetBy(text: string, dialect: SqlDialect): string | undefined {
+  const bare = text.replace(/^(?:\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*/, '').replace(/;\s*$/, '').trim();
+  if (dialect === 'mysql') {
+    const use = /^USE\s+(`(?:[^`]|``)+`|[A-Za-z0-9_$]+)$/i.exec(bare);
+    return use ? use[1].replace(/^`|`$/g, '').replace(/``/g, '`') : undefined;
+  }
+  const set = /^SET\s+(?:SESSION\s+|LOCAL\s+)?search_path\s*(?:TO|=)\s*([\s\S]+)$/i.exec(bare);
+  if (!set) return undefined;
+  for (const part of set[1].split(',').map((p) => p.trim())) {
+    const quoted = /^"((?:[^"]|"")+)"$/.exec(part) ?? /^'((?:[^']|'')+)'$/.exec(part);
+    const name = quoted ? quoted[1].replace(/""/g, '"').replace(/''/g, "'") : part.toLowerCase();
+    if (name && name !== '$user' && !/^default$/i.test(name)) return name;
+  }
+  return undefined;
+}
+
+/**
+ * Every statement of one migration file: the tables touched, and the statements the parser rejected.
+ * Unqualified names take default-schema, or the schema a `USE`/`SET search_path` earlier in the file chose.
+ */
+export function readMigration(parser: Parser, sql: string, file: string, fileRules: NameRules): { touches: Touch[]; unreadable: { line: number; reason: string; touches: Touch[] }[] } {
   const touches: Touch[] = [];
   const unreadable: { line: number; reason: string; touches: Touch[] }[] = [];
+  let rules = fileRules;
   for (const statement of splitStatements(sql, rules.dialect)) {
+    const schema = defaultSchemaSetBy(statement.text, rules.dialect);
+    if (schema !== undefined) {
+      rules = { ...rules, defaultSchema: schema };
+      continue;
+    }
     const result = readStatement(parser, statement.text, rules, { file, line: statement.line });
     touches.push(...result.touches);
     if (result.unreadable) unreadable.push({ line: statement.line, reason: result.unreadable, touches: result.touches });
