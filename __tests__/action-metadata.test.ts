@@ -7,7 +7,8 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { OUTPUT_NAMES } from '../src/report.js';
-import { ROOT } from '../scripts/action-runner.js';
+import { parseSettings } from '../src/inputs.js';
+import { ROOT, actionDefaults } from '../scripts/action-runner.js';
 
 interface ActionYml {
   name: string;
@@ -37,6 +38,25 @@ function readmeTable(heading: string): Map<string, string> {
   );
 }
 
+/** Valid inputs for each operation, in the ways a workflow gives them: by id, by table, by selection, with the optional inputs each one takes. */
+const CACHE = '960bd651-7b3c-4511-9a88-18e14ac7742a';
+const REPRESENTATIVE: Record<string, Record<string, string>[]> = {
+  'full-refresh': [
+    { 'cache-id': CACHE, 'if-running': 'attach', 'max-age': '6h', 'cancel-on-timeout': 'true', 'stall-timeout': '10m', 'request-timeout': '20s' },
+    { tables: 'payment.*', 'allow-no-match': 'true', 'catalog-id': 'c1', 'comment-on-pr': 'true', 'github-token': 'ghs_x' },
+    { 'tables-from': 'migrations/**/*.sql', 'sql-dialect': 'mysql', 'default-schema': 'app', region: 'eu' }
+  ],
+  incremental: [{ 'cache-id': `${CACHE}\n11111111-2222-4333-8444-555555555555`, 'max-parallel': '2', wait: 'false', 'fail-on-error': 'false', summary: 'false' }],
+  status: [{ 'cache-id': CACHE, 'max-age': '1d', 'execution-type': 'incremental' }],
+  'cancel-full-refresh': [{ 'cache-id': CACHE, 'cancel-on-abort': 'false' }],
+  'cancel-incremental': [{ 'schema-name': 'payment' }],
+  create: [{ 'catalog-id': 'c1', 'schema-name': 'payment', 'table-name': 'invoices', 'full-refresh-schedule': 'P1D', 'incremental-schedule': 'PT15M', 'if-exists': 'reuse', 'api-url': 'http://127.0.0.1:8787/api/v1' }],
+  wait: [{ 'catalog-id': 'c1', 'execution-type': 'full-refresh', timeout: '2h', 'poll-interval': '1m' }],
+  'update-schedule': [{ 'cache-id': CACHE, 'full-refresh-schedule': 'none', 'incremental-schedule': 'PT1H' }],
+  delete: [{ 'cache-id': CACHE, 'confirm-delete': CACHE }],
+  history: [{ 'cache-id': CACHE, 'history-limit': '25' }]
+};
+
 describe('action.yml', () => {
   test('runs on node24, and main and post point at the committed bundle', () => {
     expect(action.runs.using).toBe('node24');
@@ -60,12 +80,43 @@ describe('action.yml', () => {
     expect(Object.keys(action.outputs).sort()).toEqual([...OUTPUT_NAMES, 'result'].sort());
   });
 
+  test('the representative inputs below cover every operation action.yml lists', () => {
+    const listed = /^What to do: ([^.]+)\./.exec(action.inputs.operation.description ?? '')![1].split(/, | or /);
+    expect(Object.keys(REPRESENTATIVE).sort()).toEqual(listed.sort());
+  });
+
   test('the inputs are exactly what the code reads, both ways', () => {
-    // Every read goes through inputs.ts, by name: read('api-key'), get('cache-id'), bool('wait', ...) and the like.
-    const settings = readFileSync(join(ROOT, 'src', 'inputs.ts'), 'utf8');
-    const read = new Set([...settings.matchAll(/\b(?:read|get|bool|duration|choice|integer|required|parseSchedule)\('([a-z][a-z-]*)'/g)].map((m) => m[1]));
-    for (const m of settings.matchAll(/_INPUTS = \[([^\]]*)\]/g)) for (const name of m[1].matchAll(/'([a-z-]+)'/g)) read.add(name[1]);
-    expect([...read].sort()).toEqual(Object.keys(action.inputs).sort());
+    // The settings parser run as the runner runs it (every default of action.yml, then the step's
+    // inputs) for every operation, through a read function that records each name asked for.
+    const asked = new Set<string>();
+    const refused: string[] = [];
+    for (const [operation, variants] of Object.entries(REPRESENTATIVE)) {
+      for (const own of variants) {
+        const given: Record<string, string> = { ...actionDefaults(), 'api-key': 'key-123', 'project-id': 'mtKDhe1U', operation, ...own };
+        try {
+          parseSettings((name) => {
+            asked.add(name);
+            return given[name] ?? '';
+          });
+        } catch (err) {
+          refused.push(`${operation} ${JSON.stringify(own)}: ${(err as Error).message}`);
+        }
+      }
+    }
+    // Valid inputs: every name was asked for on the path a real step takes, not on an error's.
+    expect(refused).toEqual([]);
+    const declared = Object.keys(action.inputs);
+    expect({ readButNotInActionYml: [...asked].filter((name) => !declared.includes(name)).sort(), inActionYmlButNeverRead: declared.filter((name) => !asked.has(name)) }).toEqual({
+      readButNotInActionYml: [],
+      inActionYmlButNeverRead: []
+    });
+  });
+
+  test('inputs read outside the settings parser (core.getInput in the entry and the post step) are in action.yml', () => {
+    const files = readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    const direct = files.flatMap((f) => [...readFileSync(join(ROOT, 'src', f), 'utf8').matchAll(/\bget(?:Boolean|Multiline)?Input\(\s*'([^']+)'/g)].map((m) => ({ file: f, name: m[1] })));
+    expect(direct.length).toBeGreaterThan(0);
+    for (const { file, name } of direct) expect({ file, name, inActionYml: name in action.inputs }).toEqual({ file, name, inActionYml: true });
   });
 });
 

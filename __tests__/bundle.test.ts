@@ -1,7 +1,9 @@
 /**
- * The committed bundle as it is distributed: every package whose code is in dist/ has its license
+ * The bundle as it is distributed: every package whose code is in dist/ has its license
  * in dist/licenses.txt, @actions/http-client is bundled once, and every file of dist/ (the main
  * bundle and the chunks loaded on demand) has a source map that leads back to the sources.
+ * `npm test` rebuilds dist/ from the working tree first (pretest), so this checks what the sources
+ * bundle to now; that the committed dist/ is the same bundle is CI's check (.ci/run, ci.yml).
  *
  * What is bundled is read from the source maps (webpack lists every module of a chunk in its map's
  * `sources`), not from the webpack stats that scripts/third-party-licenses.ts reads, so the two

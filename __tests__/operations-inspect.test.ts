@@ -56,7 +56,7 @@ describe('if-running, when a full refresh already runs', () => {
     expect(run.result['execution-id']).not.toBe(running.id);
   });
 
-  test('cancel: the trigger after a long stop starts its own poll schedule, so the new execution is read within a second of it', async () => {
+  test('cancel: the trigger after a long stop starts its own poll schedule, so the new execution is read sooner than the stop\'s spread-out reads', async () => {
     // A stop that takes 8 s with poll-interval 10s: the stop phase's reads have spread out by its end.
     const slow = await startSimulator({ partnerKeys: [KEY], cancelDelayMs: 8_000, defaultPlan: { durationMs: 700, appearDelayMs: 200 } });
     try {
@@ -67,9 +67,11 @@ describe('if-running, when a full refresh already runs', () => {
       const trigger = slow.requests.findIndex((r) => r.method === 'POST' && r.path.endsWith(`${cache.id}/fullRefreshUpdate`));
       const stopReads = slow.requests.slice(0, trigger).filter((r) => r.path.includes(`${cache.id}/status`));
       const firstAfter = slow.requests.slice(trigger + 1).find((r) => r.path.includes(`${cache.id}/status`))!;
-      // The stop phase's last gap is the schedule a reused tracker would have carried on with.
-      expect(stopReads.at(-1)!.at - stopReads.at(-2)!.at).toBeGreaterThan(1_500);
-      expect(firstAfter.at - slow.requests[trigger].at).toBeLessThanOrEqual(1_200);
+      // The stop phase's last gap is the schedule a reused tracker would have carried on with (its
+      // gaps only grow). 'Within a second' itself is checked on a virtual clock (tracker.test.ts).
+      const lastStopGap = stopReads.at(-1)!.at - stopReads.at(-2)!.at;
+      expect(lastStopGap).toBeGreaterThan(1_500);
+      expect(firstAfter.at - slow.requests[trigger].at).toBeLessThan(lastStopGap);
     } finally {
       await slow.close();
     }

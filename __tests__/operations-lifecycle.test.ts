@@ -38,17 +38,25 @@ describe('create', () => {
     sim.fault({ type: 'reshape', path: '/isCached', reshape: (json) => ({ ...(json as object), isCached: false }) });
     const other = sim.addCache({ catalogId: 'c2', schemaName: 'crm', tableName: table });
     const sync = sim.startScheduled(other.id, 'full-refresh', { durationMs: 60_000 });
+    const before = posts();
     // Its first sync outlasts timeout: with cancel-on-timeout, only a sync this step started would be cancelled.
     const run = await runOperationIn(
       inputs({ operation: 'create', 'catalog-id': 'c2', 'schema-name': 'crm', 'table-name': table, 'if-exists': 'reuse', 'cancel-on-timeout': 'true', timeout: '4s' })
     );
+    // One create, answered 500; the look after it found the other's cache, so none was sent again.
+    expect(posts() - before).toBe(1);
     const made = [...sim.caches.values()].filter((c) => c.tableName === table);
     expect(made).toHaveLength(1);
     expect(run.result).toMatchObject({ 'cache-id': other.id, 'execution-id': sync.id, 'timed-out': true, status: 'RUNNING' });
-    expect(sim.requests.filter((r) => r.path.endsWith(`${other.id}/cancelFullRefreshUpdate`))).toHaveLength(0);
+    // Never cancelled by this step, of either kind, though the step timed out with cancel-on-timeout.
+    expect(sim.requests.filter((r) => r.path.includes(`${other.id}/cancel`))).toHaveLength(0);
+    expect(sync.cancelledAt).toBeUndefined();
     const log = run.log.join('\n');
     expect(log).not.toContain('created by the earlier attempt');
     expect(log).toContain(`warning: The create's answer was lost, and table crm.${table} now has cache ${other.id}: this step's create may have made it, or another did; which one is not known. Reusing it (if-exists: reuse)`);
+    // Reported as a reuse that timed out, not as a cache this step created, and with no cancel.
+    expect(run.outcome.conclusion).toBe('failure');
+    expect(run.outcome.message).toMatch(new RegExp(`^Table crm\\.${table} already has cache ${other.id}; reusing it \\(if-exists: reuse\\)\\. Timed out after 4\\.0s`));
     expect(run.outcome.message).not.toContain('cancel');
   });
 

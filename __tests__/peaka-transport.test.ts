@@ -6,6 +6,7 @@ import { PeakaApiError } from '../src/peaka/errors.js';
 import { Transport, parseRetryAfter, type RequestSpec } from '../src/peaka/transport.js';
 import { startHostile } from '../simulator/hostile-server.js';
 import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
+import { settlesWithin } from './helpers/wait-for.js';
 
 const KEY = 'pk-http-test-8a41c2';
 let sim: PeakaSimulator;
@@ -63,10 +64,12 @@ describe('retries', () => {
   test('a request that hangs is cut at request-timeout and retried', async () => {
     sim.fault({ type: 'hang', path: '/status' });
     const t = transport({ requestTimeoutMs: 300 });
-    const started = Date.now();
+    const from = sim.requests.length;
     await t.request(statusRequest());
     expect(t.requestCount).toBe(2);
-    expect(Date.now() - started).toBeLessThan(2_000);
+    // The first never got an answer: had it not been cut at request-timeout, it would have run to the
+    // deadline (20 s away) and left no time for the retry that answered.
+    expect(sim.requests.slice(from).map((r) => r.outcome)).toEqual(['hung', 200]);
   });
 
   test.each([400, 401, 403, 404, 409])('HTTP %d is not retried', async (status) => {
@@ -93,10 +96,14 @@ describe('retries', () => {
 
   test('a Retry-After past the deadline fails at once instead of waiting', async () => {
     sim.fault({ type: 'status', status: 503, retryAfter: '120', path: '/status' });
-    const started = Date.now();
-    const error = await failure(transport().request(statusRequest({ deadline: Date.now() + 5_000 })));
+    const retries: string[] = [];
+    const t = transport({ onRetry: (line) => retries.push(line) });
+    // Failing at once is the behaviour: the bound (15 s) is far above a slow machine and far below
+    // the deadline (60 s) a wait would have run into.
+    const error = await settlesWithin(failure(t.request(statusRequest({ deadline: Date.now() + 60_000 }))), 15_000, 'the failure of the request');
     expect(error.status).toBe(503);
-    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(t.requestCount).toBe(1);
+    expect(retries).toEqual([]);
   });
 
   test('gives up after the last attempt with a message counting them', async () => {
@@ -108,11 +115,13 @@ describe('retries', () => {
   test('an abort stops a backoff wait at once', async () => {
     sim.fault({ type: 'status', status: 503, retryAfter: '30', times: 5, path: '/status' });
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 200);
-    const started = Date.now();
-    const error = await failure(transport({ signal: controller.signal }).request(statusRequest({ deadline: Date.now() + 60_000 })));
+    // Aborted once the transport has said it waits (the 503 answered), from inside that wait.
+    const t = transport({ signal: controller.signal, onRetry: () => setImmediate(() => controller.abort()) });
+    // Ending at once is the behaviour: the bound (10 s) is far above a slow machine and far below
+    // the 30 s Retry-After a wait that ignored the abort would sleep.
+    const error = await settlesWithin(failure(t.request(statusRequest({ deadline: Date.now() + 60_000 }))), 10_000, 'the end of the request after the abort');
     expect(error.kind).toBe('aborted');
-    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(t.requestCount).toBe(1);
   });
 });
 

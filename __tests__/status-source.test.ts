@@ -89,7 +89,7 @@ describe('one read serves many caches', () => {
     const controller = new AbortController();
     const pending = new SharedStatusSource(client).read(a.id, Date.now() + 30_000, soon(), controller.signal);
     setTimeout(() => controller.abort(), 50);
-    await expect(pending).rejects.toThrow();
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
     expect(statusRequests()).toHaveLength(0);
   });
 
@@ -101,7 +101,7 @@ describe('one read serves many caches', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(clock.pending).toBe(1);
     controller.abort();
-    await expect(pending).rejects.toThrow();
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
     await new Promise((resolve) => setImmediate(resolve));
     expect(clock.pending).toBe(0);
   });

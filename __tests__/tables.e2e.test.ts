@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { startFakeGitHub, type FakeGitHub } from './helpers/fake-github.js';
+import { waitFor } from './helpers/wait-for.js';
 
 const HOUR = 3_600_000;
 let sim: PeakaSimulator;
@@ -166,14 +167,29 @@ describe('tables-from', () => {
       const started = Date.now();
       const timedOut = await runAction(inputs, { env, timeoutMs: 40_000 });
       expect(timedOut.code).toBe(1);
-      expect(Date.now() - started).toBeLessThan(6_000 + 8_000);
+      expect(errorOf(timedOut)).toMatch(/^tables-from: reading the files of pull request #5 from GitHub failed .*timeout/);
+      // timeout is a promise about time: the step ends within it, plus starting and ending the
+      // process. 6 s + 14 s is generous on a loaded machine and still below the 30 s request-timeout
+      // that a GitHub request not bound by the step's timeout would wait.
+      expect(Date.now() - started).toBeLessThan(6_000 + 14_000);
       let sentAt = 0;
+      const connected = sockets.size;
+      let signalled: Promise<void> | undefined;
       const cancelled = await runAction({ ...inputs, timeout: '10m' }, {
         env,
         timeoutMs: 40_000,
-        onStart: (child) => setTimeout(() => ((sentAt = Date.now()), child.kill('SIGINT')), 2_000)
+        // Cancelled while it waits on GitHub: once its connection is open, not after a fixed delay.
+        onStart: (child) => {
+          signalled = waitFor(() => sockets.size > connected, 'the step connecting to the GitHub API').then(() => {
+            sentAt = Date.now();
+            child.kill('SIGINT');
+          });
+        }
       });
+      await signalled;
       expect(cancelled.code).toBe(1);
+      expect(errorOf(cancelled)).toMatch(/^The workflow run was cancelled/);
+      // The runner's own bound: it sends SIGTERM 7.5 s after SIGINT, then kills.
       expect(Date.now() - sentAt).toBeLessThan(7_500);
     } finally {
       for (const socket of sockets) socket.destroy();

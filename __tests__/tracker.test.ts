@@ -6,6 +6,7 @@ import { PeakaClient, type CacheStatus, type Execution } from '../src/peaka/clie
 import { DirectStatusSource } from '../src/status-source.js';
 import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
 import { VirtualClock } from '../bench/virtual-clock.js';
+import { waitFor } from './helpers/wait-for.js';
 
 const KEY = 'pk-tracker-test-77aa';
 let sim: PeakaSimulator;
@@ -16,6 +17,8 @@ beforeAll(async () => {
 });
 afterAll(() => sim.close());
 
+/** Status reads of a cache the simulator has answered: the wait has seen what they showed. */
+const answeredReads = (cacheId: string) => sim.requests.filter((r) => r.method === 'GET' && r.path.includes(`${cacheId}/status`) && r.outcome !== 0).length;
 const tracker = (cacheId: string, timeoutMs = 10_000, lines: string[] = []) =>
   new ExecutionTracker({ client, cacheId, deadline: Date.now() + timeoutMs, pollIntervalMs: 1_000, log: (l) => lines.push(l), random: () => 0.5 });
 
@@ -34,8 +37,9 @@ describe('awaitNew', () => {
     const started = Date.now();
     const found = await tracker(cache.id).awaitNew(['incremental'], { incremental: cache.executions[0].id }, 1_500);
     expect(found.execution).toBeUndefined();
+    // Not a timeout: it gave up at the grace, not at the deadline 10 s away; and not before the grace.
     expect(found.timedOut).toBe(false);
-    expect(Date.now() - started).toBeLessThan(4_000);
+    expect(Date.now() - started).toBeGreaterThan(1_500);
   });
 
   test('waits past the grace period while the previous run still runs (the new one is queued)', async () => {
@@ -89,22 +93,14 @@ describe('follow', () => {
     sim.startScheduled(cache.id, 'full-refresh', { durationMs: 30_000 });
     const status = await client.getStatus(cache.id, Date.now() + 5_000);
     const first = status.executions['full-refresh']!;
-    setTimeout(() => sim.startScheduled(cache.id, 'full-refresh', { durationMs: 30_000 }), 300);
-    const result = await tracker(cache.id).follow(first);
+    const before = answeredReads(cache.id);
+    const following = tracker(cache.id).follow(first);
+    // Replaced once the wait has read the slot, not after a fixed delay.
+    await waitFor(() => answeredReads(cache.id) > before, 'the first status read of the wait');
+    sim.startScheduled(cache.id, 'full-refresh', { durationMs: 30_000 });
+    const result = await following;
     expect(result.execution).toMatchObject({ id: first.id, status: 'UNKNOWN' });
     expect(result.execution!.error).toContain('was replaced by a newer one');
-  });
-
-  test('stops at once when the workflow run is cancelled', async () => {
-    const cache = sim.addCache();
-    sim.startScheduled(cache.id, 'full-refresh', { durationMs: 30_000 });
-    const status = await client.getStatus(cache.id, Date.now() + 5_000);
-    const controller = new AbortController();
-    const t = new ExecutionTracker({ client, cacheId: cache.id, deadline: Date.now() + 30_000, pollIntervalMs: 10_000, signal: controller.signal, log: () => {} });
-    setTimeout(() => controller.abort(), 300);
-    const started = Date.now();
-    await expect(t.follow(status.executions['full-refresh']!)).rejects.toThrow();
-    expect(Date.now() - started).toBeLessThan(2_000);
   });
 });
 
@@ -181,6 +177,21 @@ describe('the schedule, on a virtual clock', () => {
     expect(Math.max(...gaps(reads))).toBeLessThanOrEqual(30_000);
   });
 
+  test('stops at once when the workflow run is cancelled: the wait for the next read ends with the abort, not at the read', async () => {
+    const clock = new VirtualClock();
+    const controller = new AbortController();
+    const { reads, client } = fakeCache(clock, (now) => {
+      // Cancelled 1 ms after the third read, while the wait sleeps towards the fourth (at least 500 ms on).
+      if (reads.length === 3) void clock.sleep(1).then(() => controller.abort());
+      return running('e', now);
+    });
+    const t = new ExecutionTracker({ client, source: new DirectStatusSource(client, clock), cacheId: 'c', deadline: 10 * 3_600_000, pollIntervalMs: 600_000, signal: controller.signal, log: () => {}, random: () => 0.5 });
+    await expect(clock.run(t.follow(running('e', 0)))).rejects.toMatchObject({ name: 'AbortError' });
+    expect(reads).toHaveLength(3);
+    // No time passed after the abort: the wait did not sleep on to its next read.
+    expect(clock.now()).toBe(reads[2] + 1);
+  });
+
   test('an execution whose progress and updatedAt stop changing is called stalled once stall-timeout has passed', async () => {
     const clock = new VirtualClock();
     const stuck = { ...running('stuck', 0), cachedRecords: undefined };
@@ -221,9 +232,10 @@ describe('an outage of the status endpoint during the wait', () => {
     const lines: string[] = [];
     const watch = new ExecutionTracker({ client: quick, cacheId: cache.id, deadline: Date.now() + 20_000, pollIntervalMs: 1_000, log: (l) => lines.push(l), random: () => 0.5 });
     const first = (await quick.getStatus(cache.id, Date.now() + 5_000)).executions['full-refresh']!;
+    const before = answeredReads(cache.id);
     const followed = watch.follow(first);
     // After the first read of the wait, every read fails for a while (each read's 2 attempts included).
-    await new Promise((r) => setTimeout(r, 700));
+    await waitFor(() => answeredReads(cache.id) > before, 'the first status read of the wait');
     sim.fault({ type: 'status', status: 502, body: 'html', path: `${cache.id}/status`, times: 8 });
     const result = await followed;
     expect(result).toMatchObject({ timedOut: false, execution: { id: running.id, status: 'COMPLETED', cachedRecords: 500 } });
@@ -236,8 +248,9 @@ describe('an outage of the status endpoint during the wait', () => {
     sim.startScheduled(cache.id, 'full-refresh', { durationMs: 4_000 });
     const first = (await client.getStatus(cache.id, Date.now() + 5_000)).executions['full-refresh']!;
     const watch = tracker(cache.id);
+    const before = answeredReads(cache.id);
     const followed = watch.follow(first);
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(() => answeredReads(cache.id) > before, 'the first status read of the wait');
     sim.fault({ type: 'status', status: 404, path: `${cache.id}/status`, times: 3 });
     await expect(followed).rejects.toThrow(/HTTP 404/);
   });
