@@ -7,7 +7,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { OUTPUT_NAMES } from '../src/report.js';
-import { parseSettings } from '../src/inputs.js';
+import { parseInputs } from '../src/inputs.js';
 import { ROOT, actionDefaults } from '../scripts/action-runner.js';
 
 interface ActionYml {
@@ -94,7 +94,7 @@ describe('action.yml', () => {
       for (const own of variants) {
         const given: Record<string, string> = { ...actionDefaults(), 'api-key': 'key-123', 'project-id': 'mtKDhe1U', operation, ...own };
         try {
-          parseSettings((name) => {
+          parseInputs((name) => {
             asked.add(name);
             return given[name] ?? '';
           });

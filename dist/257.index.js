@@ -394,11 +394,42 @@ function readStatement(parser, text, rules, at) {
         return { touches: touchesFromHead(text, rules, at), unreadable: reason.length > 160 ? `${reason.slice(0, 157)}...` : reason };
     }
 }
-/** Every statement of one migration file: the tables touched, and the statements the parser rejected. */
-function readMigration(parser, sql, file, rules) {
+/**
+ * The schema a statement makes the default for the statements after it in the same file: MySQL's
+ * `USE db`, PostgreSQL's `SET [SESSION|LOCAL] search_path TO a, b` (its first schema other than
+ * "$user", where unqualified names are looked up first and created). Undefined for other statements.
+ */
+function defaultSchemaSetBy(text, dialect) {
+    const bare = text.replace(/^(?:\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*/, '').replace(/;\s*$/, '').trim();
+    if (dialect === 'mysql') {
+        const use = /^USE\s+(`(?:[^`]|``)+`|[A-Za-z0-9_$]+)$/i.exec(bare);
+        return use ? use[1].replace(/^`|`$/g, '').replace(/``/g, '`') : undefined;
+    }
+    const set = /^SET\s+(?:SESSION\s+|LOCAL\s+)?search_path\s*(?:TO|=)\s*([\s\S]+)$/i.exec(bare);
+    if (!set)
+        return undefined;
+    for (const part of set[1].split(',').map((p) => p.trim())) {
+        const quoted = /^"((?:[^"]|"")+)"$/.exec(part) ?? /^'((?:[^']|'')+)'$/.exec(part);
+        const name = quoted ? quoted[1].replace(/""/g, '"').replace(/''/g, "'") : part.toLowerCase();
+        if (name && name !== '$user' && !/^default$/i.test(name))
+            return name;
+    }
+    return undefined;
+}
+/**
+ * Every statement of one migration file: the tables touched, and the statements the parser rejected.
+ * Unqualified names take default-schema, or the schema a `USE`/`SET search_path` earlier in the file chose.
+ */
+function readMigration(parser, sql, file, fileRules) {
     const touches = [];
     const unreadable = [];
+    let rules = fileRules;
     for (const statement of splitStatements(sql, rules.dialect)) {
+        const schema = defaultSchemaSetBy(statement.text, rules.dialect);
+        if (schema !== undefined) {
+            rules = { ...rules, defaultSchema: schema };
+            continue;
+        }
         const result = readStatement(parser, statement.text, rules, { file, line: statement.line });
         touches.push(...result.touches);
         if (result.unreadable)
