@@ -1,4 +1,4 @@
-/** status, wait, history, cancel and the if-running policies, in-process against the simulator. */
+/** status, wait and history (operations/inspect.ts) in-process against the simulator. */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { latestExecution } from '../src/operations/inspect.js';
 import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
@@ -15,76 +15,6 @@ beforeEach(() => sim.clearFaults());
 const inputs = (extra: Record<string, string>) => operationInputs(sim.url, KEY, extra);
 const triggers = (cacheId: string) => sim.requests.filter((r) => r.method === 'POST' && r.path.endsWith(`${cacheId}/fullRefreshUpdate`)).length;
 
-describe('if-running, when a full refresh already runs', () => {
-  test('queue (default) triggers anyway and follows the new, queued one', async () => {
-    const cache = sim.addCache();
-    const running = sim.startScheduled(cache.id, 'full-refresh', { durationMs: 1_000 });
-    const run = await runOperationIn(inputs({ operation: 'full-refresh', 'cache-id': cache.id }));
-    expect(triggers(cache.id)).toBe(1);
-    expect(run.result['execution-id']).not.toBe(running.id);
-    expect(run.result.status).toBe('COMPLETED');
-  });
-
-  test('attach follows the running one and triggers nothing', async () => {
-    const cache = sim.addCache();
-    const running = sim.startScheduled(cache.id, 'full-refresh', { durationMs: 1_000 });
-    const run = await runOperationIn(inputs({ operation: 'full-refresh', 'cache-id': cache.id, 'if-running': 'attach' }));
-    expect(triggers(cache.id)).toBe(0);
-    expect(run.result).toMatchObject({ 'execution-id': running.id, status: 'COMPLETED' });
-    expect(run.checkpoints).toBe(0);
-  });
-
-  test('skip does nothing, says so, and succeeds', async () => {
-    const cache = sim.addCache();
-    const running = sim.startScheduled(cache.id, 'full-refresh', { durationMs: 30_000 });
-    const run = await runOperationIn(inputs({ operation: 'full-refresh', 'cache-id': cache.id, 'if-running': 'skip' }));
-    expect(triggers(cache.id)).toBe(0);
-    expect(run.outcome).toEqual({ conclusion: 'success', message: `Skipped: the full refresh ${running.id} is already running on cache ${cache.id} (if-running: skip).` });
-    expect(run.result).toMatchObject({ 'execution-id': running.id, status: 'RUNNING' });
-  });
-
-  test('cancel cancels it, waits for it to end, then triggers and follows the new one', async () => {
-    const cache = sim.addCache();
-    const running = sim.startScheduled(cache.id, 'full-refresh', { durationMs: 30_000 });
-    const run = await runOperationIn(inputs({ operation: 'full-refresh', 'cache-id': cache.id, 'if-running': 'cancel' }));
-    expect(sim.statusAt(running, Date.now())).toBe('CANCELLED');
-    expect(triggers(cache.id)).toBe(1);
-    const cancelAt = sim.requests.find((r) => r.path.endsWith(`${cache.id}/cancelFullRefreshUpdate`))!.at;
-    const triggerAt = sim.requests.find((r) => r.path.endsWith(`${cache.id}/fullRefreshUpdate`))!.at;
-    expect(triggerAt).toBeGreaterThan(cancelAt);
-    expect(run.result).toMatchObject({ status: 'COMPLETED' });
-    expect(run.result['execution-id']).not.toBe(running.id);
-  });
-
-  test('cancel: the trigger after a long stop starts its own poll schedule, so the new execution is read sooner than the stop\'s spread-out reads', async () => {
-    // A stop that takes 8 s with poll-interval 10s: the stop phase's reads have spread out by its end.
-    const slow = await startSimulator({ partnerKeys: [KEY], cancelDelayMs: 8_000, defaultPlan: { durationMs: 700, appearDelayMs: 200 } });
-    try {
-      const cache = slow.addCache();
-      slow.startScheduled(cache.id, 'full-refresh', { durationMs: 60_000 });
-      const run = await runOperationIn(operationInputs(slow.url, KEY, { operation: 'full-refresh', 'cache-id': cache.id, 'if-running': 'cancel', 'poll-interval': '10s' }));
-      expect(run.outcome.conclusion).toBe('success');
-      const trigger = slow.requests.findIndex((r) => r.method === 'POST' && r.path.endsWith(`${cache.id}/fullRefreshUpdate`));
-      const stopReads = slow.requests.slice(0, trigger).filter((r) => r.path.includes(`${cache.id}/status`));
-      const firstAfter = slow.requests.slice(trigger + 1).find((r) => r.path.includes(`${cache.id}/status`))!;
-      // The stop phase's last gap is the schedule a reused tracker would have carried on with (its
-      // gaps only grow). 'Within a second' itself is checked on a virtual clock (tracker.test.ts).
-      const lastStopGap = stopReads.at(-1)!.at - stopReads.at(-2)!.at;
-      expect(lastStopGap).toBeGreaterThan(1_500);
-      expect(firstAfter.at - slow.requests[trigger].at).toBeLessThan(lastStopGap);
-    } finally {
-      await slow.close();
-    }
-  }, 40_000);
-
-  test('with nothing running every policy triggers', async () => {
-    for (const policy of ['attach', 'skip', 'cancel']) {
-      const cache = sim.addCache({ previous: { 'full-refresh': {} } });
-      const run = await runOperationIn(inputs({ operation: 'full-refresh', 'cache-id': cache.id, 'if-running': policy }));
-      expect({ policy, triggers: triggers(cache.id), status: run.result.status }).toEqual({ policy, triggers: 1, status: 'COMPLETED' });
-    }
-  });
-});
 
 describe('wait', () => {
   test('with no execution of that type ever, the gate fails (warns with fail-on-error: false), naming what is missing', async () => {

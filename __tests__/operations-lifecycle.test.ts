@@ -229,3 +229,20 @@ describe('delete', () => {
     expect(sim.requests.length).toBe(before);
   });
 });
+
+describe('a create whose answer is lost does not create twice', () => {
+  test.each([
+    ['a 500 after the cache was created', { type: 'status', status: 500, body: 'html', afterEffect: true }],
+    ['a dropped connection after the cache was created', { type: 'drop', afterEffect: true }],
+    ['a malformed answer', { type: 'malformed', afterEffect: true }]
+  ] as const)('%s: the cache is found by its table and, under if-exists: reuse, reused', async (_name, fault) => {
+    const table = `t_${Math.random().toString(36).slice(2, 8)}`;
+    sim.fault({ ...fault, method: 'POST', path: /\/cache$/ });
+    // Nothing ties the cache found to this step's create: it is reused only where reusing is asked for.
+    const run = await runOperationIn(inputs({ operation: 'create', 'catalog-id': 'c9', 'schema-name': 's', 'table-name': table, 'if-exists': 'reuse' }));
+    const made = [...sim.caches.values()].filter((c) => c.tableName === table);
+    expect(made).toHaveLength(1);
+    expect(run.outcome.conclusion).toBe('success');
+    expect(run.result['cache-id']).toBe(made[0].id);
+  });
+});

@@ -1,6 +1,6 @@
 /**
- * Operations in-process against the simulator: the recovery of writes whose answers were lost,
- * so that one step never starts two executions or creates two caches.
+ * full-refresh and incremental (operations/trigger.ts) in-process against the simulator: a trigger
+ * whose answer was lost is never sent twice for one execution, if-running, and stalled executions.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
@@ -96,56 +96,6 @@ describe('a trigger whose answer is lost is not sent twice for one execution', (
   });
 });
 
-describe('a create whose answer is lost does not create twice', () => {
-  test.each([
-    ['a 500 after the cache was created', { type: 'status', status: 500, body: 'html', afterEffect: true }],
-    ['a dropped connection after the cache was created', { type: 'drop', afterEffect: true }],
-    ['a malformed answer', { type: 'malformed', afterEffect: true }]
-  ] as const)('%s: the cache is found by its table and, under if-exists: reuse, reused', async (_name, fault) => {
-    const table = `t_${Math.random().toString(36).slice(2, 8)}`;
-    sim.fault({ ...fault, method: 'POST', path: /\/cache$/ });
-    // Nothing ties the cache found to this step's create: it is reused only where reusing is asked for.
-    const run = await runOperationIn(inputs({ operation: 'create', 'catalog-id': 'c9', 'schema-name': 's', 'table-name': table, 'if-exists': 'reuse' }));
-    const made = [...sim.caches.values()].filter((c) => c.tableName === table);
-    expect(made).toHaveLength(1);
-    expect(run.outcome.conclusion).toBe('success');
-    expect(run.result['cache-id']).toBe(made[0].id);
-  });
-});
-
-describe('cancel', () => {
-  test('a cancel refused with the live API\'s 500 is retried', async () => {
-    const cache = sim.addCache();
-    sim.startScheduled(cache.id, 'incremental', { durationMs: 30_000 });
-    sim.fault({ type: 'status', status: 500, body: 'html', path: `${cache.id}/cancelIncrementalUpdate` });
-    const run = await runOperationIn(inputs({ operation: 'cancel-incremental', 'cache-id': cache.id }));
-    expect(run.outcome.conclusion).toBe('success');
-    expect(run.result.status).toBe('CANCELLED');
-  });
-
-  test('a cancel whose 502 hid that it took effect: the retry\'s 404 is checked by a read and reported as the cancel it was', async () => {
-    const cache = sim.addCache();
-    const running = sim.startScheduled(cache.id, 'full-refresh', { durationMs: 30_000 });
-    sim.fault({ type: 'status', status: 502, afterEffect: true, path: `${cache.id}/cancelFullRefreshUpdate` });
-    // The retry is handled once the first attempt's cancel has taken effect (the simulator's 200 ms).
-    sim.fault({ type: 'slow', delayMs: 500, path: `${cache.id}/cancelFullRefreshUpdate` });
-    const run = await runOperationIn(inputs({ operation: 'cancel-full-refresh', 'cache-id': cache.id }));
-    expect(sim.requests.filter((r) => r.path.endsWith(`${cache.id}/cancelFullRefreshUpdate`)).map((r) => r.outcome)).toEqual([502, 404]);
-    expect(run.outcome.conclusion).toBe('success');
-    expect(run.outcome.message).toMatch(new RegExp(`^Cancelled\\. Full refresh ${running.id}: CANCELLED`));
-    expect(run.result.status).toBe('CANCELLED');
-  });
-
-  test('a run that ends before the cancel arrives is a notice, not an error', async () => {
-    const cache = sim.addCache();
-    sim.startScheduled(cache.id, 'full-refresh', { durationMs: 30_000 });
-    sim.fault({ type: 'status', status: 404, path: `${cache.id}/cancelFullRefreshUpdate` });
-    const run = await runOperationIn(inputs({ operation: 'cancel-full-refresh', 'cache-id': cache.id }));
-    expect(run.outcome).toMatchObject({ conclusion: 'success' });
-    expect(run.outcome.message).toContain('ended before the cancel arrived');
-  });
-});
-
 describe('a stalled execution (the live API: RUNNING, no progress, updatedAt never moving) is named, not waited on to the timeout', () => {
   const stalled = (extra: Record<string, string> = {}) => inputs({ operation: 'full-refresh', 'poll-interval': '1s', 'stall-timeout': '2s', ...extra });
   const cancels = (cacheId: string) => sim.requests.filter((r) => r.method === 'POST' && r.path.endsWith(`${cacheId}/cancelFullRefreshUpdate`));
@@ -192,5 +142,76 @@ describe('a stalled execution (the live API: RUNNING, no progress, updatedAt nev
     const run = await runOperationIn(operationInputs(sim.url, KEY, { operation: 'full-refresh', 'cache-id': cache.id, 'stall-timeout': '0' }, '4s'));
     expect(run.result).toMatchObject({ stalled: false, 'timed-out': true });
     expect(run.outcome.message).toMatch(/^Timed out after 4\.0s/);
+  });
+});
+
+describe('if-running, when a full refresh already runs', () => {
+  test('queue (default) triggers anyway and follows the new, queued one', async () => {
+    const cache = sim.addCache();
+    const running = sim.startScheduled(cache.id, 'full-refresh', { durationMs: 1_000 });
+    const run = await runOperationIn(inputs({ operation: 'full-refresh', 'cache-id': cache.id }));
+    expect(triggers(cache.id)).toHaveLength(1);
+    expect(run.result['execution-id']).not.toBe(running.id);
+    expect(run.result.status).toBe('COMPLETED');
+  });
+
+  test('attach follows the running one and triggers nothing', async () => {
+    const cache = sim.addCache();
+    const running = sim.startScheduled(cache.id, 'full-refresh', { durationMs: 1_000 });
+    const run = await runOperationIn(inputs({ operation: 'full-refresh', 'cache-id': cache.id, 'if-running': 'attach' }));
+    expect(triggers(cache.id)).toHaveLength(0);
+    expect(run.result).toMatchObject({ 'execution-id': running.id, status: 'COMPLETED' });
+    expect(run.checkpoints).toBe(0);
+  });
+
+  test('skip does nothing, says so, and succeeds', async () => {
+    const cache = sim.addCache();
+    const running = sim.startScheduled(cache.id, 'full-refresh', { durationMs: 30_000 });
+    const run = await runOperationIn(inputs({ operation: 'full-refresh', 'cache-id': cache.id, 'if-running': 'skip' }));
+    expect(triggers(cache.id)).toHaveLength(0);
+    expect(run.outcome).toEqual({ conclusion: 'success', message: `Skipped: the full refresh ${running.id} is already running on cache ${cache.id} (if-running: skip).` });
+    expect(run.result).toMatchObject({ 'execution-id': running.id, status: 'RUNNING' });
+  });
+
+  test('cancel cancels it, waits for it to end, then triggers and follows the new one', async () => {
+    const cache = sim.addCache();
+    const running = sim.startScheduled(cache.id, 'full-refresh', { durationMs: 30_000 });
+    const run = await runOperationIn(inputs({ operation: 'full-refresh', 'cache-id': cache.id, 'if-running': 'cancel' }));
+    expect(sim.statusAt(running, Date.now())).toBe('CANCELLED');
+    expect(triggers(cache.id)).toHaveLength(1);
+    const cancelAt = sim.requests.find((r) => r.path.endsWith(`${cache.id}/cancelFullRefreshUpdate`))!.at;
+    const triggerAt = sim.requests.find((r) => r.path.endsWith(`${cache.id}/fullRefreshUpdate`))!.at;
+    expect(triggerAt).toBeGreaterThan(cancelAt);
+    expect(run.result).toMatchObject({ status: 'COMPLETED' });
+    expect(run.result['execution-id']).not.toBe(running.id);
+  });
+
+  test('cancel: the trigger after a long stop starts its own poll schedule, so the new execution is read sooner than the stop\'s spread-out reads', async () => {
+    // A stop that takes 8 s with poll-interval 10s: the stop phase's reads have spread out by its end.
+    const slow = await startSimulator({ partnerKeys: [KEY], cancelDelayMs: 8_000, defaultPlan: { durationMs: 700, appearDelayMs: 200 } });
+    try {
+      const cache = slow.addCache();
+      slow.startScheduled(cache.id, 'full-refresh', { durationMs: 60_000 });
+      const run = await runOperationIn(operationInputs(slow.url, KEY, { operation: 'full-refresh', 'cache-id': cache.id, 'if-running': 'cancel', 'poll-interval': '10s' }));
+      expect(run.outcome.conclusion).toBe('success');
+      const trigger = slow.requests.findIndex((r) => r.method === 'POST' && r.path.endsWith(`${cache.id}/fullRefreshUpdate`));
+      const stopReads = slow.requests.slice(0, trigger).filter((r) => r.path.includes(`${cache.id}/status`));
+      const firstAfter = slow.requests.slice(trigger + 1).find((r) => r.path.includes(`${cache.id}/status`))!;
+      // The stop phase's last gap is the schedule a reused tracker would have carried on with (its
+      // gaps only grow). 'Within a second' itself is checked on a virtual clock (tracker.test.ts).
+      const lastStopGap = stopReads.at(-1)!.at - stopReads.at(-2)!.at;
+      expect(lastStopGap).toBeGreaterThan(1_500);
+      expect(firstAfter.at - slow.requests[trigger].at).toBeLessThan(lastStopGap);
+    } finally {
+      await slow.close();
+    }
+  }, 40_000);
+
+  test('with nothing running every policy triggers', async () => {
+    for (const policy of ['attach', 'skip', 'cancel']) {
+      const cache = sim.addCache({ previous: { 'full-refresh': {} } });
+      const run = await runOperationIn(inputs({ operation: 'full-refresh', 'cache-id': cache.id, 'if-running': policy }));
+      expect({ policy, triggers: triggers(cache.id).length, status: run.result.status }).toEqual({ policy, triggers: 1, status: 'COMPLETED' });
+    }
   });
 });
