@@ -25,21 +25,27 @@ const MAX_PAGES = 30;
 /** Longest time all of one step's GitHub requests may take together. */
 const GITHUB_BUDGET_MS = 120_000;
 const toChanged = (files) => (files ?? []).map((f) => ({ path: f.filename, removed: f.status === 'removed' }));
-function client(token, what, bound) {
+/**
+ * Runs `work` with an Octokit whose requests end at GITHUB_BUDGET_MS, never past the step's
+ * deadline, and not a moment after the run's cancel; a failure says what to do about it.
+ */
+async function fromGitHub(token, what, permission, bound, work) {
     if (!token)
         throw new _peaka_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .lZ(`tables-from needs 'github-token' to read ${what} from GitHub; pass \${{ github.token }} (the default).`);
-    // At most GITHUB_BUDGET_MS, never past the step's deadline, and not a moment after the run's cancel.
     const budget = Math.max(1_000, Math.min(GITHUB_BUDGET_MS, (bound.deadline ?? Infinity) - Date.now()));
-    const signals = [AbortSignal.timeout(budget), ...(bound.signal ? [bound.signal] : [])];
-    return _actions_github__WEBPACK_IMPORTED_MODULE_0__/* .getOctokit */ .Q(token, { request: { signal: AbortSignal.any(signals) } });
-}
-async function withHint(what, permission, work) {
+    const timeout = AbortSignal.timeout(budget);
+    const octokit = _actions_github__WEBPACK_IMPORTED_MODULE_0__/* .getOctokit */ .Q(token, { request: { signal: AbortSignal.any([timeout, ...(bound.signal ? [bound.signal] : [])]) } });
     try {
-        return await work();
+        return await work(octokit);
     }
     catch (err) {
         if (err instanceof _peaka_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .lZ)
             throw err;
+        // Octokit reports an aborted request as an HTTP 500: say what really ended it.
+        if (bound.signal?.aborted)
+            throw new _peaka_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .lZ(`tables-from: reading ${what} from GitHub was stopped: the workflow run is being cancelled.`);
+        if (timeout.aborted)
+            throw new _peaka_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .lZ(`tables-from: GitHub did not send ${what} within ${Math.round(budget / 1000)}s${budget < GITHUB_BUDGET_MS ? " (what was left of the step's timeout)" : ''}. Re-run the job; if it repeats, check GitHub status, or check out with fetch-depth: 0 so that the action reads the changes from git.`);
         const status = err.status;
         const hint = status === 401 || status === 403 || status === 404 ? ` Give the job 'permissions: ${permission}', or pass a github-token that may read the repository.` : ' Re-run the job; if it repeats, check GitHub status.';
         throw new _peaka_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .lZ(`tables-from: reading ${what} from GitHub failed${status ? ` (HTTP ${status})` : ''}: ${err.message.split('\n')[0].slice(0, 200)}.${hint}`);
@@ -47,8 +53,7 @@ async function withHint(what, permission, work) {
 }
 async function pullRequestFiles(event, token, number, bound = {}) {
     const what = `the files of pull request #${number}`;
-    const octokit = client(token, what, bound);
-    return withHint(what, 'pull-requests: read', async () => {
+    return fromGitHub(token, what, 'pull-requests: read', bound, async (octokit) => {
         const files = [];
         for (let page = 1; page <= MAX_PAGES; page++) {
             const { data } = await octokit.rest.pulls.listFiles({ ...event.repository, pull_number: number, per_page: 100, page });
@@ -62,8 +67,7 @@ async function pullRequestFiles(event, token, number, bound = {}) {
 /** GitHub's compare lists at most 300 files (on its first page only): more are warned about. */
 async function compareFiles(event, token, before, after, warn, bound = {}) {
     const what = `the files changed from ${before.slice(0, 7)} to ${after.slice(0, 7)}`;
-    const octokit = client(token, what, bound);
-    return withHint(what, 'contents: read', async () => {
+    return fromGitHub(token, what, 'contents: read', bound, async (octokit) => {
         const { data } = await octokit.rest.repos.compareCommitsWithBasehead({ ...event.repository, basehead: `${before}...${after}` });
         if ((data.files?.length ?? 0) >= 300)
             warn(`tables-from: GitHub's compare lists only the first 300 changed files of this push; check out with fetch-depth: 0 so that the action reads the whole range from git.`);
@@ -72,8 +76,7 @@ async function compareFiles(event, token, before, after, warn, bound = {}) {
 }
 async function commitFiles(event, token, sha, bound = {}) {
     const what = `the files of commit ${sha.slice(0, 7)}`;
-    const octokit = client(token, what, bound);
-    return withHint(what, 'contents: read', async () => {
+    return fromGitHub(token, what, 'contents: read', bound, async (octokit) => {
         const files = [];
         for (let page = 1; page <= MAX_PAGES; page++) {
             const { data } = await octokit.rest.repos.getCommit({ ...event.repository, ref: sha, per_page: 100, page });

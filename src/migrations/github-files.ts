@@ -34,19 +34,25 @@ type ApiFile = { filename: string; status?: string };
 
 const toChanged = (files: ApiFile[] | undefined): ChangedFile[] => (files ?? []).map((f) => ({ path: f.filename, removed: f.status === 'removed' }));
 
-function client(token: string, what: string, bound: GitHubBound) {
-  if (!token) throw new ActionError(`tables-from needs 'github-token' to read ${what} from GitHub; pass \${{ github.token }} (the default).`);
-  // At most GITHUB_BUDGET_MS, never past the step's deadline, and not a moment after the run's cancel.
-  const budget = Math.max(1_000, Math.min(GITHUB_BUDGET_MS, (bound.deadline ?? Infinity) - Date.now()));
-  const signals = [AbortSignal.timeout(budget), ...(bound.signal ? [bound.signal] : [])];
-  return github.getOctokit(token, { request: { signal: AbortSignal.any(signals) } });
-}
+type Octokit = ReturnType<typeof github.getOctokit>;
 
-async function withHint<T>(what: string, permission: string, work: () => Promise<T>): Promise<T> {
+/**
+ * Runs `work` with an Octokit whose requests end at GITHUB_BUDGET_MS, never past the step's
+ * deadline, and not a moment after the run's cancel; a failure says what to do about it.
+ */
+async function fromGitHub<T>(token: string, what: string, permission: string, bound: GitHubBound, work: (octokit: Octokit) => Promise<T>): Promise<T> {
+  if (!token) throw new ActionError(`tables-from needs 'github-token' to read ${what} from GitHub; pass \${{ github.token }} (the default).`);
+  const budget = Math.max(1_000, Math.min(GITHUB_BUDGET_MS, (bound.deadline ?? Infinity) - Date.now()));
+  const timeout = AbortSignal.timeout(budget);
+  const octokit = github.getOctokit(token, { request: { signal: AbortSignal.any([timeout, ...(bound.signal ? [bound.signal] : [])]) } });
   try {
-    return await work();
+    return await work(octokit);
   } catch (err) {
     if (err instanceof ActionError) throw err;
+    // Octokit reports an aborted request as an HTTP 500: say what really ended it.
+    if (bound.signal?.aborted) throw new ActionError(`tables-from: reading ${what} from GitHub was stopped: the workflow run is being cancelled.`);
+    if (timeout.aborted)
+      throw new ActionError(`tables-from: GitHub did not send ${what} within ${Math.round(budget / 1000)}s${budget < GITHUB_BUDGET_MS ? " (what was left of the step's timeout)" : ''}. Re-run the job; if it repeats, check GitHub status, or check out with fetch-depth: 0 so that the action reads the changes from git.`);
     const status = (err as { status?: number }).status;
     const hint = status === 401 || status === 403 || status === 404 ? ` Give the job 'permissions: ${permission}', or pass a github-token that may read the repository.` : ' Re-run the job; if it repeats, check GitHub status.';
     throw new ActionError(`tables-from: reading ${what} from GitHub failed${status ? ` (HTTP ${status})` : ''}: ${(err as Error).message.split('\n')[0].slice(0, 200)}.${hint}`);
@@ -55,8 +61,7 @@ async function withHint<T>(what: string, permission: string, work: () => Promise
 
 export async function pullRequestFiles(event: EventInfo, token: string, number: number, bound: GitHubBound = {}): Promise<ChangedFile[]> {
   const what = `the files of pull request #${number}`;
-  const octokit = client(token, what, bound);
-  return withHint(what, 'pull-requests: read', async () => {
+  return fromGitHub(token, what, 'pull-requests: read', bound, async (octokit) => {
     const files: ApiFile[] = [];
     for (let page = 1; page <= MAX_PAGES; page++) {
       const { data } = await octokit.rest.pulls.listFiles({ ...event.repository, pull_number: number, per_page: 100, page });
@@ -70,8 +75,7 @@ export async function pullRequestFiles(event: EventInfo, token: string, number: 
 /** GitHub's compare lists at most 300 files (on its first page only): more are warned about. */
 export async function compareFiles(event: EventInfo, token: string, before: string, after: string, warn: (line: string) => void, bound: GitHubBound = {}): Promise<ChangedFile[]> {
   const what = `the files changed from ${before.slice(0, 7)} to ${after.slice(0, 7)}`;
-  const octokit = client(token, what, bound);
-  return withHint(what, 'contents: read', async () => {
+  return fromGitHub(token, what, 'contents: read', bound, async (octokit) => {
     const { data } = await octokit.rest.repos.compareCommitsWithBasehead({ ...event.repository, basehead: `${before}...${after}` });
     if ((data.files?.length ?? 0) >= 300)
       warn(`tables-from: GitHub's compare lists only the first 300 changed files of this push; check out with fetch-depth: 0 so that the action reads the whole range from git.`);
@@ -81,8 +85,7 @@ export async function compareFiles(event: EventInfo, token: string, before: stri
 
 export async function commitFiles(event: EventInfo, token: string, sha: string, bound: GitHubBound = {}): Promise<ChangedFile[]> {
   const what = `the files of commit ${sha.slice(0, 7)}`;
-  const octokit = client(token, what, bound);
-  return withHint(what, 'contents: read', async () => {
+  return fromGitHub(token, what, 'contents: read', bound, async (octokit) => {
     const files: ApiFile[] = [];
     for (let page = 1; page <= MAX_PAGES; page++) {
       const { data } = await octokit.rest.repos.getCommit({ ...event.repository, ref: sha, per_page: 100, page });
