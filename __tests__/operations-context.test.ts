@@ -82,11 +82,11 @@ interface Context {
 }
 
 /** An operation's context by hand: inputs as the runner passes them, this cache's page of a fresh ledger. */
-function contextOf(extra: Record<string, string> = {}, budget?: StepBudget): Context {
+function contextOf(extra: Record<string, string> = {}): Context {
   const inputs = stepInputs(sim.url, KEY, { operation: 'full-refresh', 'cache-id': '9f1d6c2e-0000-4000-8000-000000000001', timeout: '30s', ...extra });
   const log = recordingLog();
   const { ledger, last } = countingLedger();
-  const ctx: OperationContext = { inputs, client: simClient(inputs), deadline: Date.now() + 10_000, budget, log, page: ledger.page('0') };
+  const ctx: OperationContext = { inputs, client: simClient(inputs), deadline: Date.now() + 10_000, log, page: ledger.page('0') };
   return { ctx, log, saved: () => JSON.parse(last()) };
 }
 
@@ -273,11 +273,12 @@ describe('on timeout, only what the ledger says this step started is cancelled',
   });
 
   test('the cancel on timeout is over by the step\'s end (budget.end), even when Peaka does not answer', async () => {
-    const start = Date.now();
-    const budget: StepBudget = { deadline: start, finalReadBy: start, end: start + 1_500 };
-    const context = contextOf({ 'cancel-on-timeout': 'true' }, budget);
+    const context = contextOf({ 'cancel-on-timeout': 'true' });
     const { cacheId, execution } = await triggered(context);
     sim.fault({ type: 'hang', method: 'POST', path: `/cache/${cacheId}/cancelFullRefreshUpdate` });
+    const start = Date.now();
+    const budget: StepBudget = { deadline: start, finalReadBy: start, end: start + 1_500 };
+    context.ctx.budget = budget;
     const outcome = await conclude(context.ctx, cacheId, execution, { timedOut: true });
     expect(Date.now()).toBeLessThan(budget.end + 1_000);
     expect(outcome.message).toContain('Cancelling it failed:');
