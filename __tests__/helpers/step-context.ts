@@ -1,0 +1,58 @@
+/**
+ * What an in-process test of batch.ts or the operations builds by hand: inputs as the runner passes
+ * them (every action.yml default included), a log that records its lines, a ledger that counts its
+ * saves, and a client for the simulator.
+ */
+import { parseInputs, type Inputs } from '../../src/inputs.js';
+import { Ledger } from '../../src/ledger.js';
+import type { Logger } from '../../src/operations/context.js';
+import { PeakaClient } from '../../src/peaka/client.js';
+import { actionDefaults } from '../../scripts/action-runner.js';
+
+/** Inputs as the runner passes them: action.yml's defaults, the simulator, `extra` on top. */
+export function stepInputs(url: string, key: string, extra: Record<string, string>): Inputs {
+  const given: Record<string, string> = { ...actionDefaults(), 'api-key': key, 'project-id': 'mtKDhe1U', 'api-url': url, 'poll-interval': '1s', ...extra };
+  return parseInputs((name) => given[name] ?? '');
+}
+
+export interface RecordingLog extends Logger {
+  lines: string[];
+}
+
+/** A logger that keeps every line ("warning: ..." for warnings). */
+export function recordingLog(): RecordingLog {
+  const lines: string[] = [];
+  return {
+    lines,
+    info: (line) => void lines.push(line),
+    notice: (line) => void lines.push(`notice: ${line}`),
+    warning: (line) => void lines.push(`warning: ${line}`),
+    group: (title, work) => {
+      lines.push(`group: ${title}`);
+      return work();
+    }
+  };
+}
+
+export interface CountingLedger {
+  ledger: Ledger;
+  /** Every JSON the ledger saved, in order. */
+  saves: string[];
+  /** What the ledger saved last ('[]' before any save). */
+  last(): string;
+}
+
+/** A ledger whose saves are kept; `onSave` is told each one (a test can act on a page opening). */
+export function countingLedger(onSave: (json: string) => void = () => undefined): CountingLedger {
+  const saves: string[] = [];
+  const ledger = new Ledger((json) => {
+    saves.push(json);
+    onSave(json);
+  });
+  return { ledger, saves, last: () => saves.at(-1) ?? '[]' };
+}
+
+/** A client for the simulator with short backoffs; `signal` is the run's cancel. */
+export function simClient(inputs: Inputs, signal?: AbortSignal): PeakaClient {
+  return new PeakaClient({ baseUrl: inputs.baseUrl, apiKey: inputs.apiKey, requestTimeoutMs: inputs.requestTimeoutMs, backoffBaseMs: 100, backoffCapMs: 500, signal }, inputs.projectId);
+}
