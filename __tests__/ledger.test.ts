@@ -280,21 +280,21 @@ describe('several pages at once', () => {
 describe('the saved JSON is what the post step reads and cancels', () => {
   const KEY = 'pk-ledger-test-5c1d';
   let sim: PeakaSimulator;
-  const env = ['STATE_started', 'INPUT_OPERATION', 'INPUT_API-KEY', 'INPUT_PROJECT-ID', 'INPUT_API-URL', 'INPUT_CACHE-ID', 'INPUT_CANCEL-ON-ABORT', 'INPUT_REQUEST-TIMEOUT'];
+  const env = ['INPUT_OPERATION', 'INPUT_API-KEY', 'INPUT_PROJECT-ID', 'INPUT_API-URL', 'INPUT_CACHE-ID', 'INPUT_CANCEL-ON-ABORT', 'INPUT_REQUEST-TIMEOUT'];
   let stdout: string[];
   beforeAll(async () => {
     sim = await startSimulator({ partnerKeys: [KEY], defaultPlan: { appearDelayMs: 0, durationMs: 120_000 }, cancelDelayMs: 0 });
   });
   afterAll(() => sim.close());
   afterEach(() => {
-    for (const name of env) delete process.env[name];
+    for (const name of [...env, ...Object.keys(process.env).filter((n) => n.startsWith('STATE_started-'))]) delete process.env[name];
     jest.restoreAllMocks();
   });
 
-  /** Runs the post step in this process with what the ledger saved as its state (as main.ts saves it). */
-  async function post(savedJson: string, cacheId: string, extra: Record<string, string> = {}): Promise<void> {
+  /** Runs the post step in this process with what the ledger saved as its state (as main.ts saves it: STATE_started-<key>). */
+  async function post(state: Record<string, string>, cacheId: string, extra: Record<string, string> = {}): Promise<void> {
+    for (const [name, json] of Object.entries(state)) process.env[`STATE_${name}`] = forOutput(json);
     Object.assign(process.env, {
-      STATE_started: forOutput(savedJson),
       INPUT_OPERATION: 'full-refresh',
       'INPUT_API-KEY': KEY,
       'INPUT_PROJECT-ID': 'mtKDhe1U',
@@ -320,13 +320,13 @@ describe('the saved JSON is what the post step reads and cancels', () => {
     const table = { catalogId: 'cat-ledger', schemaName: 'payment', tableName: `t_${Date.now()}` };
     const created = await client.createCache(table, Date.now() + 5_000);
 
-    const { ledger, last } = countingLedger();
+    const { ledger, state } = countingLedger();
     ledger.page('0').triggering(triggered.id, 'full-refresh', before);
     ledger.page('1').creating(table);
-    await post(last(), triggered.id);
+    await post(state, triggered.id);
 
     const out = stdout.join('');
-    expect(out).not.toContain('could not read what the main step saved');
+    expect(out).not.toContain('could not read');
     expect(out).toContain(`Cancelled the full refresh ${running.id} that this step started.`);
     expect(cancels(triggered.id)).toHaveLength(1);
     expect(cancels(created.id)).toHaveLength(1);
@@ -339,12 +339,12 @@ describe('the saved JSON is what the post step reads and cancels', () => {
     const left = sim.addCache();
     const mine = sim.startScheduled(timedOut.id, 'incremental');
     const other = sim.startScheduled(left.id, 'incremental');
-    const { ledger, last } = countingLedger();
+    const { ledger, state } = countingLedger();
     ledger.page('0').triggering(timedOut.id, 'incremental', undefined);
     ledger.page('0').seen(mine.id, 'incremental');
     ledger.page('0').leaveForPost();
     ledger.page('1').triggering(left.id, 'incremental', undefined);
-    await post(last(), timedOut.id, { 'INPUT_CANCEL-ON-ABORT': 'false' });
+    await post(state, timedOut.id, { 'INPUT_CANCEL-ON-ABORT': 'false' });
 
     expect(stdout.join('')).toContain('cancel-on-abort: false');
     expect(cancels(timedOut.id)).toHaveLength(1);
@@ -355,11 +355,12 @@ describe('the saved JSON is what the post step reads and cancels', () => {
 
   test('a ledger with nothing open saves "[]", and the post step then sends nothing', async () => {
     const cache = sim.addCache();
-    const { ledger, last } = countingLedger();
+    const { ledger, last, state } = countingLedger();
     ledger.page('0').triggering(cache.id, 'full-refresh', undefined);
     ledger.page('0').settle();
     const before = sim.requests.length;
-    await post(last(), cache.id);
+    expect(state).toEqual({ 'started-0': '' });
+    await post(state, cache.id);
     expect(last()).toBe('[]');
     expect(sim.requests.length).toBe(before);
     expect(stdout.join('')).not.toContain('could not read');

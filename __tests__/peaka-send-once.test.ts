@@ -264,12 +264,8 @@ describe('attempts are bounded', () => {
     expect(server.requests).toHaveLength(3);
   });
 
-  // BUG (src/peaka/send-once.ts, attempts(): `if ((!failure.ambiguous && !notTaken) || attempt >= max) throw failure;`
-  // comes before the look): when the LAST attempt's answer is lost, its effect is never looked for. The write
-  // is reported as failed ("Peaka answered HTTP 502") although it may have taken effect; for a trigger, batch.ts
-  // then settles the page, so the execution runs unwatched and the user, told to re-run, starts a second one.
-  // The deadline path looks before it gives up; the attempts path should too.
-  test.failing('the last attempt\'s lost answer is looked for before the write is reported as failed', async () => {
+  // A lost answer on the last attempt may still have taken effect: it is looked for before the write is reported as failed.
+  test('the last attempt\'s lost answer is looked for before the write is reported as failed', async () => {
     server.answer(...Array.from({ length: 3 }, () => ({ status: 502, retryAfter: '0' })));
     const { run, calls } = scriptedWrite({ attempts: 3 });
     calls.findEffect.mockResolvedValueOnce(undefined).mockResolvedValueOnce(undefined).mockResolvedValueOnce('the third attempt took effect');
@@ -295,13 +291,8 @@ describe('the deadline is respected: no wait extends past it', () => {
     expect(server.requests).toHaveLength(1);
   });
 
-  // BUG (src/peaka/transport.ts, attempt(): `if (remaining <= 0) return this.error(spec, 'timeout', ...)`, and
-  // src/peaka/errors.ts, `ambiguous`: every 'timeout' is ambiguous): a write that was never sent, because the
-  // deadline had passed, is taken for one whose answer was lost. send-once then logs "It may have taken effect
-  // anyway: looking before sending it again", looks for an effect (for a trigger: a status read, itself past the
-  // deadline), and does not call onNoEffect, so the ledger keeps the page of a trigger that never left until the
-  // operation ends (a cancel of the run meanwhile would look for, and report on, an execution that cannot exist).
-  test.failing('a write not sent because the deadline had passed took no effect: nothing is looked for, onNoEffect is called', async () => {
+  // A request the transport never sent (the deadline had passed) is a refusal, not a lost answer.
+  test('a write not sent because the deadline had passed took no effect: nothing is looked for, onNoEffect is called', async () => {
     const client = clientOf(server.url);
     // The step's deadline, spent by an earlier phase (e.g. stopping a run with if-running: cancel).
     const deadline = Date.now() - 1;

@@ -4,8 +4,8 @@
  * saves, and a client for the simulator.
  */
 import { parseInputs, type Inputs } from '../../src/inputs.js';
-import { Ledger } from '../../src/ledger.js';
-import type { Logger } from '../../src/operations/context.js';
+import { Ledger, stateName } from '../../src/ledger.js';
+import type { Logger } from '../../src/safe-text.js';
 import { PeakaClient } from '../../src/peaka/client.js';
 import { actionDefaults } from '../../scripts/action-runner.js';
 
@@ -36,20 +36,28 @@ export function recordingLog(): RecordingLog {
 
 export interface CountingLedger {
   ledger: Ledger;
-  /** Every JSON the ledger saved, in order. */
+  /** After every save, the pages it leaves open (a JSON list, in the order they opened). */
   saves: string[];
-  /** What the ledger saved last ('[]' before any save). */
+  /** The open pages after the last save ('[]' before any save). */
   last(): string;
+  /** The step state as main.ts saves it: one `started-<key>` per page, '' once closed. */
+  state: Record<string, string>;
 }
 
 /** A ledger whose saves are kept; `onSave` is told each one (a test can act on a page opening). */
 export function countingLedger(onSave: (json: string) => void = () => undefined): CountingLedger {
   const saves: string[] = [];
-  const ledger = new Ledger((json) => {
-    saves.push(json);
-    onSave(json);
+  const state: Record<string, string> = {};
+  const open = new Map<string, string>();
+  const ledger = new Ledger((key, json) => {
+    state[stateName(key)] = json;
+    if (json) open.set(key, json);
+    else open.delete(key);
+    const list = `[${[...open.values()].join(',')}]`;
+    saves.push(list);
+    onSave(list);
   });
-  return { ledger, saves, last: () => saves.at(-1) ?? '[]' };
+  return { ledger, saves, last: () => saves.at(-1) ?? '[]', state };
 }
 
 /** A client for the simulator with short backoffs; `signal` is the run's cancel. */

@@ -24,6 +24,8 @@ export interface ApiErrorDetails {
   body?: unknown;
   /** For 'aborted': the request was already on its way, so it may have reached Peaka. */
   inFlight?: boolean;
+  /** The request never left: the step's time was up (or the run cancelled) before it was sent. */
+  notSent?: boolean;
   /** An earlier attempt of this request failed in a way that may have taken effect (its answer was lost, or a 5xx). */
   afterAmbiguous?: boolean;
 }
@@ -54,6 +56,7 @@ export class PeakaApiError extends Error {
    * was cancelled) after it was sent.
    */
   get ambiguous(): boolean {
+    if (this.details.notSent) return false;
     if (this.kind === 'aborted') return this.details.inFlight === true;
     return this.kind === 'network' || this.kind === 'timeout' || this.kind === 'invalid-response' || (this.status !== undefined && this.status >= 500);
   }

@@ -77,15 +77,17 @@ async function attempts<T>(options: SendOnceOptions<T>, mayHaveTakenEffect: () =
       if (answer !== undefined) return { effect: answer, adopted: false };
     }
     const notTaken = failure.status === 408 || failure.status === 429;
-    if ((!failure.ambiguous && !notTaken) || attempt >= max) throw failure;
+    if (!failure.ambiguous && !notTaken) throw failure;
     if (failure.ambiguous) {
       ambiguousBefore = true;
+      // Looked for even after the last attempt: a write that took effect is never reported as failed.
       if (options.findEffect) {
-        options.warn(`${short}. It may have taken effect anyway: looking before sending it again.`);
+        options.warn(`${short}. It may have taken effect anyway: ${attempt < max ? 'looking before sending it again' : 'looking for its effect'}.`);
         const effect = await options.findEffect(failure);
         if (effect !== undefined) return { effect, adopted: true };
       }
     }
+    if (attempt >= max) throw failure;
     const wait = failure.details.retryAfterMs ?? 1_000 * attempt;
     if (Date.now() + wait >= options.deadline) throw failure;
     options.warn(`${short}. Sending it again in ${(wait / 1000).toFixed(1)}s.`);

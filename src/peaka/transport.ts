@@ -106,7 +106,7 @@ export class Transport {
   /** One attempt: the response on 2xx, otherwise the error describing the failure. */
   private async attempt(url: string, spec: RequestSpec, attempt: number): Promise<ApiResponse | PeakaApiError> {
     const remaining = spec.deadline - Date.now();
-    if (remaining <= 0) return this.error(spec, 'timeout', attempt, { hint: 'The step reached its timeout.' });
+    if (remaining <= 0) return this.error(spec, 'timeout', attempt, { hint: 'The step reached its timeout.', notSent: true });
     if (this.options.signal?.aborted) return this.error(spec, 'aborted', attempt);
     const perAttempt = AbortSignal.timeout(Math.min(this.options.requestTimeoutMs, remaining));
     const signal = this.options.signal ? AbortSignal.any([perAttempt, this.options.signal]) : perAttempt;
