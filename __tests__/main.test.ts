@@ -98,6 +98,29 @@ describe('a full refresh', () => {
   });
 });
 
+describe('the report', () => {
+  test('summary: false writes no job summary, and the outputs still tell', async () => {
+    const cache = sim.addCache({ previous: { incremental: {} } });
+    const run = checked(await runStep(runMain, inputs({ operation: 'status', 'cache-id': cache.id, summary: 'false' })));
+    expect(run.failed).toBe(false);
+    expect(run.summary).toBe('');
+    expect(run.outputs).toMatchObject({ 'cache-id': cache.id, status: 'COMPLETED', 'execution-type': 'incremental' });
+  });
+
+  test('tables that select nothing, with allow-no-match: the step succeeds and says why, with nothing triggered', async () => {
+    const before = sim.requests.filter((r) => r.method === 'POST').length;
+    const run = checked(await runStep(runMain, inputs({ operation: 'full-refresh', tables: 'nowhere.*', 'allow-no-match': 'true', 'catalog-id': 'cat-empty' })));
+    expect(run.failed).toBe(false);
+    expect(sim.requests.filter((r) => r.method === 'POST').length).toBe(before);
+    const result = JSON.parse(run.outputs.result) as { conclusion: string; message: string };
+    expect(result.conclusion).toBe('success');
+    expect(run.annotations.at(-1)).toEqual({ level: 'notice', message: result.message });
+    expect(result.message).toMatch(/nothing to do/);
+    // Nothing was started, so the ledger never saved: the post step reads no state as nothing to cancel.
+    expect(run.state.started).toBeUndefined();
+  });
+});
+
 describe('bad inputs', () => {
   test('fail the step with every problem named, before any request', async () => {
     const before = sim.requests.length;
