@@ -8,6 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/g
 import { PeakaSimulator, startSimulator, type SimExecution } from '../simulator/peaka-simulator.js';
 import { runMain } from '../src/main.js';
 import { placesOf, runStep, startStep, waitFor, type StepRun } from './helpers/in-process-step.js';
+import { openPages } from './helpers/run-action.js';
 
 const KEY = 'pk-main-in-process-7d41c2e09b';
 let sim: PeakaSimulator;
@@ -33,7 +34,8 @@ function checked(run: StepRun): StepRun {
   return run;
 }
 
-const started = (run: StepRun) => JSON.parse(run.state.started) as unknown[];
+/** The ledger's open pages in the saved state (one `started-<n>` each), as the post step reads them. */
+const started = (run: Pick<StepRun, 'state'>) => openPages(run.state);
 const errorOf = (run: StepRun) => run.annotations.filter((a) => a.level === 'error').map((a) => a.message);
 const cancelsOf = (cacheId: string) => sim.requests.filter((r) => r.method === 'POST' && r.path.includes(`/cache/${cacheId}/cancel`));
 
@@ -71,7 +73,7 @@ describe('a full refresh', () => {
     const step = startStep(runMain, inputs({ operation: 'full-refresh', 'cache-id': cache.id }));
     await waitFor('the trigger to reach Peaka', () => sim.requests.some((r) => r.path.endsWith(`${cache.id}/fullRefreshUpdate`)));
 
-    expect(JSON.parse(step.state().started)).toEqual([{ cacheId: cache.id, kind: 'full-refresh', previousId }]);
+    expect(openPages(step.state())).toEqual([{ cacheId: cache.id, kind: 'full-refresh', previousId }]);
     const run = checked(await step.done);
     expect(run.failed).toBe(false);
     expect(started(run)).toEqual([]);
@@ -117,7 +119,7 @@ describe('the report', () => {
     expect(run.annotations.at(-1)).toEqual({ level: 'notice', message: result.message });
     expect(result.message).toMatch(/nothing to do/);
     // Nothing was started, so the ledger never saved: the post step reads no state as nothing to cancel.
-    expect(run.state.started).toBeUndefined();
+    expect(Object.keys(run.state).filter((name) => name.startsWith('started-'))).toEqual([]);
   });
 });
 
@@ -136,7 +138,7 @@ describe('bad inputs', () => {
     ]);
     expect(sim.requests.length).toBe(before);
     expect(run.outputs).toEqual({});
-    expect(run.state.started).toBeUndefined();
+    expect(Object.keys(run.state).filter((name) => name.startsWith('started-'))).toEqual([]);
   });
 
   test('a key with white space is refused without echoing it', async () => {
@@ -155,7 +157,7 @@ describe("the run's cancel (SIGINT)", () => {
     const cache = sim.addCache({ previous: { 'full-refresh': {} } });
     sim.planNext(cache.id, 'full-refresh', { durationMs: 60_000 });
     const step = startStep(runMain, inputs({ operation: 'full-refresh', 'cache-id': cache.id, ...extra }));
-    await waitFor('the step to follow its execution', () => /"executionId"/.test(step.state().started ?? ''));
+    await waitFor('the step to follow its execution', () => /"executionId"/.test(JSON.stringify(openPages(step.state()))));
     const [execution] = sim.startedExecutions(cache.id);
     expect(sim.statusAt(execution, Date.now())).toBe('RUNNING');
     process.emit('SIGINT', 'SIGINT');
@@ -198,14 +200,14 @@ describe("the run's cancel (SIGINT)", () => {
     expect(sim.requests.filter((r) => r.method === 'POST' && r.path.includes(cache.id))).toEqual([]);
     expect(run.failed).toBe(true);
     expect(errorOf(run)).toEqual(['The workflow run was cancelled before this step started anything.']);
-    expect(run.state.started ?? '[]').toBe('[]');
+    expect(started(run)).toEqual([]);
   });
 
   test('several caches: each started execution is cancelled, and the step sums them up', async () => {
     const caches = [sim.addCache({ schemaName: 'many' }), sim.addCache({ schemaName: 'many' })];
     for (const c of caches) sim.planNext(c.id, 'incremental', { durationMs: 60_000 });
     const step = startStep(runMain, inputs({ operation: 'incremental', 'cache-id': caches.map((c) => c.id).join(',') }));
-    await waitFor('the step to follow both executions', () => (step.state().started?.match(/"executionId"/g) ?? []).length === 2);
+    await waitFor('the step to follow both executions', () => (JSON.stringify(openPages(step.state())).match(/"executionId"/g) ?? []).length === 2);
     process.emit('SIGINT', 'SIGINT');
     const run = checked(await step.done);
 

@@ -12,7 +12,7 @@ import { join, relative } from 'node:path';
 import type { TablesFrom } from '../src/inputs.js';
 import { MAX_FILES, MAX_FILE_BYTES, scanMigrations } from '../src/migrations/index.js';
 import type { MigrationScan } from '../src/migrations/touches.js';
-import type { Logger } from '../src/operations/context.js';
+import type { Logger } from '../src/safe-text.js';
 import { startFakeGitHub, type FakeGitHub } from './helpers/fake-github.js';
 import { createRepo, eventEnv, type TestRepo } from './helpers/git-repo.js';
 

@@ -1,6 +1,6 @@
 /**
  * The post step (src/post.ts) in this process: runPost with the main step's saved state as
- * STATE_started and the step's inputs, against the Peaka simulator on 127.0.0.1. What a killed main
+ * STATE_started-<n> (one ledger page each) and the step's inputs, against the Peaka simulator on 127.0.0.1. What a killed main
  * step leaves is made here as Peaka would hold it: executions triggered (or a cache created) through
  * the API and still running. The post step after a real SIGKILL is in cancellation.e2e.test.ts.
  */
@@ -20,8 +20,23 @@ afterAll(() => sim.close());
 beforeEach(() => sim.clearFaults());
 
 const inputs = (extra: Record<string, string>) => ({ 'api-key': KEY, 'project-id': PROJECT, 'api-url': sim.url, operation: 'full-refresh', timeout: '20s', 'poll-interval': '1s', ...extra });
+/**
+ * The state as main.ts saves it: one `started-<n>` per ledger page. A JSON list is split into its
+ * pages; any other text is saved as one page, as it is (to test what the post step cannot read).
+ */
+function pagesOf(state: string | undefined): Record<string, string> {
+  if (state === undefined) return {};
+  let list: unknown;
+  try {
+    list = JSON.parse(state);
+  } catch {
+    return { 'started-0': state };
+  }
+  if (!Array.isArray(list)) return { 'started-0': state };
+  return Object.fromEntries(list.map((page, i) => [`started-${i}`, JSON.stringify(page)]));
+}
 const post = async (state: string | undefined, extra: Record<string, string>): Promise<StepRun> => {
-  const run = await runStep(runPost, inputs(extra), { state: state === undefined ? {} : { started: state } });
+  const run = await runStep(runPost, inputs(extra), { state: pagesOf(state) });
   expect(placesOf(run, KEY)).toEqual([]);
   return run;
 };
@@ -103,7 +118,7 @@ describe('what the main step left running', () => {
     const cache = sim.addCache();
     const execution = await triggered(cache.id, 'full-refresh');
     const wrongKey = 'pk-rotated-away-0000000000';
-    const run = await runStep(runPost, inputs({ 'cache-id': cache.id, 'api-key': wrongKey }), { state: { started: JSON.stringify([{ cacheId: cache.id, kind: 'full-refresh', executionId: execution.id }]) } });
+    const run = await runStep(runPost, inputs({ 'cache-id': cache.id, 'api-key': wrongKey }), { state: pagesOf(JSON.stringify([{ cacheId: cache.id, kind: 'full-refresh', executionId: execution.id }])) });
     expect(placesOf(run, wrongKey)).toEqual([]);
     expect(cancelsOf(cache.id)).toEqual([]);
     expect(sim.statusAt(execution, Date.now())).toBe('RUNNING');
@@ -143,11 +158,11 @@ describe('cancel-on-abort: false', () => {
 
 describe('a state that cannot be read', () => {
   const unreadable: [string, string, string][] = [
-    ['not JSON', '[{"cacheId": "abc"', 'its saved state is not JSON'],
-    ['not a list', '{"cacheId": "b1e5b0d2-54a8-4a0e-9d4e-2c4f1d0c9e11"}', 'its saved state is not a list'],
-    ['an entry with neither cache id nor table', '[{"kind": "full-refresh", "executionId": "e1"}]', 'an entry of its saved state has neither a cache id nor a table, or an unknown kind'],
-    ['an entry with part of a table', '[{"table": {"catalogId": "c", "schemaName": "payment"}}]', 'an entry of its saved state has neither a cache id nor a table, or an unknown kind'],
-    ['an entry of an unknown kind', '[{"cacheId": "b1e5b0d2-54a8-4a0e-9d4e-2c4f1d0c9e11", "kind": "snapshot"}]', 'an entry of its saved state has neither a cache id nor a table, or an unknown kind']
+    ['not JSON', '{"cacheId": "abc"', 'an entry is not JSON'],
+    ['not an object', '["b1e5b0d2-54a8-4a0e-9d4e-2c4f1d0c9e11"]', 'an entry is not an object'],
+    ['an entry with neither cache id nor table', '{"kind": "full-refresh", "executionId": "e1"}', 'an entry has neither a cache id nor a table, or an unknown kind'],
+    ['an entry with part of a table', '{"table": {"catalogId": "c", "schemaName": "payment"}}', 'an entry has neither a cache id nor a table, or an unknown kind'],
+    ['an entry of an unknown kind', '{"cacheId": "b1e5b0d2-54a8-4a0e-9d4e-2c4f1d0c9e11", "kind": "snapshot"}', 'an entry has neither a cache id nor a table, or an unknown kind']
   ];
 
   test.each(unreadable)('%s: a warning that names the caches to check, and no request', async (_what, state, reason) => {
@@ -157,14 +172,14 @@ describe('a state that cannot be read', () => {
     expect(sim.requests.length).toBe(before);
     expect(run.failed).toBe(false);
     expect(warnings(run)).toEqual([
-      `The post step could not read what the main step saved (${reason}), so it cannot cancel what the main step may have started: check ${ids.join(', ')} in Peaka and cancel any execution that should not keep running.`
+      `The post step could not read 1 of the 1 entries the main step saved (${reason}), so it cannot cancel what those may name: check ${ids.join(', ')} in Peaka and cancel any execution that should not keep running.`
     ]);
   });
 
   test('without cache-id the warning points at the caches the step selected', async () => {
     const run = await post('"oops"', { 'cache-id': '', tables: 'payment.*' });
     expect(warnings(run)).toEqual([
-      'The post step could not read what the main step saved (its saved state is not a list), so it cannot cancel what the main step may have started: check the caches the step selected in Peaka and cancel any execution that should not keep running.'
+      'The post step could not read 1 of the 1 entries the main step saved (an entry is not an object), so it cannot cancel what those may name: check the caches the step selected in Peaka and cancel any execution that should not keep running.'
     ]);
   });
 });

@@ -4,6 +4,7 @@
  */
 import * as core from '@actions/core';
 import { parseDuration, parseIsoDuration } from './duration.js';
+import { ActionError } from './peaka/errors.js';
 import { addSecret } from './safe-text.js';
 import type { SqlDialect } from './migrations/touches.js';
 
@@ -111,7 +112,7 @@ export type Inputs = TriggerInputs | CancelInputs | InspectInputs | HistoryInput
 export type OnCachesInputs = Exclude<Inputs, CreateInputs>;
 
 /** Raised for bad inputs; its message is shown to the user as it is. */
-export class InputError extends Error {
+export class InputError extends ActionError {
   constructor(readonly problems: string[]) {
     super(
       problems.length === 1
