@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { resolveTargets, runAll, runPool, type StepContext } from '../src/batch.js';
 import type { Inputs, OnCachesInputs } from '../src/inputs.js';
-import { ActionError } from '../src/peaka/errors.js';
+import { ActionError } from '../src/errors.js';
 import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
 import { countingLedger, recordingLog, simClient, stepInputs, type CountingLedger, type RecordingLog } from './helpers/step-context.js';
 

@@ -192,7 +192,7 @@ test('a main step killed while its create is in flight: the post step finds the 
   const inputs = baseInputs(sim.url, { operation: 'create', 'catalog-id': 'c9', 'schema-name': 's', 'table-name': table });
   const main = await runAction(inputs, { onStart: signalOnRequest(/\/cache$/, 'SIGKILL') });
   expect(main.signal).toBe('SIGKILL');
-  expect(openPages(main.state)).toEqual([{ table: { catalogId: 'c9', schemaName: 's', tableName: table } }]);
+  expect(openPages(main.state)).toEqual([{ table: { catalogId: 'c9', schemaName: 's', tableName: table }, tableFree: true }]);
   const post = await runAction(inputs, { state: main.stateFile });
   const made = [...sim.caches.values()].filter((c) => c.tableName === table);
   expect(made).toHaveLength(1);

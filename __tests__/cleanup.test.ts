@@ -96,7 +96,7 @@ describe('a create whose answer was not seen (the page holds only the table)', (
   test('the cache is found by its table, its first sync cancelled, and the message says how it was tied to the step', async () => {
     const table = newTable();
     const created = await client.createCache(table, Date.now() + 5_000);
-    const result = await cancelStarted(client, { table }, 2_000);
+    const result = await cancelStarted(client, { table, tableFree: true }, 2_000);
     const [firstSync] = sim.startedExecutions(created.id);
     expect(result.cacheId).toBe(created.id);
     expect(result.cancelled?.id).toBe(firstSync.id);
@@ -110,20 +110,35 @@ describe('a create whose answer was not seen (the page holds only the table)', (
   test('a cache of the same table name in another catalog is not taken for it', async () => {
     const table = newTable();
     const elsewhere = await client.createCache({ ...table, catalogId: 'another-catalog' }, Date.now() + 5_000);
-    const result = await cancelStarted(client, { table }, 1_000);
+    const result = await cancelStarted(client, { table, tableFree: true }, 1_000);
     expect(result.cacheId).toBeUndefined();
     expect(cancels(elsewhere.id)).toHaveLength(0);
   });
 
-  test('no cache for the table: it says the create seems not to have taken effect, and cancels nothing', async () => {
+  test('a table that was not known to be free before the create: the cache found is named, and nothing of it is cancelled', async () => {
+    // The isCached check could not answer, so the table may have had someone else's cache, with a sync running.
+    const table = newTable();
+    const theirs = await client.createCache(table, Date.now() + 5_000);
+    const [sync] = sim.startedExecutions(theirs.id);
+    const result = await cancelStarted(client, { table }, 2_000);
+    expect(result).toEqual({
+      cacheId: theirs.id,
+      message: `Table ${table.schemaName}.${table.tableName} has cache ${theirs.id}. This step's create may have made it, but whether the table had a cache before the create was not known, so nothing of it was cancelled: check it in Peaka.`
+    });
+    expect(cancels(theirs.id)).toHaveLength(0);
+    expect(statusNow(sync)).not.toBe('CANCELLED');
+  });
+
+  test('no cache for the table yet: pending (Peaka may still make it, so the post step looks again), and nothing cancelled', async () => {
     const table = newTable();
     const lists = () => sim.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/cache/status')).length;
     const listsBefore = lists();
     const cancelsBefore = sim.requests.filter((r) => r.path.includes('/cancel')).length;
     const started = Date.now();
-    const result = await cancelStarted(client, { table }, 2_000);
+    const result = await cancelStarted(client, { table, tableFree: true }, 2_000);
     expect(result).toEqual({
-      message: `No cache for table ${table.schemaName}.${table.tableName} was found: the create that this step sent when it was stopped seems not to have taken effect. Check the table in Peaka.`
+      pending: true,
+      message: `No cache for table ${table.schemaName}.${table.tableName} has appeared yet: the create that this step sent when it was stopped may not have taken effect, or not yet, so nothing was cancelled.`
     });
     expect(sim.requests.filter((r) => r.path.includes('/cancel')).length).toBe(cancelsBefore);
     // Looked again about once a second within the budget, and no longer.

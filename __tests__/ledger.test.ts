@@ -31,16 +31,16 @@ describe('a page opens when a write is about to go out', () => {
   test('creating: the table is saved (the cache, if any, is found by it); a later change to the caller\'s object does not reach the page', () => {
     const { ledger, last } = countingLedger();
     const table = { ...TABLE };
-    ledger.page('0').creating(table);
+    ledger.page('0').creating(table, true);
     table.tableName = 'changed';
-    expect(saved(last())).toEqual([{ table: TABLE }]);
-    expect(ledger.page('0').started).toEqual({ table: TABLE });
+    expect(saved(last())).toEqual([{ table: TABLE, tableFree: true }]);
+    expect(ledger.page('0').started).toEqual({ table: TABLE, tableFree: true });
   });
 
   test('created: the cache the create made replaces the table; its first sync is the step\'s', () => {
     const { ledger, last } = countingLedger();
     const page = ledger.page('0');
-    page.creating(TABLE);
+    page.creating(TABLE, true);
     page.created('cache-new');
     expect(saved(last())).toEqual([{ cacheId: 'cache-new' }]);
   });
@@ -57,9 +57,9 @@ describe('a page opens when a write is about to go out', () => {
     const { ledger, saves } = countingLedger();
     ledger.page('1').seen('exec-x', 'full-refresh');
     expect(saves).toHaveLength(0);
-    ledger.page('0').creating(TABLE);
+    ledger.page('0').creating(TABLE, true);
     ledger.page('0').seen('exec-x', 'full-refresh');
-    expect(saves.map(saved)).toEqual([[{ table: TABLE }]]);
+    expect(saves.map(saved)).toEqual([[{ table: TABLE, tableFree: true }]]);
   });
 
   test('what `started` hands out is a copy: changing it does not change the page', () => {
@@ -152,7 +152,7 @@ describe('owns: what the step may cancel as its own', () => {
 
   test('a create not answered owns nothing (its cache is not known); once created, its first sync is the step\'s', () => {
     const page = new Ledger().page('0');
-    page.creating(TABLE);
+    page.creating(TABLE, true);
     expect(page.owns('exec-any')).toBe(false);
     page.created('cache-new');
     expect(page.owns('exec-any')).toBe(true);
@@ -170,7 +170,7 @@ describe('foundCache: a create whose answer was lost, its cache found by its tab
   test('the page then names the cache, without the table, and its executions are the step\'s', () => {
     const { ledger, last } = countingLedger();
     const page = ledger.page('0');
-    page.creating(TABLE);
+    page.creating(TABLE, true);
     page.foundCache('cache-found');
     expect(saved(last())).toEqual([{ cacheId: 'cache-found' }]);
     expect(page.owns('exec-first-sync')).toBe(true);
@@ -218,11 +218,11 @@ describe('saves: on every change, and only on a change', () => {
   test('a create\'s life: creating, created, seen, settle: four saves', () => {
     const { ledger, saves } = countingLedger();
     const page = ledger.page('0');
-    page.creating(TABLE);
+    page.creating(TABLE, true);
     page.created('cache-new');
     page.seen('exec-first', 'incremental');
     page.settle();
-    expect(saves.map(saved)).toEqual([[{ table: TABLE }], [{ cacheId: 'cache-new' }], [{ cacheId: 'cache-new', kind: 'incremental', executionId: 'exec-first' }], []]);
+    expect(saves.map(saved)).toEqual([[{ table: TABLE, tableFree: true }], [{ cacheId: 'cache-new' }], [{ cacheId: 'cache-new', kind: 'incremental', executionId: 'exec-first' }], []]);
   });
 
   test('a refusal before anything was saved saves nothing (the post step has nothing to read)', () => {
@@ -322,7 +322,7 @@ describe('the saved JSON is what the post step reads and cancels', () => {
 
     const { ledger, state } = countingLedger();
     ledger.page('0').triggering(triggered.id, 'full-refresh', before);
-    ledger.page('1').creating(table);
+    ledger.page('1').creating(table, true);
     await post(state, triggered.id);
 
     const out = stdout.join('');
@@ -365,4 +365,10 @@ describe('the saved JSON is what the post step reads and cancels', () => {
     expect(sim.requests.length).toBe(before);
     expect(stdout.join('')).not.toContain('could not read');
   });
+});
+
+test('a create whose table was not known to be free saves no tableFree: the cleanup then cancels nothing of a cache it finds', () => {
+  const { ledger, last } = countingLedger();
+  ledger.page('0').creating({ catalogId: 'cat-1', schemaName: 'payment', tableName: 'orders' }, false);
+  expect(JSON.parse(last())).toEqual([{ table: { catalogId: 'cat-1', schemaName: 'payment', tableName: 'orders' } }]);
 });

@@ -4,7 +4,7 @@
  * endpoints when the history is not in the checkout.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { ActionError } from '../src/peaka/errors.js';
+import { ActionError } from '../src/errors.js';
 import { changedFiles, gitChanges, isSafePath, parseNameStatus, readEvent } from '../src/migrations/changed-files.js';
 import type { Logger } from '../src/safe-text.js';
 import { createRepo, eventEnv, type TestRepo } from './helpers/git-repo.js';

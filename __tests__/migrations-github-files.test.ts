@@ -9,7 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/g
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { EventInfo } from '../src/migrations/github-files.js';
-import { ActionError } from '../src/peaka/errors.js';
+import { ActionError } from '../src/errors.js';
 import { startFakeGitHub, type FakeGitHub } from './helpers/fake-github.js';
 import { waitFor } from './helpers/in-process-step.js';
 

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { END_RESERVE_MAX_MS, OperationError, absorb, conclude, endReserveMs, knownOf, stepBudget, withKnown, type OperationContext, type StepBudget } from '../src/operations/context.js';
 import type { LedgerPage } from '../src/ledger.js';
 import type { Execution } from '../src/peaka/client.js';
-import { ActionError } from '../src/peaka/errors.js';
+import { ActionError } from '../src/errors.js';
 import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
 import { countingLedger, recordingLog, simClient, stepInputs, type RecordingLog } from './helpers/step-context.js';
 

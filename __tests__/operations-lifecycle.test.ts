@@ -246,3 +246,23 @@ describe('a create whose answer is lost does not create twice', () => {
     expect(run.result['cache-id']).toBe(made[0].id);
   });
 });
+
+describe('a created cache whose first sync has not appeared by the timeout', () => {
+  test.each([
+    ['true', 'The post step will look for it and cancel it (cancel-on-timeout).', (cacheId: string) => [{ cacheId, onTimeout: true }]],
+    ['false', 'When it starts, it runs unwatched; set cancel-on-timeout: true to have it cancelled.', () => []]
+  ])('cancel-on-timeout: %s: the first sync is left for the post step only when asked, as a trigger\'s is', async (cancelOnTimeout, after, left) => {
+    const late = await startSimulator({ partnerKeys: [KEY], defaultPlan: { durationMs: 600, appearDelayMs: 60_000 } });
+    try {
+      const table = `late_${cancelOnTimeout}`;
+      const run = await runOperationIn(operationInputs(late.url, KEY, { operation: 'create', 'catalog-id': 'c7', 'schema-name': 's', 'table-name': table, 'cancel-on-timeout': cancelOnTimeout }, '6s'));
+      const [cache] = [...late.caches.values()].filter((c) => c.tableName === table);
+      expect(run.outcome.conclusion).toBe('failure');
+      expect(run.outcome.message).toBe(`Created cache ${cache.id} for s.${table}, but timed out before its first sync appeared. ${after} Raise timeout to wait longer.`);
+      expect(run.result['timed-out']).toBe(true);
+      expect(run.saved).toEqual(left(cache.id));
+    } finally {
+      await late.close();
+    }
+  }, 30_000);
+});

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
 import { operationInputs, runOperationIn } from './helpers/run-operation.js';
+import { waitFor } from './helpers/wait-for.js';
 
 const KEY = 'pk-ops-test-1f0e';
 let sim: PeakaSimulator;
@@ -161,7 +162,7 @@ describe('if-running, when a full refresh already runs', () => {
     const run = await runOperationIn(inputs({ operation: 'full-refresh', 'cache-id': cache.id, 'if-running': 'attach' }));
     expect(triggers(cache.id)).toHaveLength(0);
     expect(run.result).toMatchObject({ 'execution-id': running.id, status: 'COMPLETED' });
-    expect(run.checkpoints).toBe(0);
+    expect(run.saves).toBe(0);
   });
 
   test('skip does nothing, says so, and succeeds', async () => {
@@ -214,4 +215,58 @@ describe('if-running, when a full refresh already runs', () => {
       expect({ policy, triggers: triggers(cache.id).length, status: run.result.status }).toEqual({ policy, triggers: 1, status: 'COMPLETED' });
     }
   });
+});
+
+describe('the trigger phase and the follow phase each start their own schedule', () => {
+  test('if-running: cancel, when another run takes the slot while the running one stops: that one is stopped too, and the step follows only its own', async () => {
+    const slow = await startSimulator({ partnerKeys: [KEY], defaultPlan: { durationMs: 2_000, appearDelayMs: 300 }, cancelDelayMs: 1_000 });
+    try {
+      const cache = slow.addCache({ previous: { 'full-refresh': {} } });
+      const running = slow.startScheduled(cache.id, 'full-refresh', { durationMs: 600_000 });
+      const cancelSent = () => slow.requests.some((r) => r.method === 'POST' && r.path.endsWith(`${cache.id}/cancelFullRefreshUpdate`));
+      // Someone else's run (the scheduler, another job) starts as soon as this step's cancel is sent.
+      const other = waitFor(cancelSent, 'the step to cancel the running full refresh').then(() => slow.startScheduled(cache.id, 'full-refresh', { durationMs: 600_000 }));
+      const run = await runOperationIn(operationInputs(slow.url, KEY, { operation: 'full-refresh', 'cache-id': cache.id, 'if-running': 'cancel', 'cancel-on-timeout': 'true' }, '30s'));
+      const theirs = await other;
+      const mine = slow.startedExecutions(cache.id).filter((e) => e.id !== running.id && e.id !== theirs.id);
+      expect(mine).toHaveLength(1);
+      expect(run.outcome.conclusion).toBe('success');
+      expect(run.result['execution-id']).toBe(mine[0].id);
+      expect(slow.statusAt(theirs, Date.now())).toBe('CANCELLED');
+      expect(run.log).toContain(`Another full refresh, ${theirs.id}, started while ${running.id} was being cancelled.`);
+    } finally {
+      await slow.close();
+    }
+  }, 40_000);
+
+  test('a trigger sent again after a 429 starts following on a fresh schedule: the first read comes within about a second of the send', async () => {
+    const cache = sim.addCache({ previous: { 'full-refresh': {} } });
+    sim.fault({ type: 'status', status: 429, retryAfter: '8', path: `${cache.id}/fullRefreshUpdate` });
+    const run = await runOperationIn(inputs({ operation: 'full-refresh', 'cache-id': cache.id, 'poll-interval': '30s' }));
+    expect(run.outcome.conclusion).toBe('success');
+    const posts = sim.requests.filter((r) => r.method === 'POST' && r.path.endsWith(`${cache.id}/fullRefreshUpdate`));
+    expect(posts.map((r) => r.outcome)).toEqual([429, 200]);
+    const firstRead = sim.requests.find((r) => r.method === 'GET' && r.path.includes(`${cache.id}/status`) && r.at > posts[1].at)!;
+    // A schedule that began before the 8 s wait would space its reads at a share of those 8 s.
+    expect(firstRead.at - posts[1].at).toBeLessThan(2_000);
+  }, 40_000);
+});
+
+describe('a trigger whose answer was lost and whose execution has not appeared by the timeout', () => {
+  test.each([
+    ['true', 'The post step will look for it and cancel it (cancel-on-timeout).', [expect.objectContaining({ kind: 'full-refresh', onTimeout: true })]],
+    ['false', 'If it starts, it runs unwatched; set cancel-on-timeout: true to have it cancelled.', []]
+  ])('cancel-on-timeout: %s: says it may have taken effect, sets timed-out, and never says re-run', async (cancelOnTimeout, after, left) => {
+    const cache = sim.addCache({ previous: { 'full-refresh': {} } });
+    sim.planNext(cache.id, 'full-refresh', { appearDelayMs: 60_000 });
+    sim.fault({ type: 'status', status: 502, afterEffect: true, path: `${cache.id}/fullRefreshUpdate` });
+    const run = await runOperationIn(inputs({ operation: 'full-refresh', 'cache-id': cache.id, 'cancel-on-timeout': cancelOnTimeout, timeout: '8s' }));
+    expect(triggers(cache.id)).toHaveLength(1);
+    expect(run.outcome.conclusion).toBe('failure');
+    expect(run.outcome.message).toMatch(/^Failed starting a full refresh of cache .*: Peaka answered HTTP 502.*\. It may have taken effect anyway, but no new full refresh appeared before the step's timeout\./);
+    expect(run.outcome.message).toContain(after);
+    expect(run.outcome.message).not.toMatch(/re-run/i);
+    expect(run.result['timed-out']).toBe(true);
+    expect(run.saved).toEqual(left);
+  }, 40_000);
 });

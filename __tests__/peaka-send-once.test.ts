@@ -6,7 +6,8 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, jest, test } from '@jest/globals';
 import { PeakaClient } from '../src/peaka/client.js';
-import { ActionError, PeakaApiError } from '../src/peaka/errors.js';
+import { ActionError } from '../src/errors.js';
+import { PeakaApiError } from '../src/peaka/errors.js';
 import { cancelOnce, deleteOnce, sendOnce, type SendOnceOptions } from '../src/peaka/send-once.js';
 import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
 import { ScriptedServer, startScriptedServer } from './helpers/scripted-server.js';

@@ -105,7 +105,7 @@ describe('what the main step left running', () => {
     const cache = [...sim.caches.values()].find((c) => c.tableName === table.tableName)!;
     const [firstSync] = sim.startedExecutions(cache.id);
 
-    const run = await post(JSON.stringify([{ table }]), { operation: 'create', 'catalog-id': table.catalogId, 'schema-name': table.schemaName, 'table-name': table.tableName });
+    const run = await post(JSON.stringify([{ table, tableFree: true }]), { operation: 'create', 'catalog-id': table.catalogId, 'schema-name': table.schemaName, 'table-name': table.tableName });
 
     expect(cancelsOf(cache.id)).toEqual(['cancelFullRefreshUpdate']);
     await waitFor('Peaka to show the first sync cancelled', () => sim.statusAt(firstSync, Date.now()) === 'CANCELLED');

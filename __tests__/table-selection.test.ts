@@ -3,7 +3,7 @@
  * and the caches of the tables a migration touched (against a list of caches as Peaka gives it).
  */
 import { describe, expect, test } from '@jest/globals';
-import { ActionError } from '../src/peaka/errors.js';
+import { ActionError } from '../src/errors.js';
 import type { Logger } from '../src/safe-text.js';
 import type { CacheStatus } from '../src/peaka/client.js';
 import type { MigrationScan, Touch } from '../src/migrations/touches.js';

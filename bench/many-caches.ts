@@ -84,9 +84,9 @@ export async function runStep(trials: Trial[], pollIntervalMs: number, history: 
   const work = Promise.all(
     trials.map(async (trial, i) => {
       const cacheId = ids[i];
-      const tracker = new ExecutionTracker({ client: peaka, source, cacheId, deadline: 1e15, pollIntervalMs, log: () => {}, random: mulberry32(trial.seed) });
       const before = (await source.read(cacheId, clock.now(), 1e15)).status;
-      tracker.startPhase();
+      // The follow phase's tracker is made as the trigger is sent, as operations/trigger.ts does.
+      const tracker = new ExecutionTracker({ client: peaka, source, cacheId, deadline: 1e15, pollIntervalMs, log: () => {}, random: mulberry32(trial.seed) });
       peaka.trigger(cacheId);
       followedFrom.set(cacheId, clock.now());
       const found = await tracker.awaitNew(['full-refresh'], { 'full-refresh': before.executions['full-refresh']?.id });

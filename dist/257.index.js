@@ -24,8 +24,8 @@ var picomatch_default = /*#__PURE__*/__webpack_require__.n(picomatch);
 var external_node_child_process_ = __webpack_require__(1421);
 // EXTERNAL MODULE: external "node:util"
 var external_node_util_ = __webpack_require__(7975);
-// EXTERNAL MODULE: ./src/peaka/errors.ts
-var errors = __webpack_require__(7295);
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __webpack_require__(3916);
 ;// CONCATENATED MODULE: ./src/migrations/changed-files.ts
 /**
  * The files the triggering event changed. push: the pushed range, from the workspace's git history
@@ -71,7 +71,7 @@ async function changedFiles(event, token, log, bound = {}) {
         return { files: await pullRequestFiles(event, token, event.pullRequest, bound), source: `the files of pull request #${event.pullRequest}` };
     }
     if (!event.push) {
-        throw new errors/* ActionError */.lZ(event.name === 'push' || event.name.startsWith('pull_request')
+        throw new errors/* ActionError */.l(event.name === 'push' || event.name.startsWith('pull_request')
             ? `tables-from: the ${event.name} event's payload does not say what changed (GITHUB_EVENT_PATH); nothing can be read from it.`
             : `tables-from reads the migration files a push or a pull request changed, but this run was triggered by '${event.name || 'an unknown event'}'. Run the workflow on push or pull_request, or name the tables in 'tables'.`);
     }

@@ -12,7 +12,7 @@ export const modules = {
 /* harmony export */ });
 /* unused harmony export GITHUB_BUDGET_MS */
 /* harmony import */ var _actions_github__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(2413);
-/* harmony import */ var _peaka_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(7295);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(3916);
 /**
  * Changed files from GitHub's REST API, through Octokit (the same lazy chunk as comment-on-pr):
  * a pull request's files, a compare of two commits, one commit's files. GITHUB_API_URL is honoured,
@@ -31,7 +31,7 @@ const toChanged = (files) => (files ?? []).map((f) => ({ path: f.filename, remov
  */
 async function fromGitHub(token, what, permission, bound, work) {
     if (!token)
-        throw new _peaka_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .lZ(`tables-from needs 'github-token' to read ${what} from GitHub; pass \${{ github.token }} (the default).`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .l(`tables-from needs 'github-token' to read ${what} from GitHub; pass \${{ github.token }} (the default).`);
     const budget = Math.max(1_000, Math.min(GITHUB_BUDGET_MS, (bound.deadline ?? Infinity) - Date.now()));
     const timeout = AbortSignal.timeout(budget);
     const octokit = _actions_github__WEBPACK_IMPORTED_MODULE_0__/* .getOctokit */ .Q(token, { request: { signal: AbortSignal.any([timeout, ...(bound.signal ? [bound.signal] : [])]) } });
@@ -39,16 +39,16 @@ async function fromGitHub(token, what, permission, bound, work) {
         return await work(octokit);
     }
     catch (err) {
-        if (err instanceof _peaka_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .lZ)
+        if (err instanceof _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .l)
             throw err;
         // Octokit reports an aborted request as an HTTP 500: say what really ended it.
         if (bound.signal?.aborted)
-            throw new _peaka_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .lZ(`tables-from: reading ${what} from GitHub was stopped: the workflow run is being cancelled.`);
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .l(`tables-from: reading ${what} from GitHub was stopped: the workflow run is being cancelled.`);
         if (timeout.aborted)
-            throw new _peaka_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .lZ(`tables-from: GitHub did not send ${what} within ${Math.round(budget / 1000)}s${budget < GITHUB_BUDGET_MS ? " (what was left of the step's timeout)" : ''}. Re-run the job; if it repeats, check GitHub status, or check out with fetch-depth: 0 so that the action reads the changes from git.`);
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .l(`tables-from: GitHub did not send ${what} within ${Math.round(budget / 1000)}s${budget < GITHUB_BUDGET_MS ? " (what was left of the step's timeout)" : ''}. Re-run the job; if it repeats, check GitHub status, or check out with fetch-depth: 0 so that the action reads the changes from git.`);
         const status = err.status;
         const hint = status === 401 || status === 403 || status === 404 ? ` Give the job 'permissions: ${permission}', or pass a github-token that may read the repository.` : ' Re-run the job; if it repeats, check GitHub status.';
-        throw new _peaka_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .lZ(`tables-from: reading ${what} from GitHub failed${status ? ` (HTTP ${status})` : ''}: ${err.message.split('\n')[0].slice(0, 200)}.${hint}`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .l(`tables-from: reading ${what} from GitHub failed${status ? ` (HTTP ${status})` : ''}: ${err.message.split('\n')[0].slice(0, 200)}.${hint}`);
     }
 }
 async function pullRequestFiles(event, token, number, bound = {}) {

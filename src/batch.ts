@@ -3,6 +3,7 @@
  * catalog/schema, or by table name), and the operation on each, at most `max-parallel` at once.
  * Each cache's result is kept, whatever happened to the others.
  */
+import { ActionError, errorMessage } from './errors.js';
 import type { Inputs, OnCachesInputs } from './inputs.js';
 import type { Ledger } from './ledger.js';
 import { OperationError, knownOf, type CacheResult, type Known, type OperationContext, type Outcome, type StepBudget } from './operations/context.js';
@@ -11,7 +12,6 @@ import { history, inspect } from './operations/inspect.js';
 import { create, deleteCache, updateSchedule } from './operations/lifecycle.js';
 import { trigger } from './operations/trigger.js';
 import { segment, type PeakaClient } from './peaka/client.js';
-import { ActionError, PeakaApiError } from './peaka/errors.js';
 import type { Logger } from './safe-text.js';
 import { SharedStatusSource } from './status-source.js';
 import { selectByTables, type TableSelection } from './table-selection.js';
@@ -195,9 +195,4 @@ async function runOne<T extends string | undefined>(ctx: OperationContext, targe
     // Over, and seen through: nothing of this cache is left for the post step (unless it was left on purpose).
     if (!ctx.signal?.aborted) ctx.page.settle();
   }
-}
-
-export function errorMessage(err: unknown): string {
-  if (err instanceof PeakaApiError || err instanceof ActionError) return err.message;
-  return `Unexpected error: ${err instanceof Error ? err.message : String(err)}. Please report it with the log of this step.`;
 }

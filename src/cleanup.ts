@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KIND_LABEL } from './format.js';
 import type { Started } from './ledger.js';
-import { EXECUTION_KINDS, isActive, type Execution, type ExecutionKind, type PeakaClient } from './peaka/client.js';
+import { EXECUTION_KINDS, isActive, isCacheOf, type Execution, type ExecutionKind, type PeakaClient } from './peaka/client.js';
 import { cancelOnce } from './peaka/send-once.js';
 
 export interface CleanupResult {
@@ -37,10 +37,17 @@ export async function cancelStarted(client: PeakaClient, started: Started, budge
   for (let look = 0; look <= Math.ceil(budgetMs / 1_000); look++) {
     if (!cacheId && started.table) {
       const t = started.table;
-      const cache = (await client.listStatuses(deadline)).caches.find((c) => c.catalogId === t.catalogId && c.schemaName === t.schemaName && c.tableName === t.tableName);
+      const cache = (await client.listStatuses(deadline)).caches.find(isCacheOf(t));
+      const table = `${t.schemaName}.${t.tableName}`;
+      // A cache found by its table is the create's only if Peaka said the table had none just before it.
+      if (cache && !started.tableFree)
+        return {
+          cacheId: cache.id,
+          message: `Table ${table} has cache ${cache.id}. This step's create may have made it, but whether the table had a cache before the create was not known, so nothing of it was cancelled: check it in Peaka.`
+        };
       cacheId = cache?.id;
       // Nothing but timing ties it to this step: the table had no cache when the create was sent. Say so.
-      if (cacheId) note = `Table ${t.schemaName}.${t.tableName} now has cache ${cacheId}, most likely made by the create that this step sent when it was stopped (the table had no cache before it). `;
+      if (cacheId) note = `Table ${table} now has cache ${cacheId}, most likely made by the create that this step sent when it was stopped (the table had no cache before it). `;
     }
     if (cacheId) {
       const result = await cancelIn(client, cacheId, kinds, started, deadline);
@@ -50,7 +57,8 @@ export async function cancelStarted(client: PeakaClient, started: Started, budge
     await sleep(1_000);
   }
   if (!cacheId) {
-    return { message: `No cache for table ${started.table?.schemaName}.${started.table?.tableName} was found: the create that this step sent when it was stopped seems not to have taken effect. Check the table in Peaka.` };
+    // Peaka may still make it: the page stays for the post step to look again.
+    return { pending: true, message: `No cache for table ${started.table?.schemaName}.${started.table?.tableName} has appeared yet: the create that this step sent when it was stopped may not have taken effect, or not yet, so nothing was cancelled.` };
   }
   if (!started.executionId) {
     const what = started.kind ? `The ${KIND_LABEL[started.kind]} this step triggered` : 'The first sync';

@@ -1,6 +1,6 @@
 /** Entry point of both steps: the runner runs this file for `main` and again for `post`. */
 import * as core from '@actions/core';
-import { errorMessage } from './batch.js';
+import { errorMessage } from './errors.js';
 import { runMain } from './main.js';
 import { runPost } from './post.js';
 import { addSecret, say } from './safe-text.js';

@@ -4,7 +4,7 @@
  */
 import * as core from '@actions/core';
 import { parseDuration, parseIsoDuration } from './duration.js';
-import { ActionError } from './peaka/errors.js';
+import { ActionError } from './errors.js';
 import { addSecret } from './safe-text.js';
 import type { SqlDialect } from './migrations/touches.js';
 

@@ -19,6 +19,8 @@ export interface Started {
   cacheId?: string;
   /** The table of a create whose answer was not seen: its cache, if any, is found by it. */
   table?: CreateTarget;
+  /** Peaka said the table had no cache just before the create: only then is a cache found by the table taken for the create's. */
+  tableFree?: boolean;
   /** Unknown only for a create whose first sync had not appeared yet. */
   kind?: ExecutionKind;
   /** The id in the slot before the trigger: anything else there is ours. */
@@ -97,9 +99,13 @@ export class LedgerPage {
     this.ledger.write(this.key, { cacheId, kind, previousId });
   }
 
-  /** A create is about to be sent: until its answer is seen, the cache it may make is found by its table. */
-  creating(table: CreateTarget): void {
-    this.ledger.write(this.key, { table: { ...table } });
+  /**
+   * A create is about to be sent: until its answer is seen, the cache it may make is found by its
+   * table. `tableFree`: Peaka said the table had no cache (without it, a cache found is not taken for ours).
+   */
+  creating(table: CreateTarget, tableFree: boolean): void {
+    const { catalogId, schemaName, tableName } = table;
+    this.ledger.write(this.key, { table: { catalogId, schemaName, tableName }, ...(tableFree ? { tableFree } : {}) });
   }
 
   /** The create's answer named the cache it made: its first sync is ours. */
@@ -134,7 +140,7 @@ export class LedgerPage {
   /** The cache was found by its table after a create whose answer was lost (by the abort path). */
   foundCache(cacheId: string): void {
     const page = this.ledger.read(this.key);
-    if (page && !page.cacheId) this.ledger.write(this.key, { ...page, cacheId, table: undefined });
+    if (page && !page.cacheId) this.ledger.write(this.key, { ...page, cacheId, table: undefined, tableFree: undefined });
   }
 
   /** The operation is over and saw what it started through (or cancelled it): nothing is left to do. */

@@ -5,7 +5,8 @@
  */
 import { setMaxListeners } from 'node:events';
 import * as core from '@actions/core';
-import { errorMessage, runAll, type CacheSlot } from './batch.js';
+import { runAll, type CacheSlot } from './batch.js';
+import { errorMessage } from './errors.js';
 import { cancelStarted, describeStarted } from './cleanup.js';
 import { InputError, readInputs, type Inputs } from './inputs.js';
 import { Ledger, stateName } from './ledger.js';
@@ -121,7 +122,7 @@ async function onAbort(inputs: Inputs, ledger: Ledger, slots: CacheSlot[]): Prom
     const message = `The workflow run was cancelled; what this step started keeps running in Peaka (cancel-on-abort: false).`;
     for (const { key, started } of open) {
       const slot = slotOf(key);
-      if (slot) slot.outcome = { conclusion: 'failure', message };
+      if (slot) slot.outcome ??= { conclusion: 'failure', message };
       // What cancel-on-timeout left for the post step stays there; the rest is left running, as asked.
       if (!started.onTimeout) ledger.page(key).close();
     }
@@ -157,7 +158,8 @@ async function onAbort(inputs: Inputs, ledger: Ledger, slots: CacheSlot[]): Prom
       }
       const full = `${cancelled} ${message}`;
       messages.push(full);
-      if (slot) slot.outcome = { conclusion: 'failure', message: full };
+      // A cache that had already ended (a timeout that left its trigger to be cancelled) keeps its own message first.
+      if (slot) slot.outcome = { conclusion: 'failure', message: slot.outcome ? `${slot.outcome.message} ${full}` : full };
       return end;
     })
   );

@@ -4,6 +4,7 @@
  */
 import * as core from '@actions/core';
 import { cancelStarted, describeStarted } from './cleanup.js';
+import { errorMessage } from './errors.js';
 import { savedPages, type Started } from './ledger.js';
 import { EXECUTION_KINDS, PeakaClient } from './peaka/client.js';
 import { say } from './safe-text.js';
@@ -44,7 +45,7 @@ export async function runPost(): Promise<void> {
         else if (result.cancelled) say.warning(`${why} ${result.message}`);
         else say.info(result.message);
       } catch (err) {
-        say.warning(`The main step did not finish, and cancelling what it started on ${describeStarted(entry)} failed: ${(err as Error).message}`);
+        say.warning(`The main step did not finish, and cancelling what it started on ${describeStarted(entry)} failed: ${errorMessage(err)}`);
       }
     })
   );
@@ -69,6 +70,7 @@ function readPage(text: string): Started | string {
     named &&
     (e.kind === undefined || EXECUTION_KINDS.includes(e.kind as never)) &&
     ['previousId', 'executionId'].every((k) => e[k] === undefined || typeof e[k] === 'string') &&
-    (e.onTimeout === undefined || typeof e.onTimeout === 'boolean');
+    (e.onTimeout === undefined || typeof e.onTimeout === 'boolean') &&
+    (e.tableFree === undefined || typeof e.tableFree === 'boolean');
   return valid ? (entry as Started) : 'an entry has neither a cache id nor a table, or an unknown kind';
 }

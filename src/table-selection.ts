@@ -4,7 +4,7 @@
  * migrations/, loaded only then). Names are matched exactly as Peaka lists them; a pattern that
  * matches nothing is explained with the closest names that exist.
  */
-import { ActionError } from './peaka/errors.js';
+import { ActionError } from './errors.js';
 import type { MigrationScan, Touch } from './migrations/touches.js';
 import type { Logger } from './safe-text.js';
 import type { CacheList, CacheStatus, PeakaClient } from './peaka/client.js';

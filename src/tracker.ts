@@ -62,7 +62,7 @@ export class ExecutionTracker {
   private readFailing = false;
   private readonly source: StatusSource;
   private readonly clock: Clock;
-  private planner!: PollPlanner;
+  private readonly planner: PollPlanner;
   private phaseStart = 0;
   /** When the last read of this phase was sent (the phase's start before the first). */
   private lastReadAt = 0;
@@ -70,11 +70,7 @@ export class ExecutionTracker {
   constructor(private readonly options: TrackerOptions) {
     this.source = options.source ?? new DirectStatusSource(options.client);
     this.clock = this.source.clock;
-    this.startPhase();
-  }
-
-  /** A new phase (after a cancel, a trigger) starts its own schedule: its first read within a second, whatever came before. */
-  startPhase(): void {
+    // One tracker per phase (stopping a run, finding the new one, following it): its first read within a second.
     this.planner = new PollPlanner(this.options.pollIntervalMs, this.options.random ?? Math.random, this.source.shared);
     this.phaseStart = this.lastReadAt = this.clock.now();
   }

@@ -17,7 +17,7 @@ export interface OperationRun {
   result: Result;
   log: string[];
   /** How often the ledger saved what the post step would cancel. */
-  checkpoints: number;
+  saves: number;
   /** The ledger's pages still open at the end, as saved for the post step. */
   saved: unknown[];
   summary: string;
@@ -46,10 +46,10 @@ export async function runOperationIn(inputs: Record<string, string>, transport: 
     { baseUrl: parsed.baseUrl, apiKey: parsed.apiKey, requestTimeoutMs: transport.requestTimeoutMs ?? parsed.requestTimeoutMs, backoffBaseMs: 100, backoffCapMs: 500, onRetry: (l) => log.push(`retry: ${l}`) },
     parsed.projectId
   );
-  let checkpoints = 0;
+  let saves = 0;
   const pages = new Map<string, string>();
   const ledger = new Ledger((key, json) => {
-    checkpoints++;
+    saves++;
     pages.set(key, json);
   });
   let outcome: Outcome;
@@ -64,5 +64,5 @@ export async function runOperationIn(inputs: Record<string, string>, transport: 
     result = buildResult({ operation: parsed.operation, timedOut: false, stalled: false }, outcome);
   }
   const saved = [...pages.values()].filter(Boolean).map((json) => JSON.parse(json) as unknown);
-  return { outcome, result, log, checkpoints, saved, summary: renderSummary([result], result, parsed.apiKey), requests: client.transport.requestCount };
+  return { outcome, result, log, saves, saved, summary: renderSummary([result], result, parsed.apiKey), requests: client.transport.requestCount };
 }

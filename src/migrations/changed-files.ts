@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { ActionError } from '../peaka/errors.js';
+import { ActionError } from '../errors.js';
 import type { Logger } from '../safe-text.js';
 import type { ChangedFile, EventInfo, GitHubBound } from './github-files.js';
 

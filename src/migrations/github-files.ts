@@ -4,7 +4,7 @@
  * so GitHub Enterprise Server works too.
  */
 import * as github from '@actions/github';
-import { ActionError } from '../peaka/errors.js';
+import { ActionError } from '../errors.js';
 
 export interface ChangedFile {
   path: string;

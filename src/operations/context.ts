@@ -8,8 +8,9 @@ import { KIND_LABEL, describeExecution } from '../format.js';
 import type { Inputs, Operation } from '../inputs.js';
 import type { Logger } from '../safe-text.js';
 import type { LedgerPage } from '../ledger.js';
-import type { CacheStatus, Execution, ExecutionKind, HistoryExecution, PeakaClient } from '../peaka/client.js';
-import { ActionError, PeakaApiError } from '../peaka/errors.js';
+import { isCancelled, type CacheStatus, type Execution, type ExecutionKind, type HistoryExecution, type PeakaClient } from '../peaka/client.js';
+import { ActionError } from '../errors.js';
+import { PeakaApiError } from '../peaka/errors.js';
 import { cancelOnce } from '../peaka/send-once.js';
 import type { Stall } from '../stall-watch.js';
 import type { StatusSource } from '../status-source.js';
@@ -171,8 +172,6 @@ export function record(known: Known, result: TrackResult): void {
 /** The failure conclusion, or a warning with fail-on-error: false. */
 export const failLevel = (inputs: Pick<Inputs, 'failOnError'>): Conclusion => (inputs.failOnError ? 'failure' : 'warning');
 
-const isCancelled = (status: string) => /^CANCELL?ED$/i.test(status);
-
 /**
  * Turns the end of a followed execution into the outcome, cancelling on timeout or stall if asked
  * (only an execution the ledger says this step started). `expectCancelled`: the step asked for the cancel.
@@ -211,7 +210,7 @@ async function cancelIfOurs(ctx: OperationContext, cacheId: string, execution: E
   if (!ctx.inputs.cancelOnTimeout) return ' It keeps running in Peaka; set cancel-on-timeout: true to cancel it instead.';
   const end = ctx.budget?.end ?? Date.now() + END_RESERVE_MAX_MS;
   try {
-    const sent = await cancelOnce(ctx.client, cacheId, execution, { deadline: end, warn: (line) => ctx.log.warning(line) });
+    const sent = await cancelOnce(ctx.client, cacheId, execution, { deadline: end, signal: ctx.signal, warn: (line) => ctx.log.warning(line) });
     return sent === 'cancelled' ? ' It was cancelled (cancel-on-timeout).' : ' It ended before the cancel arrived.';
   } catch (err) {
     // Not cancelled: the ledger keeps it for the post step.

@@ -3,9 +3,11 @@
  */
 import { parseIsoDuration } from '../duration.js';
 import type { CreateInputs, DeleteInputs, ScheduleSetting, UpdateScheduleInputs } from '../inputs.js';
-import { EXECUTION_KINDS, isActive, toSettings, type CacheSettings, type CacheStatus, type CreateRequest, type Schedule, type TableCacheInfo } from '../peaka/client.js';
-import { ActionError, PeakaApiError } from '../peaka/errors.js';
+import { EXECUTION_KINDS, isActive, isCacheOf, toSettings, type CacheSettings, type CacheStatus, type CreateRequest, type Schedule, type TableCacheInfo } from '../peaka/client.js';
+import { ActionError } from '../errors.js';
+import { PeakaApiError } from '../peaka/errors.js';
 import { deleteOnce, sendOnce } from '../peaka/send-once.js';
+import { APPEARANCE_GRACE_MS } from '../tracker.js';
 import { absorb, conclude, failLevel, knownOf, record, tracker, withKnown, type CacheResult, type Known, type OperationContext, type Outcome } from './context.js';
 import { latestExecution } from './inspect.js';
 
@@ -19,8 +21,7 @@ async function createCache(ctx: OperationContext<CreateInputs>, known: Known): P
   const table = `${request.schemaName}.${request.tableName}`;
   known.table = table;
   const reuse = ctx.inputs.ifExists === 'reuse';
-  const sameTable = (c: CacheStatus) => c.catalogId === request.catalogId && c.schemaName === request.schemaName && c.tableName === request.tableName;
-  const findExisting = async () => (await ctx.client.listStatuses(ctx.deadline)).caches.find(sameTable);
+  const findExisting = async () => (await ctx.client.listStatuses(ctx.deadline)).caches.find(isCacheOf(request));
   const alreadyCached = (id: string | undefined) =>
     new ActionError(
       `Table ${table} already has a cache${id ? ` (${id})` : ''}. Set if-exists: reuse to use it, or refresh it with operation: full-refresh${id ? ` and cache-id: ${id}` : ''}.`
@@ -42,7 +43,7 @@ async function createCache(ctx: OperationContext<CreateInputs>, known: Known): P
   // `found`: the cache seen for the table after an attempt whose answer was lost (not the create's own answer).
   type Made = { id: string; found?: CacheStatus };
   // Until its answer is seen, the create may have made a cache: the abort path and the post step find it by its table.
-  ctx.page.creating(request);
+  ctx.page.creating(request, info?.isCached === false);
   let created: Made;
   let adopted: boolean;
   try {
@@ -87,19 +88,23 @@ async function createCache(ctx: OperationContext<CreateInputs>, known: Known): P
   const cacheId = created.id;
   known.cacheId = cacheId;
   // Its first sync is this step's only when the create's own answer named the cache.
-  if (adopted) ctx.page.refused();
+  if (adopted) ctx.page.close();
   else ctx.page.created(cacheId);
   ctx.log.info(`${made}.`);
   if (!ctx.inputs.wait) return { conclusion: 'success', message: `${made}; not waiting for its first sync (wait: false).` };
 
   return ctx.log.group(`Waiting for the first sync of cache ${cacheId}`, async () => {
     const watch = tracker(ctx, cacheId);
-    const first = await watch.awaitNew(EXECUTION_KINDS, {});
+    const first = await watch.awaitNew(EXECUTION_KINDS, {}, ctx.appearanceGraceMs ?? APPEARANCE_GRACE_MS);
     record(known, first);
     if (!first.execution) {
-      return first.timedOut
-        ? { conclusion: failLevel(ctx.inputs), message: `${made}, but timed out before its first sync appeared. Raise timeout to wait longer.` }
-        : { conclusion: 'warning', message: `${made}, but Peaka started no sync within a minute. Trigger one with operation: full-refresh.` };
+      if (!first.timedOut) return { conclusion: 'warning', message: `${made}, but Peaka started no sync within a minute. Trigger one with operation: full-refresh.` };
+      // Its first sync may still start: cancel-on-timeout leaves it to the post step, as for a trigger.
+      if (ctx.inputs.cancelOnTimeout) ctx.page.leaveForPost();
+      const after = ctx.inputs.cancelOnTimeout
+        ? ' The post step will look for it and cancel it (cancel-on-timeout).'
+        : ' When it starts, it runs unwatched; set cancel-on-timeout: true to have it cancelled.';
+      return { conclusion: failLevel(ctx.inputs), message: `${made}, but timed out before its first sync appeared.${after} Raise timeout to wait longer.` };
     }
     known.kind = first.execution.kind;
     ctx.page.seen(first.execution.id, first.execution.kind);
@@ -149,7 +154,7 @@ function orphaned(table: string): ActionError {
 /** if-exists: reuse. Outputs the existing cache, and with `wait` follows its running sync if there is one. */
 async function reuseExisting(ctx: OperationContext<CreateInputs>, known: Known, existing: CacheStatus): Promise<Outcome> {
   // Someone else's cache: nothing this step sent made it, so nothing of it is this step's to cancel.
-  ctx.page.refused();
+  ctx.page.close();
   known.cacheId = existing.id;
   absorb(known, existing);
   const running = latestExecution(existing, EXECUTION_KINDS, isActive);

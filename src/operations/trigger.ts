@@ -6,12 +6,15 @@
  */
 import { A_KIND, KIND_LABEL } from '../format.js';
 import type { TriggerInputs } from '../inputs.js';
-import { isActive, type ExecutionKind } from '../peaka/client.js';
-import { ActionError } from '../peaka/errors.js';
+import { isActive, type Execution, type ExecutionKind } from '../peaka/client.js';
+import { ActionError } from '../errors.js';
 import { cancelOnce, sendOnce } from '../peaka/send-once.js';
 import { APPEARANCE_GRACE_MS, historyFrom, type TrackResult } from '../tracker.js';
 import { NO_WAIT_LOOKUP_MS, absorb, conclude, failLevel, knownOf, readStatus, record, tracker, withKnown, type CacheResult, type Known, type OperationContext, type Outcome } from './context.js';
 import { describeFreshness, judge, lastSuccess, refreshed } from './freshness.js';
+
+/** How many runs if-running: cancel stops at most before giving up (others keep taking the slot). */
+const STOP_ROUNDS = 3;
 
 export async function trigger(ctx: OperationContext<TriggerInputs>, cacheId: string): Promise<CacheResult> {
   const kind: ExecutionKind = ctx.inputs.operation;
@@ -51,39 +54,45 @@ async function triggerAndFollow(ctx: OperationContext<TriggerInputs>, known: Kno
   absorb(known, before);
   let previous = before.executions[kind];
 
-  if (previous && isActive(previous) && ctx.inputs.ifRunning !== 'queue') {
-    const running = previous;
-    if (ctx.inputs.ifRunning === 'skip') {
-      known.execution = running;
-      const message = `Skipped: the ${label} ${running.id} is already running on cache ${cacheId} (if-running: skip).`;
-      ctx.log.notice(message);
-      return { conclusion: 'success', message };
-    }
-    if (ctx.inputs.ifRunning === 'attach') {
-      known.execution = running;
-      ctx.log.info(`The ${label} ${running.id} is already running; following it instead of starting another (if-running: attach).`);
-      if (!ctx.inputs.wait) return { conclusion: 'success', message: `Attached to the running ${label} ${running.id}; not waiting for it (wait: false).` };
-      return ctx.log.group(`Waiting for the running ${label} of cache ${cacheId}`, async () => {
-        const result = await tracker(ctx, cacheId).follow(running);
-        record(known, result);
-        return conclude(ctx, cacheId, result.execution ?? running, result);
-      });
-    }
-    // if-running: cancel. Stopping it is a phase of its own, with its own poll schedule.
-    ctx.log.info(`Cancelling the running ${label} ${running.id} before starting a new one (if-running: cancel).`);
-    await cancelOnce(ctx.client, cacheId, running, { deadline: ctx.deadline, signal: ctx.signal, warn: (line) => ctx.log.warning(line) });
-    const stopped = await tracker(ctx, cacheId).follow(running);
+  const running = previous && isActive(previous) ? previous : undefined;
+  if (running && ctx.inputs.ifRunning === 'skip') {
+    known.execution = running;
+    const message = `Skipped: the ${label} ${running.id} is already running on cache ${cacheId} (if-running: skip).`;
+    ctx.log.notice(message);
+    return { conclusion: 'success', message };
+  }
+  if (running && ctx.inputs.ifRunning === 'attach') {
+    known.execution = running;
+    ctx.log.info(`The ${label} ${running.id} is already running; following it instead of starting another (if-running: attach).`);
+    if (!ctx.inputs.wait) return { conclusion: 'success', message: `Attached to the running ${label} ${running.id}; not waiting for it (wait: false).` };
+    return ctx.log.group(`Waiting for the running ${label} of cache ${cacheId}`, async () => {
+      const result = await tracker(ctx, cacheId).follow(running);
+      record(known, result);
+      return conclude(ctx, cacheId, result.execution ?? running, result);
+    });
+  }
+  // if-running: cancel. Stopping it is a phase of its own, with its own poll schedule. Another run
+  // may take the slot meanwhile (the scheduler, another job): it is stopped too, a few times at most.
+  for (let round = 1; previous && isActive(previous) && ctx.inputs.ifRunning === 'cancel'; round++) {
+    const stopping: Execution = previous;
+    if (round > STOP_ROUNDS)
+      throw new ActionError(
+        `Another ${label} (${stopping.id}) started on cache ${cacheId} each time this step cancelled the running one (if-running: cancel, ${STOP_ROUNDS} times); not triggering, so as not to queue behind it. Check the cache's schedules and other workflows in Peaka.`
+      );
+    ctx.log.info(`Cancelling the running ${label} ${stopping.id} before starting a new one (if-running: cancel).`);
+    await cancelOnce(ctx.client, cacheId, stopping, { deadline: ctx.deadline, signal: ctx.signal, warn: (line) => ctx.log.warning(line) });
+    const stopped = await tracker(ctx, cacheId).follow(stopping);
     if (stopped.timedOut || stopped.stalled) {
       record(known, stopped);
-      return conclude(ctx, cacheId, stopped.execution ?? running, stopped, true);
+      return conclude(ctx, cacheId, stopped.execution ?? stopping, stopped, true);
     }
-    previous = stopped.execution;
+    // What holds the slot now: the one stopped, or one that started meanwhile. A new execution is one that is neither.
+    previous = stopped.status.executions[kind] ?? stopped.execution;
+    if (previous && previous.id !== stopping.id && isActive(previous)) ctx.log.info(`Another ${label}, ${previous.id}, started while ${stopping.id} was being cancelled.`);
   }
 
   // From here until the operation is over, a new execution in the slot is this step's (the ledger says so).
   ctx.page.triggering(cacheId, kind, previous?.id);
-  // The trigger starts the phase: the first read within a second of it, whatever came before.
-  const watch = tracker(ctx, cacheId);
   const sent = await sendOnce<TrackResult | undefined>({
     send: async () => {
       await ctx.client.trigger(kind, cacheId, ctx.deadline);
@@ -93,6 +102,17 @@ async function triggerAndFollow(ctx: OperationContext<TriggerInputs>, known: Kno
     findEffect: async (failure) => {
       const look = await tracker(ctx, cacheId).awaitNew([kind], { [kind]: previous?.id }, graceMs, { queuedExtendsGrace: false });
       if (look.execution) return look;
+      if (look.timedOut) {
+        // The step's time is up and what the lost answer did is not known: say so, never "re-run", and leave it to the post step if asked.
+        known.timedOut = true;
+        if (ctx.inputs.cancelOnTimeout) ctx.page.leaveForPost();
+        const after = ctx.inputs.cancelOnTimeout
+          ? ' The post step will look for it and cancel it (cancel-on-timeout).'
+          : ' If it starts, it runs unwatched; set cancel-on-timeout: true to have it cancelled.';
+        throw new ActionError(
+          `${failure.message.split('. ')[0]}. It may have taken effect anyway, but no new ${label} appeared before the step's timeout.${after} Check cache ${cacheId} in Peaka before triggering again, so as not to start two.`
+        );
+      }
       if (!look.queuedBehind) return undefined;
       // Sending it again could queue a second execution behind the first: say what is not known instead.
       const ahead = `${KIND_LABEL[look.queuedBehind.kind]} ${look.queuedBehind.id}`;
@@ -107,12 +127,14 @@ async function triggerAndFollow(ctx: OperationContext<TriggerInputs>, known: Kno
     signal: ctx.signal,
     warn: (line) => ctx.log.warning(line)
   });
+  // Following starts its own phase once the trigger is sent (or its effect found): the first read within a second.
+  const watch = tracker(ctx, cacheId);
   let found = sent.effect;
+  ctx.log.info(`Triggered ${A_KIND[kind]} of cache ${cacheId}${known.table ? ` (${known.table})` : ''}.`);
   if (found?.execution) {
     ctx.page.seen(found.execution.id, kind);
     ctx.log.info(`The ${label} ${found.execution.id} did start; following it instead of triggering again.`);
   }
-  ctx.log.info(`Triggered ${A_KIND[kind]} of cache ${cacheId}${known.table ? ` (${known.table})` : ''}.`);
 
   if (!ctx.inputs.wait) {
     found ??= await tracker(ctx, cacheId, Math.min(ctx.deadline, Date.now() + NO_WAIT_LOOKUP_MS)).awaitNew([kind], { [kind]: previous?.id }, NO_WAIT_LOOKUP_MS);

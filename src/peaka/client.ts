@@ -2,7 +2,8 @@
  * The Peaka cache endpoints the action uses, with answers normalised into small typed records.
  * Everything HTTP (timeouts, retries, proxies, error messages) lives in transport.ts.
  */
-import { ActionError, PeakaApiError } from './errors.js';
+import { ActionError } from '../errors.js';
+import { PeakaApiError } from './errors.js';
 import { parseInstant } from '../duration.js';
 import { LIST_BODY_CAP, Transport, type TransportOptions } from './transport.js';
 import { cut, redactAndCut } from '../safe-text.js';
@@ -114,6 +115,13 @@ export const TERMINAL_STATUSES = ['COMPLETED', 'FAILED', 'CANCELLED', 'CANCELED'
 export function isTerminal(status: string | undefined): boolean {
   return status !== undefined && TERMINAL_STATUSES.includes(status.toUpperCase());
 }
+/** Whether a cache is the one of this table (a create's table: Peaka allows one cache per table). */
+export const isCacheOf =
+  (table: Pick<CreateRequest, 'catalogId' | 'schemaName' | 'tableName'>) =>
+  (cache: CacheStatus): boolean =>
+    cache.catalogId === table.catalogId && cache.schemaName === table.schemaName && cache.tableName === table.tableName;
+/** CANCELLED, in either spelling and any letter case. */
+export const isCancelled = (status: string): boolean => /^CANCELL?ED$/i.test(status);
 /** Not ended: running, queued, pending, or any status that is not an end. */
 export const isActive = (execution: Pick<Execution, 'status'> | undefined): boolean => execution !== undefined && !isTerminal(execution.status);
 

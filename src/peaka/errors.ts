@@ -145,11 +145,3 @@ export function messageFromBody(body: string): string | undefined {
 function oneLine(text: string): string {
   return redactAndCut(text.replace(/\s+/g, ' ').trim(), PEAKA_MESSAGE_MAX);
 }
-
-/** A failure explained for the user (not an API error, not a bug): shown as it is. */
-export class ActionError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ActionError';
-  }
-}

@@ -11,8 +11,9 @@
  * The write itself is sent with the client's retries off: this is where it is retried.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ActionError, PeakaApiError } from './errors.js';
-import { isActive, type Execution, type PeakaClient } from './client.js';
+import { ActionError } from '../errors.js';
+import { PeakaApiError } from './errors.js';
+import { isActive, isCancelled, type Execution, type PeakaClient } from './client.js';
 
 /** How many times a write is sent at most when its answers are lost or refused for load. */
 export const WRITE_ATTEMPTS = 4;
@@ -94,8 +95,6 @@ async function attempts<T>(options: SendOnceOptions<T>, mayHaveTakenEffect: () =
     await sleep(wait, undefined, { signal: options.signal });
   }
 }
-
-const isCancelled = (status: string) => /^CANCELL?ED$/i.test(status);
 
 /**
  * Cancels `execution` once: 'cancelled' when Peaka took the cancel (or the execution shows it was
