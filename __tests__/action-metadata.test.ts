@@ -58,11 +58,12 @@ const REPRESENTATIVE: Record<string, Record<string, string>[]> = {
 };
 
 describe('action.yml', () => {
-  test('runs on node24, and main and post point at the committed bundle', () => {
+  test('runs on node24, and main and post point at the committed bundle (post at an entry of its own)', () => {
     expect(action.runs.using).toBe('node24');
     expect(action.runs.main).toBe('dist/index.js');
-    expect(action.runs.post).toBe('dist/index.js');
+    expect(action.runs.post).toBe('dist/post.js');
     expect(existsSync(join(ROOT, action.runs.main))).toBe(true);
+    expect(existsSync(join(ROOT, action.runs.post ?? ''))).toBe(true);
   });
 
   test('has a name, description and branding for the Marketplace', () => {

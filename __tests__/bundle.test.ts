@@ -25,7 +25,8 @@ interface RawMap {
 }
 
 const DIST = join(ROOT, 'dist');
-const jsFiles = readdirSync(DIST).filter((f) => f.endsWith('.js'));
+// dist/post.js is not ncc's: it is scripts/post-entry.js, copied (checked below).
+const jsFiles = readdirSync(DIST).filter((f) => f.endsWith('.js') && f !== 'post.js');
 const maps = new Map(jsFiles.filter((f) => existsSync(join(DIST, `${f}.map`))).map((f) => [f, JSON.parse(readFileSync(join(DIST, `${f}.map`), 'utf8')) as RawMap]));
 
 /** A map's source path ("../node_modules/x/y.js", ".././src/z.ts") relative to the project. */
@@ -146,4 +147,9 @@ describe('source maps', () => {
     const out = JSON.parse(execFileSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script, JSON.stringify(paths)], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } })) as Record<string, number>;
     for (const path of paths) expect({ path, sources: out[path] > 0 }).toEqual({ path, sources: true });
   });
+});
+
+test('the post step\'s entry, dist/post.js, is scripts/post-entry.js, and action.yml runs it as post', () => {
+  expect(readFileSync(join(DIST, 'post.js'), 'utf8')).toBe(readFileSync(join(ROOT, 'scripts', 'post-entry.js'), 'utf8'));
+  expect(readFileSync(join(ROOT, 'action.yml'), 'utf8')).toMatch(/^\s+main: dist\/index\.js\n\s+post: dist\/post\.js$/m);
 });

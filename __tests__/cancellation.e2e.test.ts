@@ -77,7 +77,6 @@ test('the post step cancels what a killed main step started, and only that', asy
     onStart: signalWhenRunning([{ signal: 'SIGKILL', afterMs: 0 }], [])
   });
   expect(main.signal).toBe('SIGKILL');
-  expect(main.state.isPost).toBe('true');
   expect(openPages(main.state)).toEqual([expect.objectContaining({ cacheId: cache.id, kind: 'full-refresh', previousId: cache.executions[0].id })]);
   expect(cancels(cache.id)).toHaveLength(0);
 
@@ -291,4 +290,19 @@ test('a main step killed while following a cache it reused after a lost create a
   } finally {
     sim.clearFaults();
   }
+});
+
+test.each([
+  ['delete', (id: string) => ({ operation: 'delete', 'cache-id': id, 'confirm-delete': id })],
+  ['full-refresh', (id: string) => ({ operation: 'full-refresh', 'cache-id': id })]
+])('a main step killed before it saved anything (%s): the post step sends nothing, and never runs the operation itself', async (_operation, own) => {
+  const cache = sim.addCache({ previous: { 'full-refresh': {} } });
+  const before = sim.requests.length;
+  // What the runner gives the post step after a main step killed at once: an empty state file.
+  const post = await runAction(baseInputs(sim.url, own(cache.id)), { state: '' });
+  expect(post.code).toBe(0);
+  expect(post.annotations).toEqual([]);
+  expect(sim.requests.length).toBe(before);
+  expect(cache.deleted).toBeFalsy();
+  expect(sim.startedExecutions(cache.id)).toHaveLength(0);
 });

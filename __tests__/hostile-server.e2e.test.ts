@@ -528,7 +528,7 @@ describe('9. nothing ends in a stack trace', () => {
     ['an entry without a cache id', '{"kind": "full-refresh"}']
   ])('post-step state that is %s is a warning saying what may still run', async (_name, started) => {
     const s = await serve(() => ({ json: {} }));
-    const result = await run(inputs(s.url, { operation: 'full-refresh', 'cache-id': CACHE }), { state: { isPost: 'true', 'started-0': started } });
+    const result = await run(inputs(s.url, { operation: 'full-refresh', 'cache-id': CACHE }), { state: { 'started-0': started } });
     expect(result.code).toBe(0);
     expect(result.annotations).toEqual([
       { level: 'warning', message: expect.stringMatching(new RegExp(`^The post step could not read 1 of the 1 entries the main step saved .*${CACHE}`)) }

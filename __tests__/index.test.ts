@@ -1,7 +1,7 @@
 /**
  * The entry (src/index.ts), which runs on import: run from source in a child process (node with
  * tsx's loader), with the environment the runner gives the main step or the post step. Which step
- * runs is decided by the state the main step saved (STATE_isPost); whatever is thrown becomes a
+ * runs is decided by the entry the runner starts (dist/post.js marks the post step); whatever is thrown becomes a
  * failed step with its message, redacted, instead of a stack trace.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ROOT, actionDefaults, inputVariable, parseCommandFile } from '../scripts/action-runner.js';
 import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
 import { annotationsOf } from './helpers/in-process-step.js';
@@ -32,7 +33,7 @@ interface EntryRun {
 }
 
 /** `node --import tsx src/index.ts` as the runner runs the action: inputs, STATE_*, the GITHUB_* files. */
-async function runEntry(inputs: Record<string, string>, options: { state?: Record<string, string>; stateFile?: (dir: string) => string } = {}): Promise<EntryRun> {
+async function runEntry(inputs: Record<string, string>, options: { post?: boolean; state?: Record<string, string>; stateFile?: (dir: string) => string } = {}): Promise<EntryRun> {
   const dir = mkdtempSync(join(tmpdir(), 'peaka-entry-'));
   const output = join(dir, 'output');
   const summary = join(dir, 'summary');
@@ -43,7 +44,11 @@ async function runEntry(inputs: Record<string, string>, options: { state?: Recor
   for (const [name, value] of Object.entries({ ...actionDefaults(), ...inputs })) env[inputVariable(name)] = value;
   for (const [name, value] of Object.entries(options.state ?? {})) env[`STATE_${name}`] = value;
 
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'index.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const index = join(ROOT, 'src', 'index.ts');
+  // The post step: what dist/post.js (scripts/post-entry.js) does, on the source.
+  const post = `globalThis[Symbol.for('peaka-cache-action.step')] = 'post'; await import(${JSON.stringify(pathToFileURL(index).href)});`;
+  const args = options.post ? ['--import', 'tsx', '--input-type=module', '-e', post] : ['--import', 'tsx', index];
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -69,18 +74,18 @@ const unmasked = (run: EntryRun) => (run.stdout + run.stderr).split('\n').filter
 const STACK_FRAME = /^\s+at .+[:(]/m;
 
 describe('which step runs', () => {
-  test('without STATE_isPost it is the main step, which saves isPost=true for the post step', async () => {
+  test('dist/index.js is the main step; it saves nothing but the ledger (which step runs is never read from the state)', async () => {
     const cache = sim.addCache({ schemaName: 'entry', tableName: 'main_step', previous: { 'full-refresh': { durationMs: 1_000 } } });
     const run = await runEntry(inputs({ operation: 'status', 'cache-id': cache.id }));
 
     expect(run.code).toBe(0);
-    expect(parseCommandFile(run.stateFile ?? '')).toEqual({ isPost: 'true' });
+    expect(parseCommandFile(run.stateFile ?? '')).toEqual({});
     expect(run.outputs).toMatchObject({ 'cache-id': cache.id, status: 'COMPLETED', 'execution-type': 'full-refresh' });
     expect(JSON.parse(run.outputs.result)).toMatchObject({ operation: 'status', table: 'entry.main_step' });
     expect(unmasked(run)).not.toContain(KEY);
   });
 
-  test('with STATE_isPost=true it is the post step: it cancels what the ledger holds, and neither reports nor saves state', async () => {
+  test('marked as the post step (dist/post.js) it cancels what the ledger holds, and neither reports nor saves state', async () => {
     const cache = sim.addCache();
     const answer = await fetch(`${sim.url}/data/projects/${PROJECT}/cache/${cache.id}/incrementalUpdate`, { method: 'POST', headers: { Authorization: `Bearer ${KEY}` } });
     expect(answer.status).toBe(200);
@@ -88,7 +93,8 @@ describe('which step runs', () => {
     const requestsBefore = sim.requests.length;
 
     const run = await runEntry(inputs({ operation: 'incremental', 'cache-id': cache.id }), {
-      state: { isPost: 'true', 'started-0': JSON.stringify({ cacheId: cache.id, kind: 'incremental' }) }
+      post: true,
+      state: { 'started-0': JSON.stringify({ cacheId: cache.id, kind: 'incremental' }) }
     });
 
     expect(run.code).toBe(0);
@@ -105,21 +111,22 @@ describe('which step runs', () => {
 
 describe('an error thrown anywhere', () => {
   test('fails the step with its message, the key redacted, and no stack trace', async () => {
-    // The runner's state file is missing, at a path that holds the key: the very first write of the main step throws.
-    const run = await runEntry(inputs({ operation: 'status', 'cache-id': sim.addCache().id }), { stateFile: (dir) => join(dir, `gone-${KEY}`, 'state') });
+    // The runner's state file is missing, at a path that holds the key: the ledger's first save (before the trigger) throws.
+    const run = await runEntry(inputs({ operation: 'full-refresh', 'cache-id': sim.addCache().id }), { stateFile: (dir) => join(dir, `gone-${KEY}`, 'state') });
 
     expect(run.code).toBe(1);
     expect(run.annotations).toEqual([
       { level: 'error', message: expect.stringMatching(/^Unexpected error: Missing file at path: .*\/gone-\*\*\*\/state\. Please report it with the log of this step\.$/) }
     ]);
-    expect(run.stdout + run.stderr).not.toContain(KEY);
+    expect(unmasked(run)).not.toContain(KEY);
     expect(run.stdout + run.stderr).not.toMatch(STACK_FRAME);
   });
 
   // An input error is the user's to fix: the post step shows it as the main step does, not as an unexpected error.
   test('an input error in the post step is shown as it is, as the main step shows it', async () => {
     const run = await runEntry(inputs({ operation: 'full-refresh', 'cache-id': 'not-a-uuid' }), {
-      state: { isPost: 'true', 'started-0': JSON.stringify({ cacheId: '0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d', kind: 'full-refresh' }) }
+      post: true,
+      state: { 'started-0': JSON.stringify({ cacheId: '0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d', kind: 'full-refresh' }) }
     });
 
     expect(run.code).toBe(1);

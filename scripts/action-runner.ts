@@ -13,6 +13,11 @@ import { parse as parseYaml } from 'yaml';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const DIST = join(ROOT, 'dist', 'index.js');
+/** The entries action.yml names for the two steps (runs.main, runs.post), as the runner reads them. */
+function entry(step: 'main' | 'post'): string {
+  const runs = (parseYaml(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as { runs: Record<string, string> }).runs;
+  return join(ROOT, runs[step]);
+}
 /** What `${{ github.token }}` evaluates to in a default: the job's token, a fake one here. */
 export const JOB_TOKEN = 'ghs_fakeJobToken0000000000000000000000';
 
@@ -34,8 +39,9 @@ export interface RunOptions {
   /** Extra environment (e.g. HTTPS_PROXY). */
   env?: Record<string, string>;
   /**
-   * Run the post step: the GITHUB_STATE file text the main step wrote (ActionRun.stateFile), or
-   * state values to write into one. The runner turns that file into STATE_* variables.
+   * Run the post step (action.yml's runs.post): the GITHUB_STATE file text the main step wrote
+   * (ActionRun.stateFile), or state values to write into one. The runner turns that file into
+   * STATE_* variables. Without it, the main step (runs.main) runs.
    */
   state?: string | Record<string, string>;
   /** Called once the process has started, e.g. to send it signals. */
@@ -63,7 +69,7 @@ export async function runAction(inputs: Record<string, string>, options: RunOpti
   const state = typeof options.state === 'string' ? parseCommandFile(options.state) : (options.state ?? {});
   for (const [name, value] of Object.entries(state)) env[`STATE_${name}`] = value;
 
-  const child = spawn(options.node ?? process.execPath, [DIST], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(options.node ?? process.execPath, [entry(options.state === undefined ? 'main' : 'post')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => {

@@ -32,7 +32,6 @@ export const logger: Logger = {
 const NOTES_MAX = 10;
 
 export async function runMain(): Promise<void> {
-  core.saveState('isPost', 'true');
   let inputs: Inputs;
   try {
     inputs = readInputs();
