@@ -51,7 +51,10 @@ const REPRESENTATIVE: Record<string, Record<string, string>[]> = {
   'cancel-full-refresh': [{ 'cache-id': CACHE, 'cancel-on-abort': 'false' }],
   'cancel-incremental': [{ 'schema-name': 'payment' }],
   create: [{ 'catalog-id': 'c1', 'schema-name': 'payment', 'table-name': 'invoices', 'full-refresh-schedule': 'P1D', 'incremental-schedule': 'PT15M', 'if-exists': 'reuse', 'api-url': 'http://127.0.0.1:8787/api/v1' }],
-  wait: [{ 'catalog-id': 'c1', 'execution-type': 'full-refresh', timeout: '2h', 'poll-interval': '1m' }],
+  wait: [
+    { 'catalog-id': 'c1', 'execution-type': 'full-refresh', timeout: '2h', 'poll-interval': '1m' },
+    { 'cache-id': CACHE, 'execution-id': 'd1b2c3e4-0000-4000-8000-000000000001' }
+  ],
   'update-schedule': [{ 'cache-id': CACHE, 'full-refresh-schedule': 'none', 'incremental-schedule': 'PT1H' }],
   delete: [{ 'cache-id': CACHE, 'confirm-delete': CACHE }],
   history: [{ 'cache-id': CACHE, 'history-limit': '25' }]

@@ -236,3 +236,17 @@ test('property: any value of any input gives valid settings or an InputError nam
     { numRuns: 2_000 }
   );
 });
+
+describe('execution-id', () => {
+  test('wait takes it for one cache-id', () => {
+    expect(fields(parseInputs(reader({ ...valid, operation: 'wait', 'execution-id': 'exec-42' })))).toMatchObject({ executionId: 'exec-42' });
+  });
+
+  test.each([
+    [{ operation: 'full-refresh', 'execution-id': 'exec-42' }, "Input 'execution-id' is only used by operation 'wait'; remove it."],
+    [{ operation: 'wait', 'execution-id': 'exec 42' }, `Input 'execution-id' is "exec 42", which is not an execution id; pass the execution-id output of the step that started it.`],
+    [{ operation: 'wait', 'execution-id': 'exec-42', 'cache-id': `${CACHE},11111111-2222-4333-8444-555555555555` }, "Input 'execution-id' names one execution of one cache: give that cache in 'cache-id' (one id), and no other way of choosing caches."]
+  ])('%j is refused before any request', (change, expected) => {
+    expect(problemsOf({ ...valid, ...change })).toContain(expected);
+  });
+});

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/g
 import { latestExecution } from '../src/operations/inspect.js';
 import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
 import { operationInputs, runOperationIn } from './helpers/run-operation.js';
+import { waitFor } from './helpers/wait-for.js';
 
 const KEY = 'pk-cacheops-test-7b3d';
 let sim: PeakaSimulator;
@@ -117,6 +118,47 @@ describe('a status other than COMPLETED, FAILED or CANCELLED, in any letter case
     expect(run.result).toMatchObject({ 'timed-out': true, status: 'PENDING' });
     expect(run.outcome.message).toContain('It was cancelled (cancel-on-timeout).');
     expect(sim.requests.filter((r) => r.path.endsWith(`${cache.id}/cancelFullRefreshUpdate`))).toHaveLength(1);
+  });
+});
+
+describe('wait with execution-id: that execution, and no other', () => {
+  const triggerNow = async (cacheId: string) => {
+    const answer = await fetch(`${sim.url}/data/projects/mtKDhe1U/cache/${cacheId}/incrementalUpdate`, { method: 'POST', headers: { Authorization: `Bearer ${KEY}` } });
+    expect(answer.status).toBe(200);
+    return sim.startedExecutions(cacheId, 'incremental').at(-1)!;
+  };
+
+  test('not in the status yet (queued): waits for it to appear, then follows it to its end, not the run ahead of it', async () => {
+    const cache = sim.addCache({ previous: { incremental: {} } });
+    const ahead = sim.startScheduled(cache.id, 'incremental', { durationMs: 2_000 });
+    sim.planNext(cache.id, 'incremental', { appearDelayMs: 2_500, durationMs: 800 });
+    const mine = await triggerNow(cache.id);
+    const run = await runOperationIn(inputs({ operation: 'wait', 'cache-id': cache.id, 'execution-id': mine.id }));
+    expect(run.outcome.conclusion).toBe('success');
+    expect(run.result).toMatchObject({ 'execution-id': mine.id, status: 'COMPLETED' });
+    expect(run.log.join('\n')).toContain(`Execution ${mine.id} is not in the status of cache`);
+    expect(sim.statusAt(ahead, Date.now())).toBe('COMPLETED');
+  });
+
+  test('already ended and replaced by a newer run: judged from the history (a failure fails the gate, whatever the newer one did)', async () => {
+    const cache = sim.addCache({ previous: { incremental: {} } });
+    sim.planNext(cache.id, 'incremental', { appearDelayMs: 0, durationMs: 200, outcome: 'FAILED', error: 'source table locked' });
+    const mine = await triggerNow(cache.id);
+    await waitFor(() => sim.statusAt(mine, Date.now()) === 'FAILED', 'the execution to fail');
+    const newer = sim.startScheduled(cache.id, 'incremental', { durationMs: 200 });
+    await waitFor(() => sim.statusAt(newer, Date.now()) === 'COMPLETED', 'the newer run to complete');
+    const run = await runOperationIn(inputs({ operation: 'wait', 'cache-id': cache.id, 'execution-id': mine.id }));
+    expect(run.outcome.conclusion).toBe('failure');
+    expect(run.outcome.message).toMatch(new RegExp(`^Execution ${mine.id} has ended\\. Incremental sync ${mine.id}: FAILED`));
+    expect(run.result['execution-id']).toBe(mine.id);
+  });
+
+  test('an id that never appears: fails at the timeout, saying to check execution-id', async () => {
+    const cache = sim.addCache({ previous: { incremental: {} } });
+    const run = await runOperationIn(operationInputs(sim.url, KEY, { operation: 'wait', 'cache-id': cache.id, 'execution-id': 'no-such-execution' }, '3s'));
+    expect(run.outcome.conclusion).toBe('failure');
+    expect(run.outcome.message).toMatch(/^Execution no-such-execution did not appear in the status of cache .* before the timeout, and is not in its recent history\. Check execution-id/);
+    expect(run.result['timed-out']).toBe(true);
   });
 });
 

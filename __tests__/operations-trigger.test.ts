@@ -270,3 +270,14 @@ describe('a trigger whose answer was lost and whose execution has not appeared b
     expect(run.saved).toEqual(left);
   }, 40_000);
 });
+
+test('wait: false whose execution does not appear within 10 s: a warning that there is no execution-id to wait for, not a plain success', async () => {
+  const cache = sim.addCache({ previous: { 'full-refresh': {} } });
+  sim.planNext(cache.id, 'full-refresh', { appearDelayMs: 30_000 });
+  const run = await runOperationIn(inputs({ operation: 'full-refresh', 'cache-id': cache.id, wait: 'false' }));
+  expect(run.outcome).toEqual({
+    conclusion: 'warning',
+    message: `Triggered a full refresh of cache ${cache.id}, but its execution did not appear within 10s (it may be queued behind a running one), so there is no execution-id for a later wait to follow. Not waiting for it (wait: false).`
+  });
+  expect(run.result['execution-id']).toBeUndefined();
+}, 30_000);

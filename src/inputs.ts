@@ -86,6 +86,8 @@ export interface InspectInputs extends CommonInputs, CacheChoice {
   operation: 'status' | 'wait';
   /** Which kind of execution to follow or judge (undefined: either). */
   executionType?: ExecutionType;
+  /** For wait: the one execution to follow (an earlier step's execution-id output), not whatever runs. */
+  executionId?: string;
   maxAgeMs?: number;
 }
 export interface HistoryInputs extends CommonInputs, CacheChoice {
@@ -266,6 +268,14 @@ export function parseInputs(read: Read): Inputs {
   // The runner passes every input's default, so only a value other than the default was really set.
   if (executionType !== 'any' && operation !== 'wait' && !(operation === 'status' && maxAgeMs !== undefined))
     problems.push(`Input 'execution-type' is only used by operation 'wait', and by 'status' with 'max-age'; remove it.`);
+  const executionId = get('execution-id') || undefined;
+  if (executionId !== undefined) {
+    if (operation !== 'wait') problems.push(`Input 'execution-id' is only used by operation 'wait'; remove it.`);
+    else if (executionId.length > 200 || SPACE_OR_CONTROL.test(executionId) || /[/\\]/.test(executionId))
+      problems.push(`Input 'execution-id' is ${show(executionId)}, which is not an execution id; pass the execution-id output of the step that started it.`);
+    else if (cacheIds.length !== 1 || get('tables') || get('tables-from') || catalogId || schemaName)
+      problems.push(`Input 'execution-id' names one execution of one cache: give that cache in 'cache-id' (one id), and no other way of choosing caches.`);
+  }
   const byTable = operation ? parseTableInputs(get, operation, { cacheIds, catalogId, schemaName }, problems, show, bool) : {};
   const confirm = get('confirm-delete');
   if (operation === 'delete' && byTable.tables && confirm !== byTable.tables.patterns[0])
@@ -317,7 +327,7 @@ export function parseInputs(read: Read): Inputs {
       break;
     case 'status':
     case 'wait':
-      inputs = { ...common, ...choose, operation, executionType: executionType === 'any' ? undefined : executionType, maxAgeMs };
+      inputs = { ...common, ...choose, operation, executionType: executionType === 'any' ? undefined : executionType, executionId, maxAgeMs };
       break;
     case 'history':
       inputs = { ...common, ...choose, operation, historyLimit };

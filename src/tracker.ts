@@ -133,12 +133,13 @@ export class ExecutionTracker {
    * wait is bounded by the deadline only; otherwise the new one must appear within `graceMs`.
    * `queuedExtendsGrace: false` (looking for the effect of an ambiguous trigger): a running one
    * ahead does not extend the look, which ends `graceMs` after it began, with `queuedBehind` set.
+   * `wanted`: wait for that execution id instead of any new one (awaitExecution).
    */
   async awaitNew(
     kinds: readonly ExecutionKind[],
     previous: Partial<Record<ExecutionKind, string>>,
     graceMs = APPEARANCE_GRACE_MS,
-    { queuedExtendsGrace = true }: { queuedExtendsGrace?: boolean } = {}
+    { queuedExtendsGrace = true, wanted }: { queuedExtendsGrace?: boolean; wanted?: string } = {}
   ): Promise<TrackResult & { queuedBehind?: Execution }> {
     // The grace runs from the first read that shows nothing running ahead of the new execution.
     let graceStart: number | undefined = this.clock.now();
@@ -146,7 +147,7 @@ export class ExecutionTracker {
     for (let round = 0; round < 100_000; round++) {
       const { status, final } = await this.readAfter(this.planner.next({ sinceStartMs: this.sinceStart() }));
       const slots = kinds.map((k) => status.executions[k]);
-      const fresh = slots.find((e) => e && e.id !== previous[e.kind]);
+      const fresh = slots.find((e) => e && (wanted === undefined ? e.id !== previous[e.kind] : e.id === wanted));
       if (fresh) {
         this.logChange(fresh);
         return { status, execution: fresh, timedOut: false };
@@ -170,6 +171,14 @@ export class ExecutionTracker {
       if (this.clock.now() - graceStart > graceMs) return { status, execution: undefined, timedOut: false, queuedBehind };
     }
     throw new Error('awaitNew: read limit reached');
+  }
+
+  /**
+   * Waits until one of `kinds` shows the execution `id`: one queued behind a running execution
+   * appears only when that ends. Bounded by the deadline only.
+   */
+  awaitExecution(kinds: readonly ExecutionKind[], id: string): Promise<TrackResult & { queuedBehind?: Execution }> {
+    return this.awaitNew(kinds, {}, Infinity, { wanted: id });
   }
 
   /** Follows `execution` until it ends, stalls, or the deadline passes. */

@@ -41,6 +41,7 @@ async function status(ctx: OperationContext<InspectInputs>, known: Known, cacheI
 async function waitFor(ctx: OperationContext<InspectInputs>, known: Known, cacheId: string): Promise<Outcome> {
   const type = ctx.inputs.executionType;
   const kinds = type ? [type] : EXECUTION_KINDS;
+  if (ctx.inputs.executionId) return waitForOne(ctx, known, cacheId, kinds, ctx.inputs.executionId);
   const current = await readStatus(ctx, cacheId);
   absorb(known, current);
   const running = latestExecution(current, kinds, isActive);
@@ -67,6 +68,53 @@ async function waitFor(ctx: OperationContext<InspectInputs>, known: Known, cache
     return conclude(ctx, cacheId, result.execution ?? running, result);
   });
 }
+
+/**
+ * wait with execution-id: that execution and no other. Not in the status yet, it may be queued
+ * behind a running one (it appears when that ends); already replaced by a newer one, the history
+ * still has it.
+ */
+async function waitForOne(ctx: OperationContext<InspectInputs>, known: Known, cacheId: string, kinds: readonly ExecutionKind[], id: string): Promise<Outcome> {
+  const current = await readStatus(ctx, cacheId);
+  absorb(known, current);
+  let execution = kinds.map((k) => current.executions[k]).find((e) => e?.id === id);
+  if (!execution) {
+    const past = (await ctx.client.executionHistory(cacheId, HISTORY_LOOKUP, ctx.deadline)).find((e) => e.id === id);
+    if (past) {
+      const ended: Execution = { ...past, kind: past.kind ?? kinds[0] };
+      known.execution = ended;
+      known.kind = ended.kind;
+      const outcome = await conclude(ctx, cacheId, ended, { timedOut: false });
+      return { ...outcome, message: `Execution ${id} has ended. ${outcome.message}` };
+    }
+    ctx.log.info(`Execution ${id} is not in the status of cache ${nameOf(known, cacheId)} yet (it may be queued behind a running one); waiting for it to appear.`);
+    const found = await tracker(ctx, cacheId).awaitExecution(kinds, id);
+    record(known, found);
+    if (!found.execution)
+      return {
+        conclusion: failLevel(ctx.inputs),
+        message: `Execution ${id} did not appear in the status of cache ${nameOf(known, cacheId)} before the timeout, and is not in its recent history. Check execution-id (the execution-id output of the step that started it)${type(kinds)}, or raise timeout if it is queued behind a long run.`
+      };
+    execution = found.execution;
+  }
+  known.kind = execution.kind;
+  known.execution = execution;
+  if (!isActive(execution)) {
+    const outcome = await conclude(ctx, cacheId, execution, { timedOut: false });
+    return { ...outcome, message: `Execution ${id} has ended. ${outcome.message}` };
+  }
+  const running = execution;
+  ctx.log.info(`Waiting for the ${KIND_LABEL[running.kind]} ${running.id} of cache ${nameOf(known, cacheId)} (execution-id).`);
+  return ctx.log.group(`Waiting for the ${KIND_LABEL[running.kind]} of cache ${cacheId}`, async () => {
+    const result = await tracker(ctx, cacheId).follow(running);
+    record(known, result);
+    return conclude(ctx, cacheId, result.execution ?? running, result);
+  });
+}
+
+/** How many past executions are searched for an execution-id that has left the status. */
+const HISTORY_LOOKUP = 20;
+const type = (kinds: readonly ExecutionKind[]) => (kinds.length === 1 ? ` and execution-type (${kinds[0]})` : '');
 
 /** max-age on status and wait: a stale cache fails the gate, a fresh one passes with the age said. */
 async function gateOnFreshness(ctx: OperationContext<InspectInputs>, known: Known, cacheId: string, outcome: Outcome): Promise<Outcome> {

@@ -143,7 +143,11 @@ async function triggerAndFollow(ctx: OperationContext<TriggerInputs>, known: Kno
       record(known, { ...found, timedOut: false });
       return { conclusion: 'success', message: `Started ${label} ${found.execution.id} of cache ${cacheId}; not waiting for it (wait: false).` };
     }
-    return { conclusion: 'success', message: `Triggered ${A_KIND[kind]} of cache ${cacheId}; not waiting for it (wait: false).` };
+    // Without its id, a later wait cannot tell this execution from another run's: say so, not a plain success.
+    return {
+      conclusion: 'warning',
+      message: `Triggered ${A_KIND[kind]} of cache ${cacheId}, but its execution did not appear within ${NO_WAIT_LOOKUP_MS / 1000}s (it may be queued behind a running one), so there is no execution-id for a later wait to follow. Not waiting for it (wait: false).`
+    };
   }
 
   return ctx.log.group(`Waiting for the ${label} of cache ${cacheId}`, async () => {

@@ -207,6 +207,8 @@ export class PeakaClient {
       path: this.cachePath(cacheId, `/executionHistory?limit=${limit}&offset=${offset}`),
       action: `reading the execution history of cache ${cacheId}`,
       retry: true,
+      // Each execution may carry a long error (a stack trace): as big as the status lists.
+      jsonCap: LIST_BODY_CAP,
       deadline
     });
     if (!Array.isArray(response.json)) throw invalid(`reading the execution history of cache ${cacheId}`, 'the answer is not a list');
