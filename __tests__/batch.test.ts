@@ -278,6 +278,12 @@ describe('resolveTargets', () => {
     await expect(targets({ 'catalog-id': 'cat-strict' }).run()).resolves.toEqual({ ids: [mine.id] });
   });
 
+  test('a cache the list names twice is worked on once (two triggers would start two executions)', async () => {
+    const only = sim.addCache({ catalogId: 'cat-twice' });
+    sim.fault({ type: 'reshape', method: 'GET', path: '/catalog/cat-twice/cache/status', reshape: (json) => [...(json as object[]), ...(json as object[])] });
+    await expect(targets({ 'catalog-id': 'cat-twice' }).run()).resolves.toEqual({ ids: [only.id] });
+  });
+
   test('schema-name: the caches of that schema in the project; with catalog-id too, of both', async () => {
     const a = sim.addCache({ catalogId: 'cat-s1', schemaName: 'ledger_schema' });
     const b = sim.addCache({ catalogId: 'cat-s2', schemaName: 'ledger_schema' });

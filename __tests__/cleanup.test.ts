@@ -174,6 +174,26 @@ describe('a trigger queued behind a running execution', () => {
   });
 });
 
+describe('a cancel is confirmed by the status, not by its answer alone', () => {
+  test('answered 200 but the execution keeps running: pending (the post step checks again), never called cancelled', async () => {
+    const cache = sim.addCache();
+    const running = sim.startScheduled(cache.id, 'full-refresh');
+    // Peaka's contract: the cancel only sends a signal ("check cache status to confirm"). This one is lost.
+    sim.fault({ type: 'status', status: 200, times: 10, path: `${cache.id}/cancelFullRefreshUpdate` });
+    try {
+      const result = await cancelStarted(client, { cacheId: cache.id, kind: 'full-refresh', executionId: running.id }, 2_000);
+      expect(result).toEqual({
+        cacheId: cache.id,
+        pending: true,
+        message: `Sent the cancel for the full refresh ${running.id} that this step started, but it still showed RUNNING at the last read, so it is not known to have stopped.`
+      });
+      expect(statusNow(running)).toBe('RUNNING');
+    } finally {
+      sim.clearFaults();
+    }
+  });
+});
+
 describe('describeStarted', () => {
   test('names the cache by its id, or by the table of a create not answered', () => {
     expect(describeStarted({ cacheId: 'c-1' })).toBe('cache c-1');

@@ -237,6 +237,19 @@ test('property: any value of any input gives valid settings or an InputError nam
   );
 });
 
+describe('ids and names', () => {
+  test('the same cache id in two letter cases is one cache; confirm-delete matches it in either case', () => {
+    expect(fields(parseInputs(reader({ ...valid, 'cache-id': `${CACHE}\n${CACHE.toUpperCase()}` }))).cacheIds).toEqual([CACHE]);
+    expect(fields(parseInputs(reader({ ...valid, operation: 'delete', 'cache-id': CACHE.toUpperCase(), 'confirm-delete': CACHE.toUpperCase() }))).cacheIds).toEqual([CACHE]);
+  });
+
+  test('a name longer than 255 characters is refused before any request (it would go into every URL and the step state)', () => {
+    expect(problemsOf({ operation: 'create', 'api-key': 'k', 'project-id': 'p', 'catalog-id': 'c', 'schema-name': 'a'.repeat(40_000), 'table-name': 't' })).toEqual([
+      "Input 'schema-name' is 40,000 characters long; a schema name has at most 255."
+    ]);
+  });
+});
+
 describe('execution-id', () => {
   test('wait takes it for one cache-id', () => {
     expect(fields(parseInputs(reader({ ...valid, operation: 'wait', 'execution-id': 'exec-42' })))).toMatchObject({ executionId: 'exec-42' });

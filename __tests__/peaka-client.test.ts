@@ -141,6 +141,10 @@ describe('normalisation', () => {
     expect(toExecution({ id: 'e', status: 'failed', error: 'plain' }, 'incremental')).toMatchObject({ status: 'FAILED', error: 'plain' });
   });
 
+  test('CANCELED, in any letter case, is output as CANCELLED: one spelling for a gate to compare with', () => {
+    expect(['CANCELED', 'canceled', 'Cancelled'].map((status) => toExecution({ id: 'e', status }, 'incremental')!.status)).toEqual(['CANCELLED', 'CANCELLED', 'CANCELLED']);
+  });
+
   test('terminal statuses, both spellings of cancelled, in any letter case; anything else has not ended', () => {
     expect(['COMPLETED', 'FAILED', 'CANCELLED', 'CANCELED', 'completed', 'Cancelled'].every(isTerminal)).toBe(true);
     expect(isTerminal('RUNNING')).toBe(false);

@@ -101,7 +101,8 @@ export async function resolveTargets(
     const where = catalogId ? `catalog ${catalogId}` : `project ${inputs.projectId}`;
     throw new ActionError(`No cache in project ${inputs.projectId} matches ${what} (${where} has ${all.length} cache${all.length === 1 ? '' : 's'}). Check the ids, or name caches with cache-id.`);
   }
-  return { ids: chosen.map((c) => c.id) };
+  // A cache listed twice (a paging glitch) is worked on once: two triggers would start two executions.
+  return { ids: [...new Set(chosen.map((c) => c.id))] };
 }
 
 export function warnUnidentified(unidentified: string[], warn: (line: string) => void): void {

@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KIND_LABEL } from './format.js';
 import type { Started } from './ledger.js';
-import { EXECUTION_KINDS, isActive, isCacheOf, type Execution, type ExecutionKind, type PeakaClient } from './peaka/client.js';
+import { EXECUTION_KINDS, isActive, isCacheOf, isCancelled, type Execution, type ExecutionKind, type PeakaClient } from './peaka/client.js';
 import { cancelOnce } from './peaka/send-once.js';
 
 export interface CleanupResult {
@@ -74,11 +74,33 @@ async function cancelIn(client: PeakaClient, cacheId: string, kinds: readonly Ex
     .map((k) => status.executions[k])
     .find((e) => e && (started.executionId ? e.id === started.executionId : e.id !== (started.previousId || undefined)));
   if (ours && isActive(ours)) {
+    const label = `${KIND_LABEL[ours.kind]} ${ours.id}`;
     const sent = await cancelOnce(client, cacheId, ours, { deadline });
-    return sent === 'cancelled'
-      ? { cancelled: ours, message: `Cancelled the ${KIND_LABEL[ours.kind]} ${ours.id} that this step started.` }
-      : { message: `The ${KIND_LABEL[ours.kind]} ${ours.id} ended before the cancel arrived.` };
+    if (sent === 'ended') return { message: `The ${label} ended before the cancel arrived.` };
+    // Peaka's answer only says the signal was sent: the status confirms it.
+    const end = await settledStatus(client, cacheId, ours, deadline);
+    if (end === undefined)
+      return { pending: true, message: `Sent the cancel for the ${label} that this step started, but it still showed ${ours.status} at the last read, so it is not known to have stopped.` };
+    if (end === REPLACED) return { message: `Sent the cancel for the ${label}; a newer execution has replaced it in its slot, so whether the cancel stopped it is not known.` };
+    if (!isCancelled(end)) return { message: `The ${label} ended (${end}) before the cancel took effect.` };
+    return { cancelled: ours, message: `Cancelled the ${label} that this step started.` };
   }
   if (ours) return { message: `The ${KIND_LABEL[ours.kind]} ${ours.id} that this step started had already ended (${ours.status}).` };
   return undefined;
 }
+
+/** Reads the execution's status until it has ended (its status then), or undefined at the deadline. */
+async function settledStatus(client: PeakaClient, cacheId: string, execution: Execution, deadline: number): Promise<string | undefined> {
+  for (let read = 0; read < 100 && Date.now() < deadline; read++) {
+    const seen = (await client.getStatus(cacheId, deadline)).executions[execution.kind];
+    if (!seen || seen.id !== execution.id) return REPLACED;
+    if (!isActive(seen)) return seen.status;
+    if (Date.now() + CONFIRM_GAP_MS >= deadline) return undefined;
+    await sleep(CONFIRM_GAP_MS);
+  }
+  return undefined;
+}
+
+const REPLACED = 'replaced by a newer execution';
+/** How often a cancel is checked for having taken effect. */
+const CONFIRM_GAP_MS = 300;

@@ -146,6 +146,8 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 const SPACE_OR_CONTROL = /[\s\u0000-\u001f\u007f]/;
 /** What an HTTP header value can carry without trouble: visible ASCII. */
 const HEADER_SAFE = /^[\x21-\x7e]+$/;
+/** The longest catalog id, schema or table name accepted (PostgreSQL's and MySQL's identifiers are far shorter). */
+const NAME_MAX = 255;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PROJECT_ID = /^[A-Za-z0-9_.-]{1,128}$/;
 const SCHEDULE_INPUTS = ['full-refresh-schedule', 'incremental-schedule'] as const;
@@ -190,7 +192,8 @@ export function parseInputs(read: Read): Inputs {
   else if (!PROJECT_ID.test(projectId) || isDotSegment(projectId)) problems.push(`Input 'project-id' is ${show(projectId)}; a project id has only letters, digits, '_', '.' and '-', and is not '.' or '..' (e.g. mtKDhe1U).`);
 
   const cacheText = get('cache-id');
-  const cacheIds = [...new Set(cacheText.split(/[\s,]+/).filter(Boolean))];
+  // The same UUID in two letter cases is one cache: lower-cased, as Peaka writes its ids.
+  const cacheIds = [...new Set(cacheText.split(/[\s,]+/).filter(Boolean).map((id) => (UUID.test(id) ? id.toLowerCase() : id)))];
   const catalogId = get('catalog-id');
   const schemaName = get('schema-name');
   let selection: CacheChoice['selection'];
@@ -280,7 +283,7 @@ export function parseInputs(read: Read): Inputs {
   const confirm = get('confirm-delete');
   if (operation === 'delete' && byTable.tables && confirm !== byTable.tables.patterns[0])
     problems.push(`Operation 'delete' is irreversible: set input 'confirm-delete' to the table named in 'tables' (${byTable.tables.patterns[0]}) to confirm${confirm ? `; it is ${show(confirm)}` : ''}.`);
-  else if (operation === 'delete' && cacheIds.length === 1 && confirm !== cacheIds[0])
+  else if (operation === 'delete' && cacheIds.length === 1 && confirm.toLowerCase() !== cacheIds[0].toLowerCase())
     problems.push(`Operation 'delete' is irreversible: set input 'confirm-delete' to the cache id (${cacheIds[0]}) to confirm${confirm ? `; it is ${show(confirm)}` : ''}.`);
   if (confirm && operation !== 'delete') problems.push(`Input 'confirm-delete' is only used by operation 'delete'; remove it.`);
 
@@ -376,6 +379,8 @@ const isDotSegment = (value: string) => value === '.' || value === '..';
  * a control character, would send the request elsewhere or break it.
  */
 function pathProblem(name: string, value: string, show: (v: string) => string): string | undefined {
+  // Peaka's ids and SQL names are short: a longer value would only make huge requests and step state.
+  if (value.length > NAME_MAX) return `Input '${name}' is ${value.length.toLocaleString('en-US')} characters long; a ${name.replace('-', ' ')} has at most ${NAME_MAX}.`;
   if (isDotSegment(value)) return `Input '${name}' is ${show(value)}, which would change the request's path; give the real ${name.replace('-', ' ')}.`;
   if (/[/\\]/.test(value)) return `Input '${name}' is ${show(value)}; it must not contain '/' or '\\'.`;
   if (CONTROL.test(value)) return `Input '${name}' contains control characters; check its value.`;

@@ -40,7 +40,7 @@ export async function runPost(): Promise<void> {
         const why = entry.onTimeout ? 'The main step timed out (cancel-on-timeout).' : 'The main step did not finish.';
         if (result.pending)
           say.warning(
-            `${why} ${result.message} It was not seen within ${POST_BUDGET_MS / 1000}s either: when it starts, it runs unwatched. Cancel it in Peaka if it should not run.`
+            `${why} ${result.message} The post step looked for ${POST_BUDGET_MS / 1000}s: what this step started may run unwatched. Check the cache in Peaka and cancel what should not run.`
           );
         else if (result.cancelled) say.warning(`${why} ${result.message}`);
         else say.info(result.message);

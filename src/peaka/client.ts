@@ -396,7 +396,8 @@ export function toExecution(json: unknown, kind: ExecutionKind): Execution | und
   return {
     id,
     kind,
-    status: (str(raw.status) ?? 'UNKNOWN').toUpperCase(),
+    // One spelling for the outputs and gates: Peaka's CANCELED (or any case) is CANCELLED.
+    status: (str(raw.status) ?? 'UNKNOWN').toUpperCase().replace(/^CANCELED$/, 'CANCELLED'),
     cachedRecords: count('numberOfCachedRecords'),
     insertedRecords: count('numberOfInsertedRecords'),
     updatedRecords: count('numberOfUpdatedRecords'),

@@ -26,6 +26,8 @@ export interface ApiErrorDetails {
   inFlight?: boolean;
   /** The request never left: the step's time was up (or the run cancelled) before it was sent. */
   notSent?: boolean;
+  /** The answer was larger than the action reads: asking again gets the same answer. */
+  oversize?: boolean;
   /** An earlier attempt of this request failed in a way that may have taken effect (its answer was lost, or a 5xx). */
   afterAmbiguous?: boolean;
 }
@@ -47,6 +49,7 @@ export class PeakaApiError extends Error {
 
   /** A failure that may pass if the request is sent again: no answer, an unreadable one, 408, 429 or 5xx. */
   get transient(): boolean {
+    if (this.details.oversize) return false;
     return this.kind !== 'aborted' && (this.status === undefined || isRetryableStatus(this.status));
   }
 
@@ -87,6 +90,7 @@ function defaultHint(d: ApiErrorDetails): string {
   if (d.kind === 'network')
     return 'Check api-url or region, and on self-hosted runners HTTPS_PROXY/NO_PROXY; then re-run the job.';
   if (d.kind === 'timeout') return 'Peaka may be overloaded; re-run the job, or raise request-timeout if this repeats.';
+  if (d.kind === 'invalid-response' && d.oversize) return 'It was not asked for again (the same answer would come back): check the cache in Peaka, or report it if the answer should be that large.';
   if (d.kind === 'invalid-response') return 'This is usually a passing fault in Peaka or a proxy; re-run the job.';
   if (d.kind === 'aborted') return '';
   switch (d.status) {

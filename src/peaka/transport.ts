@@ -150,7 +150,7 @@ export class Transport {
       return this.error(spec, 'http', attempt, { status, peakaMessage: messageFromBody(text), hint: spec.hints?.[status], retryAfterMs, body: jsonOrUndefined(text) });
     }
     if (spec.expectJson === false) return { status, text, json: undefined };
-    if (!body.complete) return this.error(spec, 'invalid-response', attempt, { peakaMessage: `an answer larger than ${(spec.jsonCap ?? JSON_BODY_CAP) >> 20} MiB` });
+    if (!body.complete) return this.error(spec, 'invalid-response', attempt, { peakaMessage: `an answer larger than ${(spec.jsonCap ?? JSON_BODY_CAP) >> 20} MiB`, oversize: true });
     if (!text.trim()) return this.error(spec, 'invalid-response', attempt, { peakaMessage: `HTTP ${status} with an empty body` });
     try {
       return { status, text, json: JSON.parse(text) };
