@@ -237,3 +237,30 @@ describe('proxy', () => {
     expect(tunnels.length).toBe(before);
   });
 });
+
+test('256 requests at once (max-parallel: 256) are all on the wire together: none waits unsent in the agent', async () => {
+  let open = 0;
+  let most = 0;
+  const held: (() => void)[] = [];
+  const server = createServer((_req, res) => {
+    most = Math.max(most, ++open);
+    const answer = () => {
+      open--;
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    };
+    held.push(answer);
+    // Every request is held until all 256 have arrived: with fewer sockets the rest would never come.
+    if (held.length === 256) for (const release of held.splice(0)) release();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const t = new Transport({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, apiKey: KEY, requestTimeoutMs: 10_000, maxAttempts: 1 });
+    const answers = await Promise.all(Array.from({ length: 256 }, () => t.request(statusRequest())));
+    expect(answers).toHaveLength(256);
+    expect(most).toBe(256);
+  } finally {
+    for (const release of held.splice(0)) release();
+    server.closeAllConnections();
+    server.close();
+  }
+}, 30_000);

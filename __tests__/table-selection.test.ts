@@ -135,3 +135,19 @@ describe('selectTouched', () => {
     );
   });
 });
+
+test('many patterns that match nothing among many caches: the closest names are searched for the first five only, and the search is bounded', () => {
+  const caches = Array.from({ length: 5_000 }, (_, i) => ({ id: `c${i}`, schemaName: 'sales', tableName: `orders_${i}` })) as CacheStatus[];
+  const patterns = Array.from({ length: 8 }, (_, i) => `sales.ordres_${i}`);
+  const quiet: Logger = { info: () => undefined, notice: () => undefined, warning: () => undefined, group: (_t, work) => work() };
+  const failure = (() => {
+    try {
+      selectByPatterns(patterns, caches, 'project p', false, quiet);
+    } catch (err) {
+      return (err as Error).message.split('\n');
+    }
+    return [];
+  })();
+  expect(failure.slice(0, 8).filter((line) => line.includes('The closest cached tables'))).toHaveLength(5);
+  expect(failure[7]).toBe(`Input 'tables': "sales.ordres_7" matches no cache of project p.`);
+});

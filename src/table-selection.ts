@@ -81,15 +81,30 @@ export function globDistance(glob: string, text: string): number {
   return previous[t.length];
 }
 
+/** How many cells of edit distance one pattern's search may compute. */
+const CELL_BUDGET = 20_000_000;
+
 /** The names that exist closest to a pattern that matched nothing: those that differ only in case, else the nearest few. */
 export function closestNames(pattern: string, caches: Pick<CacheStatus, 'schemaName' | 'tableName'>[], limit = 3): { caseOnly: string[]; close: string[] } {
   const caseOnly = [...new Set(caches.filter((c) => matchesPattern(pattern, c, true)).map(nameOf))];
   if (caseOnly.length) return { caseOnly: caseOnly.slice(0, limit), close: [] };
   const { schema, table } = splitPattern(pattern);
+  const within = Math.max(2, Math.floor(pattern.replace(/\*/g, '').length / 3));
+  const wild = pattern.includes('*');
   const scored = new Map<string, number>();
-  for (const c of caches) scored.set(nameOf(c), globDistance(schema, c.schemaName ?? '') + globDistance(table, c.tableName ?? ''));
+  // The search is bounded (a hint is not worth seconds of a blocked step): about 0.1 s of work at most.
+  let cells = CELL_BUDGET;
+  for (const c of caches) {
+    const s = c.schemaName ?? '';
+    const t = c.tableName ?? '';
+    // Without a wildcard the distance is at least the difference in length: most names are passed over unscored.
+    if (!wild && Math.abs(schema.length - s.length) + Math.abs(table.length - t.length) > within) continue;
+    cells -= (schema.length + 1) * (s.length + 1) + (table.length + 1) * (t.length + 1);
+    if (cells < 0) break;
+    scored.set(nameOf(c), globDistance(schema, s) + globDistance(table, t));
+  }
   const close = [...scored]
-    .filter(([, distance]) => distance <= Math.max(2, Math.floor(pattern.replace(/\*/g, '').length / 3)))
+    .filter(([, distance]) => distance <= within)
     .sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]))
     .map(([name]) => name);
   return { caseOnly: [], close: close.slice(0, limit) };
@@ -132,6 +147,9 @@ export async function selectByTables(
   return selectByPatterns(by.patterns, list.caches, where, by.allowNoMatch, log, inputs.operation === 'delete');
 }
 
+/** How many patterns that match nothing get the closest names in their message. */
+const HINTED_PATTERNS = 5;
+
 export function selectByPatterns(patterns: string[], caches: CacheStatus[], where: string, allowNoMatch: boolean, log: Logger, single = false): TableSelection {
   const chosen: NonNullable<TableSelection['patterns']> = [];
   const selection: TableSelection = { ids: [], reasons: new Map(), tableOf: new Map(caches.map((c) => [c.id, nameOf(c)])), patterns: chosen };
@@ -139,7 +157,8 @@ export function selectByPatterns(patterns: string[], caches: CacheStatus[], wher
   for (const pattern of patterns) {
     const matched = caches.filter((c) => matchesPattern(pattern, c));
     chosen.push({ pattern, cacheIds: matched.map((c) => c.id) });
-    if (!matched.length) failures.push(noMatchMessage(pattern, caches, where));
+    // The closest names are searched for the first few patterns only: with many caches, each search costs.
+    if (!matched.length) failures.push(failures.length < HINTED_PATTERNS ? noMatchMessage(pattern, caches, where) : `Input 'tables': ${JSON.stringify(pattern)} matches no cache of ${where}.`);
     for (const cache of matched) addReason(selection, cache.id, { pattern });
   }
   if (failures.length && !allowNoMatch) throw new ActionError(failures.length === 1 ? `${failures[0]} (Set allow-no-match: true to go on without it.)` : `${failures.join('\n')}\n(Set allow-no-match: true to go on without them.)`);

@@ -10,6 +10,9 @@ import fetch from 'node-fetch';
 import { PeakaApiError, messageFromBody, type ApiErrorDetails, type FailureKind } from './errors.js';
 import { addSecret, dropPartialSecret, redact } from '../safe-text.js';
 
+/** One request per cache at a time (max-parallel is at most 256), and the shared list reads. */
+const MAX_SOCKETS = 300;
+
 export interface TransportOptions {
   baseUrl: string;
   apiKey: string;
@@ -63,7 +66,9 @@ export const LIST_BODY_CAP = 16 << 20;
 export const OTHER_BODY_CAP = 64 << 10;
 
 export class Transport {
-  private readonly proxyClient = new HttpClient(USER_AGENT);
+  // @actions/http-client's agents allow 100 sockets: with max-parallel up to 256 a trigger would wait
+  // in the agent, unsent, and a cancel of the run would take it for one that may have been sent.
+  private readonly proxyClient = new HttpClient(USER_AGENT, [], { maxSockets: MAX_SOCKETS });
   private readonly maxAttempts: number;
   private readonly backoffBaseMs: number;
   private readonly backoffCapMs: number;
