@@ -16,8 +16,10 @@ export const STEP_MARK = Symbol.for('peaka-cache-action.step');
 /** Anything unexpected fails the step with its message, redacted, instead of a stack trace. */
 const fail = (err: unknown) => say.fail(errorMessage(err));
 
-// Known before anything can fail, so that even an early error message is redacted.
-addSecret(core.getInput('api-key').trim());
+// Masked and known before anything is written, so that even an early warning or error is safe.
+const apiKey = core.getInput('api-key').trim();
+if (apiKey) core.setSecret(apiKey);
+addSecret(apiKey);
 process.on('unhandledRejection', fail);
 try {
   if ((globalThis as Record<symbol, unknown>)[STEP_MARK] === 'post') await runPost();

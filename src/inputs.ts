@@ -158,11 +158,9 @@ const MAX_AGE_OPERATIONS: Operation[] = ['status', 'wait', 'full-refresh', 'incr
 /** Defaults of the table inputs in action.yml: the runner passes them to every operation. */
 const TABLE_DEFAULTS = { 'sql-dialect': 'postgresql', 'default-schema': 'public' } as const;
 
-/** Reads the inputs through @actions/core. The API key is masked before anything else happens. */
+/** Reads the inputs through @actions/core. The runner masks the API key first (index.ts); it is redacted from then on. */
 export function readInputs(read: Read = (name) => core.getInput(name)): Inputs {
-  const apiKey = read('api-key').trim();
-  if (apiKey) core.setSecret(apiKey);
-  addSecret(apiKey);
+  addSecret(read('api-key').trim());
   return parseInputs(read);
 }
 
