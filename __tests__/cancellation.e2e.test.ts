@@ -96,7 +96,8 @@ test('the post step does nothing after a main step that finished', async () => {
   const post = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id }), { state: main.stateFile });
   expect(post.code).toBe(0);
   expect(sim.requests.length).toBe(before);
-  expect(post.stdout.trim()).toBe('');
+  // Nothing but the mask command (the runner shows no line for it).
+  expect(post.stdout.split('\n').filter((line) => line && !line.startsWith('::add-mask::'))).toEqual([]);
 });
 
 test('when the cancel on abort cannot get through, the post step finishes the job', async () => {
