@@ -153,6 +153,27 @@ describe('wait with execution-id: that execution, and no other', () => {
     expect(run.result['execution-id']).toBe(mine.id);
   });
 
+  test('replaced by a newer run while it is followed: its end is read from the history, not reported as unknown', async () => {
+    const cache = sim.addCache({ previous: { incremental: {} } });
+    sim.planNext(cache.id, 'incremental', { appearDelayMs: 0, durationMs: 1_500 });
+    const mine = await triggerNow(cache.id);
+    // Its end is never seen in the status: until the newer run takes the slot, it still shows RUNNING there.
+    sim.fault({
+      type: 'reshape',
+      path: `${cache.id}/status`,
+      times: 1_000,
+      reshape: (json) => {
+        const e = (json as Record<string, Record<string, unknown> | undefined>).lastIncrementalCacheExecution;
+        return e?.id === mine.id && e.status !== 'RUNNING' ? { ...(json as object), lastIncrementalCacheExecution: { ...e, status: 'RUNNING' } } : json;
+      }
+    });
+    void waitFor(() => sim.statusAt(mine, Date.now()) === 'COMPLETED', 'my execution to complete').then(() => sim.startScheduled(cache.id, 'incremental', { durationMs: 60_000 }));
+    const run = await runOperationIn(inputs({ operation: 'wait', 'cache-id': cache.id, 'execution-id': mine.id }));
+    sim.clearFaults();
+    expect(run.outcome.conclusion).toBe('success');
+    expect(run.result).toMatchObject({ 'execution-id': mine.id, status: 'COMPLETED' });
+  });
+
   test('an id that never appears: fails at the timeout, saying to check execution-id', async () => {
     const cache = sim.addCache({ previous: { incremental: {} } });
     const run = await runOperationIn(operationInputs(sim.url, KEY, { operation: 'wait', 'cache-id': cache.id, 'execution-id': 'no-such-execution' }, '3s'));

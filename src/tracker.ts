@@ -50,6 +50,9 @@ export interface TrackResult {
 }
 
 /** How long a new execution may take to show up once nothing is queued ahead of it. */
+/** The status of a followed execution that a newer one replaced before its end was seen (operations read its end from the history). */
+export const REPLACED_STATUS = 'UNKNOWN';
+
 export const APPEARANCE_GRACE_MS = 60_000;
 /** The read at the deadline may still retry for this long. */
 const FINAL_READ_MS = 10_000;
@@ -203,7 +206,7 @@ export class ExecutionTracker {
         current = seen ?? current;
         return { status, execution: current, timedOut: !isTerminal(current.status) };
       }
-      if (!seen) return { status, execution: { ...current, status: 'UNKNOWN', error: this.supersededMessage(status, current) }, timedOut: false };
+      if (!seen) return { status, execution: { ...current, status: REPLACED_STATUS, error: this.supersededMessage(status, current) }, timedOut: false };
       current = seen;
       this.logChange(current);
       const stalled = isTerminal(current.status) ? undefined : stall.see(current, this.clock.now());
