@@ -3,7 +3,7 @@
  * It cancels what the step started, and only that, within its budget; against the simulator.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { cancelStarted, describeStarted } from '../src/cleanup.js';
+import { cancelStarted, cleanupGapMs, describeStarted } from '../src/cleanup.js';
 import { PeakaClient } from '../src/peaka/client.js';
 import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
 
@@ -199,4 +199,11 @@ describe('describeStarted', () => {
     expect(describeStarted({ cacheId: 'c-1' })).toBe('cache c-1');
     expect(describeStarted({ table: { catalogId: 'x', schemaName: 's', tableName: 't' } })).toBe('the cache for table s.t');
   });
+});
+
+test('many pages cleaned up at once space their reads: about 50 status reads a second in all, never more than one a second per cache', () => {
+  expect(cleanupGapMs(1)).toBe(1_000);
+  expect(cleanupGapMs(50)).toBe(1_000);
+  expect(cleanupGapMs(256)).toBe(5_120);
+  expect(256 / (cleanupGapMs(256) / 1_000)).toBeLessThanOrEqual(50);
 });

@@ -28,13 +28,13 @@ export function describeStarted(started: Started): string {
  * and cancels it if it still runs. After a create whose answer was not seen, first finds the cache
  * by its table. Bounded by `budgetMs` in all.
  */
-export async function cancelStarted(client: PeakaClient, started: Started, budgetMs: number): Promise<CleanupResult> {
+export async function cancelStarted(client: PeakaClient, started: Started, budgetMs: number, gapMs = LOOK_GAP_MS): Promise<CleanupResult> {
   const deadline = Date.now() + budgetMs;
   const kinds = started.kind ? [started.kind] : EXECUTION_KINDS;
   let cacheId = started.cacheId;
   let note = '';
   // An execution queued behind a running one appears only when that ends: look for it all the budget long.
-  for (let look = 0; look <= Math.ceil(budgetMs / 1_000); look++) {
+  for (let look = 0; look <= Math.ceil(budgetMs / gapMs); look++) {
     if (!cacheId && started.table) {
       const t = started.table;
       const cache = (await client.listStatuses(deadline)).caches.find(isCacheOf(t));
@@ -50,11 +50,11 @@ export async function cancelStarted(client: PeakaClient, started: Started, budge
       if (cacheId) note = `Table ${table} now has cache ${cacheId}, most likely made by the create that this step sent when it was stopped (the table had no cache before it). `;
     }
     if (cacheId) {
-      const result = await cancelIn(client, cacheId, kinds, started, deadline);
+      const result = await cancelIn(client, cacheId, kinds, started, deadline, gapMs);
       if (result) return { ...result, cacheId, message: note + result.message };
     }
-    if (Date.now() + 1_000 >= deadline) break;
-    await sleep(1_000);
+    if (Date.now() + gapMs >= deadline) break;
+    await sleep(gapMs);
   }
   if (!cacheId) {
     // Peaka may still make it: the page stays for the post step to look again.
@@ -68,7 +68,7 @@ export async function cancelStarted(client: PeakaClient, started: Started, budge
 }
 
 /** One look at the cache: cancels the step's execution if it runs; undefined if it has not appeared. */
-async function cancelIn(client: PeakaClient, cacheId: string, kinds: readonly ExecutionKind[], started: Started, deadline: number): Promise<CleanupResult | undefined> {
+async function cancelIn(client: PeakaClient, cacheId: string, kinds: readonly ExecutionKind[], started: Started, deadline: number, gapMs: number): Promise<CleanupResult | undefined> {
   const status = await client.getStatus(cacheId, deadline);
   const ours = kinds
     .map((k) => status.executions[k])
@@ -78,7 +78,7 @@ async function cancelIn(client: PeakaClient, cacheId: string, kinds: readonly Ex
     const sent = await cancelOnce(client, cacheId, ours, { deadline });
     if (sent === 'ended') return { message: `The ${label} ended before the cancel arrived.` };
     // Peaka's answer only says the signal was sent: the status confirms it.
-    const end = await settledStatus(client, cacheId, ours, deadline);
+    const end = await settledStatus(client, cacheId, ours, deadline, gapMs <= LOOK_GAP_MS ? CONFIRM_GAP_MS : gapMs);
     if (end === undefined)
       return { pending: true, message: `Sent the cancel for the ${label} that this step started, but it still showed ${ours.status} at the last read, so it is not known to have stopped.` };
     if (end === REPLACED) return { message: `Sent the cancel for the ${label}; a newer execution has replaced it in its slot, so whether the cancel stopped it is not known.` };
@@ -90,17 +90,27 @@ async function cancelIn(client: PeakaClient, cacheId: string, kinds: readonly Ex
 }
 
 /** Reads the execution's status until it has ended (its status then), or undefined at the deadline. */
-async function settledStatus(client: PeakaClient, cacheId: string, execution: Execution, deadline: number): Promise<string | undefined> {
+async function settledStatus(client: PeakaClient, cacheId: string, execution: Execution, deadline: number, gapMs: number): Promise<string | undefined> {
   for (let read = 0; read < 100 && Date.now() < deadline; read++) {
     const seen = (await client.getStatus(cacheId, deadline)).executions[execution.kind];
     if (!seen || seen.id !== execution.id) return REPLACED;
     if (!isActive(seen)) return seen.status;
-    if (Date.now() + CONFIRM_GAP_MS >= deadline) return undefined;
-    await sleep(CONFIRM_GAP_MS);
+    if (Date.now() + gapMs >= deadline) return undefined;
+    await sleep(gapMs);
   }
   return undefined;
 }
 
 const REPLACED = 'replaced by a newer execution';
-/** How often a cancel is checked for having taken effect. */
+/** How often a cancel is checked for having taken effect, at most (one cache). */
 const CONFIRM_GAP_MS = 300;
+/** How often a page's execution is looked for (one cache). */
+const LOOK_GAP_MS = 1_000;
+
+/**
+ * The gap between two reads of one cache when `pages` are cleaned up at once: every cache reads its
+ * own status, so with many the reads are spaced to about 50 a second in all.
+ */
+export function cleanupGapMs(pages: number): number {
+  return Math.max(LOOK_GAP_MS, pages * 20);
+}

@@ -7,7 +7,7 @@ import { setMaxListeners } from 'node:events';
 import * as core from '@actions/core';
 import { runAll, type CacheSlot } from './batch.js';
 import { errorMessage } from './errors.js';
-import { cancelStarted, describeStarted } from './cleanup.js';
+import { cancelStarted, cleanupGapMs, describeStarted } from './cleanup.js';
 import { InputError, readInputs, type Inputs } from './inputs.js';
 import { Ledger, stateName } from './ledger.js';
 import { knownOf, stepBudget, type Outcome } from './operations/context.js';
@@ -141,7 +141,7 @@ async function onAbort(inputs: Inputs, ledger: Ledger, slots: CacheSlot[]): Prom
       let message: string;
       let end: 'cancelled' | 'ended' | 'failed';
       try {
-        const result = await cancelStarted(client, started, ABORT_BUDGET_MS);
+        const result = await cancelStarted(client, started, ABORT_BUDGET_MS, cleanupGapMs(open.length));
         if (result.cacheId) {
           page.foundCache(result.cacheId);
           if (slot) slot.known.cacheId ??= result.cacheId;

@@ -3,7 +3,7 @@
  * If the main step started executions and could not see them through (it was killed), cancel them.
  */
 import * as core from '@actions/core';
-import { cancelStarted, describeStarted } from './cleanup.js';
+import { cancelStarted, cleanupGapMs, describeStarted } from './cleanup.js';
 import { errorMessage } from './errors.js';
 import { savedPages, type Started } from './ledger.js';
 import { EXECUTION_KINDS, PeakaClient } from './peaka/client.js';
@@ -36,7 +36,7 @@ export async function runPost(): Promise<void> {
   await Promise.all(
     toCancel.map(async (entry) => {
       try {
-        const result = await cancelStarted(client, entry, POST_BUDGET_MS);
+        const result = await cancelStarted(client, entry, POST_BUDGET_MS, cleanupGapMs(toCancel.length));
         const why = entry.onTimeout ? 'The main step timed out (cancel-on-timeout).' : 'The main step did not finish.';
         if (result.pending)
           say.warning(
