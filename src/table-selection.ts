@@ -46,21 +46,37 @@ export function splitPattern(pattern: string): { schema: string; table: string }
   return { schema: pattern.slice(0, dot), table: pattern.slice(dot + 1) };
 }
 
-const globCache = new Map<string, RegExp>();
-/** `*` is any run of characters; everything else is literal. */
-function globRegExp(glob: string, ignoreCase: boolean): RegExp {
-  const key = `${ignoreCase ? 'i' : 's'}:${glob}`;
-  let re = globCache.get(key);
-  if (!re) {
-    re = new RegExp(`^${glob.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, ignoreCase ? 'is' : 's');
-    globCache.set(key, re);
+/**
+ * Whether `text` matches `glob` (`*`: any run of characters; the rest literal). Greedy, going back
+ * only to the last `*`: at most len(glob) × len(text) steps, where a regular expression with several
+ * `.*` backtracks for ever on a long name that does not match.
+ */
+export function globMatch(glob: string, text: string, ignoreCase = false): boolean {
+  const g = ignoreCase ? glob.toLowerCase() : glob;
+  const t = ignoreCase ? text.toLowerCase() : text;
+  let gi = 0;
+  let ti = 0;
+  let star = -1;
+  let mark = 0;
+  while (ti < t.length) {
+    if (gi < g.length && g[gi] === '*') {
+      star = gi++;
+      mark = ti;
+    } else if (gi < g.length && g[gi] === t[ti]) {
+      gi++;
+      ti++;
+    } else if (star >= 0) {
+      gi = star + 1;
+      ti = ++mark;
+    } else return false;
   }
-  return re;
+  while (gi < g.length && g[gi] === '*') gi++;
+  return gi === g.length;
 }
 
 export function matchesPattern(pattern: string, cache: Pick<CacheStatus, 'schemaName' | 'tableName'>, ignoreCase = false): boolean {
   const { schema, table } = splitPattern(pattern);
-  return globRegExp(schema, ignoreCase).test(cache.schemaName ?? '') && globRegExp(table, ignoreCase).test(cache.tableName ?? '');
+  return globMatch(schema, cache.schemaName ?? '', ignoreCase) && globMatch(table, cache.tableName ?? '', ignoreCase);
 }
 
 /** Fewest single-character edits that turn `text` into a string the glob matches (`*` absorbs any run). */
