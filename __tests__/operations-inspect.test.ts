@@ -174,6 +174,14 @@ describe('wait with execution-id: that execution, and no other', () => {
     expect(run.result).toMatchObject({ 'execution-id': mine.id, status: 'COMPLETED' });
   });
 
+  test('an id that is nowhere, with nothing running ahead of it: fails after the appearance grace, not at the timeout', async () => {
+    const cache = sim.addCache({ previous: { incremental: {} } });
+    const run = await runOperationIn(inputs({ operation: 'wait', 'cache-id': cache.id, 'execution-id': 'another-cache-s-execution' }), {}, { appearanceGraceMs: 1_500 });
+    expect(run.outcome.conclusion).toBe('failure');
+    expect(run.outcome.message).toMatch(/^Execution another-cache-s-execution is neither in the status of cache .* nor in its recent history, and did not appear within a minute while nothing ran ahead of it\. Check execution-id/);
+    expect(run.result['timed-out']).toBe(false);
+  });
+
   test('an id that never appears: fails at the timeout, saying to check execution-id', async () => {
     const cache = sim.addCache({ previous: { incremental: {} } });
     const run = await runOperationIn(operationInputs(sim.url, KEY, { operation: 'wait', 'cache-id': cache.id, 'execution-id': 'no-such-execution' }, '3s'));

@@ -178,10 +178,10 @@ export class ExecutionTracker {
 
   /**
    * Waits until one of `kinds` shows the execution `id`: one queued behind a running execution
-   * appears only when that ends. Bounded by the deadline only.
+   * appears only when that ends. With nothing running ahead, it must appear within `graceMs`.
    */
-  awaitExecution(kinds: readonly ExecutionKind[], id: string): Promise<TrackResult & { queuedBehind?: Execution }> {
-    return this.awaitNew(kinds, {}, Infinity, { wanted: id });
+  awaitExecution(kinds: readonly ExecutionKind[], id: string, graceMs = APPEARANCE_GRACE_MS): Promise<TrackResult & { queuedBehind?: Execution }> {
+    return this.awaitNew(kinds, {}, graceMs, { wanted: id });
   }
 
   /** Follows `execution` until it ends, stalls, or the deadline passes. */

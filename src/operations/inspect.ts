@@ -88,12 +88,14 @@ async function waitForOne(ctx: OperationContext<InspectInputs>, known: Known, ca
       return { ...outcome, message: `Execution ${id} has ended. ${outcome.message}` };
     }
     ctx.log.info(`Execution ${id} is not in the status of cache ${nameOf(known, cacheId)} yet (it may be queued behind a running one); waiting for it to appear.`);
-    const found = await tracker(ctx, cacheId).awaitExecution(kinds, id);
+    const found = await tracker(ctx, cacheId).awaitExecution(kinds, id, ctx.appearanceGraceMs);
     record(known, found);
     if (!found.execution)
       return {
         conclusion: failLevel(ctx.inputs),
-        message: `Execution ${id} did not appear in the status of cache ${nameOf(known, cacheId)} before the timeout, and is not in its recent history. Check execution-id (the execution-id output of the step that started it)${type(kinds)}, or raise timeout if it is queued behind a long run.`
+        message: found.timedOut
+          ? `Execution ${id} did not appear in the status of cache ${nameOf(known, cacheId)} before the timeout, and is not in its recent history. Check execution-id (the execution-id output of the step that started it)${type(kinds)}, or raise timeout if it is queued behind a long run.`
+          : `Execution ${id} is neither in the status of cache ${nameOf(known, cacheId)} nor in its recent history, and did not appear within a minute while nothing ran ahead of it. Check execution-id (the execution-id output of the step that started it, for this cache)${type(kinds)}.`
       };
     execution = found.execution;
   }
