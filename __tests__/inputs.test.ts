@@ -243,6 +243,10 @@ describe('ids and names', () => {
     expect(fields(parseInputs(reader({ ...valid, operation: 'delete', 'cache-id': CACHE.toUpperCase(), 'confirm-delete': CACHE.toUpperCase() }))).cacheIds).toEqual([CACHE]);
   });
 
+  test('a default-schema longer than 255 characters is refused too', () => {
+    expect(problemsOf({ ...valid, 'cache-id': '', 'tables-from': 'migrations/*.sql', 'default-schema': 's'.repeat(300) }).join('\n')).toContain('give one schema name, without dots, of at most 255 characters');
+  });
+
   test('a name longer than 255 characters is refused before any request (it would go into every URL and the step state)', () => {
     expect(problemsOf({ operation: 'create', 'api-key': 'k', 'project-id': 'p', 'catalog-id': 'c', 'schema-name': 'a'.repeat(40_000), 'table-name': 't' })).toEqual([
       "Input 'schema-name' is 40,000 characters long; a schema name has at most 255."

@@ -141,6 +141,10 @@ describe('normalisation', () => {
     expect(toExecution({ id: 'e', status: 'failed', error: 'plain' }, 'incremental')).toMatchObject({ status: 'FAILED', error: 'plain' });
   });
 
+  test('a cache status CANCELED is CANCELLED too', () => {
+    expect(toCacheStatus({ id: 'c', status: 'canceled' })?.status).toBe('CANCELLED');
+  });
+
   test('CANCELED, in any letter case, is output as CANCELLED: one spelling for a gate to compare with', () => {
     expect(['CANCELED', 'canceled', 'Cancelled'].map((status) => toExecution({ id: 'e', status }, 'incremental')!.status)).toEqual(['CANCELLED', 'CANCELLED', 'CANCELLED']);
   });

@@ -445,7 +445,7 @@ function parseTableInputs(
   const dialect = dialectText === '' ? TABLE_DEFAULTS['sql-dialect'] : SQL_DIALECTS.find((d) => d === dialectText);
   if (!dialect) problems.push(`Input 'sql-dialect' is ${show(get('sql-dialect'))}; use one of: ${SQL_DIALECTS.join(', ')} (MariaDB migrations parse as mysql).`);
   const defaultSchema = get('default-schema') || TABLE_DEFAULTS['default-schema'];
-  if (CONTROL.test(defaultSchema) || defaultSchema.includes('.')) problems.push(`Input 'default-schema' is ${show(defaultSchema)}; give one schema name, without dots (e.g. public).`);
+  if (CONTROL.test(defaultSchema) || defaultSchema.includes('.') || defaultSchema.length > NAME_MAX) problems.push(`Input 'default-schema' is ${show(defaultSchema)}; give one schema name, without dots, of at most ${NAME_MAX} characters (e.g. public).`);
 
   if (!globs.length) {
     if (dialect && dialect !== TABLE_DEFAULTS['sql-dialect']) problems.push(`Input 'sql-dialect' is only used with 'tables-from'; remove it.`);

@@ -347,7 +347,7 @@ export function toCacheStatus(json: unknown, askedFor?: string): CacheStatus | u
   }
   return {
     id,
-    status: str(raw.status)?.toUpperCase(),
+    status: str(raw.status)?.toUpperCase().replace(/^CANCELED$/, 'CANCELLED'),
     catalogId: str(raw.catalogId),
     schemaName: str(raw.schemaName),
     tableName: str(raw.tableName),
