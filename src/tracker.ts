@@ -14,7 +14,8 @@ import {
   isTerminal,
   type CacheStatus,
   type Execution,
-  type ExecutionKind
+  type ExecutionKind,
+  type PeakaClient
 } from './peaka/client.js';
 import { PeakaApiError } from './peaka/errors.js';
 import { KIND_LABEL, describeExecution } from './format.js';
@@ -23,7 +24,8 @@ import { StallWatch, type Stall } from './stall-watch.js';
 import { DirectStatusSource, type StatusClient, type StatusSource } from './status-source.js';
 
 export interface TrackerOptions {
-  client: StatusClient;
+  /** With executionHistory, the end of a followed execution that a newer one replaced is read from the history. */
+  client: StatusClient & Partial<Pick<PeakaClient, 'executionHistory'>>;
   /** Where reads come from (default: the cache's own status endpoint, through `client`). */
   source?: StatusSource;
   cacheId: string;
@@ -50,10 +52,9 @@ export interface TrackResult {
 }
 
 /** How long a new execution may take to show up once nothing is queued ahead of it. */
-/** The status of a followed execution that a newer one replaced before its end was seen (operations read its end from the history). */
-export const REPLACED_STATUS = 'UNKNOWN';
-
 export const APPEARANCE_GRACE_MS = 60_000;
+/** How many past executions are searched for a followed one that a newer one replaced. */
+const REPLACED_LOOKUP = 20;
 /** The read at the deadline may still retry for this long. */
 const FINAL_READ_MS = 10_000;
 
@@ -206,13 +207,30 @@ export class ExecutionTracker {
         current = seen ?? current;
         return { status, execution: current, timedOut: !isTerminal(current.status) };
       }
-      if (!seen) return { status, execution: { ...current, status: REPLACED_STATUS, error: this.supersededMessage(status, current) }, timedOut: false };
+      if (!seen) return { status, execution: await this.endOfReplaced(status, current), timedOut: false };
       current = seen;
       this.logChange(current);
       const stalled = isTerminal(current.status) ? undefined : stall.see(current, this.clock.now());
       if (stalled) return { status, execution: current, timedOut: false, stalled };
     }
     return { status: status ?? (await this.readAfter(0)).status, execution: current, timedOut: false };
+  }
+
+  /**
+   * A newer execution replaced the followed one in its slot before its end was seen: its end from
+   * the history (where the client reads it), so the step reports how it ended; otherwise UNKNOWN.
+   */
+  private async endOfReplaced(status: CacheStatus, current: Execution): Promise<Execution> {
+    const unknown = { ...current, status: 'UNKNOWN', error: this.supersededMessage(status, current) };
+    const { client, cacheId, deadline, finalReadBy } = this.options;
+    if (!client.executionHistory) return unknown;
+    const history = await client.executionHistory(cacheId, REPLACED_LOOKUP, finalReadBy ?? deadline + FINAL_READ_MS).catch((err: unknown) => {
+      // Without the history the end stays unknown; only the run's cancel goes on up.
+      if (err instanceof PeakaApiError && err.kind !== 'aborted') return [];
+      throw err;
+    });
+    const past = history.find((e) => e.id === current.id);
+    return past && !isActive(past) ? { ...past, kind: past.kind ?? current.kind } : unknown;
   }
 
   /** The followed execution in a fresh status, or undefined if a newer one has replaced it in its slot. */

@@ -6,7 +6,7 @@ import { KIND_LABEL } from '../format.js';
 import type { CancelInputs } from '../inputs.js';
 import { isActive, type ExecutionKind } from '../peaka/client.js';
 import { cancelOnce } from '../peaka/send-once.js';
-import { absorb, conclude, endOfReplaced, knownOf, readStatus, record, tracker, withKnown, type CacheResult, type Known, type OperationContext } from './context.js';
+import { absorb, conclude, knownOf, readStatus, record, tracker, withKnown, type CacheResult, type Known, type OperationContext } from './context.js';
 
 export async function cancel(ctx: OperationContext<CancelInputs>, cacheId: string): Promise<CacheResult> {
   const kind: ExecutionKind = ctx.inputs.operation === 'cancel-full-refresh' ? 'full-refresh' : 'incremental';
@@ -33,7 +33,7 @@ export async function cancel(ctx: OperationContext<CancelInputs>, cacheId: strin
     ctx.log.info(`Sent the cancel for the ${label} ${running.id}.`);
     if (!ctx.inputs.wait) return { conclusion: 'success', message: `Cancel sent for the ${label} ${running.id}; not waiting for it to end (wait: false).` };
     return ctx.log.group(`Waiting for the ${label} ${running.id} to stop`, async () => {
-      const result = await endOfReplaced(ctx, cacheId, await tracker(ctx, cacheId).follow(running));
+      const result = await tracker(ctx, cacheId).follow(running);
       record(known, result);
       return conclude(ctx, cacheId, result.execution ?? running, result, true);
     });

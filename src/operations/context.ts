@@ -8,13 +8,13 @@ import { KIND_LABEL, describeExecution } from '../format.js';
 import type { Inputs, Operation } from '../inputs.js';
 import type { Logger } from '../safe-text.js';
 import type { LedgerPage } from '../ledger.js';
-import { isActive, isCancelled, type CacheStatus, type Execution, type ExecutionKind, type HistoryExecution, type PeakaClient } from '../peaka/client.js';
+import { isCancelled, type CacheStatus, type Execution, type ExecutionKind, type HistoryExecution, type PeakaClient } from '../peaka/client.js';
 import { ActionError } from '../errors.js';
 import { PeakaApiError } from '../peaka/errors.js';
 import { cancelOnce } from '../peaka/send-once.js';
 import type { Stall } from '../stall-watch.js';
 import type { StatusSource } from '../status-source.js';
-import { ExecutionTracker, REPLACED_STATUS, recordsOf, type TrackResult } from '../tracker.js';
+import { ExecutionTracker, recordsOf, type TrackResult } from '../tracker.js';
 import type { Freshness } from './freshness.js';
 
 export type Conclusion = 'success' | 'warning' | 'failure';
@@ -147,26 +147,6 @@ export function tracker(ctx: OperationContext, cacheId: string, deadline = ctx.d
     random: ctx.random
   });
 }
-
-/**
- * A followed execution that a newer one replaced in its slot before its end was seen: its end is
- * read from the history, so the step reports how it ended instead of UNKNOWN.
- */
-export async function endOfReplaced(ctx: OperationContext, cacheId: string, result: TrackResult): Promise<TrackResult> {
-  const execution = result.execution;
-  if (!execution || execution.status !== REPLACED_STATUS || result.timedOut) return result;
-  const history = await ctx.client.executionHistory(cacheId, REPLACED_LOOKUP, ctx.deadline).catch((err: unknown) => {
-    // Without the history the end stays unknown, as the tracker said; only the run's cancel goes on up.
-    if (err instanceof PeakaApiError && err.kind !== 'aborted') return [];
-    throw err;
-  });
-  const past = history.find((e) => e.id === execution.id);
-  if (!past || isActive(past)) return result;
-  return { ...result, execution: { ...past, kind: past.kind ?? execution.kind } };
-}
-
-/** How many past executions are searched for one that was replaced. */
-const REPLACED_LOOKUP = 20;
 
 /** The cache's status now: through the shared list read when the step follows many caches. */
 export async function readStatus(ctx: OperationContext, cacheId: string): Promise<CacheStatus> {

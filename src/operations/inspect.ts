@@ -5,7 +5,7 @@ import { formatDuration } from '../duration.js';
 import { KIND_LABEL, describeExecution, executionDurationMs } from '../format.js';
 import type { HistoryInputs, InspectInputs } from '../inputs.js';
 import { EXECUTION_KINDS, isActive, type CacheStatus, type Execution, type ExecutionKind } from '../peaka/client.js';
-import { absorb, conclude, endOfReplaced, failLevel, knownOf, readStatus, record, tracker, withKnown, type CacheResult, type Known, type OperationContext, type Outcome } from './context.js';
+import { absorb, conclude, failLevel, knownOf, readStatus, record, tracker, withKnown, type CacheResult, type Known, type OperationContext, type Outcome } from './context.js';
 import { describeFreshness, judge, lastSuccess } from './freshness.js';
 
 /** The most recent execution of the given kinds, by creation time. */
@@ -63,7 +63,7 @@ async function waitFor(ctx: OperationContext<InspectInputs>, known: Known, cache
   known.kind = running.kind;
   ctx.log.info(`Waiting for the running ${KIND_LABEL[running.kind]} ${running.id} of cache ${nameOf(known, cacheId)}.`);
   return ctx.log.group(`Waiting for the ${KIND_LABEL[running.kind]} of cache ${cacheId}`, async () => {
-    const result = await endOfReplaced(ctx, cacheId, await tracker(ctx, cacheId).follow(running));
+    const result = await tracker(ctx, cacheId).follow(running);
     record(known, result);
     return conclude(ctx, cacheId, result.execution ?? running, result);
   });
@@ -108,7 +108,7 @@ async function waitForOne(ctx: OperationContext<InspectInputs>, known: Known, ca
   const running = execution;
   ctx.log.info(`Waiting for the ${KIND_LABEL[running.kind]} ${running.id} of cache ${nameOf(known, cacheId)} (execution-id).`);
   return ctx.log.group(`Waiting for the ${KIND_LABEL[running.kind]} of cache ${cacheId}`, async () => {
-    const result = await endOfReplaced(ctx, cacheId, await tracker(ctx, cacheId).follow(running));
+    const result = await tracker(ctx, cacheId).follow(running);
     record(known, result);
     return conclude(ctx, cacheId, result.execution ?? running, result);
   });

@@ -8,7 +8,7 @@ import { ActionError } from '../errors.js';
 import { PeakaApiError } from '../peaka/errors.js';
 import { deleteOnce, sendOnce } from '../peaka/send-once.js';
 import { APPEARANCE_GRACE_MS } from '../tracker.js';
-import { absorb, conclude, endOfReplaced, failLevel, knownOf, record, tracker, withKnown, type CacheResult, type Known, type OperationContext, type Outcome } from './context.js';
+import { absorb, conclude, failLevel, knownOf, record, tracker, withKnown, type CacheResult, type Known, type OperationContext, type Outcome } from './context.js';
 import { latestExecution } from './inspect.js';
 
 export async function create(ctx: OperationContext<CreateInputs>): Promise<CacheResult> {
@@ -108,7 +108,7 @@ async function createCache(ctx: OperationContext<CreateInputs>, known: Known): P
     }
     known.kind = first.execution.kind;
     ctx.page.seen(first.execution.id, first.execution.kind);
-    const result = await endOfReplaced(ctx, cacheId, await watch.follow(first.execution));
+    const result = await watch.follow(first.execution);
     record(known, result);
     const outcome = await conclude(ctx, cacheId, result.execution ?? first.execution, result);
     return outcome.conclusion === 'success' ? { ...outcome, message: `${made}. ${outcome.message}` } : outcome;
@@ -164,7 +164,7 @@ async function reuseExisting(ctx: OperationContext<CreateInputs>, known: Known, 
   const found = `Table ${known.table} already has cache ${existing.id}; reusing it (if-exists: reuse).`;
   ctx.log.notice(found);
   if (!running || !ctx.inputs.wait) return { conclusion: 'success', message: found };
-  const result = await endOfReplaced(ctx, existing.id, await tracker(ctx, existing.id).follow(running));
+  const result = await tracker(ctx, existing.id).follow(running);
   record(known, result);
   const outcome = await conclude(ctx, existing.id, result.execution ?? running, result);
   return { ...outcome, message: `${found} ${outcome.message}` };

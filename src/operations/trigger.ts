@@ -10,7 +10,7 @@ import { isActive, type Execution, type ExecutionKind } from '../peaka/client.js
 import { ActionError } from '../errors.js';
 import { cancelOnce, sendOnce } from '../peaka/send-once.js';
 import { APPEARANCE_GRACE_MS, historyFrom, type TrackResult } from '../tracker.js';
-import { NO_WAIT_LOOKUP_MS, absorb, conclude, endOfReplaced, failLevel, knownOf, readStatus, record, tracker, withKnown, type CacheResult, type Known, type OperationContext, type Outcome } from './context.js';
+import { NO_WAIT_LOOKUP_MS, absorb, conclude, failLevel, knownOf, readStatus, record, tracker, withKnown, type CacheResult, type Known, type OperationContext, type Outcome } from './context.js';
 import { describeFreshness, judge, lastSuccess, refreshed } from './freshness.js';
 
 /** How many runs if-running: cancel stops at most before giving up (others keep taking the slot). */
@@ -66,7 +66,7 @@ async function triggerAndFollow(ctx: OperationContext<TriggerInputs>, known: Kno
     ctx.log.info(`The ${label} ${running.id} is already running; following it instead of starting another (if-running: attach).`);
     if (!ctx.inputs.wait) return { conclusion: 'success', message: `Attached to the running ${label} ${running.id}; not waiting for it (wait: false).` };
     return ctx.log.group(`Waiting for the running ${label} of cache ${cacheId}`, async () => {
-      const result = await endOfReplaced(ctx, cacheId, await tracker(ctx, cacheId).follow(running));
+      const result = await tracker(ctx, cacheId).follow(running);
       record(known, result);
       return conclude(ctx, cacheId, result.execution ?? running, result);
     });
@@ -167,7 +167,7 @@ async function triggerAndFollow(ctx: OperationContext<TriggerInputs>, known: Kno
       return { conclusion: failLevel(ctx.inputs), message };
     }
     ctx.page.seen(execution.id, kind);
-    const result = await endOfReplaced(ctx, cacheId, await watch.follow(execution, historyFrom(previous)));
+    const result = await watch.follow(execution, historyFrom(previous));
     record(known, result);
     return conclude(ctx, cacheId, result.execution ?? execution, result);
   });
