@@ -96,12 +96,12 @@ const NOT_OVER = { timedOut: false };
 describe('conclude: how an execution ended becomes the outcome', () => {
   test('COMPLETED: success, with the execution in one line', async () => {
     const { ctx } = contextOf();
-    await expect(conclude(ctx, 'c', ended('COMPLETED'), NOT_OVER)).resolves.toEqual({ conclusion: 'success', message: 'Full refresh exec-1: COMPLETED, 1,200 cached' });
+    await expect(conclude(ctx, knownOf('full-refresh'), 'c', ended('COMPLETED'), NOT_OVER)).resolves.toEqual({ conclusion: 'success', message: 'Full refresh exec-1: COMPLETED, 1,200 cached' });
   });
 
   test('FAILED: a failure that carries Peaka\'s error and says what to check', async () => {
     const { ctx } = contextOf();
-    await expect(conclude(ctx, 'c', ended('FAILED', { error: 'source query failed' }), NOT_OVER)).resolves.toEqual({
+    await expect(conclude(ctx, knownOf('full-refresh'), 'c', ended('FAILED', { error: 'source query failed' }), NOT_OVER)).resolves.toEqual({
       conclusion: 'failure',
       message: 'Full refresh exec-1: FAILED, 1,200 cached - source query failed. Check the source table and the cache in Peaka, then re-run.'
     });
@@ -109,18 +109,18 @@ describe('conclude: how an execution ended becomes the outcome', () => {
 
   test('FAILED with no error from Peaka: says so', async () => {
     const { ctx } = contextOf();
-    const outcome = await conclude(ctx, 'c', ended('FAILED'), NOT_OVER);
+    const outcome = await conclude(ctx, knownOf('full-refresh'), 'c', ended('FAILED'), NOT_OVER);
     expect(outcome.message).toBe('Full refresh exec-1: FAILED, 1,200 cached (Peaka gave no error message). Check the source table and the cache in Peaka, then re-run.');
   });
 
   test('FAILED with fail-on-error: false is a warning', async () => {
     const { ctx } = contextOf({ 'fail-on-error': 'false' });
-    await expect(conclude(ctx, 'c', ended('FAILED'), NOT_OVER)).resolves.toMatchObject({ conclusion: 'warning' });
+    await expect(conclude(ctx, knownOf('full-refresh'), 'c', ended('FAILED'), NOT_OVER)).resolves.toMatchObject({ conclusion: 'warning' });
   });
 
   test.each(['CANCELLED', 'CANCELED'])('%s when the step did not ask for it: a failure, cancelled outside this step', async (status) => {
     const { ctx } = contextOf();
-    await expect(conclude(ctx, 'c', ended(status), NOT_OVER)).resolves.toEqual({
+    await expect(conclude(ctx, knownOf('full-refresh'), 'c', ended(status), NOT_OVER)).resolves.toEqual({
       conclusion: 'failure',
       message: `Full refresh exec-1: ${status}, 1,200 cached: it was cancelled outside this step.`
     });
@@ -128,14 +128,14 @@ describe('conclude: how an execution ended becomes the outcome', () => {
 
   test('an unknown end status: a failure that says so, or Peaka\'s error when it gave one', async () => {
     const { ctx } = contextOf();
-    await expect(conclude(ctx, 'c', ended('EXPIRED'), NOT_OVER)).resolves.toEqual({ conclusion: 'failure', message: 'Full refresh exec-1: EXPIRED, 1,200 cached: ended with an unexpected status.' });
-    await expect(conclude(ctx, 'c', ended('EXPIRED', { error: 'lease lost' }), NOT_OVER)).resolves.toEqual({ conclusion: 'failure', message: 'lease lost' });
+    await expect(conclude(ctx, knownOf('full-refresh'), 'c', ended('EXPIRED'), NOT_OVER)).resolves.toEqual({ conclusion: 'failure', message: 'Full refresh exec-1: EXPIRED, 1,200 cached: ended with an unexpected status.' });
+    await expect(conclude(ctx, knownOf('full-refresh'), 'c', ended('EXPIRED', { error: 'lease lost' }), NOT_OVER)).resolves.toEqual({ conclusion: 'failure', message: 'lease lost' });
   });
 
   test('expectCancelled (the step asked for the cancel): CANCELLED is a success, anything else a warning', async () => {
     const { ctx } = contextOf({ operation: 'cancel-full-refresh' });
-    await expect(conclude(ctx, 'c', ended('CANCELLED'), NOT_OVER, true)).resolves.toEqual({ conclusion: 'success', message: 'Cancelled. Full refresh exec-1: CANCELLED, 1,200 cached' });
-    await expect(conclude(ctx, 'c', ended('COMPLETED'), NOT_OVER, true)).resolves.toEqual({
+    await expect(conclude(ctx, knownOf('full-refresh'), 'c', ended('CANCELLED'), NOT_OVER, true)).resolves.toEqual({ conclusion: 'success', message: 'Cancelled. Full refresh exec-1: CANCELLED, 1,200 cached' });
+    await expect(conclude(ctx, knownOf('full-refresh'), 'c', ended('COMPLETED'), NOT_OVER, true)).resolves.toEqual({
       conclusion: 'warning',
       message: 'The cancel did not take effect: Full refresh exec-1: COMPLETED, 1,200 cached'
     });
@@ -143,16 +143,16 @@ describe('conclude: how an execution ended becomes the outcome', () => {
 
   test('timed out: a failure naming the timeout, the execution and its last status', async () => {
     const { ctx } = contextOf();
-    await expect(conclude(ctx, 'c', ended('RUNNING'), { timedOut: true })).resolves.toEqual({
+    await expect(conclude(ctx, knownOf('full-refresh'), 'c', ended('RUNNING'), { timedOut: true })).resolves.toEqual({
       conclusion: 'failure',
-      message: 'Timed out after 30s waiting for the full refresh exec-1 (last seen RUNNING). Raise timeout to wait longer.'
+      message: 'Timed out after 30s waiting for the full refresh exec-1 (last seen RUNNING; timeout: 30s). Raise timeout to wait longer.'
     });
   });
 
   test('stalled: says since when nothing changed, at how many records, and what to do', async () => {
     const { ctx } = contextOf({ 'stall-timeout': '5m' });
     const sinceMs = Date.parse('2025-01-02T03:04:05Z');
-    const outcome = await conclude(ctx, 'c', ended('RUNNING', { updatedAt: '2025-01-02T03:00:00Z' }), { timedOut: false, stalled: { sinceMs, updatedAt: '2025-01-02T03:00:00Z' } });
+    const outcome = await conclude(ctx, knownOf('full-refresh'), 'c', ended('RUNNING', { updatedAt: '2025-01-02T03:00:00Z' }), { timedOut: false, stalled: { sinceMs, updatedAt: '2025-01-02T03:00:00Z' } });
     expect(outcome.conclusion).toBe('failure');
     expect(outcome.message).toMatch(
       /^The full refresh exec-1 looks stalled: it is still RUNNING at 1,200 records, and neither its progress nor its updatedAt has changed since 2025-01-02 03:00:00 UTC \(this step saw no change for .*; stall-timeout: 5m\), so the step stopped waiting\. Peaka may never/
@@ -177,8 +177,8 @@ describe('on timeout, only what the ledger says this step started is cancelled',
   test('cancel-on-timeout and the step\'s own execution: it is cancelled, and the message says so', async () => {
     const context = contextOf({ 'cancel-on-timeout': 'true' });
     const { cacheId, execution } = await triggered(context);
-    const outcome = await conclude(context.ctx, cacheId, execution, { timedOut: true });
-    expect(outcome.message).toBe(`Timed out after 30s waiting for the full refresh ${execution.id} (last seen RUNNING). It was cancelled (cancel-on-timeout). Raise timeout to wait longer.`);
+    const outcome = await conclude(context.ctx, knownOf('full-refresh'), cacheId, execution, { timedOut: true });
+    expect(outcome.message).toBe(`Timed out after 30s waiting for the full refresh ${execution.id} (last seen RUNNING; timeout: 30s). It was cancelled (cancel-on-timeout). Raise timeout to wait longer.`);
     expect(cancels(cacheId)).toHaveLength(1);
     expect(sim.statusAt(sim.startedExecutions(cacheId)[0], Date.now())).toBe('CANCELLED');
   });
@@ -187,34 +187,34 @@ describe('on timeout, only what the ledger says this step started is cancelled',
     const context = contextOf({ 'cancel-on-timeout': 'true' });
     const { cacheId, execution } = await triggered(context);
     context.ctx.page.seen(execution.id, 'full-refresh');
-    await conclude(context.ctx, cacheId, execution, { timedOut: true });
+    await conclude(context.ctx, knownOf('full-refresh'), cacheId, execution, { timedOut: true });
     expect(cancels(cacheId)).toHaveLength(1);
   });
 
   test('cancel-on-timeout on a stall: the step\'s execution is cancelled too', async () => {
     const context = contextOf({ 'cancel-on-timeout': 'true' });
     const { cacheId, execution } = await triggered(context);
-    const outcome = await conclude(context.ctx, cacheId, execution, { timedOut: false, stalled: { sinceMs: Date.now() - 60_000 } });
+    const outcome = await conclude(context.ctx, knownOf('full-refresh'), cacheId, execution, { timedOut: false, stalled: { sinceMs: Date.now() - 60_000 } });
     expect(outcome.message).toContain('so the step stopped waiting. It was cancelled (cancel-on-timeout). Peaka may never');
     expect(cancels(cacheId)).toHaveLength(1);
   });
 
-  test('cancel-on-timeout, and the execution ended before the cancel arrived: says so', async () => {
+  test('cancel-on-timeout, and the execution has ended since the last read: no cancel is sent (it would stop whatever runs), and it says so', async () => {
     const context = contextOf({ 'cancel-on-timeout': 'true' });
     const cache = sim.addCache({ previous: { 'full-refresh': {} } });
     context.ctx.page.triggering(cache.id, 'full-refresh', undefined);
     // The last read saw it running; it has completed since.
-    const outcome = await conclude(context.ctx, cache.id, { ...ended('RUNNING'), id: cache.executions[0].id }, { timedOut: true });
-    expect(outcome.message).toContain('(last seen RUNNING). It ended before the cancel arrived. Raise timeout');
-    expect(cancels(cache.id)).toHaveLength(1);
+    const outcome = await conclude(context.ctx, knownOf('full-refresh'), cache.id, { ...ended('RUNNING'), id: cache.executions[0].id }, { timedOut: true });
+    expect(outcome.message).toContain('(last seen RUNNING; timeout: 30s). It had already ended (COMPLETED), so no cancel was sent. Raise timeout');
+    expect(cancels(cache.id)).toHaveLength(0);
   });
 
   test('without cancel-on-timeout: nothing is sent, and the message says it keeps running and how to have it cancelled', async () => {
     const context = contextOf();
     const { cacheId, execution } = await triggered(context);
-    const outcome = await conclude(context.ctx, cacheId, execution, { timedOut: true });
+    const outcome = await conclude(context.ctx, knownOf('full-refresh'), cacheId, execution, { timedOut: true });
     expect(outcome.message).toBe(
-      `Timed out after 30s waiting for the full refresh ${execution.id} (last seen RUNNING). It keeps running in Peaka; set cancel-on-timeout: true to cancel it instead. Raise timeout to wait longer.`
+      `Timed out after 30s waiting for the full refresh ${execution.id} (last seen RUNNING; timeout: 30s). It keeps running in Peaka; set cancel-on-timeout: true to cancel it instead. Raise timeout to wait longer.`
     );
     expect(cancels(cacheId)).toHaveLength(0);
   });
@@ -242,8 +242,8 @@ describe('on timeout, only what the ledger says this step started is cancelled',
     const running = sim.startScheduled(cache.id, 'full-refresh');
     open(context.ctx.page, cache.id, running.id);
     const execution: Execution = { id: running.id, kind: 'full-refresh', status: 'RUNNING' };
-    const outcome = await conclude(context.ctx, cache.id, execution, { timedOut: true });
-    expect(outcome.message).toBe(`Timed out after 30s waiting for the full refresh ${running.id} (last seen RUNNING). Raise timeout to wait longer.`);
+    const outcome = await conclude(context.ctx, knownOf('full-refresh'), cache.id, execution, { timedOut: true });
+    expect(outcome.message).toBe(`Timed out after 30s waiting for the full refresh ${running.id} (last seen RUNNING; timeout: 30s). Raise timeout to wait longer.`);
     expect(cancels(cache.id)).toHaveLength(0);
     expect(sim.statusAt(running, Date.now())).toBe('RUNNING');
   });
@@ -251,7 +251,7 @@ describe('on timeout, only what the ledger says this step started is cancelled',
   test('expectCancelled (the step is stopping a run with if-running: cancel): no second cancel on timeout', async () => {
     const context = contextOf({ 'cancel-on-timeout': 'true' });
     const { cacheId, execution } = await triggered(context);
-    const outcome = await conclude(context.ctx, cacheId, execution, { timedOut: true }, true);
+    const outcome = await conclude(context.ctx, knownOf('full-refresh'), cacheId, execution, { timedOut: true }, true);
     expect(outcome.message).not.toContain('cancel');
     expect(cancels(cacheId)).toHaveLength(0);
   });
@@ -261,9 +261,9 @@ describe('on timeout, only what the ledger says this step started is cancelled',
     const { cacheId, execution } = await triggered(context);
     context.ctx.page.seen(execution.id, 'full-refresh');
     sim.fault({ type: 'status', status: 403, method: 'POST', path: `/cache/${cacheId}/cancelFullRefreshUpdate` });
-    const outcome = await conclude(context.ctx, cacheId, execution, { timedOut: true });
+    const outcome = await conclude(context.ctx, knownOf('full-refresh'), cacheId, execution, { timedOut: true });
     expect(outcome.message).toMatch(
-      new RegExp(`\\(last seen RUNNING\\)\\. Cancelling it failed: Failed cancelling the full refresh of cache ${cacheId}: Peaka answered HTTP 403.* The post step will try again\\. Raise timeout to wait longer\\.$`)
+      new RegExp(`\\(last seen RUNNING; timeout: 30s\\)\\. Cancelling it failed: Failed cancelling the full refresh of cache ${cacheId}: Peaka answered HTTP 403.* The post step will try again\\. Raise timeout to wait longer\\.$`)
     );
     expect(context.saved()).toEqual([{ cacheId, kind: 'full-refresh', previousId: expect.any(String), executionId: execution.id, onTimeout: true }]);
     // The operation's end does not close it: it is the post step's now.
@@ -279,7 +279,7 @@ describe('on timeout, only what the ledger says this step started is cancelled',
     const start = Date.now();
     const budget: StepBudget = { deadline: start, finalReadBy: start, end: start + 1_500 };
     context.ctx.budget = budget;
-    const outcome = await conclude(context.ctx, cacheId, execution, { timedOut: true });
+    const outcome = await conclude(context.ctx, knownOf('full-refresh'), cacheId, execution, { timedOut: true });
     expect(Date.now()).toBeLessThan(budget.end + 1_000);
     expect(outcome.message).toContain('Cancelling it failed:');
     expect(context.saved()).toEqual([expect.objectContaining({ cacheId, onTimeout: true })]);

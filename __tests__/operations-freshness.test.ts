@@ -99,7 +99,11 @@ describe('triggers with max-age', () => {
     expect(outcome.message).toMatch(/^Skipped cache payment\.fx_rates: the last COMPLETED full refresh finished 30m( \d+s)? ago .*, within max-age 6h\.$/);
     expect(log.filter((l) => l.startsWith('notice: Skipped'))).toHaveLength(1);
     expect(posts(cache.id)).toEqual([]);
-    expect(result).toMatchObject({ skipped: true, fresh: true, status: 'COMPLETED' });
+    expect(result).toMatchObject({ skipped: true, fresh: true });
+    // The last run is not this step's: it shows as the last success, never as the step's execution or in its counts.
+    expect(result['last-success-at']).toBe(new Date(cache.executions[0].startAt + cache.executions[0].durationMs).toISOString());
+    expect(result['execution-id']).toBeUndefined();
+    expect(result['cached-records']).toBeUndefined();
   });
 
   test('another kind does not count: a recent incremental sync does not skip a stale full refresh', async () => {

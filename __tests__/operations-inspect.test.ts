@@ -115,7 +115,7 @@ describe('a status other than COMPLETED, FAILED or CANCELLED, in any letter case
       }
     });
     const run = await runOperationIn(operationInputs(sim.url, KEY, { operation: 'full-refresh', 'cache-id': cache.id, 'cancel-on-timeout': 'true' }, '3s'));
-    expect(run.result).toMatchObject({ 'timed-out': true, status: 'PENDING' });
+    expect(run.result).toMatchObject({ 'timed-out': true, status: 'CANCELLED' });
     expect(run.outcome.message).toContain('It was cancelled (cancel-on-timeout).');
     expect(sim.requests.filter((r) => r.path.endsWith(`${cache.id}/cancelFullRefreshUpdate`))).toHaveLength(1);
   });

@@ -31,6 +31,16 @@ describe('create', () => {
     expect(run.result).toMatchObject({ 'cache-id': existing.id, 'execution-id': running.id, status: 'COMPLETED' });
   });
 
+  test('if-exists: reuse that loses the race to another creator waits for that cache\'s first sync and follows it, as the winner does', async () => {
+    // The other creator's cache exists a moment before this step's create; its first sync appears 300 ms later.
+    sim.fault({ type: 'reshape', path: '/isCached', reshape: (json) => ({ ...(json as object), isCached: false }) });
+    const other = sim.addCache({ catalogId: 'c2', schemaName: 'crm', tableName: 'raced_first_sync' });
+    const first = sim.actorTrigger(other.id, 'full-refresh', { appearDelayMs: 300, durationMs: 800, records: 42 });
+    const run = await runOperationIn(inputs({ operation: 'create', 'catalog-id': 'c2', 'schema-name': 'crm', 'table-name': 'raced_first_sync', 'if-exists': 'reuse' }));
+    expect(run.result).toMatchObject({ 'cache-id': other.id, 'execution-id': first.id, status: 'COMPLETED', 'cached-records': 42 });
+    expect(run.outcome.conclusion).toBe('success');
+  });
+
   test('if-exists: reuse also covers the 500 the live API gave for a duplicate during the first sync: the other creator\'s cache is reused, never taken for ours', async () => {
     const table = 'raced_500';
     sim.deviate('duplicate-create-500');

@@ -38,9 +38,23 @@ describe('result', () => {
       error: undefined,
       'timed-out': false,
       stalled: false,
+      ambiguous: false,
       conclusion: 'success',
       message: 'done'
     });
+  });
+
+  test('another execution in the same window: ambiguous, with the others named in result', () => {
+    const known = { ...knownOf('full-refresh', 'c'), rivals: [{ id: 'theirs', kind: 'full-refresh' as const, status: 'RUNNING' }] };
+    expect(buildResult(known, { conclusion: 'warning', message: 'x' })).toMatchObject({ ambiguous: true, 'other-execution-ids': ['theirs'] });
+  });
+
+  test('several caches, some skipped as fresh: the figures count only what the step started', () => {
+    const ran = { operation: 'full-refresh', 'cache-id': 'a', 'execution-id': 'e-a', status: 'COMPLETED', 'cached-records': 500, 'started-at': '2026-11-22T10:00:00Z', 'finished-at': '2026-11-22T10:00:10Z', 'timed-out': false, stalled: false, conclusion: 'success' as const, message: 'ok' };
+    const skipped = { operation: 'full-refresh', 'cache-id': 'b', skipped: true, fresh: true, 'last-success-at': '2026-11-21T10:00:00Z', 'timed-out': false, stalled: false, conclusion: 'success' as const, message: 'Skipped' };
+    const all = aggregate([ran, skipped]);
+    expect(all).toMatchObject({ 'cached-records': 500, 'execution-id': 'e-a', status: 'COMPLETED', 'duration-seconds': 10, skipped: false });
+    expect(all.message).toContain('1 skipped (fresh)');
   });
 
   test('knows only what is known: no execution, no counts', () => {

@@ -88,19 +88,47 @@ describe('follow', () => {
     expect(result).toMatchObject({ timedOut: true, execution: { status: 'RUNNING' } });
   });
 
-  test('an execution replaced in its slot before its end was seen has an unknown outcome', async () => {
+  test('an execution another takes the slot of is followed through the history to its own end', async () => {
     const cache = sim.addCache();
-    sim.startScheduled(cache.id, 'full-refresh', { durationMs: 30_000 });
+    sim.startScheduled(cache.id, 'full-refresh', { durationMs: 2_500, records: 700 });
     const status = await client.getStatus(cache.id, Date.now() + 5_000);
     const first = status.executions['full-refresh']!;
     const before = answeredReads(cache.id);
-    const following = tracker(cache.id).follow(first);
+    const lines: string[] = [];
+    const following = tracker(cache.id, 10_000, lines).follow(first);
     // Replaced once the wait has read the slot, not after a fixed delay.
     await waitFor(() => answeredReads(cache.id) > before, 'the first status read of the wait');
-    sim.startScheduled(cache.id, 'full-refresh', { durationMs: 30_000 });
+    const newer = sim.startScheduled(cache.id, 'full-refresh', { durationMs: 30_000 });
     const result = await following;
-    expect(result.execution).toMatchObject({ id: first.id, status: 'UNKNOWN' });
-    expect(result.execution!.error).toContain('was replaced by a newer one');
+    // Its own end, not UNKNOWN and not the newer one's RUNNING.
+    expect(result).toMatchObject({ timedOut: false, execution: { id: first.id, status: 'COMPLETED', cachedRecords: 700 } });
+    expect(lines.join('\n')).toContain(`shows the full refresh ${newer.id} (RUNNING) in place of the full refresh ${first.id}`);
+    expect(sim.requests.some((r) => r.path.includes(`${cache.id}/executionHistory`))).toBe(true);
+  });
+
+  test('a status answer over the size cap during a wait is one failed read: the wait goes on and sees the end', async () => {
+    const cache = sim.addCache();
+    const running = sim.startScheduled(cache.id, 'full-refresh', { durationMs: 2_500 });
+    const status = await client.getStatus(cache.id, Date.now() + 5_000);
+    // The next answer carries 2 MiB of logs (over the 1 MiB cap): the transport refuses it, and does not ask again at once.
+    sim.fault({ type: 'reshape', path: `${cache.id}/status`, reshape: (json) => ({ ...(json as object), cacheActionLogs: [{ message: 'x'.repeat(2 << 20) }] }) });
+    const lines: string[] = [];
+    const result = await tracker(cache.id, 10_000, lines).follow(status.executions['full-refresh']!);
+    expect(result).toMatchObject({ timedOut: false, execution: { id: running.id, status: 'COMPLETED' } });
+    expect(lines.filter((l) => l.startsWith('Could not read the status (')).length).toBe(1);
+  });
+
+  test('an execution the history no longer lists, once out of its slot, has an unknown outcome that says why', async () => {
+    const running: Execution = { id: 'ours', kind: 'full-refresh', status: 'RUNNING', createdAt: new Date().toISOString() };
+    const other: Execution = { id: 'theirs', kind: 'full-refresh', status: 'RUNNING', createdAt: new Date().toISOString() };
+    const fake = {
+      getStatus: async (): Promise<CacheStatus> => ({ id: 'c', executions: { 'full-refresh': other } }),
+      listStatuses: async () => ({ caches: [], unidentified: [] }),
+      executionHistory: async () => [other]
+    };
+    const result = await new ExecutionTracker({ client: fake, cacheId: 'c', deadline: Date.now() + 5_000, pollIntervalMs: 1_000, log: () => undefined }).follow(running);
+    expect(result.execution).toMatchObject({ id: 'ours', status: 'UNKNOWN' });
+    expect(result.execution!.error).toContain('is not among the 50 most recent executions of its history');
   });
 });
 
@@ -138,6 +166,17 @@ describe('the schedule, on a virtual clock', () => {
     new ExecutionTracker({ client, source: new DirectStatusSource(client, clock), cacheId: 'c', deadline: options.deadline ?? 10 * 3_600_000, pollIntervalMs: options.pollIntervalMs ?? 30_000, stallTimeoutMs: options.stallTimeoutMs, log: () => {}, random: () => 0.5 });
   const running = (id: string, now: number, extra: Partial<Execution> = {}): Execution => ({ id, kind: 'full-refresh', status: 'RUNNING', createdAt: iso(0), updatedAt: iso(now), cachedRecords: Math.floor(now / 10), ...extra });
   const gaps = (reads: number[]) => reads.slice(1).map((t, i) => t - reads[i]);
+
+  test('a wait of days at poll-interval 1s runs to the deadline, not to a count of reads (5 days: about 432,000 reads)', async () => {
+    const clock = new VirtualClock();
+    const DAY = 86_400_000;
+    // Ends after 4.5 days: well past the 100,000 reads an earlier loop stopped at.
+    const { reads, client } = fakeCache(clock, (now) => (now < 4.5 * DAY ? running('long', now) : { ...running('long', 4.5 * DAY), status: 'COMPLETED', finishedAt: iso(4.5 * DAY) }));
+    const result = await clock.run(watch(clock, client, { pollIntervalMs: 1_000, deadline: 5 * DAY }).follow(running('long', 0)), 50_000_000);
+    expect(result).toMatchObject({ timedOut: false, execution: { id: 'long', status: 'COMPLETED' } });
+    expect(reads.length).toBeGreaterThan(380_000);
+    expect(Math.max(...gaps(reads.slice(-1_000)))).toBeLessThanOrEqual(1_000);
+  });
 
   test('each phase has a tracker of its own: after a long wait, the first read after the trigger comes within a second', async () => {
     const clock = new VirtualClock();

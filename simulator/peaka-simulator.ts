@@ -5,8 +5,14 @@
  * in the test suite every answer that is not a fault is checked against it (contract.ts).
  * - Bearer auth with partner keys (every project) and project keys (their own project only).
  * - A trigger answers without an execution id; the execution record appears `appearDelayMs` later,
- *   and until then the slot still shows the previous execution. A trigger while one of the same kind
- *   runs is queued behind it.
+ *   and until then the slot still shows the previous execution.
+ * - A trigger while one of the same kind runs: Peaka's pages say only that it "may start a new
+ *   workflow that will be queued". The simulator offers each reading (`model`, ConcurrencyModel):
+ *   queued out of sight until the running one ends (`queued-hidden`), shown QUEUED in the slot at
+ *   once and run after it (`queued-visible`), or run beside it, the slot showing the newest
+ *   (`parallel`). A cancel stops what runs of its kind (under `parallel`, every one that runs).
+ * - Other actors on the same cache: `actorTrigger`/`actorCancel` (another workflow run, a user in
+ *   Peaka's UI) and `schedule` (Peaka's scheduler) act beside the step, under the same model.
  * - Executions make progress linearly and end COMPLETED, FAILED or CANCELLED.
  * - Faults on request: status codes with JSON, HTML, text or empty bodies and Retry-After, dropped
  *   connections, hanging requests, slow answers, malformed or empty 200s, optionally after the
@@ -21,6 +27,10 @@ import type { AddressInfo, Socket } from 'node:net';
 import { checkAnswer, contractLedger } from './contract.js';
 
 export type Kind = 'full-refresh' | 'incremental';
+
+/** What a trigger does while an execution of its kind runs: the readings Peaka's pages leave open. */
+export type ConcurrencyModel = 'queued-hidden' | 'queued-visible' | 'parallel';
+export const CONCURRENCY_MODELS: readonly ConcurrencyModel[] = ['queued-hidden', 'queued-visible', 'parallel'];
 
 export interface RunPlan {
   /** Delay between the trigger's answer and the execution record's appearance. */
@@ -47,6 +57,11 @@ export interface SimExecution {
   queuedMs: number;
   /** Never picked up: RUNNING, no progress, updatedAt never moves (the 'stalled-execution' deviation). */
   stalled: boolean;
+  appearDelayMs: number;
+  /** The execution of its kind it is queued behind (queued models): it appears (hidden) or starts (visible) once that ends. */
+  after?: SimExecution;
+  /** Started by another actor beside the step (actorTrigger, schedule): not the step's. */
+  actor?: string;
 }
 
 export interface SimCache {
@@ -117,6 +132,8 @@ export interface SimulatorOptions {
   defaultPlan?: Partial<RunPlan>;
   /** Delay between a cancel and the CANCELLED status. */
   cancelDelayMs?: number;
+  /** What a trigger does while one of its kind runs (default: PEAKA_SIM_MODEL, else queued-hidden). */
+  model?: ConcurrencyModel;
 }
 
 type Table = { catalogId: string; schemaName: string; tableName: string };
@@ -145,8 +162,12 @@ export class PeakaSimulator {
   private readonly projectKeys: Record<string, string>;
   private readonly defaultPlan: RunPlan;
   private readonly cancelDelayMs: number;
+  readonly model: ConcurrencyModel;
+  private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(options: SimulatorOptions = {}) {
+    const fromEnv = process.env.PEAKA_SIM_MODEL as ConcurrencyModel | undefined;
+    this.model = options.model ?? (fromEnv && CONCURRENCY_MODELS.includes(fromEnv) ? fromEnv : 'queued-hidden');
     this.partnerKeys = options.partnerKeys ?? ['partner-key-0123456789'];
     this.projectKeys = options.projectKeys ?? {};
     this.defaultPlan = { ...DEFAULT_PLAN, ...options.defaultPlan };
@@ -165,6 +186,8 @@ export class PeakaSimulator {
   }
 
   async close(): Promise<void> {
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers.clear();
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -200,7 +223,7 @@ export class PeakaSimulator {
     const plan = { ...this.defaultPlan, ...past };
     const execution = this.execution(kind, plan, Date.now() - past.endedAgoMs - plan.durationMs, true);
     cache.executions.push(execution);
-    cache.executions.sort((a, b) => a.appearAt - b.appearAt);
+    cache.executions.sort((a, b) => this.appearOf(a) - this.appearOf(b));
     return execution;
   }
 
@@ -238,7 +261,31 @@ export class PeakaSimulator {
     return (cache?.executions ?? []).filter((e) => !e.scheduled && (!kind || e.kind === kind));
   }
 
-  /** Starts an execution as Peaka's scheduler would (not through the API). */
+  /**
+   * Another actor triggers through the API beside the step (another workflow run, a user in Peaka's
+   * UI): under the simulator's model, like any trigger. Not recorded among `requests`.
+   */
+  actorTrigger(cacheId: string, kind: Kind, plan: Partial<RunPlan> = {}, actor = 'another actor'): SimExecution {
+    const cache = this.caches.get(cacheId)!;
+    return this.enqueue(cache, kind, { ...this.defaultPlan, ...plan }, Date.now(), actor);
+  }
+
+  /** Another actor cancels through the API: stops what runs of `kind`, as the step's cancel would. Returns the HTTP status. */
+  actorCancel(cacheId: string, kind: Kind): number {
+    return this.cancel(this.caches.get(cacheId)!, kind, Date.now()).status;
+  }
+
+  /** Peaka's scheduler: starts `kind` on the cache every `everyMs` (under the model) until the simulator closes. */
+  schedule(cacheId: string, kind: Kind, everyMs: number, plan: Partial<RunPlan> = {}): void {
+    const timer = setInterval(() => {
+      const cache = this.caches.get(cacheId);
+      if (cache && !cache.deleted) this.enqueue(cache, kind, { ...this.defaultPlan, ...plan }, Date.now(), 'scheduler');
+    }, everyMs);
+    timer.unref();
+    this.timers.add(timer);
+  }
+
+  /** Starts an execution at once whatever runs (as Peaka's scheduler might under `parallel`; not through the API). */
   startScheduled(cacheId: string, kind: Kind, plan: Partial<RunPlan> = {}): SimExecution {
     const cache = this.caches.get(cacheId)!;
     const execution = this.execution(kind, { ...this.defaultPlan, ...plan, appearDelayMs: 0 }, Date.now(), true);
@@ -372,7 +419,7 @@ export class PeakaSimulator {
     if (action === 'executionHistory' && method === 'GET') {
       const limit = Number(url.searchParams.get('limit') ?? 10);
       const offset = Number(url.searchParams.get('offset') ?? 0);
-      const visible = cache.executions.filter((e) => e.appearAt <= now).sort((a, b) => b.appearAt - a.appearAt);
+      const visible = cache.executions.filter((e) => this.appearOf(e) <= now).sort((a, b) => this.appearOf(b) - this.appearOf(a));
       const page = visible.slice(offset, offset + limit);
       return this.observed(
         page.map((e) => ({ ...this.executionInfo(e, now), executionMode: e.kind === 'full-refresh' ? 'FULL_REFRESH' : 'INCREMENTAL' })),
@@ -421,7 +468,7 @@ export class PeakaSimulator {
   private showsStalled(caches: SimCache[], now: number): boolean {
     return caches.some((c) =>
       (['full-refresh', 'incremental'] as const).some((kind) => {
-        const slot = c.executions.filter((e) => e.kind === kind && e.appearAt <= now).at(-1);
+        const slot = this.slot(c, kind, now);
         return slot !== undefined && slot.stalled && !this.ended(slot, now);
       })
     );
@@ -500,27 +547,42 @@ export class PeakaSimulator {
   }
 
   private trigger(cache: SimCache, kind: Kind, now: number): Answer {
-    const plan = this.nextPlan(cache.id, kind);
-    const last = cache.executions.filter((e) => e.kind === kind).at(-1);
-    const lastEnd = last ? this.endOf(last) : 0;
-    const appearAt = Math.max(now + plan.appearDelayMs, lastEnd > now ? lastEnd + plan.appearDelayMs : 0);
-    cache.executions.push(this.execution(kind, plan, appearAt, false));
+    this.enqueue(cache, kind, this.nextPlan(cache.id, kind), now);
     return ok({});
   }
 
+  /** A new execution of `kind`: under the queued models, behind the last one of its kind that has not ended. */
+  private enqueue(cache: SimCache, kind: Kind, plan: RunPlan, now: number, actor?: string): SimExecution {
+    const last = cache.executions.filter((e) => e.kind === kind).at(-1);
+    const execution = this.execution(kind, plan, now + plan.appearDelayMs, actor !== undefined);
+    if (actor) execution.actor = actor;
+    if (this.model !== 'parallel' && last && !this.ended(last, now)) execution.after = last;
+    cache.executions.push(execution);
+    return execution;
+  }
+
+  /**
+   * Stops what runs of `kind`. Under `parallel`, every execution of the kind that runs; otherwise
+   * the one in the slot (queued-hidden) or the one running (queued-visible), else one queued.
+   */
   private cancel(cache: SimCache, kind: Kind, now: number): Answer {
     const ofKind = cache.executions.filter((e) => e.kind === kind);
-    const visible = ofKind.filter((e) => e.appearAt <= now).at(-1);
-    const pending = ofKind.find((e) => e.appearAt > now && e.cancelledAt === undefined);
-    if (visible && !this.ended(visible, now)) {
-      visible.cancelledAt = now + this.cancelDelayMs;
+    const live = ofKind.filter((e) => this.appearOf(e) <= now && !this.ended(e, now));
+    const running = live.filter((e) => now >= this.startOf(e));
+    const targets =
+      this.model === 'parallel' ? live
+      : this.model === 'queued-visible' ? (running.length ? running.slice(-1) : live.slice(0, 1))
+      : live.length && this.slot(cache, kind, now) === live.at(-1) ? live.slice(-1) : [];
+    if (targets.length) {
+      for (const target of targets) target.cancelledAt = now + this.cancelDelayMs;
       return { status: 200 };
     }
+    const pending = ofKind.find((e) => this.appearOf(e) > now && e.cancelledAt === undefined);
     if (pending) {
       // What the live API did: the workflow's record does not exist yet.
       if (this.deviations.has('cancel-before-record-500')) return { status: 500, html: errorPage(500, 'java.lang.NullPointerException'), offContract: true };
       // The contract: the workflow exists and is cancelled; its record appears CANCELLED.
-      pending.cancelledAt = pending.startAt;
+      pending.cancelledAt = this.startOf(pending);
       return { status: 200 };
     }
     return { status: 404 };
@@ -546,13 +608,32 @@ export class PeakaSimulator {
       error: plan.error,
       scheduled,
       queuedMs,
-      stalled: !scheduled && this.deviations.has('stalled-execution')
+      stalled: !scheduled && this.deviations.has('stalled-execution'),
+      appearDelayMs: plan.appearDelayMs
     };
+  }
+
+  /** The newest execution of `kind` whose record exists: what the status shows in that slot. */
+  private slot(cache: SimCache, kind: Kind, now: number): SimExecution | undefined {
+    return cache.executions.filter((e) => e.kind === kind && this.appearOf(e) <= now).at(-1);
+  }
+
+  /** When its record appears: queued-hidden, once the one ahead of it has ended. */
+  appearOf(e: SimExecution): number {
+    if (this.model === 'queued-hidden' && e.after) return Math.max(e.appearAt, this.endOf(e.after) + e.appearDelayMs);
+    return e.appearAt;
+  }
+
+  /** When it starts running: queued-visible, once the one ahead of it has ended. */
+  startOf(e: SimExecution): number {
+    const appear = this.appearOf(e);
+    const start = e.after && this.model === 'queued-hidden' ? appear + e.queuedMs : e.startAt;
+    return this.model === 'queued-visible' && e.after ? Math.max(start, this.endOf(e.after)) : start;
   }
 
   /** When it would end by itself: never, for a stalled one. */
   private naturalEndOf(e: SimExecution): number {
-    return e.stalled ? Infinity : e.startAt + e.durationMs;
+    return e.stalled ? Infinity : this.startOf(e) + e.durationMs;
   }
 
   private endOf(e: SimExecution): number {
@@ -562,7 +643,7 @@ export class PeakaSimulator {
 
   /** QUEUED (before it starts), RUNNING, then COMPLETED, FAILED or CANCELLED. */
   statusAt(e: SimExecution, now: number): string {
-    if (now < this.endOf(e)) return now < e.startAt ? 'QUEUED' : 'RUNNING';
+    if (now < this.endOf(e)) return now < this.startOf(e) ? 'QUEUED' : 'RUNNING';
     return e.cancelledAt !== undefined && e.cancelledAt < this.naturalEndOf(e) ? 'CANCELLED' : e.outcome;
   }
 
@@ -574,9 +655,9 @@ export class PeakaSimulator {
     const status = this.statusAt(e, now);
     const end = this.endOf(e);
     const until = Math.min(now, end);
-    const base = { id: e.id, status, error: status === 'FAILED' ? { message: e.error ?? 'Source query failed' } : {}, createdAt: new Date(e.appearAt).toISOString() };
+    const base = { id: e.id, status, error: status === 'FAILED' ? { message: e.error ?? 'Source query failed' } : {}, createdAt: new Date(this.appearOf(e)).toISOString() };
     if (e.stalled && !this.ended(e, now)) return { ...base, progress: null, updatedAt: base.createdAt };
-    const share = e.stalled ? 0 : Math.min(1, Math.max(0, (until - e.startAt) / e.durationMs));
+    const share = e.stalled ? 0 : Math.min(1, Math.max(0, (until - this.startOf(e)) / e.durationMs));
     const done = Math.floor(e.records * (e.outcome === 'FAILED' && status === 'FAILED' ? Math.min(share, 0.4) : share));
     const progress =
       e.kind === 'full-refresh'
@@ -598,11 +679,10 @@ export class PeakaSimulator {
   }
 
   private statusOf(cache: SimCache, now: number, excludeLogs: boolean): Record<string, unknown> {
-    const slot = (kind: Kind) => cache.executions.filter((e) => e.kind === kind && e.appearAt <= now).at(-1);
-    const full = slot('full-refresh');
-    const incremental = slot('incremental');
+    const full = this.slot(cache, 'full-refresh', now);
+    const incremental = this.slot(cache, 'incremental', now);
     const visible = [full, incremental].filter((e): e is SimExecution => e !== undefined);
-    const latest = visible.sort((a, b) => b.appearAt - a.appearAt)[0];
+    const latest = visible.sort((a, b) => this.appearOf(b) - this.appearOf(a))[0];
     const top = visible.some((e) => !this.ended(e, now)) ? 'RUNNING' : latest ? this.statusAt(latest, now) : 'NOT_INITIALIZED';
     return {
       id: cache.id,

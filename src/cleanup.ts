@@ -8,6 +8,8 @@ import { KIND_LABEL } from './format.js';
 import type { Started } from './ledger.js';
 import { EXECUTION_KINDS, isActive, isCacheOf, isCancelled, type Execution, type ExecutionKind, type PeakaClient } from './peaka/client.js';
 import { cancelOnce } from './peaka/send-once.js';
+import { mayCancel } from './cancel-guard.js';
+import { HISTORY_PAGE } from './tracker.js';
 
 export interface CleanupResult {
   cancelled?: Execution;
@@ -67,33 +69,45 @@ export async function cancelStarted(client: PeakaClient, started: Started, budge
   return { cacheId, message: `${note}No execution started by this step was found running; nothing to cancel.` };
 }
 
-/** One look at the cache: cancels the step's execution if it runs; undefined if it has not appeared. */
+/**
+ * One look at the cache: cancels the step's execution if it runs and nothing else of its kind runs
+ * beside it (cancel-guard.ts); undefined if it has not appeared.
+ */
 async function cancelIn(client: PeakaClient, cacheId: string, kinds: readonly ExecutionKind[], started: Started, deadline: number, gapMs: number): Promise<CleanupResult | undefined> {
+  if (started.doubtful)
+    return { message: `Another execution started on cache ${cacheId} in the same window as this step's, so which one is this step's is not known: neither was cancelled. Check the cache in Peaka.` };
   const status = await client.getStatus(cacheId, deadline);
-  const ours = kinds
-    .map((k) => status.executions[k])
-    .find((e) => e && (started.executionId ? e.id === started.executionId : e.id !== (started.previousId || undefined)));
-  if (ours && isActive(ours)) {
+  for (const kind of kinds) {
+    const inSlot = status.executions[kind];
+    // Without its id, only the slot can show it: a new execution there. With its id, it may have left the slot: the guard reads the history.
+    const ourId = started.executionId ?? (inSlot && inSlot.id !== (started.previousId || undefined) ? inSlot.id : undefined);
+    if (!ourId) continue;
+    const verdict = await mayCancel(client, cacheId, kind, (e) => e.id === ourId, deadline, status);
+    const ours = verdict.execution;
+    if (!ours) continue;
     const label = `${KIND_LABEL[ours.kind]} ${ours.id}`;
+    if (!isActive(ours)) return { message: `The ${label} that this step started had already ended (${ours.status}).` };
+    // Ours is queued behind, or runs beside, another actor's: a cancel would stop theirs. The post step looks again.
+    if (!verdict.send) return { pending: true, message: `Did not cancel the ${label} that this step started: ${verdict.why}.` };
     const sent = await cancelOnce(client, cacheId, ours, { deadline });
     if (sent === 'ended') return { message: `The ${label} ended before the cancel arrived.` };
     // Peaka's answer only says the signal was sent: the status confirms it.
     const end = await settledStatus(client, cacheId, ours, deadline, gapMs <= LOOK_GAP_MS ? CONFIRM_GAP_MS : gapMs);
     if (end === undefined)
       return { pending: true, message: `Sent the cancel for the ${label} that this step started, but it still showed ${ours.status} at the last read, so it is not known to have stopped.` };
-    if (end === REPLACED) return { message: `Sent the cancel for the ${label}; a newer execution has replaced it in its slot, so whether the cancel stopped it is not known.` };
+    if (end === GONE) return { message: `Sent the cancel for the ${label}; it has left the cache's status and recent history, so whether the cancel stopped it is not known.` };
     if (!isCancelled(end)) return { message: `The ${label} ended (${end}) before the cancel took effect.` };
     return { cancelled: ours, message: `Cancelled the ${label} that this step started.` };
   }
-  if (ours) return { message: `The ${KIND_LABEL[ours.kind]} ${ours.id} that this step started had already ended (${ours.status}).` };
   return undefined;
 }
 
-/** Reads the execution's status until it has ended (its status then), or undefined at the deadline. */
+/** Reads the execution's status (its slot, or the history once another took the slot) until it has ended; undefined at the deadline. */
 async function settledStatus(client: PeakaClient, cacheId: string, execution: Execution, deadline: number, gapMs: number): Promise<string | undefined> {
   for (let read = 0; read < 100 && Date.now() < deadline; read++) {
-    const seen = (await client.getStatus(cacheId, deadline)).executions[execution.kind];
-    if (!seen || seen.id !== execution.id) return REPLACED;
+    let seen: Pick<Execution, 'id' | 'status'> | undefined = (await client.getStatus(cacheId, deadline)).executions[execution.kind];
+    if (seen?.id !== execution.id) seen = (await client.executionHistory(cacheId, HISTORY_PAGE, deadline)).find((e) => e.id === execution.id);
+    if (!seen) return GONE;
     if (!isActive(seen)) return seen.status;
     if (Date.now() + gapMs >= deadline) return undefined;
     await sleep(gapMs);
@@ -101,7 +115,7 @@ async function settledStatus(client: PeakaClient, cacheId: string, execution: Ex
   return undefined;
 }
 
-const REPLACED = 'replaced by a newer execution';
+const GONE = 'gone from the status and the history';
 /** How often a cancel is checked for having taken effect, at most (one cache). */
 const CONFIRM_GAP_MS = 300;
 /** How often a page's execution is looked for (one cache). */

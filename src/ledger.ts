@@ -29,6 +29,8 @@ export interface Started {
   executionId?: string;
   /** Left for the post step by cancel-on-timeout (not by a cancelled run): cancelled whatever cancel-on-abort says. */
   onTimeout?: boolean;
+  /** Another execution appeared in the same window as the one seen: which is this step's is not known, so none is cancelled. */
+  doubtful?: boolean;
 }
 
 export interface CreateTarget {
@@ -122,8 +124,14 @@ export class LedgerPage {
   /** Whether `executionId` is what this step started (so it is the step's to cancel). */
   owns(executionId: string): boolean {
     const page = this.ledger.read(this.key);
-    if (!page?.cacheId) return false;
+    if (!page?.cacheId || page.doubtful) return false;
     return page.executionId ? page.executionId === executionId : executionId !== page.previousId;
+  }
+
+  /** Another execution appeared in the same window as the one seen: neither is taken for this step's, so neither is cancelled. */
+  doubt(): void {
+    const page = this.ledger.read(this.key);
+    if (page && !page.doubtful) this.ledger.write(this.key, { ...page, doubtful: true });
   }
 
   /** Peaka refused the write, or nothing this step sent can have had an effect: nothing to clean up. */

@@ -37,6 +37,10 @@ export interface Result {
   pattern?: string;
   migrations?: { file: string; line: number; statement: string; table: string }[];
   stalled: boolean;
+  /** After a trigger: another execution of the kind started in the same window, so which is the step's is not known. */
+  ambiguous?: boolean;
+  /** With `ambiguous`: the other executions, by id. */
+  'other-execution-ids'?: string[];
   conclusion: Conclusion;
   message: string;
 }
@@ -60,7 +64,8 @@ export const OUTPUT_NAMES = [
   'age-seconds',
   'skipped',
   'timed-out',
-  'stalled'
+  'stalled',
+  'ambiguous'
 ] as const;
 
 const COUNTS = ['cached-records', 'inserted-records', 'updated-records', 'deleted-records'] as const;
@@ -78,6 +83,8 @@ export function buildResult(state: Known, outcome: Outcome): Result {
     'timed-out': state.timedOut,
     ...freshnessFields(state),
     stalled: state.stalled,
+    ambiguous: (state.rivals?.length ?? 0) > 0,
+    ...(state.rivals?.length ? { 'other-execution-ids': state.rivals.map((r) => r.id) } : {}),
     conclusion: outcome.conclusion,
     message: outcome.message
   };
@@ -100,34 +107,38 @@ function executionFields(e: HistoryExecution | undefined) {
 }
 
 const CONCLUSION_RANK: Record<Conclusion, number> = { failure: 2, warning: 1, success: 0 };
-const STATUS_RANK = ['FAILED', 'UNKNOWN', 'CANCELLED', 'CANCELED', 'RUNNING', 'NOT_INITIALIZED', 'DELETED', 'COMPLETED'];
+const STATUS_RANK = ['FAILED', 'UNKNOWN', 'CANCELLED', 'CANCELED', 'CANCELLING', 'RUNNING', 'NOT_INITIALIZED', 'DELETED', 'COMPLETED'];
 const worstStatus = (statuses: (string | undefined)[]) =>
   statuses.filter((s): s is string => !!s).sort((a, b) => rank(a) - rank(b))[0];
 const rank = (status: string) => (STATUS_RANK.includes(status) ? STATUS_RANK.indexOf(status) : 1);
 
-/** Many caches as one: counts summed, the worst status and conclusion, the wall-clock span. */
+/**
+ * Many caches as one: counts summed, the worst status and conclusion, the wall-clock span. A cache
+ * skipped as fresh (max-age) started nothing: it is counted as skipped, never in the executions' figures.
+ */
 export function aggregate(results: Result[]): Result {
+  const acted = results.filter((r) => !r.skipped);
   const sum = (name: (typeof COUNTS)[number]) => {
-    const values = results.map((r) => r[name]).filter((v): v is number => v !== undefined);
+    const values = acted.map((r) => r[name]).filter((v): v is number => v !== undefined);
     return values.length ? values.reduce((a, b) => a + b, 0) : undefined;
   };
   // Instants compared as instants (offsets differ), never as strings.
   const instants = (name: 'started-at' | 'finished-at') =>
-    results
+    acted
       .map((r) => ({ text: r[name], ms: parseInstant(r[name]) }))
       .filter((x): x is { text: string; ms: number } => x.ms !== undefined)
       .sort((a, b) => a.ms - b.ms);
   const started = instants('started-at');
   const finished = instants('finished-at');
-  const allFinished = finished.length === results.length && results.length > 0;
-  const allStarted = started.length === results.length;
-  const kinds = [...new Set(results.map((r) => r['execution-type']).filter(Boolean))];
+  const allFinished = finished.length === acted.length && acted.length > 0;
+  const allStarted = started.length === acted.length;
+  const kinds = [...new Set(acted.map((r) => r['execution-type']).filter(Boolean))];
   const conclusion = results.map((r) => r.conclusion).sort((a, b) => CONCLUSION_RANK[b] - CONCLUSION_RANK[a])[0] ?? 'success';
   const bad = results.filter((r) => r.conclusion !== 'success');
   const byStatus = new Map<string, number>();
   for (const r of results) {
     // A cache whose operation failed before any execution is not counted under its cache's status.
-    const status = r.status ?? (r.conclusion === 'success' ? r['cache-status'] : 'no execution') ?? 'UNKNOWN';
+    const status = r.skipped ? 'skipped (fresh)' : (r.status ?? (r.conclusion === 'success' ? r['cache-status'] : 'no execution') ?? 'UNKNOWN');
     byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
   }
   const stale = results.filter((r) => r.fresh === false).length;
@@ -142,7 +153,7 @@ export function aggregate(results: Result[]): Result {
     'cache-id': results.map((r) => r['cache-id']).filter(Boolean).join(','),
     'execution-id': results.map((r) => r['execution-id']).filter(Boolean).join(','),
     'execution-type': kinds.length === 1 ? kinds[0] : kinds.length ? 'mixed' : undefined,
-    status: worstStatus(results.map((r) => r.status)),
+    status: worstStatus(acted.map((r) => r.status)),
     'cache-status': worstStatus(results.map((r) => r['cache-status'])),
     'cached-records': cached,
     'inserted-records': sum('inserted-records'),
@@ -155,6 +166,7 @@ export function aggregate(results: Result[]): Result {
     'timed-out': results.some((r) => r['timed-out']),
     ...aggregateFreshness(results),
     stalled: results.some((r) => r.stalled),
+    ambiguous: results.some((r) => r.ambiguous),
     conclusion,
     message
   };

@@ -3,10 +3,7 @@
  * (RUNNING, progress null, updatedAt never changing). When neither updatedAt nor the progress of
  * the execution followed changes for `stall-timeout`, the wait ends and says so.
  */
-import type { Execution } from './peaka/client.js';
-
-/** Statuses of an execution waiting its turn: no progress is expected, so the stall clock does not run. */
-const WAITING_ITS_TURN = /^(QUEUED|PENDING|WAITING|SCHEDULED)$/i;
+import { isQueued, type Execution } from './peaka/client.js';
 
 export interface Stall {
   /** Clock ms since which this step saw nothing change. */
@@ -30,7 +27,8 @@ export class StallWatch {
   /** Records what a read showed; returns the stall once nothing has changed for the timeout. */
   see(execution: Execution, nowMs: number): Stall | undefined {
     const key = [execution.status, execution.updatedAt, execution.cachedRecords, execution.insertedRecords, execution.updatedRecords, execution.deletedRecords].join('|');
-    if (key !== this.key || WAITING_ITS_TURN.test(execution.status)) {
+    // Waiting its turn, no progress is expected, so the stall clock does not run.
+    if (key !== this.key || isQueued(execution)) {
       this.key = key;
       this.sinceMs = nowMs;
       return undefined;

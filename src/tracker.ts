@@ -9,14 +9,7 @@
  * one execution exceeds poll-interval (poll-schedule.ts).
  */
 import type { Clock } from './clock.js';
-import {
-  isActive,
-  isTerminal,
-  type CacheStatus,
-  type Execution,
-  type ExecutionKind,
-  type PeakaClient
-} from './peaka/client.js';
+import { isActive, isTerminal, type CacheStatus, type Execution, type ExecutionKind, type HistoryExecution, type PeakaClient } from './peaka/client.js';
 import { PeakaApiError } from './peaka/errors.js';
 import { KIND_LABEL, describeExecution } from './format.js';
 import { PollPlanner, type History } from './poll-schedule.js';
@@ -24,7 +17,7 @@ import { StallWatch, type Stall } from './stall-watch.js';
 import { DirectStatusSource, type StatusClient, type StatusSource } from './status-source.js';
 
 export interface TrackerOptions {
-  /** With executionHistory, the end of a followed execution that a newer one replaced is read from the history. */
+  /** executionHistory: a followed execution that another has replaced in its slot is followed there. */
   client: StatusClient & Partial<Pick<PeakaClient, 'executionHistory'>>;
   /** Where reads come from (default: the cache's own status endpoint, through `client`). */
   source?: StatusSource;
@@ -49,14 +42,33 @@ export interface TrackResult {
   timedOut: boolean;
   /** The execution stopped changing for stall-timeout: the wait ended without its end. */
   stalled?: Stall;
+  /**
+   * Other new executions of the kind that appeared in the same window as the one taken for the
+   * step's: a trigger carries no id, so which of them the step started cannot be told.
+   */
+  rivals?: Execution[];
+}
+
+/** What the step knows of the trigger whose execution it looks for: when it was sent, and what was there before. */
+export interface Claim {
+  /** Clock ms at which the trigger was first sent: an execution that had run longer than the time since is another actor's. */
+  sentAt: number;
 }
 
 /** How long a new execution may take to show up once nothing is queued ahead of it. */
 export const APPEARANCE_GRACE_MS = 60_000;
-/** How many past executions are searched for a followed one that a newer one replaced. */
-const REPLACED_LOOKUP = 20;
+/** How many past executions one history read asks for (a followed execution is looked for among them). */
+export const HISTORY_PAGE = 50;
 /** The read at the deadline may still retry for this long. */
 const FINAL_READ_MS = 10_000;
+/** Peaka's clock counts in milliseconds but its records trail the work: an execution is taken for older than a trigger only beyond this. */
+const ORDER_SLACK_MS = 1_000;
+/**
+ * A newer execution created this close (by Peaka's clock) to the one taken for the step's is a rival:
+ * both triggers landed at once, and which one is the step's cannot be told. One created later came
+ * from a trigger sent after the step's had already shown its execution.
+ */
+export const RIVAL_WINDOW_MS = 500;
 
 export class ExecutionTracker {
   private lastLogged?: { key: string; at: number; records?: number };
@@ -79,13 +91,18 @@ export class ExecutionTracker {
     this.phaseStart = this.lastReadAt = this.clock.now();
   }
 
+  /** Reads, at most, until the deadline: at the shortest gap, with room for the last read. */
+  private get readLimit(): number {
+    return Math.ceil(Math.max(0, this.options.deadline - this.clock.now()) / MIN_READ_GAP_MS) + 10;
+  }
+
   /**
    * Reads the status `delayMs` after the previous read was sent, or at `notAfter` if sooner, and at
    * the deadline at the latest. `final`: the deadline has passed, so this was the last read.
    */
   private async readAfter(delayMs: number, notAfter = Infinity): Promise<{ status: CacheStatus; final: boolean }> {
     const { cacheId, deadline, signal } = this.options;
-    const at = Math.min(this.lastReadAt + delayMs, notAfter);
+    const at = Math.min(this.lastReadAt + Math.max(delayMs, MIN_READ_GAP_MS), notAfter);
     if (at < deadline) {
       try {
         const read = await this.source.read(cacheId, at, deadline, signal);
@@ -94,21 +111,32 @@ export class ExecutionTracker {
         this.readFailing = false;
         return { status: read.status, final: this.clock.now() >= deadline };
       } catch (err) {
-        // The request was cut at the deadline (timers may fire a few ms early): that is the deadline, not a failure.
-        const cutAtDeadline = err instanceof PeakaApiError && err.kind === 'timeout' && this.clock.now() >= deadline - 50;
-        if (!cutAtDeadline) {
-          // A read that failed after its retries (an outage of Peaka or a gateway) does not end the wait:
-          // the execution runs on, so the wait goes on until the deadline with the last status seen.
-          if (!(this.lastStatus && err instanceof PeakaApiError && err.transient && !signal?.aborted)) throw err;
-          // One line per outage, not one per failed read.
-          if (!this.readFailing) this.options.log(`Could not read the status (${err.message.split('. ')[0]}); still waiting, until the timeout at the latest.`);
-          this.readFailing = true;
-          this.lastReadAt = this.clock.now();
+        if (!this.cutAtDeadline(err)) {
+          if (!this.lastStatus) throw err;
+          this.failedRead(err);
           return { status: this.lastStatus, final: false };
         }
       }
     }
     return { status: await this.finalRead(), final: true };
+  }
+
+  /** The request was cut at the deadline (timers may fire a few ms early): that is the deadline, not a failure. */
+  private cutAtDeadline(err: unknown): boolean {
+    return err instanceof PeakaApiError && err.kind === 'timeout' && this.clock.now() >= this.options.deadline - 50;
+  }
+
+  /**
+   * A read that failed after its retries (an outage of Peaka or a gateway, an unreadable or oversized
+   * answer) does not end the wait: the execution runs on, so the wait goes on until the deadline with
+   * the last status seen. Anything else (a 404, the run's cancel) ends it.
+   */
+  private failedRead(err: unknown): void {
+    if (!(err instanceof PeakaApiError && err.mayPassLater && !this.options.signal?.aborted)) throw err;
+    // One line per outage, not one per failed read.
+    if (!this.readFailing) this.options.log(`Could not read the status (${err.message.split('. ')[0]}); still waiting, until the timeout at the latest.`);
+    this.readFailing = true;
+    this.lastReadAt = this.clock.now();
   }
 
   /**
@@ -118,12 +146,43 @@ export class ExecutionTracker {
   private async finalRead(): Promise<CacheStatus> {
     const { cacheId, deadline, signal } = this.options;
     try {
-      const read = await this.source.read(cacheId, deadline, this.options.finalReadBy ?? Math.max(deadline, this.clock.now()) + FINAL_READ_MS, signal);
+      const read = await this.source.read(cacheId, deadline, this.finalReadBy(), signal);
       this.lastReadAt = read.readAt;
       return (this.lastStatus = read.status);
     } catch (err) {
       if (this.lastStatus && !signal?.aborted) return this.lastStatus;
       throw err;
+    }
+  }
+
+  private finalReadBy(): number {
+    return this.options.finalReadBy ?? Math.max(this.options.deadline, this.clock.now()) + FINAL_READ_MS;
+  }
+
+  /**
+   * The history, `delayMs` after the previous read (or at `notAfter`, or at the deadline for the last
+   * read). Undefined when the read failed in a way a later one may not (kept on the schedule).
+   */
+  private async historyAfter(delayMs: number, notAfter = Infinity): Promise<{ history?: HistoryExecution[]; final: boolean }> {
+    const { cacheId, deadline, signal, client } = this.options;
+    if (!client.executionHistory) return { final: true };
+    const final = Math.min(this.lastReadAt + Math.max(delayMs, MIN_READ_GAP_MS), notAfter) >= deadline;
+    const at = final ? deadline : Math.min(this.lastReadAt + Math.max(delayMs, MIN_READ_GAP_MS), notAfter);
+    for (let i = 0; i < 10 && this.clock.now() < at; i++) await this.clock.sleep(at - this.clock.now(), signal);
+    signal?.throwIfAborted();
+    const readAt = this.clock.now();
+    try {
+      const history = await client.executionHistory(cacheId, HISTORY_PAGE, final ? this.finalReadBy() : deadline);
+      this.lastReadAt = readAt;
+      this.readFailing = false;
+      return { history, final: final || this.clock.now() >= deadline };
+    } catch (err) {
+      if (final || this.cutAtDeadline(err)) {
+        if (signal?.aborted) throw err;
+        return { final: true };
+      }
+      this.failedRead(err);
+      return { final: false };
     }
   }
 
@@ -138,23 +197,33 @@ export class ExecutionTracker {
    * `queuedExtendsGrace: false` (looking for the effect of an ambiguous trigger): a running one
    * ahead does not extend the look, which ends `graceMs` after it began, with `queuedBehind` set.
    * `wanted`: wait for that execution id instead of any new one (awaitExecution).
+   * `claim`: the trigger whose execution this is: one that had run longer than the time since the
+   * trigger was sent is another actor's, and is waited behind; the one taken is checked for rivals.
    */
   async awaitNew(
     kinds: readonly ExecutionKind[],
     previous: Partial<Record<ExecutionKind, string>>,
     graceMs = APPEARANCE_GRACE_MS,
-    { queuedExtendsGrace = true, wanted }: { queuedExtendsGrace?: boolean; wanted?: string } = {}
+    { queuedExtendsGrace = true, wanted, claim }: { queuedExtendsGrace?: boolean; wanted?: string; claim?: Claim } = {}
   ): Promise<TrackResult & { queuedBehind?: Execution }> {
     // The grace runs from the first read that shows nothing running ahead of the new execution.
     let graceStart: number | undefined = this.clock.now();
     let queuedLogged = false;
-    for (let round = 0; round < 100_000; round++) {
+    const others = new Set<string>();
+    for (let round = 0, limit = this.readLimit; round < limit; round++) {
       const { status, final } = await this.readAfter(this.planner.next({ sinceStartMs: this.sinceStart() }));
       const slots = kinds.map((k) => status.executions[k]);
-      const fresh = slots.find((e) => e && (wanted === undefined ? e.id !== previous[e.kind] : e.id === wanted));
+      const isNew = (e: Execution | undefined): e is Execution => e !== undefined && (wanted === undefined ? e.id !== previous[e.kind] && !others.has(e.id) : e.id === wanted);
+      let fresh = slots.find(isNew);
+      if (fresh && claim && startedBefore(fresh, claim, this.clock.now())) {
+        this.options.log(`The ${KIND_LABEL[fresh.kind]} ${fresh.id} had started before this step's trigger was sent: it is another actor's (Peaka's schedule, a user or another run). Waiting for this step's own.`);
+        others.add(fresh.id);
+        fresh = undefined;
+      }
       if (fresh) {
         this.logChange(fresh);
-        return { status, execution: fresh, timedOut: false };
+        const rivals = claim ? await this.rivalsOf(fresh, previous[fresh.kind], claim, others) : [];
+        return { status, execution: fresh, timedOut: false, ...(rivals.length ? { rivals } : {}) };
       }
       if (final) return { status, execution: undefined, timedOut: true };
       const queuedBehind = slots.find((e) => e && isActive(e));
@@ -162,7 +231,7 @@ export class ExecutionTracker {
         const label = `${KIND_LABEL[queuedBehind.kind]} ${queuedBehind.id}`;
         this.options.log(
           queuedExtendsGrace
-            ? `Waiting for the running ${label} to end; the new one is queued behind it.`
+            ? `Waiting for the running ${label} to end; the new one may be queued behind it.`
             : `The ${label} is running: an execution queued behind it cannot be seen until it ends.`
         );
         queuedLogged = true;
@@ -178,6 +247,26 @@ export class ExecutionTracker {
   }
 
   /**
+   * The other new executions of `taken`'s kind in the history (newer than `previousId`) that may be
+   * the trigger's: those that did not start before it was sent. One history read; none if it fails.
+   */
+  private async rivalsOf(taken: Execution, previousId: string | undefined, claim: Claim, others: Set<string>): Promise<Execution[]> {
+    const { client, cacheId, deadline } = this.options;
+    if (!client.executionHistory) return [];
+    const history = await client.executionHistory(cacheId, HISTORY_PAGE, deadline).catch((err: unknown) => {
+      if (err instanceof PeakaApiError && err.kind !== 'aborted') return [];
+      throw err;
+    });
+    const now = this.clock.now();
+    const at = previousId === undefined ? -1 : history.findIndex((e) => e.id === previousId);
+    const newer = at >= 0 ? history.slice(0, at) : history;
+    return newer
+      .filter((e) => e.kind === taken.kind && e.id !== taken.id && !others.has(e.id))
+      .map((e) => ({ ...e, kind: taken.kind }))
+      .filter((e) => !startedBefore(e, claim, now));
+  }
+
+  /**
    * Waits until one of `kinds` shows the execution `id`: one queued behind a running execution
    * appears only when that ends. With nothing running ahead, it must appear within `graceMs`.
    */
@@ -185,63 +274,89 @@ export class ExecutionTracker {
     return this.awaitNew(kinds, {}, graceMs, { wanted: id });
   }
 
-  /** Follows `execution` until it ends, stalls, or the deadline passes. */
-  async follow(execution: Execution, history?: History): Promise<TrackResult> {
+  /**
+   * Follows `execution` until it ends, stalls, or the deadline passes. Its slot shows the newest
+   * execution of its kind: once another has taken it (another actor's, queued or running beside it),
+   * the followed one is read from the execution history instead, one read per tick.
+   * `rivalWindowMs`: a newer execution created this close to the followed one is a rival (TrackResult.rivals).
+   */
+  async follow(execution: Execution, history?: History, { rivalWindowMs }: { rivalWindowMs?: number } = {}): Promise<TrackResult> {
     const startedAt = this.clock.now() - (runningForMs(execution) ?? 0);
     const stall = new StallWatch(this.options.stallTimeoutMs ?? 0, this.clock.now());
     let current = execution;
-    let status: CacheStatus | undefined;
+    let status: CacheStatus | undefined = this.lastStatus;
     let dropLogged = false;
+    /** Out of its slot: read from the history from now on. */
+    let replaced = false;
+    const rivals: Execution[] = [];
+    // A first read that fails as an outage keeps what the caller saw, as a later one does.
+    this.lastStatus ??= { id: this.options.cacheId, executions: { [execution.kind]: execution } };
+    const result = (timedOut: boolean, stalled?: Stall): TrackResult => ({
+      status: status ?? emptyStatus(this.options.cacheId),
+      execution: current,
+      timedOut,
+      ...(stalled ? { stalled } : {}),
+      ...(rivals.length ? { rivals } : {})
+    });
     stall.see(current, this.clock.now());
     this.logChange(current);
-    for (let round = 0; round < 100_000 && !isTerminal(current.status); round++) {
+    for (let round = 0, limit = this.readLimit; round < limit && !isTerminal(current.status); round++) {
       const delay = this.planner.next({ sinceStartMs: this.sinceStart(), history, observed: { elapsedMs: this.lastReadAt - startedAt, records: recordsOf(current) } });
       if (this.planner.trust === 'rejected' && !dropLogged) {
         this.options.log(`Not predicting the end from the previous run: ${this.planner.rejectedBecause}.`);
         dropLogged = true;
       }
-      const read = await this.readAfter(delay, stall.dueAt());
-      status = read.status;
-      const seen = this.pick(status, current);
-      if (read.final) {
-        current = seen ?? current;
-        return { status, execution: current, timedOut: !isTerminal(current.status) };
+      let final: boolean;
+      if (!replaced) {
+        const read = await this.readAfter(delay, stall.dueAt());
+        status = read.status;
+        final = read.final;
+        const inSlot = status.executions[current.kind];
+        if (inSlot?.id === current.id) current = inSlot;
+        else {
+          replaced = true;
+          if (inSlot && rivalWindowMs !== undefined && isRival(inSlot, current, rivalWindowMs)) rivals.push(inSlot);
+          this.options.log(`${this.replacedLine(current, inSlot)} Following it through the execution history.`);
+          if (!this.options.client.executionHistory) return { ...result(false), execution: { ...current, status: 'UNKNOWN', error: `${this.replacedLine(current, inSlot)} Its end is not known.` } };
+          // Read at once, not a tick later: an execution that ended as it was replaced is reported without delay.
+          const seen = await this.fromHistory(current, 0, stall.dueAt());
+          if (seen === 'gone') return { ...result(false), execution: { ...current, status: 'UNKNOWN', error: this.goneLine(current) } };
+          current = seen.execution;
+          final = final || seen.final;
+        }
+      } else {
+        const seen = await this.fromHistory(current, delay, stall.dueAt());
+        if (seen === 'gone') return { ...result(false), execution: { ...current, status: 'UNKNOWN', error: this.goneLine(current) } };
+        current = seen.execution;
+        final = seen.final;
       }
-      if (!seen) return { status, execution: await this.endOfReplaced(status, current), timedOut: false };
-      current = seen;
+      if (final) return result(!isTerminal(current.status));
       this.logChange(current);
       const stalled = isTerminal(current.status) ? undefined : stall.see(current, this.clock.now());
-      if (stalled) return { status, execution: current, timedOut: false, stalled };
+      if (stalled) return result(false, stalled);
     }
-    return { status: status ?? (await this.readAfter(0)).status, execution: current, timedOut: false };
+    if (!isTerminal(current.status)) throw new Error('follow: read limit reached');
+    return result(false);
   }
 
-  /**
-   * A newer execution replaced the followed one in its slot before its end was seen: its end from
-   * the history (where the client reads it), so the step reports how it ended; otherwise UNKNOWN.
-   */
-  private async endOfReplaced(status: CacheStatus, current: Execution): Promise<Execution> {
-    const unknown = { ...current, status: 'UNKNOWN', error: this.supersededMessage(status, current) };
-    const { client, cacheId, deadline, finalReadBy } = this.options;
-    if (!client.executionHistory) return unknown;
-    const history = await client.executionHistory(cacheId, REPLACED_LOOKUP, finalReadBy ?? deadline + FINAL_READ_MS).catch((err: unknown) => {
-      // Without the history the end stays unknown; only the run's cancel goes on up.
-      if (err instanceof PeakaApiError && err.kind !== 'aborted') return [];
-      throw err;
-    });
-    const past = history.find((e) => e.id === current.id);
-    return past && !isActive(past) ? { ...past, kind: past.kind ?? current.kind } : unknown;
+  /** The followed execution as the history shows it; 'gone' when the page no longer lists it. */
+  private async fromHistory(current: Execution, delayMs: number, notAfter: number): Promise<{ execution: Execution; final: boolean } | 'gone'> {
+    const { history, final } = await this.historyAfter(delayMs, notAfter);
+    if (!history) return { execution: current, final };
+    const listed = history.find((e) => e.id === current.id);
+    if (!listed) return 'gone';
+    return { execution: { ...listed, kind: listed.kind ?? current.kind }, final };
   }
 
-  /** The followed execution in a fresh status, or undefined if a newer one has replaced it in its slot. */
-  private pick(status: CacheStatus, current: Execution): Execution | undefined {
-    const inSlot = status.executions[current.kind];
-    return inSlot && inSlot.id === current.id ? inSlot : undefined;
+  private replacedLine(current: Execution, newer: Execution | undefined): string {
+    const label = `${KIND_LABEL[current.kind]} ${current.id}`;
+    return newer
+      ? `The cache's status now shows the ${KIND_LABEL[newer.kind]} ${newer.id} (${newer.status}) in place of the ${label}: another execution of the kind started (another actor's, or queued behind it).`
+      : `The cache's status no longer shows the ${label}.`;
   }
 
-  private supersededMessage(status: CacheStatus, current: Execution): string {
-    const newer = status.executions[current.kind];
-    return `The ${KIND_LABEL[current.kind]} ${current.id} was replaced by a newer one (${newer?.id ?? 'none'}) before its end was seen; its outcome is unknown.`;
+  private goneLine(current: Execution): string {
+    return `The ${KIND_LABEL[current.kind]} ${current.id} left the cache's status (another execution took its place) and is not among the ${HISTORY_PAGE} most recent executions of its history, so its end is not known. Check the cache's executions in Peaka.`;
   }
 
   /** One log line per change of state, and progress lines at most every 10 seconds. */
@@ -257,8 +372,29 @@ export class ExecutionTracker {
   }
 }
 
+/** The shortest gap between two reads of one phase. */
+const MIN_READ_GAP_MS = 50;
+
+const emptyStatus = (id: string): CacheStatus => ({ id, executions: {} });
+
+/**
+ * Whether `e` had been running, by Peaka's own clock, for longer than the time since the trigger was
+ * sent (by ours): then it started before the trigger could start anything, and is another actor's.
+ * Durations only, so no clock skew between Peaka and the runner.
+ */
+function startedBefore(e: Execution | HistoryExecution, claim: Claim, nowMs: number): boolean {
+  const ran = runningForMs(e);
+  return ran !== undefined && ran > nowMs - claim.sentAt + ORDER_SLACK_MS;
+}
+
+/** A newer execution created within `windowMs` of the followed one: either may be the trigger's. */
+function isRival(newer: Execution, followed: Execution, windowMs: number): boolean {
+  const gap = Date.parse(newer.createdAt ?? '') - Date.parse(followed.createdAt ?? '');
+  return Number.isFinite(gap) && Math.abs(gap) <= windowMs;
+}
+
 /** How long an execution had been running when it was read, by Peaka's own clock (no skew). */
-function runningForMs(e: Execution): number | undefined {
+function runningForMs(e: Pick<Execution, 'createdAt' | 'updatedAt'>): number | undefined {
   const ms = Date.parse(e.updatedAt ?? '') - Date.parse(e.createdAt ?? '');
   return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
 }

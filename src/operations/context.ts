@@ -8,12 +8,14 @@ import { KIND_LABEL, describeExecution } from '../format.js';
 import type { Inputs, Operation } from '../inputs.js';
 import type { Logger } from '../safe-text.js';
 import type { LedgerPage } from '../ledger.js';
-import { isCancelled, type CacheStatus, type Execution, type ExecutionKind, type HistoryExecution, type PeakaClient } from '../peaka/client.js';
+import { isActive, isCancelled, type CacheStatus, type Execution, type ExecutionKind, type HistoryExecution, type PeakaClient } from '../peaka/client.js';
 import { ActionError } from '../errors.js';
 import { PeakaApiError } from '../peaka/errors.js';
 import { cancelOnce } from '../peaka/send-once.js';
 import type { Stall } from '../stall-watch.js';
 import type { StatusSource } from '../status-source.js';
+import { mayCancel } from '../cancel-guard.js';
+import type { History } from '../poll-schedule.js';
 import { ExecutionTracker, recordsOf, type TrackResult } from '../tracker.js';
 import type { Freshness } from './freshness.js';
 
@@ -46,6 +48,11 @@ export interface Known {
   freshness?: Freshness;
   /** With max-age on a trigger: the cache was fresh, so nothing was triggered. */
   skipped?: boolean;
+  /**
+   * After a trigger: other new executions of the kind that appeared in the same window as the one
+   * followed. A trigger carries no id, so which one is the step's cannot be told.
+   */
+  rivals?: Execution[];
 }
 
 /** How one cache's operation ended, with what is known of the cache. */
@@ -167,27 +174,59 @@ export function record(known: Known, result: TrackResult): void {
   if (result.execution) known.execution = result.execution;
   known.timedOut = result.timedOut;
   known.stalled = result.stalled !== undefined;
+  if (result.rivals?.length) known.rivals = [...(known.rivals ?? []), ...result.rivals.filter((r) => !known.rivals?.some((k) => k.id === r.id))];
 }
 
 /** The failure conclusion, or a warning with fail-on-error: false. */
 export const failLevel = (inputs: Pick<Inputs, 'failOnError'>): Conclusion => (inputs.failOnError ? 'failure' : 'warning');
 
+/** The status output of an execution the step sent a cancel for on timeout or a stall, when no read within the budget confirmed it. */
+export const CANCEL_UNCONFIRMED = 'CANCELLING';
+
+export interface FollowOptions {
+  /** The tracker to follow with (one made earlier in the phase); default: a new one. */
+  watch?: ExecutionTracker;
+  /** The previous completed run, to predict the end from. */
+  history?: History;
+  /** After a trigger: a newer execution created this close to the followed one is a rival (known.rivals). */
+  rivalWindowMs?: number;
+  /** The step asked for the cancel of this execution. */
+  expectCancelled?: boolean;
+}
+
+/** Follows `execution` to its end (or the deadline, or a stall), records what was seen, and concludes. */
+export async function followToEnd(ctx: OperationContext, known: Known, cacheId: string, execution: Execution, options: FollowOptions = {}): Promise<Outcome> {
+  const result = await (options.watch ?? tracker(ctx, cacheId)).follow(execution, options.history, { rivalWindowMs: options.rivalWindowMs });
+  record(known, result);
+  return conclude(ctx, known, cacheId, result.execution ?? execution, result, options.expectCancelled);
+}
+
 /**
  * Turns the end of a followed execution into the outcome, cancelling on timeout or stall if asked
- * (only an execution the ledger says this step started). `expectCancelled`: the step asked for the cancel.
+ * (only an execution the ledger says this step started, and only when nothing else runs beside it:
+ * cancel-guard.ts). `expectCancelled`: the step asked for the cancel.
  */
-export async function conclude(ctx: OperationContext, cacheId: string, execution: Execution, result: Pick<TrackResult, 'timedOut' | 'stalled'>, expectCancelled = false): Promise<Outcome> {
+export async function conclude(
+  ctx: OperationContext,
+  known: Known,
+  cacheId: string,
+  execution: Execution,
+  result: Pick<TrackResult, 'timedOut' | 'stalled'>,
+  expectCancelled = false
+): Promise<Outcome> {
   const label = `${KIND_LABEL[execution.kind]} ${execution.id}`;
   const fail = failLevel(ctx.inputs);
   if (result.timedOut) {
-    const cancelNote = await cancelIfOurs(ctx, cacheId, execution, expectCancelled);
+    // The time the step really waited: the deadline keeps room for the last read and the cancel within timeout.
+    const waitedMs = ctx.budget ? Math.max(0, Date.now() - (ctx.budget.end - ctx.inputs.timeoutMs)) : ctx.inputs.timeoutMs;
+    const cancelNote = await cancelIfOurs(ctx, known, cacheId, execution, expectCancelled);
     return {
       conclusion: fail,
-      message: `Timed out after ${formatDuration(ctx.inputs.timeoutMs)} waiting for the ${label} (last seen ${execution.status}).${cancelNote} Raise timeout to wait longer.`
+      message: `Timed out after ${formatDuration(waitedMs)} waiting for the ${label} (last seen ${execution.status}; timeout: ${formatDuration(ctx.inputs.timeoutMs)}).${cancelNote} Raise timeout to wait longer.`
     };
   }
   if (result.stalled) {
-    const cancelNote = await cancelIfOurs(ctx, cacheId, execution, expectCancelled);
+    const cancelNote = await cancelIfOurs(ctx, known, cacheId, execution, expectCancelled);
     return { conclusion: fail, message: stalledMessage(ctx, label, execution, result.stalled, cancelNote) };
   }
   const done = describeExecution(execution);
@@ -203,15 +242,40 @@ export async function conclude(ctx: OperationContext, cacheId: string, execution
   return { conclusion: fail, message: execution.error ?? `${done}: ended with an unexpected status.` };
 }
 
-/** On timeout or stall: cancels the execution if the ledger says this step started it and cancel-on-timeout asks for it; says what happened. */
-async function cancelIfOurs(ctx: OperationContext, cacheId: string, execution: Execution, expectCancelled: boolean): Promise<string> {
+/**
+ * On timeout or stall: cancels the execution if the ledger says this step started it, cancel-on-timeout
+ * asks for it, and it is the only one of its kind running; then reads until the cancel shows (within
+ * the budget), so that the outputs say CANCELLED, or CANCELLING when no read confirmed it. Says what happened.
+ */
+async function cancelIfOurs(ctx: OperationContext, known: Known, cacheId: string, execution: Execution, expectCancelled: boolean): Promise<string> {
   const ours = !expectCancelled && ctx.page.owns(execution.id);
   if (!ours) return '';
   if (!ctx.inputs.cancelOnTimeout) return ' It keeps running in Peaka; set cancel-on-timeout: true to cancel it instead.';
   const end = ctx.budget?.end ?? Date.now() + END_RESERVE_MAX_MS;
   try {
-    const sent = await cancelOnce(ctx.client, cacheId, execution, { deadline: end, signal: ctx.signal, warn: (line) => ctx.log.warning(line) });
-    return sent === 'cancelled' ? ' It was cancelled (cancel-on-timeout).' : ' It ended before the cancel arrived.';
+    const verdict = await mayCancel(ctx.client, cacheId, execution.kind, (e) => e.id === execution.id, end);
+    if (!verdict.send) {
+      if (verdict.execution) known.execution = verdict.execution;
+      if (verdict.execution && !isActive(verdict.execution)) return ` It had already ended (${verdict.execution.status}), so no cancel was sent.`;
+      return ` Not cancelled: ${verdict.why}.`;
+    }
+    const sent = await cancelOnce(ctx.client, cacheId, verdict.execution, { deadline: end, signal: ctx.signal, warn: (line) => ctx.log.warning(line) });
+    if (sent === 'ended') return ' It ended before the cancel arrived.';
+    // Peaka's answer only says the signal went out: a read within the budget confirms it.
+    const after = await tracker(ctx, cacheId, end).follow(verdict.execution);
+    known.lastStatus = after.status;
+    known.cacheStatus = after.status.status ?? known.cacheStatus;
+    const seen = after.execution ?? verdict.execution;
+    if (isCancelled(seen.status)) {
+      known.execution = seen;
+      return ' It was cancelled (cancel-on-timeout).';
+    }
+    if (!isActive(seen)) {
+      known.execution = seen;
+      return ` The cancel was sent, but it ended ${seen.status} first.`;
+    }
+    known.execution = { ...seen, status: CANCEL_UNCONFIRMED };
+    return ` The cancel was sent (cancel-on-timeout), but it still showed ${seen.status} at the last read, so its end is not confirmed: check it in Peaka.`;
   } catch (err) {
     // Not cancelled: the ledger keeps it for the post step.
     ctx.page.leaveForPost();

@@ -5,7 +5,8 @@ import { formatDuration } from '../duration.js';
 import { KIND_LABEL, describeExecution, executionDurationMs } from '../format.js';
 import type { HistoryInputs, InspectInputs } from '../inputs.js';
 import { EXECUTION_KINDS, isActive, type CacheStatus, type Execution, type ExecutionKind } from '../peaka/client.js';
-import { absorb, conclude, failLevel, knownOf, readStatus, record, tracker, withKnown, type CacheResult, type Known, type OperationContext, type Outcome } from './context.js';
+import { HISTORY_PAGE } from '../tracker.js';
+import { absorb, conclude, failLevel, followToEnd, knownOf, readStatus, record, tracker, withKnown, type CacheResult, type Known, type OperationContext, type Outcome } from './context.js';
 import { describeFreshness, judge, lastSuccess } from './freshness.js';
 
 /** The most recent execution of the given kinds, by creation time. */
@@ -57,16 +58,12 @@ async function waitFor(ctx: OperationContext<InspectInputs>, known: Known, cache
         message: `Nothing to wait for or judge: cache ${nameOf(known, cacheId)} has had ${what} yet. Trigger one (operation: full-refresh or incremental) before gating on it.`
       };
     }
-    const outcome = await conclude(ctx, cacheId, last, { timedOut: false });
+    const outcome = await conclude(ctx, known, cacheId, last, { timedOut: false });
     return { ...outcome, message: `Nothing running; the last one ended. ${outcome.message}` };
   }
   known.kind = running.kind;
   ctx.log.info(`Waiting for the running ${KIND_LABEL[running.kind]} ${running.id} of cache ${nameOf(known, cacheId)}.`);
-  return ctx.log.group(`Waiting for the ${KIND_LABEL[running.kind]} of cache ${cacheId}`, async () => {
-    const result = await tracker(ctx, cacheId).follow(running);
-    record(known, result);
-    return conclude(ctx, cacheId, result.execution ?? running, result);
-  });
+  return ctx.log.group(`Waiting for the ${KIND_LABEL[running.kind]} of cache ${cacheId}`, () => followToEnd(ctx, known, cacheId, running));
 }
 
 /**
@@ -79,14 +76,11 @@ async function waitForOne(ctx: OperationContext<InspectInputs>, known: Known, ca
   absorb(known, current);
   let execution = kinds.map((k) => current.executions[k]).find((e) => e?.id === id);
   if (!execution) {
-    const past = (await ctx.client.executionHistory(cacheId, HISTORY_LOOKUP, ctx.deadline)).find((e) => e.id === id);
-    if (past) {
-      const ended: Execution = { ...past, kind: past.kind ?? kinds[0] };
-      known.execution = ended;
-      known.kind = ended.kind;
-      const outcome = await conclude(ctx, cacheId, ended, { timedOut: false });
-      return { ...outcome, message: `Execution ${id} has ended. ${outcome.message}` };
-    }
+    // Out of its slot (another execution took it): the history has it, ended or still running.
+    const past = (await ctx.client.executionHistory(cacheId, HISTORY_PAGE, ctx.deadline)).find((e) => e.id === id);
+    if (past) execution = { ...past, kind: past.kind ?? kinds[0] };
+  }
+  if (!execution) {
     ctx.log.info(`Execution ${id} is not in the status of cache ${nameOf(known, cacheId)} yet (it may be queued behind a running one); waiting for it to appear.`);
     const found = await tracker(ctx, cacheId).awaitExecution(kinds, id, ctx.appearanceGraceMs);
     record(known, found);
@@ -102,20 +96,13 @@ async function waitForOne(ctx: OperationContext<InspectInputs>, known: Known, ca
   known.kind = execution.kind;
   known.execution = execution;
   if (!isActive(execution)) {
-    const outcome = await conclude(ctx, cacheId, execution, { timedOut: false });
+    const outcome = await conclude(ctx, known, cacheId, execution, { timedOut: false });
     return { ...outcome, message: `Execution ${id} has ended. ${outcome.message}` };
   }
   const running = execution;
   ctx.log.info(`Waiting for the ${KIND_LABEL[running.kind]} ${running.id} of cache ${nameOf(known, cacheId)} (execution-id).`);
-  return ctx.log.group(`Waiting for the ${KIND_LABEL[running.kind]} of cache ${cacheId}`, async () => {
-    const result = await tracker(ctx, cacheId).follow(running);
-    record(known, result);
-    return conclude(ctx, cacheId, result.execution ?? running, result);
-  });
+  return ctx.log.group(`Waiting for the ${KIND_LABEL[running.kind]} of cache ${cacheId}`, () => followToEnd(ctx, known, cacheId, running));
 }
-
-/** How many past executions are searched for an execution-id that has left the status. */
-const HISTORY_LOOKUP = 20;
 const type = (kinds: readonly ExecutionKind[]) => (kinds.length === 1 ? ` and execution-type (${kinds[0]})` : '');
 
 /** max-age on status and wait: a stale cache fails the gate, a fresh one passes with the age said. */

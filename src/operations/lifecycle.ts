@@ -8,7 +8,7 @@ import { ActionError } from '../errors.js';
 import { PeakaApiError } from '../peaka/errors.js';
 import { deleteOnce, sendOnce } from '../peaka/send-once.js';
 import { APPEARANCE_GRACE_MS } from '../tracker.js';
-import { absorb, conclude, failLevel, knownOf, record, tracker, withKnown, type CacheResult, type Known, type OperationContext, type Outcome } from './context.js';
+import { absorb, failLevel, followToEnd, knownOf, record, tracker, withKnown, type CacheResult, type Known, type OperationContext, type Outcome } from './context.js';
 import { latestExecution } from './inspect.js';
 
 export async function create(ctx: OperationContext<CreateInputs>): Promise<CacheResult> {
@@ -108,9 +108,7 @@ async function createCache(ctx: OperationContext<CreateInputs>, known: Known): P
     }
     known.kind = first.execution.kind;
     ctx.page.seen(first.execution.id, first.execution.kind);
-    const result = await watch.follow(first.execution);
-    record(known, result);
-    const outcome = await conclude(ctx, cacheId, result.execution ?? first.execution, result);
+    const outcome = await followToEnd(ctx, known, cacheId, first.execution, { watch });
     return outcome.conclusion === 'success' ? { ...outcome, message: `${made}. ${outcome.message}` } : outcome;
   });
 }
@@ -151,22 +149,37 @@ function orphaned(table: string): ActionError {
   );
 }
 
-/** if-exists: reuse. Outputs the existing cache, and with `wait` follows its running sync if there is one. */
+/**
+ * if-exists: reuse. Outputs the existing cache, and with `wait` follows its running sync if there is
+ * one. A cache that has none yet (another creator won the race a moment ago) gets its first sync
+ * waited for and followed, as the winner's step does: it is still not this step's to cancel.
+ */
 async function reuseExisting(ctx: OperationContext<CreateInputs>, known: Known, existing: CacheStatus): Promise<Outcome> {
   // Someone else's cache: nothing this step sent made it, so nothing of it is this step's to cancel.
   ctx.page.close();
   known.cacheId = existing.id;
   absorb(known, existing);
-  const running = latestExecution(existing, EXECUTION_KINDS, isActive);
-  const latest = running ?? latestExecution(existing);
-  known.execution = latest;
-  known.kind = latest?.kind;
+  const latest = latestExecution(existing);
+  let running = latestExecution(existing, EXECUTION_KINDS, isActive);
+  known.execution = running ?? latest;
+  known.kind = known.execution?.kind;
   const found = `Table ${known.table} already has cache ${existing.id}; reusing it (if-exists: reuse).`;
   ctx.log.notice(found);
-  if (!running || !ctx.inputs.wait) return { conclusion: 'success', message: found };
-  const result = await tracker(ctx, existing.id).follow(running);
-  record(known, result);
-  const outcome = await conclude(ctx, existing.id, result.execution ?? running, result);
+  if (!ctx.inputs.wait || (!running && latest)) return { conclusion: 'success', message: found };
+  if (!running) {
+    ctx.log.info(`Cache ${existing.id} has no execution yet (it was created a moment ago): waiting for its first sync.`);
+    const first = await tracker(ctx, existing.id).awaitNew(EXECUTION_KINDS, {}, ctx.appearanceGraceMs ?? APPEARANCE_GRACE_MS);
+    record(known, first);
+    if (!first.execution) {
+      const message = first.timedOut
+        ? `${found} Timed out before its first sync appeared. Raise timeout to wait longer.`
+        : `${found} Peaka started no sync of it within a minute. Trigger one with operation: full-refresh.`;
+      return { conclusion: first.timedOut ? failLevel(ctx.inputs) : 'warning', message };
+    }
+    running = first.execution;
+    known.kind = running.kind;
+  }
+  const outcome = await followToEnd(ctx, known, existing.id, running);
   return { ...outcome, message: `${found} ${outcome.message}` };
 }
 

@@ -9,8 +9,9 @@ import type { TriggerInputs } from '../inputs.js';
 import { isActive, type Execution, type ExecutionKind } from '../peaka/client.js';
 import { ActionError } from '../errors.js';
 import { cancelOnce, sendOnce } from '../peaka/send-once.js';
-import { APPEARANCE_GRACE_MS, historyFrom, type TrackResult } from '../tracker.js';
-import { NO_WAIT_LOOKUP_MS, absorb, conclude, failLevel, knownOf, readStatus, record, tracker, withKnown, type CacheResult, type Known, type OperationContext, type Outcome } from './context.js';
+import { realClock } from '../clock.js';
+import { APPEARANCE_GRACE_MS, RIVAL_WINDOW_MS, historyFrom, type TrackResult } from '../tracker.js';
+import { NO_WAIT_LOOKUP_MS, absorb, conclude, failLevel, followToEnd, knownOf, readStatus, record, tracker, withKnown, type CacheResult, type Known, type OperationContext, type Outcome } from './context.js';
 import { describeFreshness, judge, lastSuccess, refreshed } from './freshness.js';
 
 /** How many runs if-running: cancel stops at most before giving up (others keep taking the slot). */
@@ -41,7 +42,7 @@ async function skipIfFresh(ctx: OperationContext, known: Known, cacheId: string,
     ctx.log.info(`${describeFreshness(known.freshness)} Starting ${KIND_LABEL[kind]} of cache ${cacheId}.`);
     return undefined;
   }
-  if (last) known.execution = { ...last, kind };
+  // Its last run is not this step's: it shows in last-success-at, never in the execution outputs or the totals.
   const message = `Skipped cache ${known.table ?? cacheId}: ${describeFreshness(known.freshness).replace(/^Fresh: t/, 't')}`;
   ctx.log.notice(message);
   return { conclusion: 'success', message };
@@ -65,11 +66,7 @@ async function triggerAndFollow(ctx: OperationContext<TriggerInputs>, known: Kno
     known.execution = running;
     ctx.log.info(`The ${label} ${running.id} is already running; following it instead of starting another (if-running: attach).`);
     if (!ctx.inputs.wait) return { conclusion: 'success', message: `Attached to the running ${label} ${running.id}; not waiting for it (wait: false).` };
-    return ctx.log.group(`Waiting for the running ${label} of cache ${cacheId}`, async () => {
-      const result = await tracker(ctx, cacheId).follow(running);
-      record(known, result);
-      return conclude(ctx, cacheId, result.execution ?? running, result);
-    });
+    return ctx.log.group(`Waiting for the running ${label} of cache ${cacheId}`, () => followToEnd(ctx, known, cacheId, running));
   }
   // if-running: cancel. Stopping it is a phase of its own, with its own poll schedule. Another run
   // may take the slot meanwhile (the scheduler, another job): it is stopped too, a few times at most.
@@ -79,12 +76,15 @@ async function triggerAndFollow(ctx: OperationContext<TriggerInputs>, known: Kno
       throw new ActionError(
         `Another ${label} (${stopping.id}) started on cache ${cacheId} each time this step cancelled the running one (if-running: cancel, ${STOP_ROUNDS} times); not triggering, so as not to queue behind it. Check the cache's schedules and other workflows in Peaka.`
       );
-    ctx.log.info(`Cancelling the running ${label} ${stopping.id} before starting a new one (if-running: cancel).`);
+    // The user asked for it: the cancel stops what runs of the kind, which is not this step's (it has started nothing yet).
+    ctx.log.info(
+      `Cancelling the ${stopping.status} ${label} ${stopping.id} before starting a new one (if-running: cancel). It is not this step's: Peaka's schedule, a user in Peaka or another run started it; the cancel stops whatever runs of the kind.`
+    );
     await cancelOnce(ctx.client, cacheId, stopping, { deadline: ctx.deadline, signal: ctx.signal, warn: (line) => ctx.log.warning(line) });
     const stopped = await tracker(ctx, cacheId).follow(stopping);
     if (stopped.timedOut || stopped.stalled) {
       record(known, stopped);
-      return conclude(ctx, cacheId, stopped.execution ?? stopping, stopped, true);
+      return conclude(ctx, known, cacheId, stopped.execution ?? stopping, stopped, true);
     }
     // What holds the slot now: the one stopped, or one that started meanwhile. A new execution is one that is neither.
     previous = stopped.status.executions[kind] ?? stopped.execution;
@@ -93,6 +93,8 @@ async function triggerAndFollow(ctx: OperationContext<TriggerInputs>, known: Kno
 
   // From here until the operation is over, a new execution in the slot is this step's (the ledger says so).
   ctx.page.triggering(cacheId, kind, previous?.id);
+  // An execution that had run longer than the time since this moment is another actor's (tracker.ts).
+  const claim = { sentAt: (ctx.statuses?.clock ?? realClock).now() };
   const sent = await sendOnce<TrackResult | undefined>({
     send: async () => {
       await ctx.client.trigger(kind, cacheId, ctx.deadline);
@@ -100,7 +102,7 @@ async function triggerAndFollow(ctx: OperationContext<TriggerInputs>, known: Kno
     },
     // Looked for as long as a normal trigger waits for its execution to appear; a run ahead does not extend that.
     findEffect: async (failure) => {
-      const look = await tracker(ctx, cacheId).awaitNew([kind], { [kind]: previous?.id }, graceMs, { queuedExtendsGrace: false });
+      const look = await tracker(ctx, cacheId).awaitNew([kind], { [kind]: previous?.id }, graceMs, { queuedExtendsGrace: false, claim });
       if (look.execution) return look;
       if (look.timedOut) {
         // The step's time is up and what the lost answer did is not known: say so, never "re-run", and leave it to the post step if asked.
@@ -137,11 +139,12 @@ async function triggerAndFollow(ctx: OperationContext<TriggerInputs>, known: Kno
   }
 
   if (!ctx.inputs.wait) {
-    found ??= await tracker(ctx, cacheId, Math.min(ctx.deadline, Date.now() + NO_WAIT_LOOKUP_MS)).awaitNew([kind], { [kind]: previous?.id }, NO_WAIT_LOOKUP_MS);
+    found ??= await tracker(ctx, cacheId, Math.min(ctx.deadline, Date.now() + NO_WAIT_LOOKUP_MS)).awaitNew([kind], { [kind]: previous?.id }, NO_WAIT_LOOKUP_MS, { claim });
     if (found.execution) {
       ctx.page.seen(found.execution.id, kind);
       record(known, { ...found, timedOut: false });
-      return { conclusion: 'success', message: `Started ${label} ${found.execution.id} of cache ${cacheId}; not waiting for it (wait: false).` };
+      const doubt = sayRivals(ctx, known, cacheId, found.execution);
+      return { conclusion: doubt ? 'warning' : 'success', message: `Started ${label} ${found.execution.id} of cache ${cacheId}; not waiting for it (wait: false).${doubt}` };
     }
     // Without its id, a later wait cannot tell this execution from another run's: say so, not a plain success.
     return {
@@ -151,7 +154,7 @@ async function triggerAndFollow(ctx: OperationContext<TriggerInputs>, known: Kno
   }
 
   return ctx.log.group(`Waiting for the ${label} of cache ${cacheId}`, async () => {
-    found ??= await watch.awaitNew([kind], { [kind]: previous?.id }, graceMs);
+    found ??= await watch.awaitNew([kind], { [kind]: previous?.id }, graceMs, { claim });
     record(known, found);
     const execution = found.execution;
     if (!execution) {
@@ -167,8 +170,28 @@ async function triggerAndFollow(ctx: OperationContext<TriggerInputs>, known: Kno
       return { conclusion: failLevel(ctx.inputs), message };
     }
     ctx.page.seen(execution.id, kind);
-    const result = await watch.follow(execution, historyFrom(previous));
-    record(known, result);
-    return conclude(ctx, cacheId, result.execution ?? execution, result);
+    if (known.rivals?.length) ctx.page.doubt();
+    // A newer one created at the same moment as it is a rival too (its record may trail the claim).
+    const outcome = await followToEnd(ctx, known, cacheId, execution, { watch, history: historyFrom(previous), rivalWindowMs: RIVAL_WINDOW_MS });
+    if (known.rivals?.length) ctx.page.doubt();
+    const doubt = sayRivals(ctx, known, cacheId, known.execution ?? execution);
+    return doubt && outcome.conclusion === 'success' ? { conclusion: 'warning', message: `${outcome.message}${doubt}` } : { ...outcome, message: `${outcome.message}${doubt}` };
   });
+}
+
+/**
+ * Another new execution of the kind appeared in the same window as the one followed: a trigger
+ * carries no id, so the step says it cannot tell which is its own (a warning naming both, and the
+ * `ambiguous` output) instead of claiming one. Returns the sentence for the message ('' without rivals).
+ */
+function sayRivals(ctx: OperationContext, known: Known, cacheId: string, followed: Execution): string {
+  const rivals = known.rivals ?? [];
+  if (!rivals.length) return '';
+  const label = KIND_LABEL[followed.kind];
+  const names = rivals.map((r) => `${r.id} (${r.status})`).join(', ');
+  const line =
+    ` Another ${label} started on cache ${cacheId} in the same window as this step's trigger: ${names}. A trigger carries no execution id, so which of it and ${followed.id} is this step's cannot be told;` +
+    ` the outputs describe ${followed.id} (ambiguous: true), and neither is cancelled by this step. Put the workflows that trigger this cache in one concurrency group to avoid this.`;
+  ctx.log.warning(line.trim());
+  return line;
 }

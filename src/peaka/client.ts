@@ -122,6 +122,10 @@ export const isCacheOf =
     cache.catalogId === table.catalogId && cache.schemaName === table.schemaName && cache.tableName === table.tableName;
 /** CANCELLED, in either spelling and any letter case. */
 export const isCancelled = (status: string): boolean => /^CANCELL?ED$/i.test(status);
+/** Statuses of an execution waiting its turn (queued behind another): it has not started, so it makes no progress. */
+export const WAITING_ITS_TURN = /^(QUEUED|PENDING|WAITING|SCHEDULED)$/i;
+/** Not ended and not yet started: waiting its turn. */
+export const isQueued = (execution: Pick<Execution, 'status'> | undefined): boolean => execution !== undefined && WAITING_ITS_TURN.test(execution.status);
 /** Not ended: running, queued, pending, or any status that is not an end. */
 export const isActive = (execution: Pick<Execution, 'status'> | undefined): boolean => execution !== undefined && !isTerminal(execution.status);
 

@@ -54,6 +54,14 @@ export class PeakaApiError extends Error {
   }
 
   /**
+   * A read that may answer on a later tick of a wait: a transient failure, or an answer over the
+   * size cap (not asked for again at once, but a later status may be smaller).
+   */
+  get mayPassLater(): boolean {
+    return this.transient || this.details.oversize === true;
+  }
+
+  /**
    * The request may have taken effect on the server (matters for triggers and creates): the answer
    * was lost, was a 5xx, or was a 2xx that could not be read, or the request was stopped (the run
    * was cancelled) after it was sent.
