@@ -17,6 +17,8 @@ interface Step {
 }
 interface Job {
   permissions?: Record<string, string> | string;
+  environment?: string | { name: string };
+  strategy?: { matrix?: Record<string, unknown> & { include?: Record<string, unknown>[] } };
   steps?: Step[];
 }
 interface Workflow {
@@ -32,6 +34,23 @@ function load(dir: string): { file: string; text: string; workflow: Workflow }[]
       const text = readFileSync(join(ROOT, dir, f), 'utf8');
       return { file: `${dir}/${f}`, text, workflow: parse(text) as Workflow };
     });
+}
+
+const readText = (path: string): string => readFileSync(join(ROOT, path), 'utf8');
+const packageJson = JSON.parse(readText('package.json')) as { engines: { node: string }; devEngines: { runtime: { version: string } } };
+/** The oldest Node `engines` allows for development: the `22` of `>=22`. */
+const OLDEST_NODE = /^>=\s*(\d+)$/.exec(packageJson.engines.node)?.[1];
+
+/** The legs of a job's matrix: every combination of its axes, then its `include` entries as legs of their own (a job without a matrix runs one leg). */
+function matrixLegs(job: Job): Record<string, unknown>[] {
+  const { include = [], ...axes } = job.strategy?.matrix ?? {};
+  const combinations = Object.entries(axes).reduce<Record<string, unknown>[]>((legs, [key, values]) => legs.flatMap((leg) => (values as unknown[]).map((v) => ({ ...leg, [key]: v }))), [{}]);
+  return Object.keys(axes).length > 0 ? [...combinations, ...include] : include.length > 0 ? include : [{}];
+}
+/** An input's value in one leg: `${{ matrix.x }}` becomes that leg's x, or '' when it has none. */
+function resolve(value: unknown, leg: Record<string, unknown>): string {
+  if (value === undefined) return '';
+  return String(value).replace(/\$\{\{\s*matrix\.([\w-]+)\s*\}\}/g, (_m, key: string) => String(leg[key] ?? '')).trim();
 }
 
 const workflows = load('.github/workflows');
@@ -79,11 +98,19 @@ describe.each([...workflows, ...examples].map((w) => [w.file, w] as const))('%s'
     }
   });
 
-  test('setup-node reads .node-version; a release never restores a dependency cache', () => {
+  test('setup-node gets one of node-version-file: .node-version or the oldest Node of engines, never both; a release never restores a dependency cache', () => {
     const releases = triggers(workflow).includes('push') && JSON.stringify((workflow.on as { push?: unknown }).push ?? {}).includes('tags');
-    for (const { job, step } of steps(workflow).filter(({ step }) => step.uses?.startsWith('actions/setup-node@'))) {
-      expect({ file, job, versionFile: step.with?.['node-version-file'] }).toEqual({ file, job, versionFile: '.node-version' });
-      if (releases) expect({ file, job, cache: step.with?.cache, packageManagerCache: step.with?.['package-manager-cache'] }).toEqual({ file, job, cache: undefined, packageManagerCache: false });
+    for (const [job, j] of Object.entries(workflow.jobs)) {
+      for (const step of (j.steps ?? []).filter((s) => s.uses?.startsWith('actions/setup-node@'))) {
+        for (const leg of matrixLegs(j)) {
+          const version = resolve(step.with?.['node-version'], leg);
+          const versionFile = resolve(step.with?.['node-version-file'], leg);
+          // setup-node warns when both are given; an input whose expression is empty is not given.
+          const given = { ...(version ? { version } : {}), ...(versionFile ? { versionFile } : {}) };
+          expect({ file, job, leg, given }).toEqual({ file, job, leg, given: version ? { version: OLDEST_NODE } : { versionFile: '.node-version' } });
+        }
+        if (releases) expect({ file, job, cache: step.with?.cache, packageManagerCache: step.with?.['package-manager-cache'] }).toEqual({ file, job, cache: undefined, packageManagerCache: false });
+      }
     }
   });
 });
