@@ -1,5 +1,5 @@
-import { describe, expect, test } from '@jest/globals';
-import { aggregate, buildResult, historyResults, renderSummary } from '../src/report.js';
+import { describe, expect, jest, test } from '@jest/globals';
+import { aggregate, announce, buildResult, historyResults, renderSummary } from '../src/report.js';
 import { escapeHtml, redact } from '../src/safe-text.js';
 import { knownOf, type Outcome } from '../src/operations/context.js';
 
@@ -201,4 +201,32 @@ test('several caches: one whose operation failed before any execution is tallied
   const ok = { operation: 'full-refresh', 'cache-id': 'a', status: 'COMPLETED', 'cache-status': 'COMPLETED', 'timed-out': false, stalled: false, conclusion: 'success' as const, message: 'done' };
   const refused = { operation: 'full-refresh', 'cache-id': 'b', 'cache-status': 'COMPLETED', 'timed-out': false, stalled: false, conclusion: 'failure' as const, message: 'HTTP 404' };
   expect(aggregate([ok, refused]).message).toBe('1 of 2 caches did not succeed (1 COMPLETED, 1 no execution).');
+});
+
+describe('announce: the step\'s final annotation', () => {
+  /** What announce prints (workflow commands on stdout) and the exit code it leaves. */
+  function announced(outcome: Outcome): { lines: string[]; exitCode: typeof process.exitCode } {
+    const lines: string[] = [];
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      return true;
+    });
+    const before = process.exitCode;
+    try {
+      announce([result({}, outcome)], result({}, outcome), 'sk-secret-1');
+      return { lines, exitCode: process.exitCode };
+    } finally {
+      write.mockRestore();
+      process.exitCode = before;
+    }
+  }
+
+  test('a failure is an error annotation titled like the success notice, and fails the step', () => {
+    const failed = announced({ conclusion: 'failure', message: 'Full refresh e-1 FAILED (key sk-secret-1)' });
+    expect(failed.lines).toEqual(['::error title=Peaka Full refresh::Full refresh e-1 FAILED (key ***)']);
+    expect(failed.exitCode).toBe(1);
+    const succeeded = announced({ conclusion: 'success', message: 'done' });
+    expect(succeeded.lines).toEqual(['::notice title=Peaka Full refresh::done']);
+    expect(succeeded.exitCode).not.toBe(1);
+  });
 });

@@ -5,7 +5,8 @@
  * (node-fetch and the lazy Octokit chunk make it so), so `npm run bundle` asks ncc for its webpack
  * stats instead and this script reads the module graph from them: every module webpack put into a
  * chunk, the package directory under node_modules it came from, and that package's own metadata
- * and license file. A package without a license text stops the build.
+ * and license file. A package without a license text, or with a licence outside the allow-list in
+ * scripts/license-allowlist.ts, stops the build.
  *
  * Usage (as `npm run bundle` does): tsx scripts/third-party-licenses.ts dist/stats.json dist/licenses.txt
  * The stats file is deleted once read: it is 5 MB of build detail that does not belong in dist/.
@@ -13,6 +14,7 @@
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { licenseViolations } from './license-allowlist.js';
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
 
@@ -21,7 +23,7 @@ interface StatsModule {
   chunks?: (string | number)[];
   modules?: StatsModule[];
 }
-interface Stats {
+export interface Stats {
   modules: StatsModule[];
   chunks: { id: string | number; files: string[] }[];
 }
@@ -148,16 +150,25 @@ function renderNotice(packages: BundledPackage[]): string {
   return [...head, ...body].join('\n').replace(/\r\n/g, '\n');
 }
 
-function main(statsPath: string, outPath: string): void {
-  const stats = JSON.parse(readFileSync(statsPath, 'utf8')) as Stats;
+/** Every package whose code webpack's stats put into a chunk, read from `root`'s node_modules, sorted by name. */
+export function bundledPackages(stats: Stats, root: string): BundledPackage[] {
   const dirs = bundledPackageDirs(stats);
-  if (dirs.size === 0) throw new Error(`${statsPath} names no module under node_modules: is it ncc's --stats-out?`);
-  const packages = [...dirs]
-    .map(([dir, files]) => readPackage(ROOT, dir, [...files].sort()))
+  if (dirs.size === 0) throw new Error(`the stats name no module under node_modules: are they ncc's --stats-out?`);
+  return [...dirs]
+    .map(([dir, files]) => readPackage(root, dir, [...files].sort()))
     .sort((a, b) => (a.name === b.name ? a.version.localeCompare(b.version) : a.name < b.name ? -1 : 1));
+}
+
+function main(statsPath: string, outPath: string): void {
+  const packages = bundledPackages(JSON.parse(readFileSync(statsPath, 'utf8')) as Stats, ROOT);
+  const refused = licenseViolations(packages);
+  if (refused) {
+    console.error(refused);
+    process.exit(1);
+  }
   writeFileSync(outPath, renderNotice(packages));
   rmSync(statsPath);
-  console.log(`${relative(ROOT, outPath)}: ${packages.length} bundled packages (${packages.map((p) => `${p.name}@${p.version}`).join(', ')})`);
+  console.log(`${relative(ROOT, outPath)}: ${packages.length} bundled packages (${packages.map((p) => `${p.name}@${p.version}`).join(', ')}), every licence in the allow-list`);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -356,5 +356,9 @@ export function announce(results: Result[], overall: Result, secret: string): vo
   const message = forOutput(overall.message, secret);
   if (overall.conclusion === 'success') say.notice(message, title);
   else if (overall.conclusion === 'warning') say.warning(message, title);
-  else say.fail(message);
+  else {
+    // core.setFailed takes no title: the same error annotation, titled as the notice is, and the step's failure.
+    say.error(message, title);
+    process.exitCode = core.ExitCode.Failure;
+  }
 }
