@@ -51,7 +51,11 @@ export interface CommonInputs {
   commentOnPr: boolean;
   githubToken: string;
   maxParallel: number;
+  /** min-records / max-drop: the volume gate (operations/volume.ts); undefined when neither is set. */
+  volume?: VolumeGate;
 }
+/** max-drop as a percentage (30 for 30%). */
+export type VolumeGate = { minRecords?: number; maxDropPercent?: number };
 
 /** How an operation on existing caches chooses them: exactly one of these is set, or `cacheIds` is not empty. */
 export interface CacheChoice {
@@ -266,9 +270,10 @@ export function parseInputs(read: Read): Inputs {
   if (maxAgeMs !== undefined && operation && !MAX_AGE_OPERATIONS.includes(operation))
     problems.push(`Input 'max-age' is only used by operations ${MAX_AGE_OPERATIONS.join(', ')}; remove it.`);
   const executionType = choice('execution-type', ['any', 'full-refresh', 'incremental'] as const, 'any');
+  const volume = parseVolumeGate(get, operation, problems, show);
   // The runner passes every input's default, so only a value other than the default was really set.
-  if (executionType !== 'any' && operation !== 'wait' && !(operation === 'status' && maxAgeMs !== undefined))
-    problems.push(`Input 'execution-type' is only used by operation 'wait', and by 'status' with 'max-age'; remove it.`);
+  if (executionType !== 'any' && operation !== 'wait' && !(operation === 'status' && (maxAgeMs !== undefined || volume)))
+    problems.push(`Input 'execution-type' is only used by operation 'wait', and by 'status' with 'max-age', 'min-records' or 'max-drop'; remove it.`);
   const executionId = get('execution-id') || undefined;
   if (executionId !== undefined) {
     if (operation !== 'wait') problems.push(`Input 'execution-id' is only used by operation 'wait'; remove it.`);
@@ -299,7 +304,8 @@ export function parseInputs(read: Read): Inputs {
     summary: bool('summary', true),
     commentOnPr: bool('comment-on-pr', false),
     githubToken: get('github-token'),
-    maxParallel: integer('max-parallel', 4, 1, MAX_PARALLEL)
+    maxParallel: integer('max-parallel', 4, 1, MAX_PARALLEL),
+    volume
   };
   const wait = bool('wait', true);
   const ifRunning = choice('if-running', IF_RUNNING, 'queue');
@@ -368,6 +374,30 @@ export function parseInputs(read: Read): Inputs {
   }
   if (problems.length || !inputs) throw new InputError(problems);
   return inputs;
+}
+
+/** The operations whose execution a volume gate can judge. */
+const VOLUME_OPERATIONS: Operation[] = ['full-refresh', 'incremental', 'create', 'status', 'wait'];
+
+/** min-records (a whole number) and max-drop (a percentage: 30%): the volume gate, undefined when neither is set. */
+function parseVolumeGate(get: (name: string) => string, operation: Operation | undefined, problems: string[], show: (v: string) => string): VolumeGate | undefined {
+  const minText = get('min-records');
+  const dropText = get('max-drop');
+  if (!minText && !dropText) return undefined;
+  const gate: VolumeGate = {};
+  if (minText) {
+    const plain = minText.replace(/[,_]/g, '');
+    if (/^\d{1,15}$/.test(plain)) gate.minRecords = Number(plain);
+    else problems.push(`Input 'min-records' is ${show(minText)}; use a whole number of records from 0 up, such as 1000.`);
+  }
+  if (dropText) {
+    const m = /^(\d{1,3}(?:\.\d{1,2})?)\s*%$/.exec(dropText);
+    if (m && Number(m[1]) <= 100) gate.maxDropPercent = Number(m[1]);
+    else problems.push(`Input 'max-drop' is ${show(dropText)}; use a percentage from 0% to 100% with its % sign, such as 30%.`);
+  }
+  for (const name of ['min-records', 'max-drop'])
+    if (operation && get(name) && !VOLUME_OPERATIONS.includes(operation)) problems.push(`Input '${name}' is only used by operations ${VOLUME_OPERATIONS.join(', ')}; remove it.`);
+  return gate;
 }
 
 const isDotSegment = (value: string) => value === '.' || value === '..';

@@ -16,6 +16,7 @@ import { aggregate, announce, buildResult, historyResults, renderSummary, setOut
 import { forOutput, say, type Logger } from './safe-text.js';
 import { renderFreshness, renderSelection, selectionFields } from './selection-report.js';
 import type { TableSelection } from './table-selection.js';
+import { renderVolume } from './volume-report.js';
 
 /** Time to cancel our executions after SIGINT: the runner sends SIGTERM 7.5 s later, then kills. */
 export const ABORT_BUDGET_MS = 5_000;
@@ -89,7 +90,7 @@ async function report(inputs: Inputs, slots: CacheSlot[], selection: TableSelect
   const history = inputs.operation === 'history' ? historyResults(knowns) : undefined;
   setOutputs(overall, history ?? (results.length === 1 ? results[0] : results), inputs.apiKey);
   const maxAgeMs = 'maxAgeMs' in inputs ? inputs.maxAgeMs : undefined;
-  const html = renderSummary(results, overall, inputs.apiKey, history) + renderFreshness(results, maxAgeMs, inputs.apiKey) + renderSelection(selection, inputs.apiKey);
+  const html = renderSummary(results, overall, inputs.apiKey, history) + renderVolume(results, inputs.volume, inputs.apiKey) + renderFreshness(results, maxAgeMs, inputs.apiKey) + renderSelection(selection, inputs.apiKey);
   if (inputs.summary) await writeSummary(html);
   if (inputs.commentOnPr) {
     const { commentOnPullRequest } = await import('./pr-comment.js');

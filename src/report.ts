@@ -9,6 +9,7 @@ import { executionDurationMs } from './format.js';
 import { aggregateFreshness, freshnessFields } from './operations/freshness.js';
 import type { ExecutionKind, HistoryExecution } from './peaka/client.js';
 import type { Conclusion, Known, Outcome } from './operations/context.js';
+import { volumeFields, worstVolume, type Volume } from './operations/volume.js';
 import { HTML_MESSAGE_MAX, HTML_TEXT_MAX, forComment, forHtml, forOutput, say } from './safe-text.js';
 
 export interface Result {
@@ -41,6 +42,10 @@ export interface Result {
   ambiguous?: boolean;
   /** With `ambiguous`: the other executions, by id. */
   'other-execution-ids'?: string[];
+  /** With min-records / max-drop (see operations/volume.ts). */
+  volume?: Volume;
+  'previous-cached-records'?: number;
+  'records-change'?: string;
   conclusion: Conclusion;
   message: string;
 }
@@ -65,7 +70,10 @@ export const OUTPUT_NAMES = [
   'skipped',
   'timed-out',
   'stalled',
-  'ambiguous'
+  'ambiguous',
+  'volume',
+  'previous-cached-records',
+  'records-change'
 ] as const;
 
 const COUNTS = ['cached-records', 'inserted-records', 'updated-records', 'deleted-records'] as const;
@@ -85,6 +93,7 @@ export function buildResult(state: Known, outcome: Outcome): Result {
     stalled: state.stalled,
     ambiguous: (state.rivals?.length ?? 0) > 0,
     ...(state.rivals?.length ? { 'other-execution-ids': state.rivals.map((r) => r.id) } : {}),
+    ...volumeFields(state.volume),
     conclusion: outcome.conclusion,
     message: outcome.message
   };
@@ -167,9 +176,19 @@ export function aggregate(results: Result[]): Result {
     ...aggregateFreshness(results),
     stalled: results.some((r) => r.stalled),
     ambiguous: results.some((r) => r.ambiguous),
+    ...aggregateVolume(results),
     conclusion,
     message
   };
+}
+
+/** Many caches: the worst volume, and the records before summed when every judged cache has them (records-change is per cache, in result). */
+function aggregateVolume(results: Result[]): Pick<Result, 'volume' | 'previous-cached-records'> {
+  const judged = results.filter((r) => r.volume);
+  if (!judged.length) return {};
+  const before = judged.map((r) => r['previous-cached-records']);
+  const all = before.every((b): b is number => b !== undefined);
+  return { volume: worstVolume(judged.map((r) => r.volume!)), ...(all ? { 'previous-cached-records': before.reduce((a, b) => a + b, 0) } : {}) };
 }
 
 /** For `history`: one object per execution, with its cache; a kind Peaka did not tell is 'unknown'. */

@@ -18,6 +18,7 @@ import { mayCancel } from '../cancel-guard.js';
 import type { History } from '../poll-schedule.js';
 import { ExecutionTracker, recordsOf, type TrackResult } from '../tracker.js';
 import type { Freshness } from './freshness.js';
+import type { VolumeVerdict } from './volume.js';
 
 export type Conclusion = 'success' | 'warning' | 'failure';
 
@@ -53,6 +54,10 @@ export interface Known {
    * followed. A trigger carries no id, so which one is the step's cannot be told.
    */
   rivals?: Execution[];
+  /** Before a trigger: the execution of its kind the status showed (the volume gate's previous run when it completed). */
+  previous?: Execution;
+  /** With min-records / max-drop: what the volume gate found (volume.ts). */
+  volume?: VolumeVerdict;
 }
 
 /** How one cache's operation ended, with what is known of the cache. */

@@ -53,6 +53,7 @@ async function triggerAndFollow(ctx: OperationContext<TriggerInputs>, known: Kno
   const graceMs = ctx.appearanceGraceMs ?? APPEARANCE_GRACE_MS;
   const before = await readStatus(ctx, cacheId);
   absorb(known, before);
+  known.previous = before.executions[kind];
   let previous = before.executions[kind];
 
   const running = previous && isActive(previous) ? previous : undefined;
