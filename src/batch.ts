@@ -11,7 +11,7 @@ import { cancel } from './operations/cancel.js';
 import { history, inspect } from './operations/inspect.js';
 import { create, deleteCache, updateSchedule } from './operations/lifecycle.js';
 import { trigger } from './operations/trigger.js';
-import { gateVolume } from './operations/volume.js';
+import { withVolumeGate } from './operations/volume.js';
 import { segment, type PeakaClient } from './peaka/client.js';
 import type { Logger } from './safe-text.js';
 import { SharedStatusSource } from './status-source.js';
@@ -48,10 +48,10 @@ export interface BatchEnd {
 /** Chooses the caches and runs the operation on each. Stops early only when the run is cancelled (its slots then lack an outcome). */
 export async function runAll(step: StepContext): Promise<BatchEnd> {
   const { inputs } = step;
-  if (inputs.operation === 'create') return { slots: await runEach(step, [undefined], (ctx) => create({ ...ctx, inputs }).then((r) => gateVolume(ctx, r))) };
+  if (inputs.operation === 'create') return { slots: await runEach(step, [undefined], (ctx) => withVolumeGate(ctx, (c) => create({ ...c, inputs }))) };
   const { ids, selection } = await resolveTargets(inputs, step.client, step.deadline, step.log, step.signal);
   if (ids.length > 1) step.log.info(`Operation ${inputs.operation} on ${ids.length} caches, at most ${inputs.maxParallel} at a time.`);
-  const slots = await runEach(step, ids, (ctx, cacheId) => onCache({ ...ctx, inputs }, cacheId).then((r) => gateVolume(ctx, r)), selection);
+  const slots = await runEach(step, ids, (ctx, cacheId) => withVolumeGate(ctx, (c) => onCache({ ...c, inputs }, cacheId)), selection);
   return { slots, selection };
 }
 

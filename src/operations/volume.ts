@@ -12,7 +12,7 @@
  */
 import { KIND_LABEL } from '../format.js';
 import type { VolumeGate } from '../inputs.js';
-import { EXECUTION_KINDS, type Execution, type ExecutionKind, type HistoryExecution } from '../peaka/client.js';
+import { EXECUTION_KINDS, type Execution, type ExecutionKind, type HistoryExecution, type PeakaClient } from '../peaka/client.js';
 import { errorMessage } from '../errors.js';
 import { failLevel, type CacheResult, type Conclusion, type OperationContext } from './context.js';
 
@@ -48,13 +48,37 @@ const CONCLUSION_RANK: Record<Conclusion, number> = { failure: 2, warning: 1, su
 /** The worst of several caches' volumes (below-minimum, dropped, unknown, ok). */
 export const worstVolume = (volumes: Volume[]): Volume | undefined => [...volumes].sort((a, b) => RANK[b] - RANK[a])[0];
 
+/** The history the operation read (the tracker reads it after a trigger), kept for the gate. */
+interface SeenHistory {
+  executions: HistoryExecution[];
+  /** A first page shorter than its limit was read: the whole history (then) is in `executions`. */
+  whole: boolean;
+}
+
+/**
+ * Runs one cache's operation, then its volume gate when min-records or max-drop is set. The history
+ * the operation reads is kept, so that the gate reads it again only when it lacks what is needed.
+ */
+export async function withVolumeGate(ctx: OperationContext, work: (ctx: OperationContext) => Promise<CacheResult>): Promise<CacheResult> {
+  if (!ctx.inputs.volume) return work(ctx);
+  const seen: SeenHistory = { executions: [], whole: false };
+  const client = Object.create(ctx.client) as PeakaClient;
+  client.executionHistory = async (cacheId, limit, deadline, offset = 0) => {
+    const page = await ctx.client.executionHistory(cacheId, limit, deadline, offset);
+    seen.executions.push(...page.filter((e) => !seen.executions.some((s) => s.id === e.id)));
+    if (offset === 0 && page.length < limit) seen.whole = true;
+    return page;
+  };
+  return gateVolume(ctx, await work({ ...ctx, client }), seen);
+}
+
 /** Judges the cache's volume when min-records or max-drop is set, and makes a failing one fail the cache. */
-export async function gateVolume(ctx: OperationContext, result: CacheResult): Promise<CacheResult> {
+export async function gateVolume(ctx: OperationContext, result: CacheResult, seen: SeenHistory = { executions: [], whole: false }): Promise<CacheResult> {
   const gate = ctx.inputs.volume;
   if (!gate || !result.cacheId) return result;
   let verdict: VolumeVerdict;
   try {
-    verdict = await judgeVolume(ctx, result, gate);
+    verdict = await judgeVolume(ctx, result, gate, seen);
   } catch (err) {
     // The gate could not be checked: it does not pass in silence.
     verdict = { volume: 'unknown', sentence: `Volume not judged: ${errorMessage(err)}` };
@@ -71,11 +95,16 @@ export async function gateVolume(ctx: OperationContext, result: CacheResult): Pr
 
 const worse = (a: Conclusion, b: Conclusion): Conclusion => (CONCLUSION_RANK[a] >= CONCLUSION_RANK[b] ? a : b);
 
-async function judgeVolume(ctx: OperationContext, result: CacheResult, gate: VolumeGate): Promise<VolumeVerdict> {
+async function judgeVolume(ctx: OperationContext, result: CacheResult, gate: VolumeGate, seen: SeenHistory): Promise<VolumeVerdict> {
   const cacheId = result.cacheId!;
   let history: Promise<HistoryExecution[]> | undefined;
-  // The one history read this cache may add, made only when what the step read does not tell.
-  const readHistory = () => (history ??= ctx.client.executionHistory(cacheId, VOLUME_HISTORY_PAGE, ctx.deadline));
+  // What the step read first; the one history read this cache may add only when that does not tell.
+  const search: Search = async (find) => {
+    const known = find(seen.executions);
+    if (known || seen.whole) return known;
+    history ??= ctx.client.executionHistory(cacheId, VOLUME_HISTORY_PAGE, ctx.deadline);
+    return find(await history);
+  };
   const followed = (result.operation === 'full-refresh' || result.operation === 'incremental' || result.operation === 'create') && !result.skipped;
   let judged: HistoryExecution;
   if (followed) {
@@ -85,7 +114,7 @@ async function judgeVolume(ctx: OperationContext, result: CacheResult, gate: Vol
   } else {
     const type = 'executionType' in ctx.inputs ? ctx.inputs.executionType : undefined;
     const kinds: readonly ExecutionKind[] = type ? [type] : result.skipped && result.kind ? [result.kind] : EXECUTION_KINDS;
-    const last = await lastCompleted(result.lastStatus?.executions ?? {}, kinds, readHistory);
+    const last = await lastCompleted(result.lastStatus?.executions ?? {}, kinds, search);
     if (!last) return { volume: 'unknown', sentence: `Volume not judged: cache ${result.table ?? cacheId} has no COMPLETED ${kinds.length === 1 ? KIND_LABEL[kinds[0]] : 'execution'} in its recent history.` };
     judged = last;
   }
@@ -107,7 +136,7 @@ async function judgeVolume(ctx: OperationContext, result: CacheResult, gate: Vol
   if (gate.maxDropPercent !== undefined) {
     const max = `max-drop ${gate.maxDropPercent}%`;
     if (kind === 'full-refresh') {
-      const before = await previousFullRefresh(judged, result.previous, readHistory);
+      const before = await previousFullRefresh(judged, result.previous, search);
       if (!before) unknown.push(`no earlier COMPLETED full refresh of the cache to compare with, so ${max} was not judged`);
       else if (before.cachedRecords === undefined || judged.cachedRecords === undefined) unknown.push(`the full refreshes reported no cached records, so ${max} was not judged`);
       else {
@@ -124,7 +153,7 @@ async function judgeVolume(ctx: OperationContext, result: CacheResult, gate: Vol
         }
       }
     } else {
-      const base = await lastFullRefresh(judged, result.lastStatus?.executions['full-refresh'], readHistory);
+      const base = await lastFullRefresh(judged, result.lastStatus?.executions['full-refresh'], search);
       if (!base || !base.cachedRecords) unknown.push(`no COMPLETED full refresh with cached records to measure the deletes against, so ${max} was not judged`);
       else if (judged.deletedRecords === undefined) unknown.push(`the ${label} reported no deleted records, so ${max} was not judged`);
       else {
@@ -151,29 +180,33 @@ async function judgeVolume(ctx: OperationContext, result: CacheResult, gate: Vol
 
 const round = (x: number) => Math.round(x * 10) / 10;
 
+/** Finds an execution in what the step read, else in the one history read. */
+type Search = (find: (history: HistoryExecution[]) => HistoryExecution | undefined) => Promise<HistoryExecution | undefined>;
+
 /** The last COMPLETED execution of `kinds`: from the status when its slots tell, else from the history. */
-async function lastCompleted(slots: Partial<Record<ExecutionKind, Execution>>, kinds: readonly ExecutionKind[], readHistory: () => Promise<HistoryExecution[]>): Promise<HistoryExecution | undefined> {
+async function lastCompleted(slots: Partial<Record<ExecutionKind, Execution>>, kinds: readonly ExecutionKind[], search: Search): Promise<HistoryExecution | undefined> {
   const shown = kinds.map((k) => slots[k]).filter((e): e is Execution => e !== undefined);
   const best = shown.filter(completed).sort((a, b) => createdMs(b) - createdMs(a))[0];
   // A slot that did not complete may hide an older COMPLETED execution of its kind newer than `best`.
   if (shown.every(completed)) return best;
-  const found = (await readHistory()).find((e) => completed(e) && e.kind !== undefined && kinds.includes(e.kind));
+  const found = await search((history) => history.find((e) => completed(e) && e.kind !== undefined && kinds.includes(e.kind)));
   return [best, found].filter((e): e is HistoryExecution => e !== undefined).sort((a, b) => createdMs(b) - createdMs(a))[0];
 }
 
 /** The COMPLETED full refresh before `judged`: the slot seen before the trigger when it completed, else from the history. */
-async function previousFullRefresh(judged: HistoryExecution, seenBefore: Execution | undefined, readHistory: () => Promise<HistoryExecution[]>): Promise<HistoryExecution | undefined> {
+async function previousFullRefresh(judged: HistoryExecution, seenBefore: Execution | undefined, search: Search): Promise<HistoryExecution | undefined> {
   if (completed(seenBefore) && seenBefore!.id !== judged.id && seenBefore!.kind === 'full-refresh') return seenBefore;
-  const history = await readHistory();
-  const at = history.findIndex((e) => e.id === judged.id);
-  const older = at >= 0 ? history.slice(at + 1) : history.filter((e) => createdMs(e) < createdMs(judged));
-  return older.find((e) => e.kind === 'full-refresh' && completed(e) && e.id !== judged.id);
+  return search((history) => {
+    const at = history.findIndex((e) => e.id === judged.id);
+    const older = at >= 0 ? history.slice(at + 1) : history.filter((e) => createdMs(e) < createdMs(judged));
+    return older.find((e) => e.kind === 'full-refresh' && completed(e) && e.id !== judged.id);
+  });
 }
 
 /** The last COMPLETED full refresh before the incremental `judged`: the status's slot when it completed, else from the history. */
-async function lastFullRefresh(judged: HistoryExecution, slot: Execution | undefined, readHistory: () => Promise<HistoryExecution[]>): Promise<HistoryExecution | undefined> {
+async function lastFullRefresh(judged: HistoryExecution, slot: Execution | undefined, search: Search): Promise<HistoryExecution | undefined> {
   if (completed(slot) && createdMs(slot!) <= createdMs(judged)) return slot;
-  return (await readHistory()).find((e) => e.kind === 'full-refresh' && completed(e) && createdMs(e) <= createdMs(judged));
+  return search((history) => history.find((e) => e.kind === 'full-refresh' && completed(e) && createdMs(e) <= createdMs(judged)));
 }
 
 /** The result fields (and outputs) of one cache's verdict. */
