@@ -6,11 +6,14 @@ export const modules = {
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
-/* harmony export */   commentOnPullRequest: () => (/* binding */ commentOnPullRequest)
+/* harmony export */   commentOnPullRequest: () => (/* binding */ commentOnPullRequest),
+/* harmony export */   legMarker: () => (/* binding */ legMarker)
 /* harmony export */ });
 /* unused harmony exports commentMarker, COMMENT_REQUEST_MAX_MS, COMMENT_TOTAL_MIN_MS, COMMENT_TOTAL_MAX_MS, commentBounds */
 /* harmony import */ var _actions_github__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(2413);
-/* harmony import */ var _duration_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(7607);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__webpack_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _duration_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(7607);
 /**
  * comment-on-pr: the job summary as one comment on the pull request behind the run, updated on
  * re-runs instead of added again. Loaded only when asked for (it brings Octokit into memory).
@@ -18,11 +21,21 @@ export const modules = {
  */
 
 
+
 /** Marks our comment, per workflow, job and step, so that re-runs find and update it. */
 function commentMarker(env = process.env) {
     const id = [env.GITHUB_WORKFLOW, env.GITHUB_JOB, env.GITHUB_ACTION].filter(Boolean).join('/');
     return `<!-- peaka-cache-action:${id.replace(/--/g, '-')} -->`;
 }
+/**
+ * Tells apart the legs of a matrix, which share workflow, job and step: what the step acts on
+ * (operation, project, API, caches chosen), hashed. Legs that act on the same caches share a comment.
+ */
+function legMarker(identity) {
+    return `<!-- leg:${(0,node_crypto__WEBPACK_IMPORTED_MODULE_1__.createHash)('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 12)} -->`;
+}
+/** Events whose run belongs to a pull request: its own, or (push) the one whose merge made the commit. */
+const PUSH = 'push';
 /** One GitHub request gets request-timeout, at most this. */
 const COMMENT_REQUEST_MAX_MS = 30_000;
 /** The whole comment gets what is left of the step's timeout, but at least ... */
@@ -39,8 +52,13 @@ function commentBounds(limits, now = Date.now()) {
  * anyone may paste the marker into a comment of their own, and that one is left alone.
  */
 const isOurs = (marker) => (c) => c.user?.type === 'Bot' && !!c.body?.startsWith(marker);
-async function commentOnPullRequest(token, html, log, limits) {
+async function commentOnPullRequest(token, html, log, limits, leg = '') {
     const { /* context */ "_": context } = _actions_github__WEBPACK_IMPORTED_MODULE_0__;
+    if (!context.payload.pull_request && context.eventName !== PUSH) {
+        // A schedule or a manual run belongs to no pull request: the last merged one is not its.
+        log.info(`comment-on-pr: this run was triggered by '${context.eventName || 'an unknown event'}', which belongs to no pull request; no comment written. Comments are written on pull_request runs (and on push runs, to the merged pull request).`);
+        return;
+    }
     const { requestMs, totalMs } = commentBounds(limits);
     const total = AbortSignal.timeout(totalMs);
     let timedOut = false;
@@ -72,9 +90,10 @@ async function commentOnPullRequest(token, html, log, limits) {
             return;
         }
         const marker = commentMarker();
-        const body = `${marker}\n${html}`;
+        const body = `${marker}${leg}\n${html}`;
         const comments = await octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: number, per_page: 100 });
-        const ours = comments.find(isOurs(marker));
+        // This leg's comment; else one written before comments had legs (its first line is the bare marker), taken over once.
+        const ours = comments.find(isOurs(`${marker}${leg}\n`)) ?? comments.find(isOurs(`${marker}\n`));
         if (ours) {
             await octokit.rest.issues.updateComment({ owner, repo, comment_id: ours.id, body });
             log.info(`comment-on-pr: updated the comment on pull request #${number}.`);
@@ -86,7 +105,7 @@ async function commentOnPullRequest(token, html, log, limits) {
     }
     catch (err) {
         if (timedOut) {
-            const which = total.aborted ? `the comment's ${(0,_duration_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a3)(totalMs)}` : `${(0,_duration_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a3)(requestMs)} (min(request-timeout, 30s))`;
+            const which = total.aborted ? `the comment's ${(0,_duration_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(totalMs)}` : `${(0,_duration_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(requestMs)} (min(request-timeout, 30s))`;
             log.warning(`comment-on-pr: GitHub did not answer within ${which}; no comment written. The step goes on.`);
             return;
         }

@@ -12,7 +12,7 @@ import { InputError, readInputs, type Inputs } from './inputs.js';
 import { Ledger, stateName } from './ledger.js';
 import { knownOf, stepBudget, type Outcome } from './operations/context.js';
 import { PeakaClient } from './peaka/client.js';
-import { aggregate, announce, buildResult, historyResults, renderSummary, setOutputs, unreadableNotes, writeSummary } from './report.js';
+import { aggregate, announce, buildResult, historyResults, renderSummary, setOutputs, unreadableNotes, writeSummary, type Result } from './report.js';
 import { forOutput, say, type Logger } from './safe-text.js';
 import { renderFreshness, renderSelection, selectionFields } from './selection-report.js';
 import type { TableSelection } from './table-selection.js';
@@ -93,14 +93,29 @@ async function report(inputs: Inputs, slots: CacheSlot[], selection: TableSelect
   const html = renderSummary(results, overall, inputs.apiKey, history) + renderVolume(results, inputs.volume, inputs.apiKey) + renderFreshness(results, maxAgeMs, inputs.apiKey) + renderSelection(selection, inputs.apiKey);
   if (inputs.summary) await writeSummary(html);
   if (inputs.commentOnPr) {
-    const { commentOnPullRequest } = await import('./pr-comment.js');
+    const { commentOnPullRequest, legMarker } = await import('./pr-comment.js');
     const limits = { requestTimeoutMs: inputs.requestTimeoutMs, end };
-    await commentOnPullRequest(inputs.githubToken, renderSummary(results, overall, inputs.apiKey, history, { forComment: true }), logger, limits);
+    await commentOnPullRequest(inputs.githubToken, await commentBody(inputs, slots, selection, results, overall, history), logger, limits, legMarker(legOf(inputs)));
   }
   const notes = unreadableNotes(knowns);
   for (const note of notes.slice(0, NOTES_MAX)) say.warning(note);
   if (notes.length > NOTES_MAX) say.warning(`And ${notes.length - NOTES_MAX} more caches with values that could not be read.`);
   announce(results, overall, inputs.apiKey);
+}
+
+/** status with tables-from: a preview of the merge (preview.ts); otherwise the summary. */
+async function commentBody(inputs: Inputs, slots: CacheSlot[], selection: TableSelection | undefined, results: Result[], overall: Result, history?: ReturnType<typeof historyResults>): Promise<string> {
+  if (inputs.operation !== 'status' || !inputs.tablesFrom || !selection) return renderSummary(results, overall, inputs.apiKey, history, { forComment: true });
+  const { renderPreview } = await import('./preview.js');
+  const statuses = new Map(selection.statusOf);
+  for (const { known } of slots) if (known.cacheId && known.lastStatus) statuses.set(known.cacheId, known.lastStatus);
+  return renderPreview(selection, statuses, inputs.apiKey);
+}
+
+/** What a matrix leg acts on: its comment is its own. */
+function legOf(inputs: Inputs): unknown {
+  const choice = inputs.operation === 'create' ? inputs.create : [inputs.cacheIds, inputs.selection, inputs.tables, inputs.tablesFrom];
+  return [inputs.operation, inputs.projectId, inputs.baseUrl, choice];
 }
 
 /**

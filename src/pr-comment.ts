@@ -4,6 +4,7 @@
  * Uses the context's API URL, so it works on GitHub Enterprise Server too.
  */
 import * as github from '@actions/github';
+import { createHash } from 'node:crypto';
 import { formatDuration } from './duration.js';
 import type { Logger } from './safe-text.js';
 
@@ -12,6 +13,17 @@ export function commentMarker(env: NodeJS.ProcessEnv = process.env): string {
   const id = [env.GITHUB_WORKFLOW, env.GITHUB_JOB, env.GITHUB_ACTION].filter(Boolean).join('/');
   return `<!-- peaka-cache-action:${id.replace(/--/g, '-')} -->`;
 }
+
+/**
+ * Tells apart the legs of a matrix, which share workflow, job and step: what the step acts on
+ * (operation, project, API, caches chosen), hashed. Legs that act on the same caches share a comment.
+ */
+export function legMarker(identity: unknown): string {
+  return `<!-- leg:${createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 12)} -->`;
+}
+
+/** Events whose run belongs to a pull request: its own, or (push) the one whose merge made the commit. */
+const PUSH = 'push';
 
 /** One GitHub request gets request-timeout, at most this. */
 export const COMMENT_REQUEST_MAX_MS = 30_000;
@@ -39,8 +51,13 @@ export function commentBounds(limits: CommentLimits, now = Date.now()): { reques
  */
 const isOurs = (marker: string) => (c: { body?: string; user?: { type?: string } | null }) => c.user?.type === 'Bot' && !!c.body?.startsWith(marker);
 
-export async function commentOnPullRequest(token: string, html: string, log: Logger, limits: CommentLimits): Promise<void> {
+export async function commentOnPullRequest(token: string, html: string, log: Logger, limits: CommentLimits, leg = ''): Promise<void> {
   const { context } = github;
+  if (!context.payload.pull_request && context.eventName !== PUSH) {
+    // A schedule or a manual run belongs to no pull request: the last merged one is not its.
+    log.info(`comment-on-pr: this run was triggered by '${context.eventName || 'an unknown event'}', which belongs to no pull request; no comment written. Comments are written on pull_request runs (and on push runs, to the merged pull request).`);
+    return;
+  }
   const { requestMs, totalMs } = commentBounds(limits);
   const total = AbortSignal.timeout(totalMs);
   let timedOut = false;
@@ -70,9 +87,10 @@ export async function commentOnPullRequest(token: string, html: string, log: Log
       return;
     }
     const marker = commentMarker();
-    const body = `${marker}\n${html}`;
+    const body = `${marker}${leg}\n${html}`;
     const comments = await octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: number, per_page: 100 });
-    const ours = comments.find(isOurs(marker));
+    // This leg's comment; else one written before comments had legs (its first line is the bare marker), taken over once.
+    const ours = comments.find(isOurs(`${marker}${leg}\n`)) ?? comments.find(isOurs(`${marker}\n`));
     if (ours) {
       await octokit.rest.issues.updateComment({ owner, repo, comment_id: ours.id, body });
       log.info(`comment-on-pr: updated the comment on pull request #${number}.`);

@@ -30,6 +30,8 @@ export interface TableSelection {
   reasons: Map<string, SelectionReason[]>;
   /** schema.table of every listed cache, by id. */
   tableOf: Map<string, string>;
+  /** tables-from: the listed status of every cache, by id (the pull request preview shows those that are not refreshed too). */
+  statusOf?: Map<string, CacheStatus>;
   /** tables: each pattern and the caches it matched. */
   patterns?: { pattern: string; cacheIds: string[] }[];
   /** tables-from: the files read, and each table a statement touched. */
@@ -202,7 +204,7 @@ const keyOf = (t: { schema: string; table: string }) => `${t.schema}.${t.table}`
  * the migrations (in file order) is not refreshed: its cache would fail, and a warning says so.
  */
 export function selectTouched(scan: MigrationScan, caches: CacheStatus[], where: string, log: Logger): TableSelection {
-  const selection: TableSelection = { ids: [], reasons: new Map(), tableOf: new Map(caches.map((c) => [c.id, nameOf(c)])) };
+  const selection: TableSelection = { ids: [], reasons: new Map(), tableOf: new Map(caches.map((c) => [c.id, nameOf(c)])), statusOf: new Map(caches.map((c) => [c.id, c])) };
   const byName = new Map<string, CacheStatus[]>();
   for (const c of caches) byName.set(nameOf(c), [...(byName.get(nameOf(c)) ?? []), c]);
   const lastTouch = new Map<string, Touch>();
