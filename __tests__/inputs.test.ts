@@ -156,7 +156,7 @@ describe('the runner passes every default of action.yml, whatever the operation'
   test('an input only some operations use is refused elsewhere only when it differs from its default', () => {
     expect(problemsOf({ ...valid, operation: 'status', 'execution-type': 'any' })).toEqual([]);
     expect(problemsOf({ ...valid, operation: 'status', 'execution-type': 'incremental' })).toEqual([
-      "Input 'execution-type' is only used by operation 'wait', and by 'status' with 'max-age'; remove it."
+      "Input 'execution-type' is only used by operation 'wait', and by 'status' with 'max-age', 'min-records' or 'max-drop'; remove it."
     ]);
     // The table inputs' defaults (sql-dialect postgresql, default-schema public, allow-no-match false) pass everywhere.
     expect(problemsOf({ ...valid, operation: 'history', 'sql-dialect': 'postgresql', 'default-schema': 'public', 'allow-no-match': 'false' })).toEqual([]);
@@ -263,6 +263,29 @@ describe('execution-id', () => {
     [{ operation: 'full-refresh', 'execution-id': 'exec-42' }, "Input 'execution-id' is only used by operation 'wait'; remove it."],
     [{ operation: 'wait', 'execution-id': 'exec 42' }, `Input 'execution-id' is "exec 42", which is not an execution id; pass the execution-id output of the step that started it.`],
     [{ operation: 'wait', 'execution-id': 'exec-42', 'cache-id': `${CACHE},11111111-2222-4333-8444-555555555555` }, "Input 'execution-id' names one execution of one cache: give that cache in 'cache-id' (one id), and no other way of choosing caches."]
+  ])('%j is refused before any request', (change, expected) => {
+    expect(problemsOf({ ...valid, ...change })).toContain(expected);
+  });
+});
+
+describe('min-records and max-drop', () => {
+  test('read as a whole number and a percentage; neither set: no gate', () => {
+    expect(parseInputs(reader({ ...valid, 'min-records': '1,000', 'max-drop': '30%' })).volume).toEqual({ minRecords: 1000, maxDropPercent: 30 });
+    expect(parseInputs(reader({ ...valid, 'max-drop': '12.5 %' })).volume).toEqual({ maxDropPercent: 12.5 });
+    expect(parseInputs(reader(valid)).volume).toBeUndefined();
+  });
+
+  test('status with a gate may name the execution-type it judges', () => {
+    const inputs = parseInputs(reader({ ...valid, operation: 'status', 'max-drop': '30%', 'execution-type': 'incremental' })) as InspectInputs;
+    expect(inputs.executionType).toBe('incremental');
+  });
+
+  test.each([
+    [{ 'max-drop': '30' }, "Input 'max-drop' is \"30\"; use a percentage from 0% to 100% with its % sign, such as 30%."],
+    [{ 'max-drop': '150%' }, "Input 'max-drop' is \"150%\"; use a percentage from 0% to 100% with its % sign, such as 30%."],
+    [{ 'min-records': '-5' }, "Input 'min-records' is \"-5\"; use a whole number of records from 0 up, such as 1000."],
+    [{ operation: 'cancel-full-refresh', 'min-records': '5' }, "Input 'min-records' is only used by operations full-refresh, incremental, create, status, wait; remove it."],
+    [{ operation: 'history', 'max-drop': '5%' }, "Input 'max-drop' is only used by operations full-refresh, incremental, create, status, wait; remove it."]
   ])('%j is refused before any request', (change, expected) => {
     expect(problemsOf({ ...valid, ...change })).toContain(expected);
   });

@@ -15,6 +15,7 @@ import type { TableSelection } from '../src/table-selection.js';
 import { PARTNER_KEY, baseInputs, runAction } from './helpers/run-action.js';
 import { createRepo, eventEnv } from './helpers/git-repo.js';
 import { startFakeGitHub, type FakeGitHub } from './helpers/fake-github.js';
+import { exampleInputs } from './helpers/example-step.js';
 
 const HOUR = 3_600_000;
 const FIXTURES = join(import.meta.dirname, 'fixtures');
@@ -126,6 +127,19 @@ describe('status with tables-from on a pull request', () => {
     expect(github.comments.get(32)).toHaveLength(2);
     expect(eu.body).toBe(euBody);
   });
+});
+
+test('examples/preview-migration-caches-on-pull-request.yml works as written: a preview comment, nothing written to Peaka', async () => {
+  const cache = sim.addCache({ schemaName: 'payment', tableName: 'refunds' });
+  const env = pullRequest(33);
+  const before = sim.requests.length;
+  const run = await runAction(exampleInputs('preview-migration-caches-on-pull-request.yml', PARTNER_KEY, sim.url), { env: env() });
+  expect(run.code).toBe(0);
+  expect(sim.requests.slice(before).filter((r) => r.method !== 'GET')).toEqual([]);
+  const [comment, ...more] = github.comments.get(33) ?? [];
+  expect(more).toEqual([]);
+  expect(comment.body).toContain('<h3>Caches the merge will refresh</h3>');
+  expect(comment.body).toContain(`payment.refunds <code>${cache.id}</code>`);
 });
 
 describe('runs that belong to no pull request write no comment, and say why', () => {

@@ -5,6 +5,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
 import { PARTNER_KEY, baseInputs, runAction } from './helpers/run-action.js';
+import { exampleInputs } from './helpers/example-step.js';
+import { createRepo, eventEnv } from './helpers/git-repo.js';
 
 const HOUR = 3_600_000;
 let sim: PeakaSimulator;
@@ -174,4 +176,25 @@ describe('status and several caches', () => {
     );
     expect(sim.requests.length).toBe(before);
   });
+});
+
+test('examples/refresh-on-merge-with-volume-gate.yml works as written: the merge refreshes the touched caches, and a drop fails the step', async () => {
+  // The example's catalog is the simulator's default one.
+  const kept = sim.addCache({ schemaName: 'gate', tableName: 'orders' });
+  const lost = sim.addCache({ schemaName: 'gate', tableName: 'customers' });
+  sim.addPast(kept.id, 'full-refresh', { records: 1_000, endedAgoMs: HOUR });
+  sim.addPast(lost.id, 'full-refresh', { records: 1_000, endedAgoMs: HOUR });
+  sim.planNext(kept.id, 'full-refresh', { records: 990 });
+  sim.planNext(lost.id, 'full-refresh', { records: 100 });
+  const repo = createRepo();
+  const before = repo.commit({ 'migrations/V1__init.sql': 'CREATE TABLE gate.orders (id int);\nCREATE TABLE gate.customers (id int);\n' });
+  const after = repo.commit({ 'migrations/V2__note.sql': 'ALTER TABLE gate.orders ADD COLUMN note text;\nDELETE FROM gate.customers WHERE id < 0;\n' });
+  const run = await runAction(exampleInputs('refresh-on-merge-with-volume-gate.yml', PARTNER_KEY, sim.url), { env: { ...eventEnv('push', { before, after }), GITHUB_WORKSPACE: repo.dir } });
+  expect(run.code).toBe(1);
+  const result = JSON.parse(run.outputs.result) as { table: string; volume: string }[];
+  expect(result.map((r) => [r.table, r.volume])).toEqual([
+    ['gate.orders', 'ok'],
+    ['gate.customers', 'dropped']
+  ]);
+  expect(run.outputs.volume).toBe('dropped');
 });
