@@ -11,6 +11,7 @@ import { runLedgerStateLine } from './ledger-state.js';
 import { runDependencyBench } from './dependencies.js';
 import { runHostileBench } from './hostile.js';
 import { runStartupBench, tablesFromChunks } from './startup.js';
+import { runVolumeBench } from './volume.js';
 import { CONFIRMED_SHARE, DENSE_READS, WINDOW_SHARE } from '../src/poll-schedule.js';
 
 const table = (header: string[], rows: (string | number)[][]) =>
@@ -152,6 +153,8 @@ const lazyBytes = Object.values(lazyChunks).reduce((a, b) => a + b, 0);
 checks.push([`dist/ without source maps <= 1.5 MB, without the chunks only tables-from loads (${(lazyBytes / 1e6).toFixed(2)} MB)`, startup.distBytes - lazyBytes <= 1_500_000, `${((startup.distBytes - lazyBytes) / 1e6).toFixed(2)} MB`]);
 if (startup.baseline) checks.push([`start-up without tables-from within 10% of ${startup.baseline.ref}`, startup.actionMedianMs <= startup.baseline.medianMs * 1.1, `${startup.actionMedianMs.toFixed(0)} ms vs ${startup.baseline.medianMs.toFixed(0)} ms`]);
 checks.push([`peak RSS <= 80 MB`, startup.peakRssBytes <= 80e6, `${(startup.peakRssBytes / 1e6).toFixed(1)} MB`]);
+const volume = await runVolumeBench();
+for (const v of volume) checks.push([`volume gate (min-records + max-drop), ${v.name}: at most one history read added`, v.historyWith - v.historyWithout <= 1, `+${v.historyWith - v.historyWithout}`]);
 const hostile = await runHostileBench();
 for (const row of hostile.rows) checks.push([`${row.name}: peak RSS < 150 MB`, row.peakRssBytes < 150e6, `${(row.peakRssBytes / 1e6).toFixed(1)} MB`]);
 checks.push([`100,000-'<' HTML page to a message: linear (< 100 ms)`, hostile.stripMedianMs < 100, `${hostile.stripMedianMs.toFixed(1)} ms`]);
@@ -174,6 +177,10 @@ console.log(
 );
 console.log(`\n### Chunks loaded only with tables-from (${(lazyBytes / 1024).toFixed(0)} KiB in all)\n`);
 console.log(table(['chunk', 'size'], Object.entries(lazyChunks).map(([name, bytes]) => [name, `${(bytes / 1024).toFixed(0)} KiB`])));
+
+console.log(`\n## Volume gates (min-records 1 + max-drop 50%, one cache, through dist/ against the simulator)\n`);
+console.log("Requests to Peaka for the cache, the same operation without and with the gate. The gate's only requests are history reads; the status reads of a followed execution vary by one with timing. Without either input the gate sends nothing and wraps nothing.\n");
+console.log(table(['case', 'history reads without / with', 'added by the gate', 'all requests without / with'], volume.map((v) => [v.name, `${v.historyWithout} / ${v.historyWith}`, `+${v.historyWith - v.historyWithout}`, `${v.without} / ${v.with}`])));
 
 console.log(`\n## Hostile answers (${hostile.node}, status operation, timeout 5s, request-timeout 2s)\n`);
 console.log(
