@@ -131,7 +131,7 @@ function extractDist(ref: string): string {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   const files = execFileSync('git', ['-C', ROOT, 'ls-tree', '--name-only', ref, 'dist/'], { encoding: 'utf8' }).split('\n').filter(Boolean);
-  for (const file of files) writeFileSync(join(out, file.replace(/^dist\//, '')), execFileSync('git', ['-C', ROOT, 'show', `${ref}:${file}`]));
+  for (const file of files) writeFileSync(join(out, file.replace(/^dist\//, '')), execFileSync('git', ['-C', ROOT, 'show', `${ref}:${file}`], { maxBuffer: 256 * 1024 * 1024 }));
   return join(out, 'index.js');
 }
 
