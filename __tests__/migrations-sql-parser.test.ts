@@ -187,7 +187,7 @@ describe('shapes that hid tables or drowned the warnings (issue 22)', () => {
   test('PostgreSQL: the statements of a DO block are read, through IF, LOOP and EXCEPTION', async () => {
     const sql = [
       'DO $$',
-      'DECLARE r record;',
+      'DECLARE r record; total int := 0;',
       'BEGIN',
       '  IF NOT EXISTS (SELECT 1 FROM "User" WHERE email = \'x;y\') THEN',
       '    INSERT INTO "User" (email) VALUES (\'deleted@example.com\');',

@@ -218,8 +218,15 @@ export function bodyStatements(body: string, dialect: SqlDialect): BodyStatement
   const out: BodyStatement[] = [];
   const lineStarts = [0];
   for (let k = body.indexOf('\n'); k >= 0; k = body.indexOf('\n', k + 1)) lineStarts.push(k + 1);
+  // PL/pgSQL declares its variables between DECLARE and BEGIN, one per statement: none of them is SQL.
+  let declaring = false;
   for (const statement of splitStatements(body, dialect)) {
     const piece = withoutComments(statement.text, dialect);
+    if (dialect === 'postgresql') {
+      if (/^(?:<<\s*\w+\s*>>\s*)?DECLARE\b/i.test(piece)) declaring = !/\bBEGIN\b/i.test(piece);
+      else if (declaring && !/^(?:<<\s*\w+\s*>>\s*)?BEGIN\b/i.test(piece)) continue;
+      else declaring = false;
+    }
     const start = pastControlFlow(piece);
     if (start === undefined) continue;
     // The piece's offset in the body: its first line's start plus its indentation there.
