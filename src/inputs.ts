@@ -426,6 +426,28 @@ function parseBaseUrl(regionText: string, apiUrl: string, problems: string[], sh
 }
 
 /**
+ * tables-from's globs, one per line or comma-separated like the other list inputs; a comma inside
+ * braces (`db/{pg,mysql}/*.sql`) belongs to the glob.
+ */
+export function splitGlobs(text: string): string[] {
+  const globs: string[] = [];
+  let depth = 0;
+  let current = '';
+  for (const c of text) {
+    if ((c === ',' && depth === 0) || c === '\n') {
+      globs.push(current);
+      current = '';
+      continue;
+    }
+    if (c === '{') depth++;
+    else if (c === '}' && depth > 0) depth--;
+    current += c;
+  }
+  globs.push(current);
+  return globs.map((g) => g.trim()).filter(Boolean);
+}
+
+/**
  * tables, allow-no-match, tables-from, sql-dialect, default-schema: caches chosen by the name of
  * their table. Defaults the runner passes are accepted everywhere; only a value that differs from
  * the default is refused where it means nothing.
@@ -439,7 +461,7 @@ function parseTableInputs(
   bool: (name: string, fallback: boolean) => boolean
 ): Pick<CacheChoice, 'tables' | 'tablesFrom'> {
   const patterns = [...new Set(get('tables').split(/[\n,]+/).map((p) => p.trim()).filter(Boolean))];
-  const globs = [...new Set(get('tables-from').split('\n').map((g) => g.trim()).filter(Boolean))];
+  const globs = [...new Set(splitGlobs(get('tables-from')))];
   const allowNoMatch = bool('allow-no-match', false);
   const dialectText = get('sql-dialect').toLowerCase();
   const dialect = dialectText === '' ? TABLE_DEFAULTS['sql-dialect'] : SQL_DIALECTS.find((d) => d === dialectText);
