@@ -7,6 +7,7 @@ import { parseDuration, parseIsoDuration } from './duration.js';
 import { ActionError } from './errors.js';
 import { addSecret } from './safe-text.js';
 import type { SqlDialect } from './migrations/touches.js';
+import type { ExecutionKind, ScheduleSetting, ScheduleUpdate } from './peaka/client.js';
 
 export const OPERATIONS = [
   'full-refresh',
@@ -30,8 +31,6 @@ export const REGION_URLS = {
   eu: 'https://partner.eu.peaka.studio/api/v1'
 } as const;
 
-/** A schedule as the API takes it: an ISO-8601 duration, or 'none' to turn it off. */
-export type ScheduleSetting = { expression: string } | 'none';
 
 /** What every operation reads. */
 export interface CommonInputs {
@@ -67,8 +66,6 @@ export interface CacheChoice {
 export type TablePatterns = { patterns: string[]; catalogId?: string; allowNoMatch: boolean };
 export type TablesFrom = { globs: string[]; dialect: SqlDialect; defaultSchema: string; catalogId?: string };
 
-export type ExecutionType = 'full-refresh' | 'incremental';
-
 /** full-refresh, incremental. */
 export interface TriggerInputs extends CommonInputs, CacheChoice {
   operation: 'full-refresh' | 'incremental';
@@ -85,7 +82,7 @@ export interface CancelInputs extends CommonInputs, CacheChoice {
 export interface InspectInputs extends CommonInputs, CacheChoice {
   operation: 'status' | 'wait';
   /** Which kind of execution to follow or judge (undefined: either). */
-  executionType?: ExecutionType;
+  executionType?: ExecutionKind;
   /** For wait: the one execution to follow (an earlier step's execution-id output), not whatever runs. */
   executionId?: string;
   maxAgeMs?: number;
@@ -102,7 +99,7 @@ export interface CreateInputs extends CommonInputs {
 }
 export interface UpdateScheduleInputs extends CommonInputs, CacheChoice {
   operation: 'update-schedule';
-  schedules: { fullRefresh?: ScheduleSetting; incremental?: ScheduleSetting };
+  schedules: ScheduleUpdate;
 }
 export interface DeleteInputs extends CommonInputs, CacheChoice {
   operation: 'delete';
@@ -365,9 +362,16 @@ export function parseInputs(read: Read): Inputs {
       inputs = { ...common, ...choose, operation, schedules: { fullRefresh, incremental } };
       break;
     }
+    default:
+      // Every operation of OPERATIONS has a branch above: a new one does not compile until it has.
+      if (operation !== undefined) return unhandled(operation);
   }
   if (problems.length || !inputs) throw new InputError(problems);
   return inputs;
+}
+
+function unhandled(operation: never): never {
+  throw new Error(`parseInputs: operation ${String(operation)} has no inputs variant`);
 }
 
 const isDotSegment = (value: string) => value === '.' || value === '..';
