@@ -103,7 +103,7 @@ describe('status with tables-from on a pull request', () => {
     expect(text).toContain('payment.invoices 00000000-0000-4000-8000-000000000001: migrations/V3__rename_and_drop.sql:1 RENAME renames the table to payment.bills');
     expect(text).toContain('payment.legacy_invoices 00000000-0000-4000-8000-000000000005: migrations/V3__rename_and_drop.sql:2 DROP TABLE drops the table');
     expect(text).toContain('public.tmp_import: migrations/V3__rename_and_drop.sql:2 DROP TABLE');
-    expect(text).toContain('migrations/V2__paid_at_and_backfill.sql:20: its tables are not known');
+    expect(text).toContain('migrations/V3__rename_and_drop.sql:5: from its first words it touches payment.bills');
 
     // A new push to the pull request: the same comment, updated.
     const again = await runAction(inputs, { env: env() });
@@ -161,7 +161,7 @@ test('a preview of thousands of statements stays within the comment budget, sayi
     ids: touches.map((_, i) => ID(i)),
     reasons: new Map(),
     tableOf: new Map(touches.map((t, i) => [ID(i), `s.${t.table.table}`])),
-    migrations: { scan: { source: 'the pull request #1 files', changed: 3_000, files: touches.map((t) => t.file), touches, unreadable: [] }, rows: touches.map((touch, i) => ({ touch, cacheIds: [ID(i)], gone: false })) }
+    migrations: { scan: { source: 'the pull request #1 files', changed: 3_000, files: touches.map((t) => t.file), touches, unreadable: [{ file: 'migrations/V7__x.sql', line: 3 }] }, rows: touches.map((touch, i) => ({ touch, cacheIds: [ID(i)], gone: false })) }
   };
   const html = renderPreview(selection, new Map(), 'secret');
   expect(html.length).toBeLessThanOrEqual(COMMENT_BUDGET_CHARS);
@@ -169,4 +169,6 @@ test('a preview of thousands of statements stays within the comment budget, sayi
   const shown = (html.match(/<tr><td>migrations\//g) ?? []).length;
   expect(shown).toBeGreaterThan(100);
   expect(html).toContain(`and ${3_000 - shown} more; the job summary and the result output list every one`);
+  // A section after the folded table keeps its title and its line.
+  expect(html).toContain('<li>migrations/V7__x.sql:3: its tables are not known: check it by hand.</li>');
 });

@@ -57,7 +57,7 @@ async function requestsOf(sim: PeakaSimulator, key: string, c: Case, gated: bool
   const cache = sim.addCache();
   for (const p of c.past) sim.addPast(cache.id, p.kind, { records: p.records, outcome: p.outcome ?? 'COMPLETED', endedAgoMs: p.endedAgoMs });
   const before = sim.requests.length;
-  const gate = gated ? { 'min-records': '1', 'max-drop': '50%' } : {};
+  const gate: Record<string, string> = gated ? { 'min-records': '1', 'max-drop': '50%' } : {};
   const run = await runAction({ operation: c.operation, 'api-key': key, 'project-id': cache.projectId, 'cache-id': cache.id, 'api-url': sim.url, 'poll-interval': '1s', ...(gated ? c.extra : {}), ...gate });
   if (run.code !== 0) throw new Error(`${c.name}: the step failed: ${run.stdout.slice(-500)}`);
   const sent = sim.requests.slice(before).filter((r) => r.path.includes(cache.id) || r.path.endsWith('/cache/status'));

@@ -90,26 +90,37 @@ function renderPreview(selection, statuses, secret, budget = _report_js__WEBPACK
             return `<li>${clean(`${u.file}:${u.line}: ${what}.`)}</li>`;
         })
     });
-    // Every section's title shows; lines are taken in order while they fit, the rest folded into one line each.
+    // Every section's title shows. The short lists (no cache, will fail, unread) are laid out first,
+    // each within a sixth of the budget, so a long table cannot crowd out what will break; the table
+    // of caches to refresh takes what is left. Lines that do not fit are folded into one line.
     let left = budget - RESERVE - head.join('\n').length;
-    const out = [...head];
-    for (const s of sections) {
+    const shownOf = new Map();
+    for (const i of [1, 2, 3, 0]) {
+        const s = sections[i];
         if (!s.lines.length)
             continue;
         const frame = `<h3>${s.title}</h3>\n${s.wrap[0]}${s.header ?? ''}${s.wrap[1]}`;
         left -= frame.length;
+        let room = i === 0 ? left : Math.min(left, Math.floor(budget / 6));
         const shown = [];
         for (const line of s.lines) {
-            if (line.length > left)
+            if (line.length > room)
                 break;
             shown.push(line);
+            room -= line.length;
             left -= line.length;
         }
         const rest = s.lines.length - shown.length;
         if (rest)
             shown.push(s.wrap[0] === '<table>' ? `<tr><td colspan="7"><em>and ${rest} more; the job summary and the result output list every one</em></td></tr>` : `<li><em>and ${rest} more</em></li>`);
-        out.push(`<h3>${s.title}</h3>`, `${s.wrap[0]}${s.header ?? ''}${shown.join('')}${s.wrap[1]}`);
+        shownOf.set(i, shown);
     }
+    const out = [...head];
+    sections.forEach((s, i) => {
+        const shown = shownOf.get(i);
+        if (shown)
+            out.push(`<h3>${s.title}</h3>`, `${s.wrap[0]}${s.header ?? ''}${shown.join('')}${s.wrap[1]}`);
+    });
     return out.join('\n') + '\n';
 }
 function cacheCell(clean, table, id) {

@@ -6,7 +6,7 @@
 import { runAll } from '../../src/batch.js';
 import { parseInputs } from '../../src/inputs.js';
 import { Ledger } from '../../src/ledger.js';
-import type { Outcome } from '../../src/operations/context.js';
+import { stepBudget, type Outcome } from '../../src/operations/context.js';
 import type { Logger } from '../../src/safe-text.js';
 import { PeakaClient } from '../../src/peaka/client.js';
 import { buildResult, renderSummary, type Result } from '../../src/report.js';
@@ -55,7 +55,9 @@ export async function runOperationIn(inputs: Record<string, string>, transport: 
   let outcome: Outcome;
   let result: Result;
   try {
-    const { slots } = await runAll({ inputs: parsed, client, deadline: Date.now() + parsed.timeoutMs, log: logger, ledger, ...tuning });
+    // The budget as main.ts makes it: the wait stops early enough for the last read and the cancel.
+    const budget = stepBudget(parsed);
+    const { slots } = await runAll({ inputs: parsed, client, deadline: budget.deadline, budget, log: logger, ledger, ...tuning });
     const [slot] = slots;
     outcome = slot.outcome ?? { conclusion: 'failure', message: 'no outcome' };
     result = buildResult(slot.known, outcome);
