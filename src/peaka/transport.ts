@@ -75,8 +75,6 @@ export class Transport {
   private readonly backoffBaseMs: number;
   private readonly backoffCapMs: number;
   private readonly random: () => number;
-  /** Requests sent, for the result and the benchmarks. */
-  requestCount = 0;
 
   constructor(private readonly options: TransportOptions) {
     this.maxAttempts = options.maxAttempts ?? 6;
@@ -119,7 +117,6 @@ export class Transport {
     if (this.options.signal?.aborted) return this.error(spec, 'aborted', attempt);
     const perAttempt = AbortSignal.timeout(Math.min(this.options.requestTimeoutMs, remaining));
     const signal = this.options.signal ? AbortSignal.any([perAttempt, this.options.signal]) : perAttempt;
-    this.requestCount++;
     let status: number;
     let body: CappedText;
     let retryAfter: string | null;
