@@ -98,9 +98,22 @@ interface Routine extends RoutineDefinition {
 /** What the files read so far tell the next ones: the functions and procedures they created. */
 export interface ReadContext {
   routines: Map<string, Routine>;
+  /** Epoch ms: the reading stops there (TimeoutError), so that a huge migration cannot outlast the step's timeout. */
+  deadline?: number;
 }
 
-export const newReadContext = (): ReadContext => ({ routines: new Map() });
+export const newReadContext = (deadline?: number): ReadContext => ({ routines: new Map(), deadline });
+
+/** The reading of the migrations reached the step's deadline. */
+export class ReadingTimeout extends Error {
+  constructor(
+    readonly file: string,
+    readonly line: number
+  ) {
+    super(`tables-from: reading the migrations reached the step's timeout at ${file} line ${line}`);
+    this.name = 'ReadingTimeout';
+  }
+}
 
 /** How deep routines may call routines (and DO blocks hold DO-like bodies) before the reading stops. */
 const MAX_DEPTH = 8;
@@ -120,6 +133,7 @@ export function readMigration(parser: Parser, sql: string, file: string, fileRul
   const out: MigrationReading = { touches: [], unreadable: [], unknowable: [], passedOver: [] };
   let rules = fileRules;
   for (const statement of splitStatements(sql, rules.dialect)) {
+    if (context.deadline !== undefined && Date.now() >= context.deadline) throw new ReadingTimeout(file, statement.line);
     const schema = defaultSchemaSetBy(statement.text, rules.dialect);
     if (schema !== undefined) {
       rules = { ...rules, defaultSchema: schema };
