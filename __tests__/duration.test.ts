@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { formatDuration, parseDuration, parseIsoDuration } from '../src/duration.js';
+import { formatDuration, parseDuration, parseInstant, parseIsoDuration } from '../src/duration.js';
 
 describe('parseDuration', () => {
   test.each([
@@ -41,4 +41,37 @@ test('formatDuration reads well at every scale', () => {
   expect(formatDuration(42_000)).toBe('42s');
   expect(formatDuration(3_723_000)).toBe('1h 2m 3s');
   expect(formatDuration(-1)).toBe('-');
+});
+
+describe('parseInstant: the date-times of the API as instants', () => {
+  const utc = (...parts: [number, number, number, number, number, number?, number?]) => Date.UTC(parts[0], parts[1] - 1, parts[2], parts[3], parts[4], parts[5] ?? 0, parts[6] ?? 0);
+
+  test.each([
+    ['2026-11-22T10:00:00Z', utc(2026, 11, 22, 10, 0)],
+    ['2026-11-22t10:00:00z', utc(2026, 11, 22, 10, 0)],
+    ['2026-11-22 10:00:00Z', utc(2026, 11, 22, 10, 0)],
+    ['  2026-11-22T10:00:00Z\n', utc(2026, 11, 22, 10, 0)],
+    // Seconds and the offset are optional; a time without an offset is UTC.
+    ['2026-11-22T10:07Z', utc(2026, 11, 22, 10, 7)],
+    ['2026-11-22T10:07:09', utc(2026, 11, 22, 10, 7, 9)],
+    // Offsets with and without the colon, east and west.
+    ['2026-11-22T12:00:00+02:00', utc(2026, 11, 22, 10, 0)],
+    ['2026-11-22T12:00:00+0200', utc(2026, 11, 22, 10, 0)],
+    ['2026-11-22T04:30:00-05:30', utc(2026, 11, 22, 10, 0)],
+    ['2026-11-22T04:30-0530', utc(2026, 11, 22, 10, 0)],
+    // Fractions: milliseconds kept, finer digits (Java's micro- and nanoseconds) dropped, not rounded.
+    ['2026-11-22T10:00:00.5Z', utc(2026, 11, 22, 10, 0, 0, 500)],
+    ['2026-11-22T10:00:00.25Z', utc(2026, 11, 22, 10, 0, 0, 250)],
+    ['2026-11-22T10:00:00.123456789Z', utc(2026, 11, 22, 10, 0, 0, 123)],
+    ['2026-11-22T10:00:00.9999+01:00', utc(2026, 11, 22, 9, 0, 0, 999)]
+  ])('%j', (text, ms) => expect(parseInstant(text)).toBe(ms));
+
+  test.each([undefined, '', 'yesterday', '2026-11-22', '10:00:00Z', '2026-11-22T10Z', '2026-11-22T10:00:00ZZ', '2026-11-22T10:00:00+2', '2026-11-22T10:00:00 UTC', '2026-13-01T00:00:00Z', '2026-11-22T25:00:00Z', '26-11-22T10:00:00Z', 'x2026-11-22T10:00:00Z'])(
+    '%j is no instant',
+    (text) => expect(parseInstant(text)).toBeUndefined()
+  );
+
+  test('instants compare as times, not as text: 10:30 at +01:00 is before 10:00 UTC', () => {
+    expect(parseInstant('2026-11-22T10:30:00+01:00')!).toBeLessThan(parseInstant('2026-11-22T10:00:00Z')!);
+  });
 });
