@@ -16,6 +16,19 @@ const KEY = 'sk"live\\7Qz/9+x';
 // As the action does once the inputs are read.
 addSecret(KEY);
 
+interface Node {
+  tagName?: string;
+  nodeName: string;
+  value?: string;
+  attrs?: { name: string }[];
+  childNodes?: Node[];
+}
+/** Every node of a parse5 tree. */
+const walk = (node: Node, visit: (n: Node) => void): void => {
+  visit(node);
+  for (const child of node.childNodes ?? []) walk(child, visit);
+};
+
 describe('redaction', () => {
   test('the key is removed raw, JSON-escaped and URL-encoded (either case of hex)', () => {
     const json = JSON.stringify(KEY).slice(1, -1);
@@ -110,6 +123,59 @@ describe('HTML to text', () => {
     expect(redact(htmlToText(page))).toBe('Unauthorized: API key *** is not valid; nor *** nor ***');
   });
 
+  /**
+   * HTML's named references of the printable ASCII characters (a key is ASCII), from the HTML
+   * standard's table; each is checked against parse5, which decodes as a browser does.
+   */
+  const ASCII_REFERENCES: [string, string][] = [
+    ['excl', '!'], ['quot', '"'], ['QUOT', '"'], ['num', '#'], ['dollar', '$'], ['percnt', '%'], ['amp', '&'], ['AMP', '&'],
+    ['apos', "'"], ['lpar', '('], ['rpar', ')'], ['ast', '*'], ['midast', '*'], ['plus', '+'], ['comma', ','], ['period', '.'],
+    ['sol', '/'], ['colon', ':'], ['semi', ';'], ['lt', '<'], ['LT', '<'], ['equals', '='], ['gt', '>'], ['GT', '>'], ['quest', '?'],
+    ['commat', '@'], ['lsqb', '['], ['lbrack', '['], ['bsol', '\\'], ['rsqb', ']'], ['rbrack', ']'], ['Hat', '^'], ['lowbar', '_'],
+    ['UnderBar', '_'], ['grave', '`'], ['DiacriticalGrave', '`'], ['lcub', '{'], ['lbrace', '{'], ['verbar', '|'], ['vert', '|'],
+    ['VerticalLine', '|'], ['rcub', '}'], ['rbrace', '}'], ['Tab', '\t'], ['NewLine', '\n']
+  ];
+  /** The text a browser shows for a fragment of HTML. */
+  const browserText = (html: string): string => {
+    let text = '';
+    walk(parse(`<!DOCTYPE html><p>${html}</p>`) as unknown as Node, (n) => {
+      if (n.nodeName === '#text') text += n.value;
+    });
+    return text;
+  };
+
+  test.each(ASCII_REFERENCES)('&%s; is %j, as a browser reads it', (name, char) => {
+    expect(browserText(`a&${name};b`)).toBe(`a${char}b`);
+    expect(htmlToText(`a&${name};b`)).toBe(`a${char}b`);
+  });
+
+  test('a key with punctuation, each character spelled by name in an error page, is redacted', () => {
+    const key = 'pk!"#$%&\'()*+,./:;<=>?@[\\]^_`{|}~0';
+    addSecret(key);
+    for (const [name, char] of ASCII_REFERENCES) {
+      const page = `<p>Key ${[...key].map((c) => (c === char ? `&${name};` : c === '<' ? '&lt;' : c === '&' ? '&amp;' : c)).join('')} refused</p>`;
+      expect({ name, text: redact(htmlToText(page)).trim() }).toEqual({ name, text: 'Key *** refused' });
+    }
+  });
+
+  test('only &amp; &lt; &gt; &quot; &nbsp; (either case where HTML has it) are read without their ";", as in a browser', () => {
+    for (const [written, shown] of [['&ampx', '&x'], ['&AMPx', '&x'], ['&lt1', '<1'], ['&LT1', '<1'], ['&gt1', '>1'], ['&GT1', '>1'], ['&quot1', '"1'], ['&QUOT1', '"1']]) {
+      expect({ written, text: browserText(written) }).toEqual({ written, text: shown });
+      expect({ written, text: htmlToText(written) }).toEqual({ written, text: shown });
+    }
+    // The longest that starts the name: &nbsp is not &nb... but the no-break space (a space in the log).
+    expect(htmlToText('a&nbspb a&nbsp;b')).toBe('a b a b');
+    expect(htmlToText('&ltx; &ampamp;')).toBe('<x; &amp;');
+    for (const written of ['&excl', '&sol', '&lpar', '&Amp;', '&amP;', '&gT;', '&qUOT;', '&lpar x;']) {
+      expect({ written, text: browserText(`${written} x`) }).toEqual({ written, text: `${written} x` });
+      expect({ written, text: htmlToText(`${written} x`) }).toEqual({ written, text: `${written} x` });
+    }
+  });
+
+  test('numeric references: leading zeros ignored, NUL, surrogates and numbers past Unicode as U+FFFD', () => {
+    expect(htmlToText('&#x0041;&#X61;&#0065;&#97&#x10FFFF;|&#x110000;|&#1114112;|&#xDFFF;|&#55295;|&#x0;|&#000;|&#x000000000041;')).toBe('AaAa\u{10FFFF}|\ufffd|\ufffd|\ufffd|\ud7ff|\ufffd|\ufffd|A');
+  });
+
   test('a page of 100,000 "<" is handled (the benchmark times it)', () => {
     expect(htmlToText(`a${'<'.repeat(100_000)}`)).toBe('a ');
     expect(htmlToText(`${'<'.repeat(100_000)}>b`)).toBe(' b');
@@ -192,17 +258,6 @@ describe('properties over random API strings', () => {
     process.env.GITHUB_OUTPUT = saved.output;
   });
 
-  interface Node {
-    tagName?: string;
-    nodeName: string;
-    value?: string;
-    attrs?: { name: string }[];
-    childNodes?: Node[];
-  }
-  const walk = (node: Node, visit: (n: Node) => void): void => {
-    visit(node);
-    for (const child of node.childNodes ?? []) walk(child, visit);
-  };
   const ELEMENTS = new Set(['html', 'head', 'body', 'h2', 'table', 'tbody', 'tr', 'th', 'td', 'br', 'code', 'strong', 'p', 'ul', 'li', 'em']);
 
   test('the summary and the comment parse as HTML with only the elements the action writes', () => {
