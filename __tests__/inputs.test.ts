@@ -64,6 +64,43 @@ describe('defaults', () => {
   });
 });
 
+describe('choosing caches without cache-id', () => {
+  const bySelection = { operation: 'full-refresh', 'api-key': 'key-123', 'project-id': 'mtKDhe1U' };
+
+  test('catalog-id and/or schema-name select every cache of that catalog and schema, never every cache', () => {
+    expect(fields(parseInputs(reader({ ...bySelection, 'schema-name': 'payment' })))).toMatchObject({ cacheIds: [], selection: { catalogId: undefined, schemaName: 'payment' } });
+    expect(fields(parseInputs(reader({ ...bySelection, 'catalog-id': '627249916703408649' })))).toMatchObject({ cacheIds: [], selection: { catalogId: '627249916703408649', schemaName: undefined } });
+    expect(fields(parseInputs(reader({ ...bySelection, operation: 'history', 'catalog-id': '627249916703408649', 'schema-name': ' payment ' }))).selection).toEqual({
+      catalogId: '627249916703408649',
+      schemaName: 'payment'
+    });
+  });
+
+  test('every operation on existing caches takes a selection; delete and create do not', () => {
+    for (const operation of ['full-refresh', 'incremental', 'status', 'cancel-full-refresh', 'cancel-incremental', 'wait', 'history'] as const) {
+      expect({ operation, selection: fields(parseInputs(reader({ ...bySelection, operation, 'schema-name': 'payment' }))).selection }).toEqual({ operation, selection: { schemaName: 'payment' } });
+    }
+    expect(fields(parseInputs(reader({ ...bySelection, operation: 'update-schedule', 'schema-name': 'payment', 'full-refresh-schedule': 'PT6H' }))).selection).toEqual({ schemaName: 'payment' });
+    expect(problemsOf({ ...bySelection, operation: 'delete', 'schema-name': 'payment' })).toEqual([
+      "Input 'cache-id' is required for operation 'delete': the UUID of the cache (e.g. 960bd651-7b3c-4511-9a88-18e14ac7742a), or name the table in 'tables'.",
+      "Inputs 'catalog-id' and 'schema-name' are not used by operation 'delete'; remove them."
+    ]);
+  });
+
+  test('with cache-id there is no selection; with tables, catalog-id narrows the tables instead', () => {
+    expect(fields(parseInputs(reader({ ...bySelection, 'cache-id': CACHE }))).selection).toBeUndefined();
+    expect(problemsOf({ ...bySelection, 'cache-id': CACHE, 'schema-name': 'payment' })).toEqual(["Inputs 'cache-id' and 'catalog-id'/'schema-name' both choose caches; give one or the other."]);
+    const byTable = fields(parseInputs(reader({ ...bySelection, tables: 'payment.*', 'catalog-id': '42' })));
+    expect({ selection: byTable.selection, tables: byTable.tables }).toEqual({ selection: undefined, tables: { patterns: ['payment.*'], catalogId: '42', allowNoMatch: false } });
+  });
+
+  test('nothing that chooses caches: the error says every way to choose them', () => {
+    expect(problemsOf(bySelection)).toEqual([
+      "Input 'cache-id' is required for operation 'full-refresh': the UUID of the cache (e.g. 960bd651-7b3c-4511-9a88-18e14ac7742a), or select caches with 'catalog-id' and/or 'schema-name', or by table name with 'tables'."
+    ]);
+  });
+});
+
 describe('stall-timeout and max-parallel', () => {
   test('stall-timeout takes a duration, and 0 turns the check off', () => {
     expect(parseInputs(reader({ ...valid, 'stall-timeout': '45m' })).stallTimeoutMs).toBe(2_700_000);
