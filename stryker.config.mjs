@@ -19,12 +19,22 @@ export default {
   jest: {
     configFile: 'jest.config.js',
     // Only the module's own unit tests decide whether a mutant is killed.
-    config: { testMatch: [`<rootDir>/__tests__/${module}.test.ts`], maxWorkers: 1 },
+    config: {
+      testMatch: [`<rootDir>/__tests__/${module}.test.ts`],
+      maxWorkers: 1,
+      // The pure modules start no Peaka simulator: no contract ledger, and properties that fail are not shrunk.
+      setupFilesAfterEnv: ['<rootDir>/__tests__/helpers/mutation-setup.ts'],
+      globalSetup: undefined,
+      globalTeardown: undefined
+    },
     enableFindRelatedTests: false
   },
   coverageAnalysis: 'perTest',
   // The machine is shared: one or two test processes at a time.
   concurrency: Number(process.env.MUTATE_CONCURRENCY ?? 2),
+  // A mutant's tests may take this much longer than in the initial run before it counts as timed out
+  // (an endless loop): the machine is shared, so the margin is wide.
+  timeoutFactor: 2,
   timeoutMS: 10_000,
   reporters: ['progress-append-only', 'clear-text', 'json'],
   jsonReporter: { fileName: `reports/mutation/${module}.json` },

@@ -13,13 +13,14 @@ import { ROOT } from './action-runner.js';
 
 /** Each module and the score it must keep (docs/development.md, "Mutation testing"). */
 const MINIMUM: Record<string, number> = {
-  'poll-schedule': 85,
+  'stall-watch': 85,
   duration: 85,
   'safe-text': 90,
-  inputs: 85,
   ledger: 85,
   'table-selection': 85,
-  'stall-watch': 85
+  inputs: 85,
+  // Last: its property tests make it the slowest by far.
+  'poll-schedule': 85
 };
 
 const asked = process.argv.slice(2);
