@@ -3,6 +3,7 @@
  * one module at a time, and a table of their scores. Not part of `npm test`: it takes minutes.
  *   npm run mutate                      # every module below
  *   npm run mutate -- safe-text inputs  # only these
+ *   npm run mutate -- --incremental     # re-test only the mutants whose code or tests changed since the last report
  * Stryker's own output goes to reports/mutation/<module>.log (the survivors are listed there),
  * its JSON report to reports/mutation/<module>.json. Exits 1 when a module is below its minimum.
  */
@@ -23,7 +24,8 @@ const MINIMUM: Record<string, number> = {
   'poll-schedule': 85
 };
 
-const asked = process.argv.slice(2);
+const incremental = process.argv.includes('--incremental');
+const asked = process.argv.slice(2).filter((arg) => arg !== '--incremental');
 const unknown = asked.filter((name) => !(name in MINIMUM));
 if (unknown.length) {
   console.error(`Not a module mutation testing covers: ${unknown.join(', ')}. Use some of: ${Object.keys(MINIMUM).join(', ')}.`);
@@ -46,7 +48,7 @@ interface Score {
 /** Runs Stryker on one module; its output goes to a log file, not the terminal. */
 function stryker(module: string): Promise<number | null> {
   const log = createWriteStream(join(reports, `${module}.log`));
-  const child = spawn(process.execPath, [join(ROOT, 'node_modules', '@stryker-mutator', 'core', 'bin', 'stryker.js'), 'run'], {
+  const child = spawn(process.execPath, [join(ROOT, 'node_modules', '@stryker-mutator', 'core', 'bin', 'stryker.js'), 'run', ...(incremental ? ['--incremental'] : [])], {
     cwd: ROOT,
     env: { ...process.env, MUTATE_MODULE: module, FORCE_COLOR: '0' },
     stdio: ['ignore', 'pipe', 'pipe']
