@@ -282,3 +282,65 @@ describe('properties over random API strings', () => {
     );
   });
 });
+
+describe('edges of each rule', () => {
+  test('a key of four characters is redacted, a shorter value is not; the \\/ and encodeURI forms of a key are redacted too', () => {
+    expect(redact('x abcd y', 'abcd')).toBe('x *** y');
+    expect(redact('x abc y', 'abc')).toBe('x abc y');
+    addSecret('xyz');
+    expect(redact('a xyz b')).toBe('a xyz b');
+    const json = JSON.stringify(KEY).slice(1, -1);
+    expect(redact(`a ${json.replace(/\//g, '\\/')} b ${encodeURI(KEY)} c`)).toBe('a *** b *** c');
+  });
+
+  test('cut: a text of exactly the limit is kept whole; a cut text ends in "..." within the limit', () => {
+    expect(cut('abcde', 5)).toBe('abcde');
+    expect(cut('abcdef', 5)).toBe('ab...');
+    // A high surrogate (U+D800..U+DBFF) at the cut goes with its pair; a low one or a BMP character stays.
+    expect(cut(`ab\ud800\udc00cdef`, 6)).toBe('ab...');
+    expect(cut(`ab\udbff\udfffcdef`, 6)).toBe('ab...');
+    expect(cut(`abc\udc00cdef`, 7)).toBe('abc\udc00...');
+    expect(cut(`ab\ud7ffcdef`, 6)).toBe('ab\ud7ff...');
+  });
+
+  test('control characters: exactly C0 (but tab, LF, VT, FF, CR), DEL, C1 and the bidi controls are replaced', () => {
+    const replaced = ['\u0000', '\u0008', '\u000e', '\u001f', '\u007f', '\u009f', '\u202a', '\u202e', '\u2066', '\u2069'];
+    const kept = ['\t', '\n', '\r', ' ', '~', '\u00a0', '\u00e9', '\u2028', '\u2029', '\u2065', '\u206a', '\u202f'];
+    for (const c of replaced) expect({ c, out: forOutput(`a${c}b`) }).toEqual({ c, out: 'a\ufffdb' });
+    for (const c of kept) expect({ c, out: forOutput(`a${c}b`) }).toEqual({ c, out: `a${c}b` });
+  });
+
+  test('annotations: U+2028 and U+2029 become spaces as VT, FF and U+0085 do', () => {
+    expect(forAnnotation('a\u2028b\u2029c\u0085d\u000be\u000cf')).toBe('a b c d e f');
+  });
+
+  test('HTML: every character that is markup in HTML or Markdown (a | would split a summary table) is a character reference', () => {
+    expect(escapeHtml('&<>"\'`|\\[]')).toBe('&#38;&#60;&#62;&#34;&#39;&#96;&#124;&#92;&#91;&#93;');
+    expect(escapeHtml('a\nb\r\nc\u2028d\u0000e')).toBe('a b c d\ufffde');
+  });
+
+  test('the summary cuts a text to 300 characters, or to the length given, before escaping', () => {
+    expect(forHtml('x'.repeat(1_000))).toBe(`${'x'.repeat(297)}...`);
+    expect(forHtml('<'.repeat(20), 10)).toBe(`${'&#60;'.repeat(7)}...`);
+    expect(forComment('@'.repeat(1_000)).startsWith('@\u200b@\u200b')).toBe(true);
+    expect(forComment('x'.repeat(1_000))).toBe(`${'x'.repeat(297)}...`);
+  });
+
+  test('firstElementText: the tag by name only (not one that starts with it), and a closing tag with spaces', () => {
+    expect(firstElementText('<titlebar>no</titlebar><title>Yes</title >', 'title')).toBe('Yes');
+    expect(firstElementText('<title', 'title')).toBeUndefined();
+    expect(firstElementText('<p>no title</p>', 'title')).toBeUndefined();
+  });
+
+  test('say: each annotation carries its title, and the failure is an error annotation', () => {
+    const lines = printed(() => {
+      say.notice('n', 'Peaka notice');
+      say.warning('w', 'Peaka warning');
+      say.error('e', 'Peaka error');
+      say.warning('plain');
+      say.fail('failed \u0007');
+    });
+    process.exitCode = undefined;
+    expect(lines.filter(Boolean)).toEqual(['::notice title=Peaka notice::n', '::warning title=Peaka warning::w', '::error title=Peaka error::e', '::warning::plain', '::error::failed \ufffd']);
+  });
+});
