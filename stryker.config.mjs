@@ -38,9 +38,10 @@ export default {
   timeoutMS: 10_000,
   reporters: ['progress-append-only', 'clear-text', 'json'],
   jsonReporter: { fileName: `reports/mutation/${module}.json` },
-  // With --incremental (npm run mutate -- --incremental), the last report gives the results of the
-  // mutants whose code and tests did not change since.
-  incrementalFile: `reports/mutation/${module}.json`,
+  // Every run records its results here; npm run mutate passes --force (test every mutant) unless
+  // asked for --incremental: then the mutants whose code and tests did not change keep their result.
+  incremental: true,
+  incrementalFile: `reports/mutation/${module}.incremental.json`,
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true, reportMutants: true },
   // Outside the work tree: jest and eslint would otherwise find the sandbox's copies of the tests.
   tempDirName: join(tmpdir(), 'peaka-stryker', module),

@@ -330,6 +330,34 @@ describe('what a history is trusted for', () => {
     expect(planner.rejectedBecause).toBe("the length the progress predicts is far from the previous run's");
   });
 
+  test('a pause (no records since the last read) is covered by the average rate: the history is kept', () => {
+    const planner = new PollPlanner(60_000, () => 0.5);
+    observe(planner, { durationMs: 100_000, records: 100_000 }, [[10_000, 10_000], [20_000, 20_000], [25_000, 20_000]]);
+    expect(planner.trust).toBe('confirmed');
+  });
+
+  test('the recent rate needs reads at least half a second apart; closer ones leave the average in charge', () => {
+    const history = { durationMs: 100_000, records: 100_000 };
+    const sinceStart = (e: number) => e + 70_000;
+    // 100 ms after the last read, 200 records (2/ms): too short to judge; at the average rate the end is far: poll-interval.
+    const close = new PollPlanner(60_000, () => 0.5);
+    expect(observe(close, history, [[10_000, 10_000], [20_000, 20_000], [20_100, 20_200]], sinceStart)[2]).toBe(60_000);
+    // 500 ms after it, 1,000 records (2/ms): 79,000 left, 39.5 s; the read at its window, 2 s before.
+    const apart = new PollPlanner(60_000, () => 0.5);
+    expect(observe(apart, history, [[10_000, 10_000], [20_000, 20_000], [20_500, 21_000]], sinceStart)[2]).toBe(79_000 / 2 - MIN_WINDOW_MS);
+  });
+
+  test('the rate is judged from one second on, and a run ending at the edge of its window keeps the history', () => {
+    const judged = new PollPlanner(60_000, () => 0.5);
+    observe(judged, { durationMs: 100_000, records: 100_000 }, [[1_000, 1]]);
+    expect(judged.trust).toBe('rejected');
+    const edge = new PollPlanner(60_000, () => 0.5);
+    observe(edge, { durationMs: 60_000 }, [[50_000, undefined], [62_000, undefined]]);
+    expect(edge.trust).toBe('unconfirmed');
+    observe(edge, { durationMs: 60_000 }, [[62_001, undefined]]);
+    expect(edge.trust).toBe('rejected');
+  });
+
   test('a history not yet confirmed only adds reads: far from its predicted end, the plain schedule governs', () => {
     const planner = new PollPlanner(60_000, () => 0.5);
     planner.next({ sinceStartMs: 0 });

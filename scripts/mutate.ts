@@ -48,7 +48,7 @@ interface Score {
 /** Runs Stryker on one module; its output goes to a log file, not the terminal. */
 function stryker(module: string): Promise<number | null> {
   const log = createWriteStream(join(reports, `${module}.log`));
-  const child = spawn(process.execPath, [join(ROOT, 'node_modules', '@stryker-mutator', 'core', 'bin', 'stryker.js'), 'run', ...(incremental ? ['--incremental'] : [])], {
+  const child = spawn(process.execPath, [join(ROOT, 'node_modules', '@stryker-mutator', 'core', 'bin', 'stryker.js'), 'run', ...(incremental ? [] : ['--force'])], {
     cwd: ROOT,
     env: { ...process.env, MUTATE_MODULE: module, FORCE_COLOR: '0' },
     stdio: ['ignore', 'pipe', 'pipe']
