@@ -94,7 +94,7 @@ describe('parseInstant: the date-times of the API as instants', () => {
 
   test('a time without an offset is UTC on a runner in any time zone (a self-hosted one may not be in UTC)', async () => {
     // The time zone is the process's: the parse runs in a node of its own, with TZ set.
-    const env = { ...process.env, TZ: 'America/New_York' };
+    const env: NodeJS.ProcessEnv = { ...process.env, TZ: 'America/New_York' };
     delete env.NODE_OPTIONS;
     const script = "import { parseInstant } from './src/duration.ts'; console.log(parseInstant('2026-11-22T10:00:00'), parseInstant('2026-11-22 10:00'));";
     const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, env, timeout: 30_000 });
