@@ -344,3 +344,62 @@ describe('edges of each rule', () => {
     expect(lines.filter(Boolean)).toEqual(['::notice title=Peaka notice::n', '::warning title=Peaka warning::w', '::error title=Peaka error::e', '::warning::plain', '::error::failed \ufffd']);
   });
 });
+
+describe('more edges that a user would see', () => {
+  test('a registered key of exactly four characters is redacted', () => {
+    addSecret('wq7z');
+    expect(redact('a wq7z b')).toBe('a *** b');
+  });
+
+  test('a key that another key extends is redacted whole, not leaving the longer one’s tail', () => {
+    addSecret('token-58123');
+    addSecret('token-58123-extended');
+    expect(redact('x token-58123-extended y token-58123 z')).toBe('x *** y *** z');
+  });
+
+  test('a URL-encoded key is found whatever the case of every hex digit, letters first included', () => {
+    addSecret('pk-é-5678');
+    const encoded = encodeURIComponent('pk-é-5678');
+    expect(encoded).toContain('%C3%A9');
+    expect(redact(`a ${encoded.toLowerCase()} b`)).toBe('a *** b');
+  });
+
+  test('dropPartialSecret: the start of an unregistered key passed along is dropped too; a value too short for a key is not', () => {
+    expect(dropPartialSecret('message qwer', 'qwerty-99')).toBe('message ');
+    expect(dropPartialSecret('message ab', 'abc')).toBe('message ab');
+  });
+
+  test('htmlToText: a ">" in the text before a tag stays text', () => {
+    expect(htmlToText('a><b>c')).toBe('a> c');
+  });
+
+  test('firstElementText: the closing tag in any case, after an earlier closing tag', () => {
+    expect(firstElementText('<x></title><title>T</TITLE>', 'title')).toBe('T');
+  });
+
+  test('say: log lines, outputs and group titles go out made safe', async () => {
+    const saved = process.env.GITHUB_OUTPUT;
+    delete process.env.GITHUB_OUTPUT;
+    try {
+      const lines = printed(() => {
+        say.info('::warning::x');
+        say.output('result', 'a\u0007b');
+      });
+      expect(lines.filter(Boolean)).toEqual([':\u200b:warning::x', '::set-output name=result::a\ufffdb']);
+    } finally {
+      process.env.GITHUB_OUTPUT = saved;
+    }
+    const original = process.stdout.write.bind(process.stdout);
+    let out = '';
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      out += String(chunk);
+      return true;
+    }) as typeof process.stdout.write;
+    try {
+      expect(await say.group('title\u0007', async () => 42)).toBe(42);
+    } finally {
+      process.stdout.write = original;
+    }
+    expect(out.split('\n').filter(Boolean)).toEqual(['::group::title\ufffd', '::endgroup::']);
+  });
+});
