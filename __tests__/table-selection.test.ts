@@ -246,3 +246,12 @@ describe('closest names and glob matching, at their edges', () => {
     expect(globMatch('abc', 'abcx')).toBe(false);
   });
 });
+
+test('a cache Peaka lists without a schema or table name is shown and matched with that part empty', () => {
+  const sheets = [{ id: 'n1', tableName: 'sheet1', executions: {} }, { id: 'n2', schemaName: 'files', executions: {} }] as unknown as CacheStatus[];
+  const selection = selectByPatterns(['*.sheet1', 'files.*'], sheets, 'project p', false, { info: () => undefined, notice: () => undefined, warning: () => undefined, group: (_t, w) => w() });
+  expect(selection.ids).toEqual(['n1', 'n2']);
+  expect([...selection.tableOf]).toEqual([['n1', '.sheet1'], ['n2', 'files.']]);
+  expect(closestNames('x.sheet2', sheets).close).toEqual(['.sheet1']);
+  expect(closestNames('files.x', sheets).close).toEqual(['files.']);
+});
