@@ -367,6 +367,7 @@ describe('more edges that a user would see', () => {
   test('dropPartialSecret: the start of an unregistered key passed along is dropped too; a value too short for a key is not', () => {
     expect(dropPartialSecret('message qwer', 'qwerty-99')).toBe('message ');
     expect(dropPartialSecret('message ab', 'abc')).toBe('message ab');
+    expect(dropPartialSecret('message vb3', 'vb3k')).toBe('message ');
   });
 
   test('htmlToText: a ">" in the text before a tag stays text', () => {
