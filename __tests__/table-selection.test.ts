@@ -255,3 +255,16 @@ test('a cache Peaka lists without a schema or table name is shown and matched wi
   expect(closestNames('x.sheet2', sheets).close).toEqual(['.sheet1']);
   expect(closestNames('files.x', sheets).close).toEqual(['files.']);
 });
+
+test('tables-from: a dropped table without a cache warns of nothing; a dropped cached table is no case-only difference; ten tables are listed whole', () => {
+  const touch = (line: number, schema: string, table: string, gone = false): Touch => ({ file: 'V2.sql', line, statement: gone ? 'DROP TABLE' : 'UPDATE', table: { schema, table }, gone });
+  const scanOf = (touches: Touch[]): MigrationScan => ({ source: 'git', changed: 1, files: ['V2.sql'], touches, unreadable: [] });
+  const warnings: string[] = [];
+  const into: Logger = { info: () => undefined, notice: () => undefined, warning: (l) => warnings.push(l), group: (_t, w) => w() };
+  const selection = selectTouched(scanOf([touch(1, 'audit', 'old', true), touch(2, 'payment', 'refunds', true)]), CACHES, 'project p', into);
+  expect(warnings).toHaveLength(1);
+  expect(warnings[0]).toContain('drops payment.refunds, but its cache a3 still exists');
+  expect(selection.nothingToDo).toBe('The changed migrations touch 2 tables (audit.old, payment.refunds), none with a cache to refresh in project p; nothing to do.');
+  const ten = selectTouched(scanOf(Array.from({ length: 10 }, (_, i) => touch(i, 'audit', `t${i}`))), CACHES, 'project p', into);
+  expect(ten.nothingToDo).toContain('(audit.t0, audit.t1, audit.t2, audit.t3, audit.t4, audit.t5, audit.t6, audit.t7, audit.t8, audit.t9), none');
+});
