@@ -124,8 +124,9 @@ describe('triggers with max-age', () => {
 });
 
 test('several caches: fresh only if all are, the oldest last success, skipped only if every one was', () => {
-  const a = judge(3_600_000, ['full-refresh'], { id: 'x', kind: 'full-refresh', status: 'COMPLETED', finishedAt: new Date(Date.now() - 600_000).toISOString() });
-  const b = judge(3_600_000, ['full-refresh'], { id: 'y', kind: 'full-refresh', status: 'COMPLETED', finishedAt: new Date(Date.now() - 7_200_000).toISOString() });
+  const now = Date.parse('2026-11-22T12:00:00Z');
+  const a = judge(3_600_000, ['full-refresh'], { id: 'x', kind: 'full-refresh', status: 'COMPLETED', finishedAt: new Date(now - 600_000).toISOString() }, now);
+  const b = judge(3_600_000, ['full-refresh'], { id: 'y', kind: 'full-refresh', status: 'COMPLETED', finishedAt: new Date(now - 7_200_000).toISOString() }, now);
   const fields = (f: typeof a, skipped: boolean) => ({ fresh: f.fresh, 'last-success-at': f.lastSuccessAt, 'age-seconds': f.ageSeconds, skipped });
   expect(aggregateFreshness([fields(a, true), fields(b, false)])).toEqual({ fresh: false, 'last-success-at': b.lastSuccessAt, 'age-seconds': 7200, skipped: false });
   expect(aggregateFreshness([fields(a, true), { fresh: false, skipped: false }])).toMatchObject({ fresh: false, 'last-success-at': undefined });

@@ -5,7 +5,7 @@ import { describeExecution } from '../src/format.js';
 import { PeakaClient, type CacheStatus, type Execution } from '../src/peaka/client.js';
 import { DirectStatusSource } from '../src/status-source.js';
 import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
-import { VirtualClock } from '../bench/virtual-clock.js';
+import { VirtualClock } from '../src/virtual-clock.js';
 import { waitFor } from './helpers/wait-for.js';
 
 const KEY = 'pk-tracker-test-77aa';
