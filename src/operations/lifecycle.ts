@@ -58,6 +58,7 @@ async function createCache(ctx: OperationContext<CreateInputs>, known: Known): P
       onNoEffect: () => ctx.page.refused(),
       deadline: ctx.deadline,
       signal: ctx.signal,
+      clock: ctx.client.clock,
       warn: (line) => ctx.log.warning(line)
     }));
   } catch (err) {
@@ -192,7 +193,7 @@ export async function updateSchedule(ctx: OperationContext<UpdateScheduleInputs>
 async function applySchedules(ctx: OperationContext<UpdateScheduleInputs>, cacheId: string): Promise<Outcome> {
   const wanted = ctx.inputs.schedules;
   // A PUT: sending it again after a lost answer has the same one effect.
-  await sendOnce({ send: () => ctx.client.updateSchedules(cacheId, wanted, ctx.deadline), deadline: ctx.deadline, signal: ctx.signal, warn: (line) => ctx.log.warning(line) });
+  await sendOnce({ send: () => ctx.client.updateSchedules(cacheId, wanted, ctx.deadline), deadline: ctx.deadline, signal: ctx.signal, clock: ctx.client.clock, warn: (line) => ctx.log.warning(line) });
   // The live API answered 200 and dropped a schedule it could not parse: read back what it kept.
   const kept = await ctx.client.getSettings(cacheId, ctx.deadline);
   const dropped = [

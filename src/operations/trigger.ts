@@ -126,6 +126,7 @@ async function triggerAndFollow(ctx: OperationContext<TriggerInputs>, known: Kno
     onNoEffect: () => ctx.page.refused(),
     deadline: ctx.deadline,
     signal: ctx.signal,
+    clock: ctx.client.clock,
     warn: (line) => ctx.log.warning(line)
   });
   // Following starts its own phase once the trigger is sent (or its effect found): the first read within a second.

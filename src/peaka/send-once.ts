@@ -13,7 +13,7 @@
 import { ActionError } from '../errors.js';
 import { PeakaApiError } from './errors.js';
 import { isActive, isCancelled, type Execution, type PeakaClient } from './client.js';
-import { realClock, type Clock } from '../clock.js';
+import type { Clock } from '../clock.js';
 
 /** How many times a write is sent at most when its answers are lost or refused for load. */
 export const WRITE_ATTEMPTS = 4;
@@ -31,8 +31,8 @@ export interface SendOnceOptions<T> {
   attempts?: number;
   deadline: number;
   signal?: AbortSignal;
-  /** What the waits between attempts and the deadline run on (default: the real clock). */
-  clock?: Clock;
+  /** What the waits between attempts and the deadline run on: the client's. */
+  clock: Clock;
   /** Told why the write is looked for or sent again. */
   warn: (line: string) => void;
 }
@@ -92,10 +92,9 @@ async function attempts<T>(options: SendOnceOptions<T>, mayHaveTakenEffect: () =
     }
     if (attempt >= max) throw failure;
     const wait = failure.details.retryAfterMs ?? 1_000 * attempt;
-    const clock = options.clock ?? realClock;
-    if (clock.now() + wait >= options.deadline) throw failure;
+    if (options.clock.now() + wait >= options.deadline) throw failure;
     options.warn(`${short}. Sending it again in ${(wait / 1000).toFixed(1)}s.`);
-    await clock.sleep(wait, options.signal);
+    await options.clock.sleep(wait, options.signal);
   }
 }
 
