@@ -4,8 +4,8 @@
  *
  * Requests may still go over real sockets (to the simulator on 127.0.0.1): while a request's
  * timeout is pending (Clock.timeout), time stands still and the clock waits in real time for the
- * answer. Only a request that shows no sign of ending for `ioPatienceMs` of real time (a hanging
- * server) lets time move on, so that its timeout can fire.
+ * answer. A request still unanswered after `ioPatienceMs` of real time (a hanging server) no longer
+ * holds time back, so that its timeout can fire.
  */
 import { setTimeout as realSleep } from 'node:timers/promises';
 import type { Clock, Timeout } from './clock.js';
@@ -14,12 +14,12 @@ interface Timer {
   at: number;
   seq: number;
   fire: () => void;
-  /** A request's timeout: real I/O is under way. */
-  io: boolean;
+  /** For a request's timeout (real I/O under way): the real time it was set. */
+  realStart?: number;
 }
 
 export interface VirtualClockOptions {
-  /** Real ms a pending request may show no progress before time moves on without its answer. */
+  /** Real ms a request holds time back; after that, time moves on without its answer. */
   ioPatienceMs?: number;
   /** Real ms the work may wait with no timer at all (real I/O with no timeout) before `run` gives up. */
   idleLimitMs?: number;
@@ -51,7 +51,7 @@ export class VirtualClock implements Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
-      const timer = this.add(ms, resolve, false);
+      const timer = this.add(ms, resolve);
       signal?.addEventListener(
         'abort',
         () => {
@@ -65,7 +65,7 @@ export class VirtualClock implements Clock {
 
   timeout(ms: number): Timeout {
     const controller = new AbortController();
-    const timer = this.add(ms, () => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), true);
+    const timer = this.add(ms, () => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), Date.now());
     return { signal: controller.signal, clear: () => this.remove(timer) };
   }
 
@@ -79,8 +79,11 @@ export class VirtualClock implements Clock {
     for (let step = 0; step < maxSteps; step++) {
       await new Promise((resolve) => setImmediate(resolve));
       if (done) return work;
-      if (this.timers.some((t) => t.io) && (await this.awaitIo(() => done))) continue;
-      if (done) return work;
+      const heldUntil = this.heldUntil();
+      if (heldUntil !== undefined) {
+        await this.awaitChange(() => done, heldUntil - Date.now());
+        continue;
+      }
       if (!this.timers.length) {
         if (!(await this.awaitAny(() => done))) throw new Error('VirtualClock: nothing left to wait for, but the work has not ended');
         continue;
@@ -90,8 +93,8 @@ export class VirtualClock implements Clock {
     throw new Error('VirtualClock: step limit reached');
   }
 
-  private add(ms: number, fire: () => void, io: boolean): Timer {
-    const timer: Timer = { at: this.t + Math.max(0, ms), seq: this.seq++, fire, io };
+  private add(ms: number, fire: () => void, realStart?: number): Timer {
+    const timer: Timer = { at: this.t + Math.max(0, ms), seq: this.seq++, fire, realStart };
     this.timers.push(timer);
     return timer;
   }
@@ -113,9 +116,15 @@ export class VirtualClock implements Clock {
     timer.fire();
   }
 
-  /** Waits in real time while requests are under way: true once something changed (a timer came or went, or the work ended). */
-  private async awaitIo(done: () => boolean): Promise<boolean> {
-    return this.awaitChange(done, this.ioPatienceMs);
+  /** While requests younger than ioPatienceMs are under way, time stands still: until when (real ms), or undefined. */
+  private heldUntil(): number | undefined {
+    const now = Date.now();
+    let until: number | undefined;
+    for (const t of this.timers) {
+      if (t.realStart === undefined || now - t.realStart >= this.ioPatienceMs) continue;
+      until = Math.min(until ?? Infinity, t.realStart + this.ioPatienceMs);
+    }
+    return until;
   }
 
   /** No timer at all: waits in real time for the work's real I/O to make one, or to end. */
@@ -123,6 +132,7 @@ export class VirtualClock implements Clock {
     return this.awaitChange(done, this.idleLimitMs);
   }
 
+  /** Waits in real time, at most `limitMs`: true once something changed (a timer came or went, or the work ended). */
   private async awaitChange(done: () => boolean, limitMs: number): Promise<boolean> {
     const seen = this.signature();
     const end = Date.now() + limitMs;
