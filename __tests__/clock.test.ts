@@ -63,3 +63,18 @@ describe('sleep', () => {
     await expect(sleeping).rejects.toThrow();
   });
 });
+
+describe('timeout', () => {
+  test('aborts its signal with a TimeoutError once the time is up', async () => {
+    const timeout = realClock.timeout(30);
+    const reason = await firstOf(new Promise((resolve) => timeout.signal.addEventListener('abort', () => resolve(timeout.signal.reason), { once: true })), 5_000);
+    expect(reason).toMatchObject({ settled: 'work', value: { name: 'TimeoutError' } });
+  });
+
+  test('cleared, it never aborts', async () => {
+    const timeout = realClock.timeout(20);
+    timeout.clear();
+    await new Promise((r) => setTimeout(r, 80));
+    expect(timeout.signal.aborted).toBe(false);
+  });
+});
