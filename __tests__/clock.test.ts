@@ -1,6 +1,7 @@
 /**
- * The real clock (src/clock.ts) the trackers wait on: its time is the system's, its sleep waits at
- * least as long as asked, and the run's cancel (an aborted signal) ends a sleep at once.
+ * The real clock (src/clock.ts) the step waits on: its time is the system's, its sleep waits at
+ * least as long as asked, the run's cancel (an aborted signal) ends a sleep at once, and a request's
+ * timeout aborts at its time unless cleared.
  */
 import { describe, expect, test } from '@jest/globals';
 import { realClock } from '../src/clock.js';
