@@ -4,12 +4,13 @@
  * when the run is cancelled. (batch.e2e.test.ts runs the bundle with many caches end to end.)
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { resolveTargets, runAll, runPool, type StepContext } from '../src/batch.js';
+import { resolveTargets, runAll, runPool, type BatchContext } from '../src/batch.js';
 import type { Inputs, OnCachesInputs } from '../src/inputs.js';
 import { ActionError } from '../src/errors.js';
 import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
 import { VirtualClock } from '../src/virtual-clock.js';
 import { countingLedger, recordingLog, simClient, stepInputs, type CountingLedger, type RecordingLog } from './helpers/step-context.js';
+import { stepBudget } from '../src/operations/context.js';
 
 const KEY = 'pk-batch-test-6d20';
 /** The simulator and the step share a virtual clock: polls and timeouts take no real time. */
@@ -22,7 +23,7 @@ afterAll(() => sim.close());
 beforeEach(() => sim.clearFaults());
 
 interface Step {
-  step: StepContext;
+  step: BatchContext;
   log: RecordingLog;
   ledger: CountingLedger;
 }
@@ -32,10 +33,12 @@ function stepOf(extra: Record<string, string>, options: { deadlineMs?: number; c
   const inputs = stepInputs(sim.url, KEY, extra);
   const log = recordingLog();
   const ledger = countingLedger(options.onSave);
-  const step: StepContext = {
+  const budget = stepBudget({ ...inputs, timeoutMs: options.deadlineMs ?? inputs.timeoutMs }, clock.now());
+  const step: BatchContext = {
     inputs,
     client: simClient(inputs, options.controller?.signal, clock),
-    deadline: clock.now() + (options.deadlineMs ?? inputs.timeoutMs),
+    deadline: budget.deadline,
+    budget,
     signal: options.controller?.signal,
     log,
     ledger: ledger.ledger

@@ -54,3 +54,50 @@ describe.each(pages)('%s', (page) => {
     }
   });
 });
+
+describe('docs/development.md says what the code is', () => {
+  const page = read('docs/development.md');
+  const section = (heading: string) => page.split(/^## /m).find((s) => s.startsWith(`${heading}\n`)) ?? '';
+  const WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve'];
+  const walk = (dir: string): string[] => readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(`${dir}/${e.name}`) : [`${dir}/${e.name}`]));
+
+  test('the layout table names every file of src/ (or its folder), and only files that exist', () => {
+    // The first cell of each row: `src/x.ts`, or `src/operations/cancel.ts`, `inspect.ts` (the same folder).
+    const cells = section('Layout')
+      .split('\n')
+      .filter((line) => line.startsWith('| `'))
+      .map((line) => line.split(' | ')[0]);
+    const named = cells.flatMap((cell) => {
+      let folder = '';
+      return [...cell.matchAll(/`([^`]+)`/g)].map((m) => {
+        const name = m[1].includes('/') ? m[1] : `${folder}${m[1]}`;
+        folder = name.slice(0, name.lastIndexOf('/') + 1);
+        return name;
+      });
+    });
+    for (const path of named) expect({ path, exists: existsSync(join(ROOT, path)) }).toEqual({ path, exists: true });
+    for (const file of walk('src')) {
+      const covered = named.some((n) => n === file || (n.endsWith('/') && file.startsWith(n)));
+      expect({ file, covered }).toEqual({ file, covered: true });
+    }
+  });
+
+  test('"How a full refresh runs" names files that exist, and counts them right', () => {
+    const text = section('How a full refresh runs');
+    const path = text.slice(0, text.indexOf('top to bottom'));
+    const files = [...new Set([...path.matchAll(/`([\w/-]+\.ts)`/g)].map((m) => m[1]))];
+    for (const file of files) expect({ file, exists: existsSync(join(ROOT, 'src', file)) }).toEqual({ file, exists: true });
+    const count = /(\w+) files,\s+top to bottom/.exec(text)?.[1]?.toLowerCase();
+    expect(count).toBe(WORDS[files.length]);
+  });
+
+  test('"Adding an operation" counts its steps right, and names the files the compiler checks', () => {
+    const text = section('Adding an operation');
+    const steps = text.match(/^\d+\. /gm) ?? [];
+    expect(/(\w+) places:/.exec(text)?.[1]?.toLowerCase()).toBe(WORDS[steps.length]);
+    for (const file of ['src/inputs.ts', 'src/operations/table.ts', '__tests__/operations-table.test.ts', '__tests__/action-metadata.test.ts']) {
+      expect(text).toContain(file);
+      expect(existsSync(join(ROOT, file))).toBe(true);
+    }
+  });
+});

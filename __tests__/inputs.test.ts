@@ -184,6 +184,12 @@ describe('tables, tables-from and max-age', () => {
     expect(fields(parseInputs(reader({ ...byTable, 'tables-from': 'migrations/*.sql' }))).tablesFrom).toMatchObject({ dialect: 'postgresql', defaultSchema: 'public' });
   });
 
+  test('tables-from: globs comma-separated too, like cache-id and tables; a comma inside braces belongs to its glob', () => {
+    const settings = parseInputs(reader({ ...byTable, operation: 'status', 'tables-from': 'migrations/**/*.sql, db/{pg,mysql}/*.sql,\n sql/*.sql,migrations/**/*.sql' }));
+    expect(fields(settings).tablesFrom?.globs).toEqual(['migrations/**/*.sql', 'db/{pg,mysql}/*.sql', 'sql/*.sql']);
+    expect(problemsOf({ ...byTable, 'tables-from': 'migrations/*.sql, ../secrets/*.sql' }).join('\n')).toContain(`Input 'tables-from' has "../secrets/*.sql"`);
+  });
+
   test('max-age takes the syntax of timeout, for the operations that use it', () => {
     expect(fields(parseInputs(reader({ ...valid, 'max-age': '6h' }))).maxAgeMs).toBe(21_600_000);
     expect(parseInputs(reader({ ...valid, operation: 'status', 'max-age': 'PT90M', 'execution-type': 'incremental' }))).toMatchObject({ maxAgeMs: 5_400_000, executionType: 'incremental' });

@@ -95,6 +95,25 @@ describe("from GitHub's API", () => {
     expect(github.calls).toHaveLength(3);
   });
 
+  test('past the API cap of 3,000 files, a pull request is read from git when the checkout has its base and head', async () => {
+    github.pulls.set(43, Array.from({ length: 3_200 }, (_, i) => ({ filename: `assets/${i}.png`, status: 'added' })));
+    const payload = { pull_request: { number: 43, base: { sha: shas[1] }, head: { sha: shas[3] } } };
+    const changed = await changedFiles(readEvent({ ...eventEnv('pull_request', payload), GITHUB_WORKSPACE: repo.dir }), 'ghs_pr', logger);
+    expect(paths(changed.files)).toEqual(['+migrations/003_c.sql', '+migrations/old/004.sql', '-README.md']);
+    expect(changed.source).toBe(`git history of the workspace, pull request #43 (${shas[1].slice(0, 7)}...${shas[3].slice(0, 7)})`);
+    expect(log).toEqual(["warning: tables-from: GitHub lists only the first 3,000 files of pull request #43; its 3 changed files are read from the workspace's git history instead."]);
+    expect(github.calls).toHaveLength(30);
+  });
+
+  test('past the API cap without the history, the step warns that later files are not read', async () => {
+    github.pulls.set(44, Array.from({ length: 3_001 }, (_, i) => ({ filename: `assets/${i}.png`, status: 'added' })));
+    const payload = { pull_request: { number: 44, base: { sha: NOT_HERE }, head: { sha: shas[3] } } };
+    const changed = await changedFiles(readEvent({ ...eventEnv('pull_request', payload), GITHUB_WORKSPACE: repo.dir }), 'ghs_pr', logger);
+    expect(changed.files).toHaveLength(3_000);
+    expect(changed.source).toBe('the first 3,000 files of pull request #44');
+    expect(log).toEqual([expect.stringMatching(/^warning: tables-from: GitHub lists only the first 3,000 files of pull request #44, and the workspace's git history does not have its base and head commits: migrations past the first 3,000 files are not read\. Check out with fetch-depth: 0/)]);
+  });
+
   test('a refusal names the permission the job needs', async () => {
     github.failWith = 403;
     const event = readEvent(eventEnv('pull_request', { pull_request: { number: 42 } }));

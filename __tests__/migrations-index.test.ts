@@ -162,9 +162,40 @@ describe('what a file may be', () => {
 
 describe('the SQL', () => {
   test('a statement the parser cannot read is listed with its file and line, and the scan goes on', async () => {
-    const { scan } = await pushed({ 'm/1.sql': 'CREATE TABLE s.a (id int);\nDO $$ BEGIN RAISE NOTICE $m$hi$m$; END $$;\nCREATE TABLE s.b (id int);' }, ['m/*.sql']);
+    const { scan } = await pushed({ 'm/1.sql': 'CREATE TABLE s.a (id int);\nCOPY s.c (id) FROM stdin;\nCREATE TABLE s.b (id int);' }, ['m/*.sql']);
     expect(scan.unreadable).toEqual([{ file: 'm/1.sql', line: 2 }]);
     expect(tables(scan)).toEqual(['m/1.sql:1 CREATE TABLE s.a', 'm/1.sql:3 CREATE TABLE s.b']);
     expect(warnings()).toEqual([expect.stringMatching(/^m\/1\.sql line 2: the SQL parser \(postgresql\) could not read this statement \(.+\); its tables are unknown: if it changes a cached table, refresh that cache with 'tables'\.$/)]);
+  });
+
+  test('a procedure created in one changed file and called in a later one credits its tables to the call', async () => {
+    const { scan } = await pushed(
+      {
+        'm/001_procs.sql': 'CREATE PROCEDURE archive_orders() LANGUAGE plpgsql AS $$\nBEGIN\n  INSERT INTO shop.orders_archive SELECT * FROM shop.orders;\n  DELETE FROM shop.orders;\nEND $$;',
+        'm/002_run.sql': '-- move the old orders\nCALL archive_orders();'
+      },
+      ['m/*.sql']
+    );
+    expect(tables(scan)).toEqual(['m/002_run.sql:2 INSERT shop.orders_archive', 'm/002_run.sql:2 DELETE shop.orders']);
+    expect(scan.touches.map((t) => t.routine)).toEqual(['procedure archive_orders (created at m/001_procs.sql:1)', 'procedure archive_orders (created at m/001_procs.sql:1)']);
+    expect(warnings()).toEqual([]);
+  });
+
+  test('statements of kinds that touch no table are one count, not a warning each; dynamic SQL is one warning naming file and line', async () => {
+    const sql = [
+      'CREATE OR REPLACE VIEW s.v AS SELECT 1;',
+      "COMMENT ON TABLE s.a IS 'x';",
+      'ALTER TYPE s.mood ADD VALUE $v$sad$v$;',
+      'DROP TRIGGER IF EXISTS t ON s.a;',
+      'DO $$ BEGIN',
+      "  EXECUTE format('TRUNCATE %I', 'a');",
+      'END $$;'
+    ].join('\n');
+    const { scan } = await pushed({ 'm/1.sql': sql }, ['m/*.sql']);
+    expect(scan.unreadable).toEqual([]);
+    expect(scan.passedOver).toEqual({ 'ALTER TYPE': 1, 'DROP TRIGGER': 1 });
+    expect(log).toContain("tables-from: 2 statements the SQL parser could not read touch no table's data (ALTER TYPE 1, DROP TRIGGER 1); passed over without a warning.");
+    expect(scan.dynamic).toEqual([{ file: 'm/1.sql', line: 6 }]);
+    expect(warnings()).toEqual(["m/1.sql line 6: it runs dynamic SQL (EXECUTE), so the tables it touches cannot be known; if it changes a cached table, refresh that cache with 'tables'."]);
   });
 });

@@ -53,4 +53,21 @@ describe('MySQL', () => {
   test('an unterminated string ends the file without looping', () => {
     expect(lines("INSERT INTO t VALUES ('open", 'mysql')).toEqual([[1, "INSERT INTO t VALUES ('open"]]);
   });
+
+  test('a DELIMITER line inside a statement ends the statement it holds, as the mysql client does', () => {
+    const sql = ['delimiter d//', 'CREATE PROCEDURE p() BEGIN SELECT 1; END;', 'd//', "UPDATE `t_ds_user` SET tenant_id = '-1';", '', '  DELIMITER ;', 'CALL p();', 'INSERT INTO x VALUES (1);'].join('\n');
+    expect(lines(sql, 'mysql')).toEqual([
+      [2, 'CREATE PROCEDURE p() BEGIN SELECT 1; END;'],
+      [4, "UPDATE `t_ds_user` SET tenant_id = '-1';"],
+      [7, 'CALL p()'],
+      [8, 'INSERT INTO x VALUES (1)']
+    ]);
+  });
+
+  test('a "delimiter" that is not the first word of its line is only a word', () => {
+    expect(lines("SELECT 1 AS x, 'delimiter //' AS delimiter;\nINSERT INTO t VALUES (1);", 'mysql')).toEqual([
+      [1, "SELECT 1 AS x, 'delimiter //' AS delimiter"],
+      [2, 'INSERT INTO t VALUES (1)']
+    ]);
+  });
 });

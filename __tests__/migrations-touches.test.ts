@@ -28,3 +28,19 @@ test.each([
 ])('%s', (sql, rules, expected) => {
   expect(touchesFromHead(sql, rules, at).map((t) => `${t.statement} ${t.table.schema}.${t.table.table}${t.gone ? ' gone' : ''}`)).toEqual(expected);
 });
+
+test.each([
+  ['CREATE TABLE /* TEMPLATE: schema */river_job(\n  id bigserial -- 8 bytes\n)', pg, ['CREATE TABLE public.river_job']],
+  ['DROP /* old */ TABLE -- both\n IF EXISTS a, "B" CASCADE', pg, ['DROP TABLE public.a gone', 'DROP TABLE public.B gone']],
+  ['TRUNCATE TABLE ONLY a, s.b * RESTART IDENTITY', pg, ['TRUNCATE public.a', 'TRUNCATE s.b']],
+  ['ALTER TABLE payment.invoices SET SCHEMA "Archive"', pg, ['RENAME payment.invoices gone', 'RENAME Archive.invoices']],
+  ['MERGE INTO payment.totals t USING x ON t.id = x.id WHEN MATCHED THEN UPDATE SET n = x.n', pg, ['MERGE payment.totals']],
+  ['WITH a AS (UPDATE s.x SET n = 1 RETURNING id), b AS MATERIALIZED (SELECT 1) DELETE FROM s.y WHERE id IN (SELECT id FROM a)', pg, ['UPDATE s.x', 'DELETE s.y']],
+  ['DROP TEMPORARY TABLE IF EXISTS `a`, # one\n b', my, ['DROP TABLE shop.a gone', 'DROP TABLE shop.b gone']],
+  ['RENAME TABLE a TO b, /* and */ c TO `x`.d', my, ['RENAME shop.a gone', 'RENAME shop.b', 'RENAME shop.c gone', 'RENAME x.d']],
+  ['REPLACE LOW_PRIORITY INTO countries VALUES (1)', my, ['REPLACE shop.countries']],
+  ['INSERT /* hint */ IGNORE orders VALUES (1)', my, ['INSERT shop.orders']],
+  ['WITH old AS (SELECT id FROM o) UPDATE LOW_PRIORITY orders SET a = 1', my, ['UPDATE shop.orders']]
+])('first words, comments anywhere, lists, WITH: %s', (sql, rules, expected) => {
+  expect(touchesFromHead(sql, rules, at).map((t) => `${t.statement} ${t.table.schema}.${t.table.table}${t.gone ? ' gone' : ''}`)).toEqual(expected);
+});

@@ -86,10 +86,13 @@ function contextOf(extra: Record<string, string> = {}): Context {
   const inputs = stepInputs(sim.url, KEY, { operation: 'full-refresh', 'cache-id': '9f1d6c2e-0000-4000-8000-000000000001', timeout: '30s', ...extra });
   const log = recordingLog();
   const { ledger, last } = countingLedger();
-  const ctx: OperationContext = { inputs, client: simClient(inputs), deadline: Date.now() + 10_000, log, page: ledger.page('0') };
+  const budget = stepBudget(inputs);
+  const ctx: OperationContext = { inputs, client: simClient(inputs), deadline: budget.deadline, budget, log, page: ledger.page('0') };
   return { ctx, log, saved: () => JSON.parse(last()) };
 }
 
+/** The time waited depends on when the test's budget began: the rest of the message is the point. */
+const waited = (message: string) => message.replace(/^Timed out after \S+ waiting/, 'Timed out after … waiting');
 const ended = (status: string, extra: Partial<Execution> = {}): Execution => ({ id: 'exec-1', kind: 'full-refresh', status, cachedRecords: 1_200, ...extra });
 const NOT_OVER = { timedOut: false };
 
@@ -143,10 +146,18 @@ describe('conclude: how an execution ended becomes the outcome', () => {
 
   test('timed out: a failure naming the timeout, the execution and its last status', async () => {
     const { ctx } = contextOf();
-    await expect(conclude(ctx, knownOf('full-refresh'), 'c', ended('RUNNING'), { timedOut: true })).resolves.toEqual({
+    const outcome = await conclude(ctx, knownOf('full-refresh'), 'c', ended('RUNNING'), { timedOut: true });
+    expect({ ...outcome, message: waited(outcome.message) }).toEqual({
       conclusion: 'failure',
-      message: 'Timed out after 30s waiting for the full refresh exec-1 (last seen RUNNING; timeout: 30s). Raise timeout to wait longer.'
+      message: 'Timed out after … waiting for the full refresh exec-1 (last seen RUNNING; timeout: 30s). Raise timeout to wait longer.'
     });
+  });
+
+  test('timed out: the message gives the time the step really waited, not the timeout (the wait keeps room for the last read and the cancel)', async () => {
+    const { ctx } = contextOf();
+    ctx.budget = stepBudget(ctx.inputs, Date.now() - 2_000);
+    const outcome = await conclude(ctx, knownOf('full-refresh'), 'c', ended('RUNNING'), { timedOut: true });
+    expect(outcome.message).toMatch(/^Timed out after 2\.\ds waiting for the full refresh exec-1 \(last seen RUNNING; timeout: 30s\)/);
   });
 
   test('stalled: says since when nothing changed, at how many records, and what to do', async () => {
@@ -178,7 +189,7 @@ describe('on timeout, only what the ledger says this step started is cancelled',
     const context = contextOf({ 'cancel-on-timeout': 'true' });
     const { cacheId, execution } = await triggered(context);
     const outcome = await conclude(context.ctx, knownOf('full-refresh'), cacheId, execution, { timedOut: true });
-    expect(outcome.message).toBe(`Timed out after 30s waiting for the full refresh ${execution.id} (last seen RUNNING; timeout: 30s). It was cancelled (cancel-on-timeout). Raise timeout to wait longer.`);
+    expect(waited(outcome.message)).toBe(`Timed out after … waiting for the full refresh ${execution.id} (last seen RUNNING; timeout: 30s). It was cancelled (cancel-on-timeout). Raise timeout to wait longer.`);
     expect(cancels(cacheId)).toHaveLength(1);
     expect(sim.statusAt(sim.startedExecutions(cacheId)[0], Date.now())).toBe('CANCELLED');
   });
@@ -213,8 +224,8 @@ describe('on timeout, only what the ledger says this step started is cancelled',
     const context = contextOf();
     const { cacheId, execution } = await triggered(context);
     const outcome = await conclude(context.ctx, knownOf('full-refresh'), cacheId, execution, { timedOut: true });
-    expect(outcome.message).toBe(
-      `Timed out after 30s waiting for the full refresh ${execution.id} (last seen RUNNING; timeout: 30s). It keeps running in Peaka; set cancel-on-timeout: true to cancel it instead. Raise timeout to wait longer.`
+    expect(waited(outcome.message)).toBe(
+      `Timed out after … waiting for the full refresh ${execution.id} (last seen RUNNING; timeout: 30s). It keeps running in Peaka; set cancel-on-timeout: true to cancel it instead. Raise timeout to wait longer.`
     );
     expect(cancels(cacheId)).toHaveLength(0);
   });
@@ -243,7 +254,7 @@ describe('on timeout, only what the ledger says this step started is cancelled',
     open(context.ctx.page, cache.id, running.id);
     const execution: Execution = { id: running.id, kind: 'full-refresh', status: 'RUNNING' };
     const outcome = await conclude(context.ctx, knownOf('full-refresh'), cache.id, execution, { timedOut: true });
-    expect(outcome.message).toBe(`Timed out after 30s waiting for the full refresh ${running.id} (last seen RUNNING; timeout: 30s). Raise timeout to wait longer.`);
+    expect(waited(outcome.message)).toBe(`Timed out after … waiting for the full refresh ${running.id} (last seen RUNNING; timeout: 30s). Raise timeout to wait longer.`);
     expect(cancels(cache.id)).toHaveLength(0);
     expect(sim.statusAt(running, Date.now())).toBe('RUNNING');
   });

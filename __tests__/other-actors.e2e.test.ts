@@ -133,7 +133,8 @@ describe.each(CONCURRENCY_MODELS)('under the %s model', (model: ConcurrencyModel
 
   test.concurrent('if-running: attach follows the other actor\'s run, and sends no trigger', async () => {
     const cache = sim.addCache();
-    const other = theirs(cache.id, 2_000);
+    // Long enough to be running when the step (a new process) reads the status, on a loaded machine too.
+    const other = theirs(cache.id, 6_000);
     const run = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id, 'if-running': 'attach' }));
     expect(run.code).toBe(0);
     expect(run.outputs).toMatchObject({ 'execution-id': other.id, status: 'COMPLETED' });

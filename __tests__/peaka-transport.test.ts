@@ -265,3 +265,25 @@ test('256 requests at once (max-parallel: 256) are all on the wire together: non
     server.close();
   }
 }, 30_000);
+
+describe('the debug log', () => {
+  test('one line per attempt: method, path, outcome, attempt, milliseconds and bytes; never the key', async () => {
+    const lines: string[] = [];
+    sim.fault({ type: 'status', status: 503, path: '/status' });
+    const response = await transport({ debug: (line) => lines.push(line) }).request(statusRequest());
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(new RegExp(`^GET /data/projects/mtKDhe1U/cache/${cacheId}/status\\?excludeLogs=true -> 503 \\(attempt 1 of 6, \\d+ ms\\)$`));
+    const bytes = Buffer.byteLength(response.text).toLocaleString('en-US');
+    expect(lines[1]).toMatch(new RegExp(`-> 200, ${bytes} bytes \\(attempt 2 of 6, \\d+ ms\\)$`));
+    expect(lines.join('\n')).not.toContain(KEY);
+  });
+
+  test('a failure without an answer is named by its kind', async () => {
+    const lines: string[] = [];
+    sim.fault({ type: 'drop', path: '/status' });
+    await transport({ debug: (line) => lines.push(line), maxAttempts: 1 })
+      .request(statusRequest())
+      .catch(() => undefined);
+    expect(lines).toEqual([expect.stringMatching(/ -> network \(attempt 1 of 1, \d+ ms\)$/)]);
+  });
+});

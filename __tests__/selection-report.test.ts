@@ -6,7 +6,7 @@
 import { describe, expect, test } from '@jest/globals';
 import type { Touch } from '../src/migrations/touches.js';
 import type { Result } from '../src/report.js';
-import { renderFreshness, renderSelection, selectionFields } from '../src/selection-report.js';
+import { RESULT_MIGRATIONS_BUDGET_BYTES, SELECTION_BUDGET_BYTES, renderFreshness, renderSelection, selectionFields } from '../src/selection-report.js';
 import type { TableSelection } from '../src/table-selection.js';
 
 const SECRET = 'pk-selection-report-88d2f1';
@@ -147,6 +147,49 @@ describe('renderSelection: the summary section', () => {
     expect(renderSelection(patterns, SECRET)).toContain('payment.&#60;img src=x onerror=alert(1)&#62; <code>');
     expect(renderSelection(patterns, SECRET)).toContain('<code>payment.*&#124;***</code>');
     expect(renderSelection(migrations, SECRET)).toContain('<td>migrations/***/&#91;x&#93;(javascript:alert(1)).sql:9</td>');
+  });
+});
+
+describe('a migration of thousands of statements stays within the summary and output budgets', () => {
+  function seeded(inserts: number, tables: number): TableSelection {
+    const selection = byMigrations();
+    const rows = Array.from({ length: inserts }, (_, i) => ({ touch: touch(3 + i, 'INSERT', 'payment', 'invoices', { file: 'migrations/V9__seed.sql' }), cacheIds: [ID.invoices], gone: false }));
+    for (let i = 0; i < tables; i++) rows.push({ touch: touch(1, 'CREATE TABLE', 'audit', `log_${i}`, { file: `migrations/V${10 + i}__audit.sql` }), cacheIds: [], gone: false });
+    selection.migrations!.rows = rows;
+    selection.migrations!.scan.touches = rows.map((r) => r.touch);
+    selection.migrations!.scan.unreadable = Array.from({ length: 5_000 }, (_, i) => ({ file: 'migrations/V9__seed.sql', line: i + 1 }));
+    selection.migrations!.scan.dynamic = [{ file: 'migrations/V3__dyn.sql', line: 4 }];
+    selection.migrations!.scan.passedOver = { 'CREATE FUNCTION': 12, 'COMMENT ON': 3 };
+    selection.reasons.set(ID.invoices, rows.filter((r) => r.cacheIds.length).map((r) => ({ migration: r.touch })));
+    return selection;
+  }
+
+  test('20,000 INSERTs into one table are one row of the summary and one entry of the result', () => {
+    const selection = seeded(20_000, 0);
+    const html = renderSelection(selection, SECRET);
+    expect(Buffer.byteLength(html)).toBeLessThan(SELECTION_BUDGET_BYTES);
+    expect(html).toContain('<tr><td>migrations/V9__seed.sql:3–20002 (20,000 statements)</td><td>INSERT ×20,000</td><td>payment.invoices</td>');
+    expect(html).toContain('Statements the SQL parser could not read: migrations/V9__seed.sql:1, ');
+    expect(html).toContain('and 4,980 more (see the warnings in the log).');
+    expect(html).toContain('Statements whose tables cannot be known (dynamic SQL, or a procedure the changed files do not create): migrations/V3__dyn.sql:4.');
+    expect(html).toContain('15 statements the SQL parser could not read touch no table&#39;s data (CREATE FUNCTION 12, COMMENT ON 3): passed over.');
+    const fields = selectionFields(selection, ID.invoices);
+    expect(fields.migrations).toEqual([{ file: 'migrations/V9__seed.sql', line: 3, statement: 'INSERT', table: 'payment.invoices', statements: 20_000, 'last-line': 20_002 }]);
+  });
+
+  test('thousands of tables: the rows past the budget are counted in one line, and the result is cut within its budget too', () => {
+    const selection = seeded(10, 3_000);
+    const html = renderSelection(selection, SECRET);
+    expect(Buffer.byteLength(html)).toBeLessThanOrEqual(SELECTION_BUDGET_BYTES);
+    expect(html).toMatch(/<p>And [\d,]+ more rows \([\d,]+ statements on [\d,]+ tables\), left out to keep the summary within GitHub&#39;s size limit/);
+
+    const many = byMigrations();
+    const touches = Array.from({ length: 5_000 }, (_, i) => touch(1, 'ALTER TABLE', 'payment', 'invoices', { file: `migrations/V${i}__x.sql` }));
+    many.reasons.set(ID.invoices, touches.map((t) => ({ migration: t })));
+    const entries = selectionFields(many, ID.invoices).migrations!;
+    expect(JSON.stringify(entries).length).toBeLessThanOrEqual(RESULT_MIGRATIONS_BUDGET_BYTES);
+    expect(entries.at(-1)).toMatchObject({ line: 0, table: 'payment.invoices', statement: expect.stringMatching(/^\d+ more statements, left out of this output$/) });
+    expect(entries.length).toBeLessThan(5_000);
   });
 });
 

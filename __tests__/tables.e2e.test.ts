@@ -122,7 +122,7 @@ describe('tables-from', () => {
     "UPDATE payment.invoices SET paid_at = now() WHERE paid_at IS NULL;",
     'ALTER TABLE Payment.Refunds RENAME COLUMN amount TO total;',
     'DROP TABLE payment.legacy;',
-    'DO $$ BEGIN RAISE NOTICE $m$hi$m$; END $$;',
+    'COPY payment.imports (id) FROM stdin;',
     'CREATE TABLE audit.log (id int);'
   ].join('\n');
 
@@ -151,7 +151,7 @@ describe('tables-from', () => {
       `migrations/V2__paid_at.sql line 5 drops payment.legacy, but its cache ${legacy.id} still exists: it will fail on its next refresh, so it is not refreshed now. Delete the cache (operation: delete, tables: payment.legacy) if the table is gone for good.`
     ]);
     expect(run.summary).toContain('<h3>Tables the migrations touched</h3>');
-    expect(run.summary).toContain(`<tr><td>migrations/V2__paid_at.sql:2</td><td>ALTER TABLE</td><td>payment.invoices</td><td>payment.invoices <code>${invoices.id}</code></td></tr>`);
+    expect(run.summary).toContain(`<tr><td>migrations/V2__paid_at.sql:2–3 (2 statements)</td><td>ALTER TABLE, UPDATE</td><td>payment.invoices</td><td>payment.invoices <code>${invoices.id}</code></td></tr>`);
     expect(run.summary).toContain('<tr><td>migrations/V2__paid_at.sql:7</td><td>CREATE TABLE</td><td>audit.log</td><td>no cache</td></tr>');
     expect(run.summary).toContain('not refreshed: the table is gone');
     expect(github.calls).toEqual([]);

@@ -11,6 +11,7 @@ import { runLedgerStateLine } from './ledger-state.js';
 import { runDependencyBench } from './dependencies.js';
 import { runHostileBench } from './hostile.js';
 import { runStartupBench, tablesFromChunks } from './startup.js';
+import { runSqlParserBench } from './sql-parsers.js';
 import { CONFIRMED_SHARE, DENSE_READS, WINDOW_SHARE } from '../src/poll-schedule.js';
 
 const table = (header: string[], rows: (string | number)[][]) =>
@@ -194,4 +195,16 @@ if (process.env.BENCH_DEPS !== '0') {
       deps.map((d) => [d.name, `${(d.bytes / 1024).toFixed(0)} KiB`, `${d.medianLoadMs.toFixed(0)} ms`, `${(d.medianLoadMs - base).toFixed(0)} ms`])
     )
   );
+}
+
+if (process.env.BENCH_SQL_PARSERS !== '0') {
+  const parsers = runSqlParserBench(Number(process.env.BENCH_RUNS ?? 7));
+  console.log(`\n## PostgreSQL parsers for tables-from (fresh Node process each, median of ${process.env.BENCH_RUNS ?? 7}; ${parsers.statements.toLocaleString('en-US')} migration statements)\n`);
+  console.log(
+    table(
+      ['parser', 'size', 'load (import until it parses)', 'parse all statements', 'statements rejected'],
+      parsers.figures.map((f) => [f.name, `${(f.bytes / 1024).toFixed(0)} KiB`, `${f.medianLoadMs.toFixed(0)} ms`, `${f.medianParseMs.toFixed(0)} ms`, `${f.rejected} of ${parsers.statements}`])
+    )
+  );
+  if (parsers.missing) console.log(`\n${parsers.missing}.`);
 }

@@ -6,6 +6,7 @@ export const modules = {
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   PULL_REQUEST_FILES_CAP: () => (/* binding */ PULL_REQUEST_FILES_CAP),
 /* harmony export */   commitFiles: () => (/* binding */ commitFiles),
 /* harmony export */   compareFiles: () => (/* binding */ compareFiles),
 /* harmony export */   pullRequestFiles: () => (/* binding */ pullRequestFiles)
@@ -22,6 +23,8 @@ export const modules = {
 
 /** GitHub lists at most 3,000 files of a pull request or compare; 30 pages of 100. */
 const MAX_PAGES = 30;
+/** A pull request's file list this long may be cut by GitHub: the files past it are not listed. */
+const PULL_REQUEST_FILES_CAP = MAX_PAGES * 100;
 /** Longest time all of one step's GitHub requests may take together. */
 const GITHUB_BUDGET_MS = 120_000;
 const toChanged = (files) => (files ?? []).map((f) => ({ path: f.filename, removed: f.status === 'removed' }));

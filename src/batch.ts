@@ -4,30 +4,18 @@
  * Each cache's result is kept, whatever happened to the others.
  */
 import { ActionError, errorMessage } from './errors.js';
-import type { Inputs, OnCachesInputs } from './inputs.js';
+import type { OnCachesInputs } from './inputs.js';
 import type { Ledger } from './ledger.js';
-import { OperationError, knownOf, type CacheResult, type Known, type OperationContext, type Outcome, type StepBudget } from './operations/context.js';
-import { cancel } from './operations/cancel.js';
-import { history, inspect } from './operations/inspect.js';
-import { create, deleteCache, updateSchedule } from './operations/lifecycle.js';
-import { trigger } from './operations/trigger.js';
+import { OperationError, knownOf, type CacheResult, type Known, type OperationContext, type Outcome, type StepContext } from './operations/context.js';
+import { specOf } from './operations/table.js';
 import { segment, type PeakaClient } from './peaka/client.js';
 import type { Logger } from './safe-text.js';
 import { SharedStatusSource } from './status-source.js';
 import { selectByTables, type TableSelection } from './table-selection.js';
 
-/** What every cache's operation shares. */
-export interface StepContext {
-  inputs: Inputs;
-  client: PeakaClient;
-  /** Epoch ms at which waiting stops. */
-  deadline: number;
-  budget?: StepBudget;
-  signal?: AbortSignal;
-  log: Logger;
+/** What every cache's operation shares, and the ledger their pages are in. */
+export interface BatchContext extends StepContext {
   ledger: Ledger;
-  random?: () => number;
-  appearanceGraceMs?: number;
 }
 
 /** One cache of the step: what is known of it, and its outcome once its operation is over (none when the run was cancelled first). */
@@ -45,35 +33,14 @@ export interface BatchEnd {
 }
 
 /** Chooses the caches and runs the operation on each. Stops early only when the run is cancelled (its slots then lack an outcome). */
-export async function runAll(step: StepContext): Promise<BatchEnd> {
+export async function runAll(step: BatchContext): Promise<BatchEnd> {
   const { inputs } = step;
-  if (inputs.operation === 'create') return { slots: await runEach(step, [undefined], (ctx) => create({ ...ctx, inputs })) };
+  const spec = specOf(inputs);
+  if (inputs.operation === 'create') return { slots: await runEach(step, [undefined], (ctx) => spec.run({ ...ctx, inputs }, undefined)) };
   const { ids, selection } = await resolveTargets(inputs, step.client, step.deadline, step.log, step.signal);
   if (ids.length > 1) step.log.info(`Operation ${inputs.operation} on ${ids.length} caches, at most ${inputs.maxParallel} at a time.`);
-  const slots = await runEach(step, ids, (ctx, cacheId) => onCache({ ...ctx, inputs }, cacheId), selection);
+  const slots = await runEach(step, ids, (ctx, cacheId) => spec.run({ ...ctx, inputs }, cacheId), selection);
   return { slots, selection };
-}
-
-/** The operation on one existing cache. */
-function onCache(ctx: OperationContext<OnCachesInputs>, cacheId: string): Promise<CacheResult> {
-  const { inputs } = ctx;
-  switch (inputs.operation) {
-    case 'full-refresh':
-    case 'incremental':
-      return trigger({ ...ctx, inputs }, cacheId);
-    case 'cancel-full-refresh':
-    case 'cancel-incremental':
-      return cancel({ ...ctx, inputs }, cacheId);
-    case 'status':
-    case 'wait':
-      return inspect({ ...ctx, inputs }, cacheId);
-    case 'history':
-      return history({ ...ctx, inputs }, cacheId);
-    case 'update-schedule':
-      return updateSchedule({ ...ctx, inputs }, cacheId);
-    case 'delete':
-      return deleteCache({ ...ctx, inputs }, cacheId);
-  }
 }
 
 /** The caches to act on, and with tables / tables-from what selected them. */
@@ -135,7 +102,8 @@ export function loggerFor(log: Logger, label: (() => string) | undefined): Logge
     info: (line) => log.info(`[${label()}] ${line}`),
     notice: (line) => log.notice(`[${label()}] ${line}`),
     warning: (line) => log.warning(`[${label()}] ${line}`),
-    group: (_title, work) => work()
+    group: (_title, work) => work(),
+    debug: (line) => log.debug?.(`[${label()}] ${line}`)
   };
 }
 
@@ -145,7 +113,7 @@ export function loggerFor(log: Logger, label: (() => string) | undefined): Logge
  * read per tick (status-source.ts).
  */
 export async function runEach<T extends string | undefined>(
-  step: StepContext,
+  step: BatchContext,
   targets: T[],
   work: (ctx: OperationContext, target: T) => Promise<CacheResult>,
   selection?: TableSelection

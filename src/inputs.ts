@@ -7,6 +7,7 @@ import { parseDuration, parseIsoDuration } from './duration.js';
 import { ActionError } from './errors.js';
 import { addSecret } from './safe-text.js';
 import type { SqlDialect } from './migrations/touches.js';
+import type { ExecutionKind, ScheduleSetting, ScheduleUpdate } from './peaka/client.js';
 
 export const OPERATIONS = [
   'full-refresh',
@@ -30,8 +31,6 @@ export const REGION_URLS = {
   eu: 'https://partner.eu.peaka.studio/api/v1'
 } as const;
 
-/** A schedule as the API takes it: an ISO-8601 duration, or 'none' to turn it off. */
-export type ScheduleSetting = { expression: string } | 'none';
 
 /** What every operation reads. */
 export interface CommonInputs {
@@ -67,8 +66,6 @@ export interface CacheChoice {
 export type TablePatterns = { patterns: string[]; catalogId?: string; allowNoMatch: boolean };
 export type TablesFrom = { globs: string[]; dialect: SqlDialect; defaultSchema: string; catalogId?: string };
 
-export type ExecutionType = 'full-refresh' | 'incremental';
-
 /** full-refresh, incremental. */
 export interface TriggerInputs extends CommonInputs, CacheChoice {
   operation: 'full-refresh' | 'incremental';
@@ -85,7 +82,7 @@ export interface CancelInputs extends CommonInputs, CacheChoice {
 export interface InspectInputs extends CommonInputs, CacheChoice {
   operation: 'status' | 'wait';
   /** Which kind of execution to follow or judge (undefined: either). */
-  executionType?: ExecutionType;
+  executionType?: ExecutionKind;
   /** For wait: the one execution to follow (an earlier step's execution-id output), not whatever runs. */
   executionId?: string;
   maxAgeMs?: number;
@@ -102,7 +99,7 @@ export interface CreateInputs extends CommonInputs {
 }
 export interface UpdateScheduleInputs extends CommonInputs, CacheChoice {
   operation: 'update-schedule';
-  schedules: { fullRefresh?: ScheduleSetting; incremental?: ScheduleSetting };
+  schedules: ScheduleUpdate;
 }
 export interface DeleteInputs extends CommonInputs, CacheChoice {
   operation: 'delete';
@@ -365,9 +362,16 @@ export function parseInputs(read: Read): Inputs {
       inputs = { ...common, ...choose, operation, schedules: { fullRefresh, incremental } };
       break;
     }
+    default:
+      // Every operation of OPERATIONS has a branch above: a new one does not compile until it has.
+      if (operation !== undefined) return unhandled(operation);
   }
   if (problems.length || !inputs) throw new InputError(problems);
   return inputs;
+}
+
+function unhandled(operation: never): never {
+  throw new Error(`parseInputs: operation ${String(operation)} has no inputs variant`);
 }
 
 const isDotSegment = (value: string) => value === '.' || value === '..';
@@ -426,6 +430,28 @@ function parseBaseUrl(regionText: string, apiUrl: string, problems: string[], sh
 }
 
 /**
+ * tables-from's globs, one per line or comma-separated like the other list inputs; a comma inside
+ * braces (`db/{pg,mysql}/*.sql`) belongs to the glob.
+ */
+export function splitGlobs(text: string): string[] {
+  const globs: string[] = [];
+  let depth = 0;
+  let current = '';
+  for (const c of text) {
+    if ((c === ',' && depth === 0) || c === '\n') {
+      globs.push(current);
+      current = '';
+      continue;
+    }
+    if (c === '{') depth++;
+    else if (c === '}' && depth > 0) depth--;
+    current += c;
+  }
+  globs.push(current);
+  return globs.map((g) => g.trim()).filter(Boolean);
+}
+
+/**
  * tables, allow-no-match, tables-from, sql-dialect, default-schema: caches chosen by the name of
  * their table. Defaults the runner passes are accepted everywhere; only a value that differs from
  * the default is refused where it means nothing.
@@ -439,7 +465,7 @@ function parseTableInputs(
   bool: (name: string, fallback: boolean) => boolean
 ): Pick<CacheChoice, 'tables' | 'tablesFrom'> {
   const patterns = [...new Set(get('tables').split(/[\n,]+/).map((p) => p.trim()).filter(Boolean))];
-  const globs = [...new Set(get('tables-from').split('\n').map((g) => g.trim()).filter(Boolean))];
+  const globs = [...new Set(splitGlobs(get('tables-from')))];
   const allowNoMatch = bool('allow-no-match', false);
   const dialectText = get('sql-dialect').toLowerCase();
   const dialect = dialectText === '' ? TABLE_DEFAULTS['sql-dialect'] : SQL_DIALECTS.find((d) => d === dialectText);

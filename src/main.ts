@@ -25,7 +25,8 @@ export const logger: Logger = {
   info: (line) => say.info(line),
   notice: (line) => say.notice(line),
   warning: (line) => say.warning(line),
-  group: (title, work) => say.group(title, work)
+  group: (title, work) => say.group(title, work),
+  debug: (line) => say.debug(line)
 };
 
 /** Warnings past this many are folded into one line. */
@@ -52,7 +53,7 @@ export async function runMain(): Promise<void> {
   process.on('SIGTERM', onSignal);
 
   const client = new PeakaClient(
-    { baseUrl: inputs.baseUrl, apiKey: inputs.apiKey, requestTimeoutMs: inputs.requestTimeoutMs, signal: controller.signal, onRetry: (line) => say.info(line) },
+    { baseUrl: inputs.baseUrl, apiKey: inputs.apiKey, requestTimeoutMs: inputs.requestTimeoutMs, signal: controller.signal, onRetry: (line) => say.info(line), debug: (line) => say.debug(line) },
     inputs.projectId
   );
   // timeout is the whole step's: the wait stops early enough for the last read and the cancel on timeout.

@@ -30,7 +30,7 @@ export async function runPost(): Promise<void> {
   const toCancel = inputs.cancelOnAbort ? started : started.filter((e) => e.onTimeout);
   if (!toCancel.length) return;
   const client = new PeakaClient(
-    { baseUrl: inputs.baseUrl, apiKey: inputs.apiKey, requestTimeoutMs: Math.min(inputs.requestTimeoutMs, 10_000) },
+    { baseUrl: inputs.baseUrl, apiKey: inputs.apiKey, requestTimeoutMs: Math.min(inputs.requestTimeoutMs, 10_000), debug: (line) => say.debug(line) },
     inputs.projectId
   );
   await Promise.all(

@@ -7,6 +7,7 @@ import * as core from '@actions/core';
 import { formatDuration, parseInstant } from './duration.js';
 import { executionDurationMs } from './format.js';
 import { aggregateFreshness, freshnessFields } from './operations/freshness.js';
+import { titleOf } from './operations/table.js';
 import type { ExecutionKind, HistoryExecution } from './peaka/client.js';
 import type { Conclusion, Known, Outcome } from './operations/context.js';
 import { HTML_MESSAGE_MAX, HTML_TEXT_MAX, forComment, forHtml, forOutput, say } from './safe-text.js';
@@ -198,18 +199,6 @@ export function setOutputs(overall: Result, result: unknown, secret: string): vo
   say.output('result', forOutput(JSON.stringify(result), secret));
 }
 
-export const OPERATION_TITLE: Record<string, string> = {
-  'full-refresh': 'Full refresh',
-  incremental: 'Incremental sync',
-  status: 'Status',
-  'cancel-full-refresh': 'Cancel full refresh',
-  'cancel-incremental': 'Cancel incremental sync',
-  create: 'Create cache',
-  wait: 'Wait',
-  'update-schedule': 'Update schedule',
-  delete: 'Delete cache',
-  history: 'History'
-};
 const ICON: Record<Conclusion, string> = { success: '✅', warning: '⚠️', failure: '❌' };
 
 /** 2026-11-22 10:00:00 UTC: an ISO time as people read it. */
@@ -258,7 +247,7 @@ export function renderSummary(results: Result[], overall: Result, secret: string
   const size = comment ? (t: string) => t.length : (t: string) => Buffer.byteLength(t);
   const safe = comment ? forComment : forHtml;
   const clean = (text: string | undefined, max = HTML_TEXT_MAX) => safe(text ?? '-', max, secret);
-  const title = clean(OPERATION_TITLE[overall.operation] ?? overall.operation);
+  const title = clean(titleOf(overall.operation));
   const heading = `<h2>${ICON[overall.conclusion]} Peaka cache: ${title}</h2>`;
 
   let headers: string[];
@@ -283,7 +272,7 @@ export function renderSummary(results: Result[], overall: Result, secret: string
   } else {
     const cells = (r: Result, cache: string) => [
       cache,
-      clean(OPERATION_TITLE[r.operation] ?? r.operation),
+      clean(titleOf(r.operation)),
       clean(r.skipped ? 'skipped (fresh)' : r['timed-out'] || r.stalled ? `${r.status ?? 'UNKNOWN'} (${r.stalled ? 'stalled' : 'timed out'})` : (r.status ?? r['cache-status'] ?? '-')),
       ...COUNTS.map((c) => count(r[c])),
       seconds(r['duration-seconds'])
@@ -338,7 +327,7 @@ export async function writeSummary(html: string): Promise<void> {
  * message; past CACHE_ANNOTATIONS_MAX, one line for the rest), then the step's own.
  */
 export function announce(results: Result[], overall: Result, secret: string): void {
-  const title = `Peaka ${OPERATION_TITLE[overall.operation] ?? overall.operation}`;
+  const title = `Peaka ${titleOf(overall.operation)}`;
   if (results.length > 1) {
     const bad = results.filter((x) => x.conclusion !== 'success');
     for (const r of bad.slice(0, CACHE_ANNOTATIONS_MAX)) {

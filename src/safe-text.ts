@@ -230,6 +230,8 @@ export interface Logger {
   notice(line: string): void;
   warning(line: string): void;
   group<T>(title: string, work: () => Promise<T>): Promise<T>;
+  /** Shown only when the run has debug logging on (ACTIONS_STEP_DEBUG, or "re-run with debug logging"). */
+  debug?(line: string): void;
 }
 
 /**
@@ -238,6 +240,7 @@ export interface Logger {
  */
 export const say = {
   info: (text: string) => core.info(forLog(text)),
+  debug: (text: string) => core.debug(forLog(text)),
   notice: (text: string, title?: string) => core.notice(forAnnotation(text), title ? { title } : {}),
   warning: (text: string, title?: string) => core.warning(forAnnotation(text), title ? { title } : {}),
   error: (text: string, title?: string) => core.error(forAnnotation(text), title ? { title } : {}),

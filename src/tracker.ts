@@ -31,6 +31,8 @@ export interface TrackerOptions {
   stallTimeoutMs?: number;
   signal?: AbortSignal;
   log: (line: string) => void;
+  /** The debug log: when each read is planned, and why. */
+  debug?: (line: string) => void;
   random?: () => number;
 }
 
@@ -103,6 +105,7 @@ export class ExecutionTracker {
   private async readAfter(delayMs: number, notAfter = Infinity): Promise<{ status: CacheStatus; final: boolean }> {
     const { cacheId, deadline, signal } = this.options;
     const at = Math.min(this.lastReadAt + Math.max(delayMs, MIN_READ_GAP_MS), notAfter);
+    this.options.debug?.(`Next status read of cache ${cacheId} in ${Math.max(0, Math.round(Math.min(at, deadline) - this.clock.now()))} ms (${at >= deadline ? 'the last read, at the deadline' : at === notAfter ? 'when a stall would be due' : `plain schedule, a prediction from the previous run: ${this.planner.trust}`}).`);
     if (at < deadline) {
       try {
         const read = await this.source.read(cacheId, at, deadline, signal);
@@ -134,7 +137,7 @@ export class ExecutionTracker {
   private failedRead(err: unknown): void {
     if (!(err instanceof PeakaApiError && err.mayPassLater && !this.options.signal?.aborted)) throw err;
     // One line per outage, not one per failed read.
-    if (!this.readFailing) this.options.log(`Could not read the status (${err.message.split('. ')[0]}); still waiting, until the timeout at the latest.`);
+    if (!this.readFailing) this.options.log(`Could not read the status (${err.short}); still waiting, until the timeout at the latest.`);
     this.readFailing = true;
     this.lastReadAt = this.clock.now();
   }

@@ -6,7 +6,7 @@
 import { runAll } from '../../src/batch.js';
 import { parseInputs } from '../../src/inputs.js';
 import { Ledger } from '../../src/ledger.js';
-import type { Outcome } from '../../src/operations/context.js';
+import { stepBudget, type Outcome } from '../../src/operations/context.js';
 import type { Logger } from '../../src/safe-text.js';
 import { PeakaClient } from '../../src/peaka/client.js';
 import { buildResult, renderSummary, type Result } from '../../src/report.js';
@@ -68,8 +68,10 @@ export async function runOperationIn(inputs: Record<string, string>, transport: 
   let outcome: Outcome;
   let result: Result;
   try {
+    // The budget as main.ts makes it: the wait stops early enough for the last read and the cancel.
     const { clock, ...rest } = tuning;
-    const running = runAll({ inputs: parsed, client, deadline: client.clock.now() + parsed.timeoutMs, log: logger, ledger, ...rest });
+    const budget = stepBudget(parsed, client.clock.now());
+    const running = runAll({ inputs: parsed, client, deadline: budget.deadline, budget, log: logger, ledger, ...rest });
     const { slots } = await (clock ? clock.run(running) : running);
     const [slot] = slots;
     outcome = slot.outcome ?? { conclusion: 'failure', message: 'no outcome' };

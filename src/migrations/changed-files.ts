@@ -39,14 +39,30 @@ export function readEvent(env: NodeJS.ProcessEnv = process.env): EventInfo {
   if (name === 'pull_request' || name === 'pull_request_target') {
     const number = (payload.pull_request as { number?: unknown } | undefined)?.number ?? payload.number;
     if (typeof number === 'number' && Number.isSafeInteger(number) && number > 0) info.pullRequest = number;
+    const pr = payload.pull_request as { base?: { sha?: unknown }; head?: { sha?: unknown } } | undefined;
+    const base = pr?.base?.sha;
+    const head = pr?.head?.sha;
+    if (typeof base === 'string' && SHA.test(base) && typeof head === 'string' && SHA.test(head)) info.pullRequestRange = { base, head };
   }
   return info;
 }
 
 export async function changedFiles(event: EventInfo, token: string, log: Logger, bound: GitHubBound = {}): Promise<ChangedFiles> {
   if (event.pullRequest) {
-    const { pullRequestFiles } = await import('./github-files.js');
-    return { files: await pullRequestFiles(event, token, event.pullRequest, bound), source: `the files of pull request #${event.pullRequest}` };
+    const { pullRequestFiles, PULL_REQUEST_FILES_CAP } = await import('./github-files.js');
+    const files = await pullRequestFiles(event, token, event.pullRequest, bound);
+    if (files.length < PULL_REQUEST_FILES_CAP) return { files, source: `the files of pull request #${event.pullRequest}` };
+    // GitHub lists no more than 3,000 files: a migration past them would be missed without a word.
+    const range = event.pullRequestRange;
+    const local = range && (await gitChanges(event.workspace, range.base, range.head));
+    if (local) {
+      log.warning(`tables-from: GitHub lists only the first ${PULL_REQUEST_FILES_CAP.toLocaleString('en-US')} files of pull request #${event.pullRequest}; its ${local.length.toLocaleString('en-US')} changed files are read from the workspace's git history instead.`);
+      return { files: local, source: `git history of the workspace, pull request #${event.pullRequest} (${range.base.slice(0, 7)}...${range.head.slice(0, 7)})` };
+    }
+    log.warning(
+      `tables-from: GitHub lists only the first ${PULL_REQUEST_FILES_CAP.toLocaleString('en-US')} files of pull request #${event.pullRequest}, and the workspace's git history does not have its base and head commits: migrations past the first ${PULL_REQUEST_FILES_CAP.toLocaleString('en-US')} files are not read. Check out with fetch-depth: 0 so that the action reads every change from git, or name the tables in 'tables'.`
+    );
+    return { files, source: `the first ${PULL_REQUEST_FILES_CAP.toLocaleString('en-US')} files of pull request #${event.pullRequest}` };
   }
   if (!event.push) {
     throw new ActionError(

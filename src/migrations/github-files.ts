@@ -19,6 +19,8 @@ export interface EventInfo {
   workspace: string;
   push?: { before?: string; after: string; deleted: boolean };
   pullRequest?: number;
+  /** The pull request's base and head commits, to read its changes from git past the API's cap. */
+  pullRequestRange?: { base: string; head: string };
 }
 
 /** What ends the GitHub requests early: the step's deadline and the run's cancel. */
@@ -31,6 +33,8 @@ export interface GitHubBound {
 
 /** GitHub lists at most 3,000 files of a pull request or compare; 30 pages of 100. */
 const MAX_PAGES = 30;
+/** A pull request's file list this long may be cut by GitHub: the files past it are not listed. */
+export const PULL_REQUEST_FILES_CAP = MAX_PAGES * 100;
 /** Longest time all of one step's GitHub requests may take together. */
 export const GITHUB_BUDGET_MS = 120_000;
 type ApiFile = { filename: string; status?: string };

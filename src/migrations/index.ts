@@ -9,7 +9,7 @@ import type { Logger } from '../safe-text.js';
 import type { TablesFrom } from '../inputs.js';
 import { changedFiles, isSafePath, readEvent } from './changed-files.js';
 import type { GitHubBound } from './github-files.js';
-import { loadParser, readMigration } from './sql-parser.js';
+import { loadParser, newReadContext, readMigration } from './sql-parser.js';
 import type { MigrationScan, NameRules } from './touches.js';
 
 /** Bounds on what one step reads. */
@@ -35,20 +35,42 @@ export async function scanMigrations(options: TablesFrom, token: string, log: Lo
 
   const parser = await loadParser(options.dialect);
   const rules: NameRules = { dialect: options.dialect, defaultSchema: options.defaultSchema };
+  // One context for all the files, in path order: a procedure created in one and called in a later one is read.
+  const context = newReadContext();
+  const passedOver: Record<string, number> = {};
+  scan.dynamic = [];
   for (const file of scan.files) {
     const text = readFile(event.workspace, file, log);
     if (text === undefined) continue;
-    const { touches, unreadable } = readMigration(parser, text, file, rules);
+    const { touches, unreadable, unknowable, passedOver: passed } = readMigration(parser, text, file, rules, context);
     scan.touches.push(...touches);
     for (const u of unreadable) {
-      scan.unreadable.push({ file, line: u.line });
+      const where = u.file ?? file;
+      scan.unreadable.push({ file: where, line: u.line });
       const found = u.touches.length
-        ? `; from its first words it ${u.touches[0].statement === 'RENAME' ? 'renames' : 'touches'} ${u.touches.map((t) => `${t.table.schema}.${t.table.table}`).join(' to ')}, which is counted`
+        ? `; from its first words it ${u.touches[0].statement === 'RENAME' ? 'renames' : 'touches'} ${u.touches.map((t) => `${t.table.schema}.${t.table.table}`).join(u.touches[0].statement === 'RENAME' ? ' to ' : ', ')}, which is counted`
         : "; its tables are unknown: if it changes a cached table, refresh that cache with 'tables'";
-      log.warning(`${file} line ${u.line}: the SQL parser (${options.dialect}) could not read this statement (${u.reason})${found}.`);
+      log.warning(`${where} line ${u.line}: the SQL parser (${options.dialect}) could not read this statement (${u.reason})${found}.`);
     }
+    for (const u of unknowable) {
+      scan.dynamic.push({ file, line: u.line });
+      log.warning(`${file} line ${u.line}: ${u.reason}, so the tables it touches cannot be known; if it changes a cached table, refresh that cache with 'tables'.`);
+    }
+    for (const p of passed) passedOver[p.kind] = (passedOver[p.kind] ?? 0) + 1;
+  }
+  const passedCount = Object.values(passedOver).reduce((a, b) => a + b, 0);
+  if (passedCount) {
+    scan.passedOver = passedOver;
+    log.info(`tables-from: ${passedCount} statement${passedCount === 1 ? '' : 's'} the SQL parser could not read touch no table's data (${describeKinds(passedOver)}); passed over without a warning.`);
   }
   return scan;
+}
+
+/** `CREATE FUNCTION 12, COMMENT ON 3, ...`, most first. */
+export function describeKinds(kinds: Record<string, number>, max = 8): string {
+  const sorted = Object.entries(kinds).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const shown = sorted.slice(0, max).map(([k, n]) => `${k} ${n}`);
+  return sorted.length > max ? `${shown.join(', ')}, ${sorted.length - max} more kinds` : shown.join(', ');
 }
 
 function readFile(workspace: string, file: string, log: Logger): string | undefined {

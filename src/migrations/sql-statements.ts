@@ -2,7 +2,8 @@
  * A migration file as statements, each with the line it starts on, so that a statement the parser
  * cannot read is named by file and line and the others are still read. Semicolons inside strings,
  * quoted names, comments and PostgreSQL dollar-quoted bodies do not end a statement; MySQL's
- * DELIMITER lines change what does.
+ * DELIMITER lines change what does, read as the mysql client reads them: a line that starts with
+ * DELIMITER ends the statement it holds (even one without its delimiter yet) and sets the next one.
  */
 import type { SqlDialect } from './touches.js';
 
@@ -41,6 +42,12 @@ export function splitStatements(sql: string, dialect: SqlDialect): Statement[] {
     return stop;
   };
 
+  /** Only blanks between the line's start and `at`. */
+  const atLineStart = (at: number): boolean => {
+    for (let k = at - 1; k >= 0 && sql[k] !== '\n'; k--) if (sql[k] !== ' ' && sql[k] !== '\t' && sql[k] !== '\r') return false;
+    return true;
+  };
+
   let i = 0;
   while (i < sql.length) {
     const c = sql[i];
@@ -50,10 +57,11 @@ export function splitStatements(sql: string, dialect: SqlDialect): Statement[] {
       i++;
       continue;
     }
-    if (start < 0 && dialect === 'mysql' && (i === 0 || sql[i - 1] === '\n')) {
+    if (dialect === 'mysql' && (c === 'd' || c === 'D')) {
       DELIMITER_LINE.lastIndex = i;
       const m = DELIMITER_LINE.exec(sql);
-      if (m) {
+      if (m && atLineStart(i)) {
+        finish(i);
         delimiter = m[1];
         if (m[0].endsWith('\n')) line++;
         i += m[0].length;
@@ -128,4 +136,58 @@ export function splitStatements(sql: string, dialect: SqlDialect): Statement[] {
     }
     return k;
   }
+}
+
+/**
+ * The statement with its comments blanked out wherever they are (newlines kept, so that offsets and
+ * lines still match), strings, quoted names and dollar-quoted bodies left as they are.
+ */
+export function withoutComments(sql: string, dialect: SqlDialect): string {
+  let out = '';
+  let from = 0;
+  let i = 0;
+  const blank = (end: number) => {
+    out += sql.slice(from, i) + sql.slice(i, end).replace(/[^\n]/g, ' ');
+    i = from = end;
+  };
+  while (i < sql.length) {
+    const c = sql[i];
+    const next = sql[i + 1];
+    if ((c === '-' && next === '-') || (c === '#' && dialect === 'mysql')) {
+      const eol = sql.indexOf('\n', i);
+      blank(eol < 0 ? sql.length : eol);
+    } else if (c === '/' && next === '*') {
+      let depth = 0;
+      let k = i;
+      while (k < sql.length) {
+        if (sql[k] === '/' && sql[k + 1] === '*' && (dialect === 'postgresql' || depth === 0)) {
+          depth++;
+          k += 2;
+        } else if (sql[k] === '*' && sql[k + 1] === '/') {
+          depth--;
+          k += 2;
+          if (depth === 0) break;
+        } else k++;
+      }
+      blank(Math.min(k, sql.length));
+    } else if (c === "'" || c === '"' || c === '`') {
+      const backslashes = dialect === 'mysql' ? c !== '`' : c === "'" && /[eE]/.test(sql[i - 1] ?? '') && !/[\w$]/.test(sql[i - 2] ?? '');
+      let k = i + 1;
+      while (k < sql.length) {
+        if (backslashes && sql[k] === '\\') k += 2;
+        else if (sql[k] === c && sql[k + 1] === c) k += 2;
+        else if (sql[k] === c) break;
+        else k++;
+      }
+      i = Math.min(k + 1, sql.length);
+    } else if (c === '$' && dialect === 'postgresql' && !/[\w$]/.test(sql[i - 1] ?? '')) {
+      DOLLAR_TAG.lastIndex = i;
+      const tag = DOLLAR_TAG.exec(sql)?.[0];
+      if (tag) {
+        const end = sql.indexOf(tag, i + tag.length);
+        i = end < 0 ? sql.length : end + tag.length;
+      } else i++;
+    } else i++;
+  }
+  return out + sql.slice(from);
 }

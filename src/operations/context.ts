@@ -115,23 +115,28 @@ export function stepBudget(inputs: Pick<Inputs, 'requestTimeoutMs' | 'timeoutMs'
   return { deadline: finalReadBy - reserve, finalReadBy, end };
 }
 
-export interface OperationContext<I extends Inputs = Inputs> {
+/** What a step's operations share: main.ts makes it once; batch.ts adds each cache's page (OperationContext). */
+export interface StepContext<I extends Inputs = Inputs> {
   inputs: I;
   client: PeakaClient;
-  /** Epoch ms at which waiting stops (see StepBudget). */
+  /** Epoch ms at which waiting stops (budget.deadline, or earlier for a phase). */
   deadline: number;
-  /** The rest of the step's budget; without it, the last read and the cancel get 10 s each past `deadline`. */
-  budget?: StepBudget;
+  /** The whole step's budget: the last read and the cancel on timeout fit in it. */
+  budget: StepBudget;
   signal?: AbortSignal;
   log: Logger;
-  /** This cache's page of the ledger: what the operation sends that may have an effect is written there. */
-  page: LedgerPage;
   random?: () => number;
   /**
    * How long a new execution may take to appear once nothing runs ahead of it (default
    * APPEARANCE_GRACE_MS): after a trigger, and after an ambiguous trigger before it is sent again.
    */
   appearanceGraceMs?: number;
+}
+
+/** One cache's share of the step: its page of the ledger, and the status reads it shares with the others. */
+export interface OperationContext<I extends Inputs = Inputs> extends StepContext<I> {
+  /** This cache's page of the ledger: what the operation sends that may have an effect is written there. */
+  page: LedgerPage;
   /** With many caches: the shared source whose one list read per tick serves every cache's tracker. */
   statuses?: StatusSource;
 }
@@ -141,17 +146,18 @@ export const NO_WAIT_LOOKUP_MS = 10_000;
 
 /** A tracker for one phase (stopping a run, finding the new one, following it): each starts its poll schedule afresh. */
 export function tracker(ctx: OperationContext, cacheId: string, deadline = ctx.deadline): ExecutionTracker {
-  const finalReadMs = ctx.budget ? ctx.budget.finalReadBy - ctx.budget.deadline : END_RESERVE_MAX_MS;
+  const finalReadMs = ctx.budget.finalReadBy - ctx.budget.deadline;
   return new ExecutionTracker({
     client: ctx.client,
     cacheId,
     source: ctx.statuses ?? new DirectStatusSource(ctx.client, ctx.client.clock),
     deadline,
-    finalReadBy: Math.min(deadline + finalReadMs, ctx.budget?.finalReadBy ?? Infinity),
+    finalReadBy: Math.min(deadline + finalReadMs, ctx.budget.finalReadBy),
     pollIntervalMs: ctx.inputs.pollIntervalMs,
     stallTimeoutMs: ctx.inputs.stallTimeoutMs,
     signal: ctx.signal,
     log: (line) => ctx.log.info(line),
+    debug: (line) => ctx.log.debug?.(line),
     random: ctx.random
   });
 }
@@ -219,7 +225,7 @@ export async function conclude(
   const fail = failLevel(ctx.inputs);
   if (result.timedOut) {
     // The time the step really waited: the deadline keeps room for the last read and the cancel within timeout.
-    const waitedMs = ctx.budget ? Math.max(0, ctx.client.clock.now() - (ctx.budget.end - ctx.inputs.timeoutMs)) : ctx.inputs.timeoutMs;
+    const waitedMs = Math.max(0, ctx.client.clock.now() - (ctx.budget.end - ctx.inputs.timeoutMs));
     const cancelNote = await cancelIfOurs(ctx, known, cacheId, execution, expectCancelled);
     return {
       conclusion: fail,
@@ -252,7 +258,7 @@ async function cancelIfOurs(ctx: OperationContext, known: Known, cacheId: string
   const ours = !expectCancelled && ctx.page.owns(execution.id);
   if (!ours) return '';
   if (!ctx.inputs.cancelOnTimeout) return ' It keeps running in Peaka; set cancel-on-timeout: true to cancel it instead.';
-  const end = ctx.budget?.end ?? ctx.client.clock.now() + END_RESERVE_MAX_MS;
+  const end = ctx.budget.end;
   try {
     const verdict = await mayCancel(ctx.client, cacheId, execution.kind, (e) => e.id === execution.id, end);
     if (!verdict.send) {

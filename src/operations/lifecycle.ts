@@ -2,8 +2,8 @@
  * The cache's lifecycle: create (with if-exists), update-schedule, delete.
  */
 import { parseIsoDuration } from '../duration.js';
-import type { CreateInputs, DeleteInputs, ScheduleSetting, UpdateScheduleInputs } from '../inputs.js';
-import { EXECUTION_KINDS, isActive, isCacheOf, toSettings, type CacheSettings, type CacheStatus, type CreateRequest, type Schedule, type TableCacheInfo } from '../peaka/client.js';
+import type { CreateInputs, DeleteInputs, UpdateScheduleInputs } from '../inputs.js';
+import { EXECUTION_KINDS, isActive, isCacheOf, toSettings, type CacheSettings, type CacheStatus, type CreateRequest, type Schedule, type ScheduleSetting, type TableCacheInfo } from '../peaka/client.js';
 import { ActionError } from '../errors.js';
 import { PeakaApiError } from '../peaka/errors.js';
 import { deleteOnce, sendOnce } from '../peaka/send-once.js';
@@ -123,7 +123,7 @@ async function tableInfo(ctx: OperationContext, request: CreateRequest, table: s
     return await ctx.client.isCached(request, ctx.deadline);
   } catch (err) {
     if (!(err instanceof PeakaApiError) || err.kind === 'aborted') throw err;
-    ctx.log.warning(`Could not check whether table ${table} can be cached (${err.message.split('. ')[0]}); creating the cache anyway, and Peaka's answer to the create decides.`);
+    ctx.log.warning(`Could not check whether table ${table} can be cached (${err.short}); creating the cache anyway, and Peaka's answer to the create decides.`);
     return undefined;
   }
 }

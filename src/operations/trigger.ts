@@ -111,14 +111,14 @@ async function triggerAndFollow(ctx: OperationContext<TriggerInputs>, known: Kno
           ? ' The post step will look for it and cancel it (cancel-on-timeout).'
           : ' If it starts, it runs unwatched; set cancel-on-timeout: true to have it cancelled.';
         throw new ActionError(
-          `${failure.message.split('. ')[0]}. It may have taken effect anyway, but no new ${label} appeared before the step's timeout.${after} Check cache ${cacheId} in Peaka before triggering again, so as not to start two.`
+          `${failure.short}. It may have taken effect anyway, but no new ${label} appeared before the step's timeout.${after} Check cache ${cacheId} in Peaka before triggering again, so as not to start two.`
         );
       }
       if (!look.queuedBehind) return undefined;
       // Sending it again could queue a second execution behind the first: say what is not known instead.
       const ahead = `${KIND_LABEL[look.queuedBehind.kind]} ${look.queuedBehind.id}`;
       throw new ActionError(
-        `${failure.message.split('. ')[0]}. It may have taken effect anyway: the ${ahead} is running, and an execution this trigger started would be queued behind it, out of sight until it ends. ` +
+        `${failure.short}. It may have taken effect anyway: the ${ahead} is running, and an execution this trigger started would be queued behind it, out of sight until it ends. ` +
           `The step did not send the trigger again, so as not to start two. Check cache ${cacheId} in Peaka after the ${ahead} ends, and trigger again only if no new ${label} follows it.`
       );
     },

@@ -68,7 +68,10 @@ export interface CacheSettings {
   incrementalSchedule?: Schedule;
 }
 
-export type ScheduleUpdate = { fullRefresh?: { expression: string } | 'none'; incremental?: { expression: string } | 'none' };
+/** One schedule as the API takes it: an ISO-8601 duration, or 'none' to turn it off. */
+export type ScheduleSetting = { expression: string } | 'none';
+/** The schedules an update sets; one left out is kept as it is. */
+export type ScheduleUpdate = { fullRefresh?: ScheduleSetting; incremental?: ScheduleSetting };
 
 export interface TableCacheInfo {
   isCached?: boolean;

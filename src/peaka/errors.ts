@@ -33,6 +33,8 @@ export interface ApiErrorDetails {
 }
 
 export class PeakaApiError extends Error {
+  /** The message's first part: what failed and how, without the advice (no full stop). */
+  readonly short: string;
   readonly kind: FailureKind;
   readonly status?: number;
   readonly peakaMessage?: string;
@@ -40,6 +42,7 @@ export class PeakaApiError extends Error {
 
   constructor(readonly details: ApiErrorDetails) {
     super(formatApiError(details));
+    this.short = shortApiError(details);
     this.name = 'PeakaApiError';
     this.kind = details.kind;
     this.status = details.status;
@@ -79,6 +82,12 @@ export function isRetryableStatus(status: number): boolean {
 }
 
 function formatApiError(d: ApiErrorDetails): string {
+  const hint = d.hint ?? defaultHint(d);
+  return `${shortApiError(d)}.${hint ? ` ${hint}` : ''}`;
+}
+
+/** What failed and how, without the advice: for a line that says what the step does about it. */
+function shortApiError(d: ApiErrorDetails): string {
   const what =
     d.kind === 'http'
       ? `Peaka answered HTTP ${d.status}${d.peakaMessage ? `: ${d.peakaMessage}` : ''}`
@@ -90,8 +99,7 @@ function formatApiError(d: ApiErrorDetails): string {
             ? 'the request was stopped because the step is ending'
             : `Peaka could not be reached${d.cause ? ` (${d.cause})` : ''}`;
   const tries = d.attempts && d.attempts > 1 ? ` after ${d.attempts} attempts` : '';
-  const hint = d.hint ?? defaultHint(d);
-  return `Failed ${d.action}: ${what}${tries}.${hint ? ` ${hint}` : ''}`;
+  return `Failed ${d.action}: ${what}${tries}`;
 }
 
 function defaultHint(d: ApiErrorDetails): string {

@@ -69,7 +69,7 @@ async function attempts<T>(options: SendOnceOptions<T>, mayHaveTakenEffect: () =
     if (failure.ambiguous) mayHaveTakenEffect();
     // The step is being cancelled: no look and no second attempt; the ledger keeps what may have been sent.
     if (failure.kind === 'aborted') throw failure;
-    const short = failure.message.split('. ')[0];
+    const short = failure.short;
     if (!failure.ambiguous && failure.status !== undefined) {
       if (ambiguousBefore && options.lookOn?.includes(failure.status)) {
         const effect = await options.findEffect?.(failure);

@@ -27,6 +27,8 @@ export interface TransportOptions {
   clock?: Clock;
   /** Told about each retry, for the log. */
   onRetry?: (message: string) => void;
+  /** Told about each attempt (method, path, outcome, attempt, ms, bytes): the debug log. The key is never in it. */
+  debug?: (line: string) => void;
 }
 
 export interface RequestSpec {
@@ -94,7 +96,9 @@ export class Transport {
     const maxAttempts = spec.retry ? this.maxAttempts : 1;
     let ambiguousBefore = false;
     for (let attempt = 1; ; attempt++) {
+      const sentAt = this.clock.now();
       let failure = await this.attempt(url, spec, attempt);
+      this.options.debug?.(describeAttempt(spec, attempt, maxAttempts, failure, this.clock.now() - sentAt));
       if (!(failure instanceof PeakaApiError)) return failure;
       // The retry's answer may be about what the earlier attempt did (a 404 after a cancel that took effect).
       if (ambiguousBefore) failure = new PeakaApiError({ ...failure.details, afterAmbiguous: true });
@@ -103,7 +107,7 @@ export class Transport {
       const backoff = this.random() * Math.min(this.backoffCapMs, this.backoffBaseMs * 2 ** (attempt - 1));
       const wait = Math.max(backoff, failure.details.retryAfterMs ?? 0);
       if (this.clock.now() + wait >= spec.deadline) throw failure;
-      this.options.onRetry?.(`${failure.message.split('. ')[0]}; retrying in ${(wait / 1000).toFixed(1)}s (attempt ${attempt + 1} of ${maxAttempts}).`);
+      this.options.onRetry?.(`${failure.short}; retrying in ${(wait / 1000).toFixed(1)}s (attempt ${attempt + 1} of ${maxAttempts}).`);
       try {
         await this.clock.sleep(wait, this.options.signal);
       } catch {
@@ -243,4 +247,13 @@ function networkCause(err: unknown): string {
   if (code === 'ERR_STREAM_PREMATURE_CLOSE') return 'connection closed before the answer was complete';
   const message = e?.message ?? String(err);
   return redact(message.replace(/https?:\/\/\S+/g, '<api-url>')).slice(0, 120);
+}
+
+/** One line for the debug log: `GET /data/projects/p/cache/c/status -> 200 (attempt 1 of 6, 42 ms, 1,234 bytes)`. */
+export function describeAttempt(spec: Pick<RequestSpec, 'method' | 'path'>, attempt: number, of: number, outcome: ApiResponse | PeakaApiError, ms: number): string {
+  const result =
+    outcome instanceof PeakaApiError
+      ? `${outcome.status ?? outcome.kind}${outcome.details.oversize ? ' (over the size cap)' : ''}`
+      : `${outcome.status}, ${Buffer.byteLength(outcome.text).toLocaleString('en-US')} bytes`;
+  return `${spec.method} ${spec.path} -> ${result} (attempt ${attempt} of ${of}, ${Math.round(ms)} ms)`;
 }
