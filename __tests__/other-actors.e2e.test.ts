@@ -64,7 +64,8 @@ describe.each(CONCURRENCY_MODELS)('under the %s model', (model: ConcurrencyModel
     expect(run.outputs).toMatchObject({ 'execution-id': ours.id, status: 'COMPLETED', 'cached-records': '700', ambiguous: 'false' });
   });
 
-  test.concurrent('Peaka\'s scheduler starts syncs on the cache the whole time: the step follows its own to its end', async () => {
+  // Not at once with the others: it races Peaka's scheduler against the trigger on real time, which the load of the others would skew.
+  test('Peaka\'s scheduler starts syncs on the cache the whole time: the step follows its own to its end', async () => {
     const cache = sim.addCache();
     sim.planNext(cache.id, 'full-refresh', { durationMs: 3_000 });
     sim.schedule(cache.id, 'full-refresh', 1_000, { appearDelayMs: 0, durationMs: 2_500 });
