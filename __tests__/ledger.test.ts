@@ -12,6 +12,8 @@ import { countingLedger } from './helpers/step-context.js';
 
 const TABLE = { catalogId: 'cat-1', schemaName: 'payment', tableName: 'orders' };
 const saved = (json: string) => JSON.parse(json) as Started[];
+/** What is open on a page, as the abort path reads it (Ledger.open). */
+const startedOf = (ledger: Ledger, key: string): Started | undefined => ledger.open().find((p) => p.key === key)?.started;
 
 describe('a page opens when a write is about to go out', () => {
   test('triggering: the cache, the kind and the execution that was in the slot before are saved', () => {
@@ -34,7 +36,7 @@ describe('a page opens when a write is about to go out', () => {
     ledger.page('0').creating(table, true);
     table.tableName = 'changed';
     expect(saved(last())).toEqual([{ table: TABLE, tableFree: true }]);
-    expect(ledger.page('0').started).toEqual({ table: TABLE, tableFree: true });
+    expect(startedOf(ledger, '0')).toEqual({ table: TABLE, tableFree: true });
   });
 
   test('created: the cache the create made replaces the table; its first sync is the step\'s', () => {
@@ -62,15 +64,15 @@ describe('a page opens when a write is about to go out', () => {
     expect(saves.map(saved)).toEqual([[{ table: TABLE, tableFree: true }]]);
   });
 
-  test('what `started` hands out is a copy: changing it does not change the page', () => {
+  test('what `open` hands out is a copy: changing it does not change the page', () => {
     const { ledger } = countingLedger();
     const page = ledger.page('0');
     page.triggering('cache-a', 'full-refresh', 'exec-before');
-    const copy = page.started!;
+    const copy = startedOf(ledger, page.key)!;
     copy.executionId = 'forged';
     const listed = ledger.open()[0].started;
     listed.cacheId = 'forged';
-    expect(page.started).toEqual({ cacheId: 'cache-a', kind: 'full-refresh', previousId: 'exec-before' });
+    expect(startedOf(ledger, page.key)).toEqual({ cacheId: 'cache-a', kind: 'full-refresh', previousId: 'exec-before' });
   });
 });
 
@@ -80,7 +82,7 @@ describe('a page closes when nothing is left to cancel', () => {
     const page = ledger.page('0');
     page.triggering('cache-a', 'full-refresh', undefined);
     page.refused();
-    expect(page.started).toBeUndefined();
+    expect(startedOf(ledger, page.key)).toBeUndefined();
     expect(ledger.open()).toEqual([]);
     expect(last()).toBe('[]');
   });
@@ -181,7 +183,7 @@ describe('foundCache: a create whose answer was lost, its cache found by its tab
     const page = ledger.page('0');
     page.triggering('cache-a', 'full-refresh', 'exec-before');
     page.foundCache('cache-other');
-    expect(page.started?.cacheId).toBe('cache-a');
+    expect(startedOf(ledger, page.key)?.cacheId).toBe('cache-a');
     expect(saves).toHaveLength(1);
   });
 
@@ -272,7 +274,7 @@ describe('several pages at once', () => {
     const ledger = new Ledger();
     ledger.page('3').triggering('cache-a', 'full-refresh', undefined);
     ledger.page('3').seen('exec-a', 'full-refresh');
-    expect(ledger.page('3').started).toEqual({ cacheId: 'cache-a', kind: 'full-refresh', executionId: 'exec-a' });
+    expect(startedOf(ledger, '3')).toEqual({ cacheId: 'cache-a', kind: 'full-refresh', executionId: 'exec-a' });
     expect(ledger.open()).toHaveLength(1);
   });
 });

@@ -18,8 +18,12 @@ beforeAll(async () => {
 afterAll(() => sim.close());
 beforeEach(() => sim.clearFaults());
 
-const transport = (extra: Partial<ConstructorParameters<typeof Transport>[0]> = {}) =>
-  new Transport({ baseUrl: sim.url, apiKey: KEY, requestTimeoutMs: 2_000, backoffBaseMs: 50, backoffCapMs: 200, random: () => 1, ...extra });
+/** A transport whose attempts are counted through its debug log (one line per attempt). */
+const transport = (extra: Partial<ConstructorParameters<typeof Transport>[0]> = {}) => {
+  let attempts = 0;
+  const t = new Transport({ baseUrl: sim.url, apiKey: KEY, requestTimeoutMs: 2_000, backoffBaseMs: 50, backoffCapMs: 200, random: () => 1, debug: () => attempts++, ...extra });
+  return Object.assign(t, { attempts: () => attempts });
+};
 const statusRequest = (extra: Partial<RequestSpec> = {}): RequestSpec => ({
   method: 'GET',
   path: `/data/projects/mtKDhe1U/cache/${cacheId}/status?excludeLogs=true`,
@@ -58,7 +62,7 @@ describe('retries', () => {
     const t = transport();
     const response = await t.request(statusRequest());
     expect(response.status).toBe(200);
-    expect(t.requestCount).toBe(3);
+    expect(t.attempts()).toBe(3);
   });
 
   test('a request that hangs is cut at request-timeout and retried', async () => {
@@ -66,7 +70,7 @@ describe('retries', () => {
     const t = transport({ requestTimeoutMs: 300 });
     const from = sim.requests.length;
     await t.request(statusRequest());
-    expect(t.requestCount).toBe(2);
+    expect(t.attempts()).toBe(2);
     // The first never got an answer: had it not been cut at request-timeout, it would have run to the
     // deadline (20 s away) and left no time for the retry that answered.
     expect(sim.requests.slice(from).map((r) => r.outcome)).toEqual(['hung', 200]);
@@ -77,14 +81,14 @@ describe('retries', () => {
     const t = transport();
     const error = await failure(t.request(statusRequest()));
     expect(error.status).toBe(status);
-    expect(t.requestCount).toBe(1);
+    expect(t.attempts()).toBe(1);
   });
 
   test('a request with retry: false is sent once', async () => {
     sim.fault({ type: 'status', status: 503, path: '/status' });
     const t = transport();
     await failure(t.request(statusRequest({ retry: false })));
-    expect(t.requestCount).toBe(1);
+    expect(t.attempts()).toBe(1);
   });
 
   test('Retry-After is honoured', async () => {
@@ -102,7 +106,7 @@ describe('retries', () => {
     // the deadline (60 s) a wait would have run into.
     const error = await settlesWithin(failure(t.request(statusRequest({ deadline: Date.now() + 60_000 }))), 15_000, 'the failure of the request');
     expect(error.status).toBe(503);
-    expect(t.requestCount).toBe(1);
+    expect(t.attempts()).toBe(1);
     expect(retries).toEqual([]);
   });
 
@@ -121,7 +125,7 @@ describe('retries', () => {
     // the 30 s Retry-After a wait that ignored the abort would sleep.
     const error = await settlesWithin(failure(t.request(statusRequest({ deadline: Date.now() + 60_000 }))), 10_000, 'the end of the request after the abort');
     expect(error.kind).toBe('aborted');
-    expect(t.requestCount).toBe(1);
+    expect(t.attempts()).toBe(1);
   });
 });
 

@@ -90,12 +90,6 @@ export class LedgerPage {
     readonly key: string
   ) {}
 
-  /** What is open on this page, if anything. */
-  get started(): Started | undefined {
-    const page = this.ledger.read(this.key);
-    return page && { ...page };
-  }
-
   /** A trigger is about to be sent: from now on, a new execution of `kind` in that slot is ours. */
   triggering(cacheId: string, kind: ExecutionKind, previousId: string | undefined): void {
     this.ledger.write(this.key, { cacheId, kind, previousId });

@@ -55,8 +55,10 @@ export async function runOperationIn(inputs: Record<string, string>, transport: 
       return work();
     }
   };
+  // Every request attempt the client made: the transport's debug log has one line per attempt.
+  let requests = 0;
   const client = new PeakaClient(
-    { baseUrl: parsed.baseUrl, apiKey: parsed.apiKey, requestTimeoutMs: transport.requestTimeoutMs ?? parsed.requestTimeoutMs, backoffBaseMs: 100, backoffCapMs: 500, clock: tuning.clock, onRetry: (l) => log.push(`retry: ${l}`) },
+    { baseUrl: parsed.baseUrl, apiKey: parsed.apiKey, requestTimeoutMs: transport.requestTimeoutMs ?? parsed.requestTimeoutMs, backoffBaseMs: 100, backoffCapMs: 500, clock: tuning.clock, onRetry: (l) => log.push(`retry: ${l}`), debug: () => requests++ },
     parsed.projectId
   );
   let saves = 0;
@@ -81,5 +83,5 @@ export async function runOperationIn(inputs: Record<string, string>, transport: 
     result = buildResult({ operation: parsed.operation, timedOut: false, stalled: false }, outcome);
   }
   const saved = [...pages.values()].filter(Boolean).map((json) => JSON.parse(json) as unknown);
-  return { outcome, result, log, saves, saved, summary: renderSummary([result], result, parsed.apiKey), requests: client.transport.requestCount };
+  return { outcome, result, log, saves, saved, summary: renderSummary([result], result, parsed.apiKey), requests };
 }

@@ -6,6 +6,7 @@
  * DECLARE ... HANDLER FOR) is stepped over, so the SQL statements inside are read as any other.
  */
 import { splitStatements, withoutComments } from './sql-statements.js';
+import { closingParen, pastWord } from './sql-scan.js';
 import type { SqlDialect } from './touches.js';
 
 const IDENT = String.raw`(?:"(?:[^"]|"")+"|\x60(?:[^\x60]|\x60\x60)+\x60|[A-Za-z_\u0080-\uffff][\w$\u0080-\uffff]*)`;
@@ -38,21 +39,6 @@ export function routineKey(written: string, dialect: SqlDialect): string {
   if (last.startsWith('"')) return last.slice(1, -1).replace(/""/g, '"');
   if (last.startsWith('`')) return last.slice(1, -1).replace(/``/g, '`').toLowerCase();
   return dialect === 'mysql' ? last.toLowerCase() : last.toLowerCase();
-}
-
-/** The index just past the parenthesis that closes the one at `open` (strings and dollar quotes skipped); -1 if none. */
-function pastParen(text: string, open: number): number {
-  let depth = 0;
-  for (let k = open; k < text.length; k++) {
-    const c = text[k];
-    if (c === "'" || c === '"' || c === '`') {
-      const end = text.indexOf(c, k + 1);
-      if (end < 0) return -1;
-      k = end;
-    } else if (c === '(') depth++;
-    else if (c === ')' && --depth === 0) return k + 1;
-  }
-  return -1;
 }
 
 /** A quoted body at `at`: `$tag$ ... $tag$` or `'...'` (with '' for '). */
@@ -95,7 +81,8 @@ export function routineDefinition(text: string, dialect: SqlDialect): RoutineDef
   if (!head) return undefined;
   const kind = (head[1] ?? '').toUpperCase() as RoutineDefinition['kind'];
   const name = routineKey(head[2] ?? '', dialect);
-  const after = pastParen(text, head[0].length - 1);
+  const close = closingParen(text, head[0].length - 1);
+  const after = close < 0 ? -1 : close + 1;
   if (after < 0) return undefined;
   if (dialect === 'postgresql') {
     const as = /\bAS\s+(?=\$|')/i.exec(text.slice(after));
@@ -114,33 +101,6 @@ export function routineDefinition(text: string, dialect: SqlDialect): RoutineDef
   const characteristics = /^(?:\s*(?:RETURNS\s+\w+(?:\s*\([^)]*\))?(?:\s+(?:UNSIGNED|CHARSET\s+\w+|CHARACTER\s+SET\s+\w+|COLLATE\s+\w+))*|COMMENT\s+'(?:[^']|'')*'|LANGUAGE\s+SQL|NOT\s+DETERMINISTIC|DETERMINISTIC|CONTAINS\s+SQL|NO\s+SQL|READS\s+SQL\s+DATA|MODIFIES\s+SQL\s+DATA|SQL\s+SECURITY\s+\w+))*\s*/i.exec(text.slice(after));
   const offset = after + (characteristics?.[0].length ?? 0);
   return { text: text.slice(offset), offset, name, kind, language: 'sql' };
-}
-
-/** From `from`, the index just past the first `word` at parenthesis depth 0 outside strings; -1 if none. */
-function pastWord(text: string, from: number, word: RegExp): number {
-  let depth = 0;
-  for (let k = from; k < text.length; k++) {
-    const c = text[k];
-    if (c === "'" || c === '"' || c === '`') {
-      const end = text.indexOf(c, k + 1);
-      if (end < 0) return -1;
-      k = end;
-    } else if (c === '$') {
-      const tag = /^\$(?:[A-Za-z_]\w*)?\$/.exec(text.slice(k, k + 64))?.[0];
-      if (tag) {
-        const end = text.indexOf(tag, k + tag.length);
-        if (end < 0) return -1;
-        k = end + tag.length - 1;
-      }
-    } else if (c === '(') depth++;
-    else if (c === ')') depth--;
-    else if (depth === 0 && /[A-Za-z]/.test(c) && !/[\w$]/.test(text[k - 1] ?? '')) {
-      word.lastIndex = k;
-      const m = word.exec(text);
-      if (m) return k + m[0].length;
-    }
-  }
-  return -1;
 }
 
 const THEN = /THEN\b/iy;

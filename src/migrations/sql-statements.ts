@@ -78,7 +78,9 @@ export function splitStatements(sql: string, dialect: SqlDialect): Statement[] {
       continue;
     }
     if (c === '/' && next === '*') {
-      i = skipBlockComment(i, dialect === 'postgresql');
+      const end = blockCommentEnd(sql, i, dialect === 'postgresql');
+      for (let k = i; k < end; k++) if (sql[k] === '\n') line++;
+      i = end;
       continue;
     }
     if (sql.startsWith(delimiter, i)) {
@@ -118,24 +120,6 @@ export function splitStatements(sql: string, dialect: SqlDialect): Statement[] {
     return k;
   }
 
-  function skipBlockComment(from: number, nested: boolean): number {
-    let depth = 0;
-    let k = from;
-    while (k < sql.length) {
-      if (sql[k] === '/' && sql[k + 1] === '*' && (nested || depth === 0)) {
-        depth++;
-        k += 2;
-      } else if (sql[k] === '*' && sql[k + 1] === '/') {
-        depth--;
-        k += 2;
-        if (depth === 0) return k;
-      } else {
-        if (sql[k] === '\n') line++;
-        k++;
-      }
-    }
-    return k;
-  }
 }
 
 /**
@@ -157,19 +141,7 @@ export function withoutComments(sql: string, dialect: SqlDialect): string {
       const eol = sql.indexOf('\n', i);
       blank(eol < 0 ? sql.length : eol);
     } else if (c === '/' && next === '*') {
-      let depth = 0;
-      let k = i;
-      while (k < sql.length) {
-        if (sql[k] === '/' && sql[k + 1] === '*' && (dialect === 'postgresql' || depth === 0)) {
-          depth++;
-          k += 2;
-        } else if (sql[k] === '*' && sql[k + 1] === '/') {
-          depth--;
-          k += 2;
-          if (depth === 0) break;
-        } else k++;
-      }
-      blank(Math.min(k, sql.length));
+      blank(blockCommentEnd(sql, i, dialect === 'postgresql'));
     } else if (c === "'" || c === '"' || c === '`') {
       const backslashes = dialect === 'mysql' ? c !== '`' : c === "'" && /[eE]/.test(sql[i - 1] ?? '') && !/[\w$]/.test(sql[i - 2] ?? '');
       let k = i + 1;
@@ -190,4 +162,24 @@ export function withoutComments(sql: string, dialect: SqlDialect): string {
     } else i++;
   }
   return out + sql.slice(from);
+}
+
+/**
+ * The index just past the block comment that starts at `from` (the end of the text if it never
+ * closes). `nested`: PostgreSQL's comments nest; MySQL's end at the first `*\/`.
+ */
+function blockCommentEnd(sql: string, from: number, nested: boolean): number {
+  let depth = 0;
+  let k = from;
+  while (k < sql.length) {
+    if (sql[k] === '/' && sql[k + 1] === '*' && (nested || depth === 0)) {
+      depth++;
+      k += 2;
+    } else if (sql[k] === '*' && sql[k + 1] === '/') {
+      depth--;
+      k += 2;
+      if (depth === 0) return k;
+    } else k++;
+  }
+  return sql.length;
 }

@@ -4,6 +4,7 @@
  * touch no table's data and are passed over.
  */
 import { withoutComments } from './sql-statements.js';
+import { closingParen } from './sql-scan.js';
 
 /** The SQL of the migrations (input sql-dialect): one node-sql-parser build each. */
 export type SqlDialect = 'postgresql' | 'mysql';
@@ -180,28 +181,6 @@ function nameList(text: string, from: number, separator = ','): { names: string[
     at++;
   }
   return { names, end: at };
-}
-
-/** The index of the parenthesis that closes the one at `open`, skipping strings and quoted names; -1 if none. */
-function closingParen(text: string, open: number): number {
-  let depth = 0;
-  for (let k = open; k < text.length; k++) {
-    const c = text[k];
-    if (c === "'" || c === '"' || c === '`') {
-      const end = text.indexOf(c, k + 1);
-      if (end < 0) return -1;
-      k = end;
-    } else if (c === '$') {
-      const tag = /^\$(?:[A-Za-z_]\w*)?\$/.exec(text.slice(k, k + 64))?.[0];
-      if (tag) {
-        const end = text.indexOf(tag, k + tag.length);
-        if (end < 0) return -1;
-        k = end + tag.length - 1;
-      }
-    } else if (c === '(') depth++;
-    else if (c === ')' && --depth === 0) return k;
-  }
-  return -1;
 }
 
 /**

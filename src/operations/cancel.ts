@@ -7,7 +7,7 @@ import type { CancelInputs } from '../inputs.js';
 import { isActive, isQueued, type Execution, type ExecutionKind } from '../peaka/client.js';
 import { cancelOnce } from '../peaka/send-once.js';
 import { HISTORY_PAGE } from '../tracker.js';
-import { absorb, followToEnd, knownOf, readStatus, record, withKnown, type CacheResult, type Known, type OperationContext } from './context.js';
+import { absorb, followToEnd, knownOf, readStatus, record, withKnown, writeOptions, type CacheResult, type Known, type OperationContext } from './context.js';
 
 export async function cancel(ctx: OperationContext<CancelInputs>, cacheId: string): Promise<CacheResult> {
   const kind: ExecutionKind = ctx.inputs.operation === 'cancel-full-refresh' ? 'full-refresh' : 'incremental';
@@ -23,7 +23,7 @@ export async function cancel(ctx: OperationContext<CancelInputs>, cacheId: strin
       ctx.log.notice(message);
       return { conclusion: 'success', message };
     }
-    const sent = await cancelOnce(ctx.client, cacheId, running, { deadline: ctx.deadline, signal: ctx.signal, warn: (line) => ctx.log.warning(line) });
+    const sent = await cancelOnce(ctx.client, cacheId, running, writeOptions(ctx));
     if (sent === 'ended') {
       const message = `The ${label} ${running.id} ended before the cancel arrived; nothing to cancel.`;
       ctx.log.notice(message);

@@ -141,6 +141,9 @@ export interface OperationContext<I extends Inputs = Inputs> extends StepContext
   statuses?: StatusSource;
 }
 
+/** What every write of an operation is sent with (send-once.ts): the deadline, the run's cancel, the clock, and where its warnings go. */
+export const writeOptions = (ctx: StepContext) => ({ deadline: ctx.deadline, signal: ctx.signal, clock: ctx.client.clock, warn: (line: string) => ctx.log.warning(line) });
+
 /** Without `wait`, how long to look for the new execution's id after a trigger. */
 export const NO_WAIT_LOOKUP_MS = 10_000;
 
@@ -266,7 +269,7 @@ async function cancelIfOurs(ctx: OperationContext, known: Known, cacheId: string
       if (verdict.execution && !isActive(verdict.execution)) return ` It had already ended (${verdict.execution.status}), so no cancel was sent.`;
       return ` Not cancelled: ${verdict.why}.`;
     }
-    const sent = await cancelOnce(ctx.client, cacheId, verdict.execution, { deadline: end, signal: ctx.signal, warn: (line) => ctx.log.warning(line) });
+    const sent = await cancelOnce(ctx.client, cacheId, verdict.execution, { ...writeOptions(ctx), deadline: end });
     if (sent === 'ended') return ' It ended before the cancel arrived.';
     // Peaka's answer only says the signal went out: a read within the budget confirms it.
     const after = await tracker(ctx, cacheId, end).follow(verdict.execution);

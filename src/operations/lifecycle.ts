@@ -8,7 +8,7 @@ import { ActionError } from '../errors.js';
 import { PeakaApiError } from '../peaka/errors.js';
 import { deleteOnce, sendOnce } from '../peaka/send-once.js';
 import { APPEARANCE_GRACE_MS } from '../tracker.js';
-import { absorb, failLevel, followToEnd, knownOf, record, tracker, withKnown, type CacheResult, type Known, type OperationContext, type Outcome } from './context.js';
+import { absorb, failLevel, followToEnd, knownOf, record, tracker, withKnown, writeOptions, type CacheResult, type Known, type OperationContext, type Outcome } from './context.js';
 import { latestExecution } from './inspect.js';
 
 export async function create(ctx: OperationContext<CreateInputs>): Promise<CacheResult> {
@@ -56,10 +56,7 @@ async function createCache(ctx: OperationContext<CreateInputs>, known: Known): P
       // After a lost answer, a 409 may be the first attempt's cache, or another creator's: looked at, not believed.
       lookOn: [409],
       onNoEffect: () => ctx.page.refused(),
-      deadline: ctx.deadline,
-      signal: ctx.signal,
-      clock: ctx.client.clock,
-      warn: (line) => ctx.log.warning(line)
+      ...writeOptions(ctx)
     }));
   } catch (err) {
     if (!(err instanceof PeakaApiError)) throw err;
@@ -193,7 +190,7 @@ export async function updateSchedule(ctx: OperationContext<UpdateScheduleInputs>
 async function applySchedules(ctx: OperationContext<UpdateScheduleInputs>, cacheId: string): Promise<Outcome> {
   const wanted = ctx.inputs.schedules;
   // A PUT: sending it again after a lost answer has the same one effect.
-  await sendOnce({ send: () => ctx.client.updateSchedules(cacheId, wanted, ctx.deadline), deadline: ctx.deadline, signal: ctx.signal, clock: ctx.client.clock, warn: (line) => ctx.log.warning(line) });
+  await sendOnce({ send: () => ctx.client.updateSchedules(cacheId, wanted, ctx.deadline), ...writeOptions(ctx) });
   // The live API answered 200 and dropped a schedule it could not parse: read back what it kept.
   const kept = await ctx.client.getSettings(cacheId, ctx.deadline);
   const dropped = [
@@ -228,7 +225,7 @@ export async function deleteCache(ctx: OperationContext<DeleteInputs>, cacheId: 
       if (!(err instanceof PeakaApiError && err.status === 404)) throw err;
       existed = false;
     }
-    const { effect, adopted } = await deleteOnce(ctx.client, cacheId, { deadline: ctx.deadline, signal: ctx.signal, warn: (line) => ctx.log.warning(line), existed });
+    const { effect, adopted } = await deleteOnce(ctx.client, cacheId, { ...writeOptions(ctx), existed });
     const name = known.table ? `${known.table} (${cacheId})` : cacheId;
     if (effect === 'absent') {
       const message = `Cache ${name} does not exist (already deleted?); nothing to delete.`;

@@ -10,7 +10,7 @@ import { isActive, type Execution, type ExecutionKind } from '../peaka/client.js
 import { ActionError } from '../errors.js';
 import { cancelOnce, sendOnce } from '../peaka/send-once.js';
 import { APPEARANCE_GRACE_MS, RIVAL_WINDOW_MS, historyFrom, type TrackResult } from '../tracker.js';
-import { NO_WAIT_LOOKUP_MS, absorb, conclude, failLevel, followToEnd, knownOf, readStatus, record, tracker, withKnown, type CacheResult, type Known, type OperationContext, type Outcome } from './context.js';
+import { NO_WAIT_LOOKUP_MS, absorb, conclude, failLevel, followToEnd, knownOf, readStatus, record, tracker, withKnown, writeOptions, type CacheResult, type Known, type OperationContext, type Outcome } from './context.js';
 import { describeFreshness, judge, lastSuccess, refreshed } from './freshness.js';
 
 /** How many runs if-running: cancel stops at most before giving up (others keep taking the slot). */
@@ -79,7 +79,7 @@ async function triggerAndFollow(ctx: OperationContext<TriggerInputs>, known: Kno
     ctx.log.info(
       `Cancelling the ${stopping.status} ${label} ${stopping.id} before starting a new one (if-running: cancel). It is not this step's: Peaka's schedule, a user in Peaka or another run started it; the cancel stops whatever runs of the kind.`
     );
-    await cancelOnce(ctx.client, cacheId, stopping, { deadline: ctx.deadline, signal: ctx.signal, warn: (line) => ctx.log.warning(line) });
+    await cancelOnce(ctx.client, cacheId, stopping, writeOptions(ctx));
     const stopped = await tracker(ctx, cacheId).follow(stopping);
     if (stopped.timedOut || stopped.stalled) {
       record(known, stopped);
@@ -124,10 +124,7 @@ async function triggerAndFollow(ctx: OperationContext<TriggerInputs>, known: Kno
     },
     // Refused (4xx, or stopped before it left): nothing was started, nothing to clean up.
     onNoEffect: () => ctx.page.refused(),
-    deadline: ctx.deadline,
-    signal: ctx.signal,
-    clock: ctx.client.clock,
-    warn: (line) => ctx.log.warning(line)
+    ...writeOptions(ctx)
   });
   // Following starts its own phase once the trigger is sent (or its effect found): the first read within a second.
   const watch = tracker(ctx, cacheId);

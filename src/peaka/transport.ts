@@ -78,8 +78,6 @@ export class Transport {
   private readonly backoffCapMs: number;
   private readonly random: () => number;
   readonly clock: Clock;
-  /** Requests sent, for the result and the benchmarks. */
-  requestCount = 0;
 
   constructor(private readonly options: TransportOptions) {
     this.maxAttempts = options.maxAttempts ?? 6;
@@ -132,7 +130,6 @@ export class Transport {
   /** The attempt on the wire, until its answer is read or `perAttempt` (its timeout) or the run's cancel aborts it. */
   private async send(url: string, spec: RequestSpec, attempt: number, perAttempt: AbortSignal): Promise<ApiResponse | PeakaApiError> {
     const signal = this.options.signal ? AbortSignal.any([perAttempt, this.options.signal]) : perAttempt;
-    this.requestCount++;
     let status: number;
     let body: CappedText;
     let retryAfter: string | null;
