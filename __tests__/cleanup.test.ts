@@ -91,7 +91,19 @@ describe('what is not the step\'s is left alone', () => {
     const result = await clock.run(cancelStarted(client, { cacheId: cache.id, kind: 'full-refresh', executionId: ended.id }, 2_000));
     expect(result.cancelled).toBeUndefined();
     expect(result.message).toBe(`The full refresh ${ended.id} that this step started had already ended (FAILED).`);
+    // The outputs of the aborted step take it from here: how it ended, not the RUNNING it showed before.
+    expect(result.seen).toMatchObject({ id: ended.id, status: 'FAILED' });
     expect(cancels(cache.id)).toHaveLength(0);
+  });
+
+  test('the cancel finds nothing running (404): the message says it ended before the cancel arrived, and nothing is called cancelled', async () => {
+    const cache = sim.addCache();
+    const running = sim.startScheduled(cache.id, 'full-refresh', { durationMs: 60_000 });
+    // Peaka answers the cancel 404: nothing of the kind runs any more, as far as it knows.
+    sim.fault({ type: 'status', status: 404, method: 'POST', path: `${cache.id}/cancelFullRefreshUpdate` });
+    const result = await cancelStarted(client, { cacheId: cache.id, kind: 'full-refresh', executionId: running.id }, 2_000);
+    expect(result.message).toMatch(new RegExp(`^The full refresh ${running.id} ended( \\(\\w+\\))? before the cancel arrived\\.$`));
+    expect(result.cancelled).toBeUndefined();
   });
 });
 

@@ -48,6 +48,25 @@ async function pushed(files: Record<string, string | null>, globs: string[], set
   return { scan: await scanMigrations(options(globs), 'ghs_unused', logger, env), repo };
 }
 
+describe('bounds on what a migration costs', () => {
+  test('reading stops at the step\'s deadline with an error that names the file and says what to do, not one about Peaka', async () => {
+    const repo = createRepo();
+    const before = repo.commit({ 'README.md': '# data' });
+    const after = repo.commit({ 'db/001_big.sql': Array.from({ length: 2_000 }, (_, i) => `CREATE TABLE s.t_${i} (id int);`).join('\n') });
+    const env = { ...eventEnv('push', { before, after }), GITHUB_WORKSPACE: repo.dir };
+    const scanning = scanMigrations(options(['db/*.sql']), 'ghs_unused', logger, env, { deadline: Date.now() - 1 });
+    await expect(scanning).rejects.toThrow(/^tables-from: reading the changed migrations took until the step's timeout \(stopped at db\/001_big\.sql line 1, file 1 of 1\)\. .*raise timeout, or name the caches with 'tables' instead\.$/);
+  });
+
+  test('past 50 statements that cannot be read, they are counted in one line, not a warning each', async () => {
+    const unreadable = Array.from({ length: 120 }, (_, i) => `FROBNICATE payment.t_${i} NOW;`).join('\n');
+    await pushed({ 'db/001_odd.sql': unreadable }, ['db/*.sql']);
+    const statementWarnings = warnings().filter((w) => / line \d+: /.test(w));
+    expect(statementWarnings).toHaveLength(50);
+    expect(warnings()).toContainEqual(expect.stringMatching(/^tables-from: 70 more statements could not be read or their tables cannot be known \(120 in all; the first 50 are named above\)\.$/));
+  });
+});
+
 describe('which files are read', () => {
   test('the changed files that match a glob, in path order; removed ones and others are not read', async () => {
     const { scan } = await pushed(

@@ -24,6 +24,28 @@ describe('redaction', () => {
     expect(redact(`a ${KEY} b ${json} c ${url} d ${lowerHex}`, KEY)).toBe('a *** b *** c *** d ***');
   });
 
+  test.each([
+    ['every byte percent-encoded, lower-case hex', (k: string) => Buffer.from(k).toString('hex').replace(/../g, '%$&')],
+    ['every byte percent-encoded, upper-case hex', (k: string) => Buffer.from(k).toString('hex').toUpperCase().replace(/../g, '%$&')],
+    ['form-encoded (Java URLEncoder)', (k: string) => new URLSearchParams({ k }).toString().slice(2)],
+    ['URL-encoded twice', (k: string) => encodeURIComponent(encodeURIComponent(k))],
+    ['base64', (k: string) => Buffer.from(k).toString('base64')],
+    ['base64 without padding', (k: string) => Buffer.from(k).toString('base64').replace(/=+$/, '')],
+    ['base64url', (k: string) => Buffer.from(k).toString('base64url')],
+    ['hex', (k: string) => Buffer.from(k).toString('hex')],
+    ['upper-case hex', (k: string) => Buffer.from(k).toString('hex').toUpperCase()],
+    ['every character a JSON \\u escape', (k: string) => [...k].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')],
+    ['decimal character references (in a JSON answer)', (k: string) => [...k].map((c) => `&#${c.charCodeAt(0)};`).join('')],
+    ['hex character references (in a JSON answer)', (k: string) => [...k].map((c) => `&#x${c.charCodeAt(0).toString(16)};`).join('')],
+    ['upper case', (k: string) => k.toUpperCase()],
+    ['lower case', (k: string) => k.toLowerCase()]
+  ])('the key is removed %s', (_name, spell) => {
+    for (const key of [KEY, 'pk_4f9c2a7e1b3d5f6a8c0e2b4d6f8a1c3e', "k~!'() key-9x"]) {
+      addSecret(key);
+      expect(redact(`before ${spell(key)} after`)).toBe('before *** after');
+    }
+  });
+
   test('a registered key is removed from every text; short values are not taken for keys', () => {
     addSecret('registered-key-4411');
     expect(redact('x registered-key-4411 y')).toBe('x *** y');

@@ -11,7 +11,7 @@ __webpack_require__.d(__webpack_exports__, {
   scanMigrations: () => (/* binding */ scanMigrations)
 });
 
-// UNUSED EXPORTS: MAX_FILES, MAX_FILE_BYTES, describeKinds
+// UNUSED EXPORTS: MAX_FILES, MAX_FILE_BYTES, MAX_STATEMENT_WARNINGS, describeKinds
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __webpack_require__(3024);
@@ -935,7 +935,18 @@ function defaultSchemaSetBy(text, dialect) {
     }
     return undefined;
 }
-const newReadContext = () => ({ routines: new Map() });
+const newReadContext = (deadline) => ({ routines: new Map(), deadline });
+/** The reading of the migrations reached the step's deadline. */
+class ReadingTimeout extends Error {
+    file;
+    line;
+    constructor(file, line) {
+        super(`tables-from: reading the migrations reached the step's timeout at ${file} line ${line}`);
+        this.file = file;
+        this.line = line;
+        this.name = 'ReadingTimeout';
+    }
+}
 /** How deep routines may call routines (and DO blocks hold DO-like bodies) before the reading stops. */
 const MAX_DEPTH = 8;
 const newlines = (text, end) => {
@@ -954,6 +965,8 @@ function readMigration(parser, sql, file, fileRules, context = newReadContext())
     const out = { touches: [], unreadable: [], unknowable: [], passedOver: [] };
     let rules = fileRules;
     for (const statement of splitStatements(sql, rules.dialect)) {
+        if (context.deadline !== undefined && Date.now() >= context.deadline)
+            throw new ReadingTimeout(file, statement.line);
         const schema = defaultSchemaSetBy(statement.text, rules.dialect);
         if (schema !== undefined) {
             rules = { ...rules, defaultSchema: schema };
@@ -1063,9 +1076,12 @@ function credit(parser, name, at, context, out, where) {
 
 
 
+
 /** Bounds on what one step reads. */
 const MAX_FILES = 500;
 const MAX_FILE_BYTES = 5 * 1024 * 1024;
+/** Statements warned about one by one; the rest are counted in one line. */
+const MAX_STATEMENT_WARNINGS = 50;
 async function scanMigrations(options, token, log, env = process.env, bound = {}) {
     const event = readEvent(env);
     const changed = await changedFiles(event, token, log, bound);
@@ -1087,14 +1103,29 @@ async function scanMigrations(options, token, log, env = process.env, bound = {}
     const parser = await loadParser(options.dialect);
     const rules = { dialect: options.dialect, defaultSchema: options.defaultSchema };
     // One context for all the files, in path order: a procedure created in one and called in a later one is read.
-    const context = newReadContext();
+    const context = newReadContext(bound.deadline);
     const passedOver = {};
     scan.dynamic = [];
+    let warned = 0;
+    // Past this many, the statements that could not be read are counted, not each warned about (a log of megabytes helps nobody).
+    const warn = (line) => (++warned <= MAX_STATEMENT_WARNINGS ? log.warning(line) : undefined);
     for (const file of scan.files) {
+        // Between files, the run's cancel and the step's other work get their turn.
+        await new Promise((resolve) => setImmediate(resolve));
+        bound.signal?.throwIfAborted();
         const text = readFile(event.workspace, file, log);
         if (text === undefined)
             continue;
-        const { touches, unreadable, unknowable, passedOver: passed } = readMigration(parser, text, file, rules, context);
+        let reading;
+        try {
+            reading = readMigration(parser, text, file, rules, context);
+        }
+        catch (err) {
+            if (!(err instanceof ReadingTimeout))
+                throw err;
+            throw new errors/* ActionError */.l(`tables-from: reading the changed migrations took until the step's timeout (stopped at ${err.file} line ${err.line}, file ${scan.files.indexOf(file) + 1} of ${scan.files.length}). A migration this large is slow to parse: raise timeout, or name the caches with 'tables' instead.`);
+        }
+        const { touches, unreadable, unknowable, passedOver: passed } = reading;
         scan.touches.push(...touches);
         for (const u of unreadable) {
             const where = u.file ?? file;
@@ -1102,15 +1133,17 @@ async function scanMigrations(options, token, log, env = process.env, bound = {}
             const found = u.touches.length
                 ? `; from its first words it ${u.touches[0].statement === 'RENAME' ? 'renames' : 'touches'} ${u.touches.map((t) => `${t.table.schema}.${t.table.table}`).join(u.touches[0].statement === 'RENAME' ? ' to ' : ', ')}, which is counted`
                 : "; its tables are unknown: if it changes a cached table, refresh that cache with 'tables'";
-            log.warning(`${where} line ${u.line}: the SQL parser (${options.dialect}) could not read this statement (${u.reason})${found}.`);
+            warn(`${where} line ${u.line}: the SQL parser (${options.dialect}) could not read this statement (${u.reason})${found}.`);
         }
         for (const u of unknowable) {
             scan.dynamic.push({ file, line: u.line });
-            log.warning(`${file} line ${u.line}: ${u.reason}, so the tables it touches cannot be known; if it changes a cached table, refresh that cache with 'tables'.`);
+            warn(`${file} line ${u.line}: ${u.reason}, so the tables it touches cannot be known; if it changes a cached table, refresh that cache with 'tables'.`);
         }
         for (const p of passed)
             passedOver[p.kind] = (passedOver[p.kind] ?? 0) + 1;
     }
+    if (warned > MAX_STATEMENT_WARNINGS)
+        log.warning(`tables-from: ${warned - MAX_STATEMENT_WARNINGS} more statements could not be read or their tables cannot be known (${warned} in all; the first ${MAX_STATEMENT_WARNINGS} are named above).`);
     const passedCount = Object.values(passedOver).reduce((a, b) => a + b, 0);
     if (passedCount) {
         scan.passedOver = passedOver;

@@ -586,7 +586,7 @@ export class PeakaSimulator {
     const targets =
       this.model === 'parallel' ? live
       : this.model === 'queued-visible' ? (running.length ? running.slice(-1) : live.slice(0, 1))
-      : live.length && this.slot(cache, kind, now) === live.at(-1) ? live.slice(-1) : [];
+      : live.filter((e) => e === this.slot(cache, kind, now));
     if (targets.length) {
       for (const target of targets) target.cancelledAt = now + this.cancelDelayMs;
       return { status: 200 };
@@ -629,7 +629,8 @@ export class PeakaSimulator {
 
   /** The newest execution of `kind` whose record exists: what the status shows in that slot. */
   private slot(cache: SimCache, kind: Kind, now: number): SimExecution | undefined {
-    return cache.executions.filter((e) => e.kind === kind && this.appearOf(e) <= now).at(-1);
+    // The newest record: by when it appeared (a later trigger's may appear before an earlier one's), ties to the later trigger.
+    return cache.executions.filter((e) => e.kind === kind && this.appearOf(e) <= now).reduce<SimExecution | undefined>((newest, e) => (!newest || this.appearOf(e) >= this.appearOf(newest) ? e : newest), undefined);
   }
 
   /** When its record appears: queued-hidden, once the one ahead of it has ended. */

@@ -12,6 +12,8 @@ import { HISTORY_PAGE } from './tracker.js';
 
 export interface CleanupResult {
   cancelled?: Execution;
+  /** The step's execution as last read, when it had ended (the outputs then say how). */
+  seen?: Execution;
   /** The cache found by its table, for a create whose answer was not seen. */
   cacheId?: string;
   /** What the step triggered has not appeared (it may be queued): it is still to be looked for. */
@@ -86,11 +88,14 @@ async function cancelIn(client: PeakaClient, cacheId: string, kinds: readonly Ex
     const ours = verdict.execution;
     if (!ours) continue;
     const label = `${KIND_LABEL[ours.kind]} ${ours.id}`;
-    if (!isActive(ours)) return { message: `The ${label} that this step started had already ended (${ours.status}).` };
+    if (!isActive(ours)) return { seen: ours, message: `The ${label} that this step started had already ended (${ours.status}).` };
     // Ours is queued behind, or runs beside, another actor's: a cancel would stop theirs. The post step looks again.
     if (!verdict.send) return { pending: true, message: `Did not cancel the ${label} that this step started: ${verdict.why}.` };
     const sent = await cancelOnce(client, cacheId, ours, { deadline });
-    if (sent === 'ended') return { message: `The ${label} ended before the cancel arrived.` };
+    if (sent === 'ended') {
+      const seen = await locate(client, cacheId, ours, deadline).catch(() => undefined);
+      return { ...(seen && !isActive(seen) ? { seen } : {}), message: `The ${label} ended${seen && !isActive(seen) ? ` (${seen.status})` : ''} before the cancel arrived.` };
+    }
     // Peaka's answer only says the signal was sent: the status confirms it.
     const end = await settledStatus(client, cacheId, ours, deadline, gapMs <= LOOK_GAP_MS ? CONFIRM_GAP_MS : gapMs);
     if (end === undefined)
@@ -100,6 +105,14 @@ async function cancelIn(client: PeakaClient, cacheId: string, kinds: readonly Ex
     return { cancelled: ours, message: `Cancelled the ${label} that this step started.` };
   }
   return undefined;
+}
+
+/** The execution as Peaka shows it now: in its slot, or in the history once another took the slot. */
+async function locate(client: PeakaClient, cacheId: string, execution: Execution, deadline: number): Promise<Execution | undefined> {
+  const inSlot = (await client.getStatus(cacheId, deadline)).executions[execution.kind];
+  if (inSlot?.id === execution.id) return inSlot;
+  const past = (await client.executionHistory(cacheId, HISTORY_PAGE, deadline)).find((e) => e.id === execution.id);
+  return past && { ...past, kind: past.kind ?? execution.kind };
 }
 
 /** Reads the execution's status (its slot, or the history once another took the slot) until it has ended; undefined at the deadline. */

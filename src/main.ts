@@ -147,7 +147,9 @@ async function onAbort(inputs: Inputs, ledger: Ledger, slots: CacheSlot[]): Prom
           page.foundCache(result.cacheId);
           if (slot) slot.known.cacheId ??= result.cacheId;
         }
-        if (result.cancelled && slot) slot.known.execution = { ...result.cancelled, status: 'CANCELLED' };
+        // The outputs say what became of it: cancelled, or how it ended before the cancel.
+        const seen = result.cancelled ? { ...result.cancelled, status: 'CANCELLED' } : result.seen;
+        if (seen && slot) slot.known.execution = seen;
         // A trigger whose execution has not appeared stays in the ledger: the post step looks for it again.
         if (!result.pending) page.close();
         message = result.pending ? `${result.message} The post step will look for it again and cancel it.` : result.message;

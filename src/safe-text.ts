@@ -26,7 +26,28 @@ export function addSecret(value: string | undefined): void {
 /** The forms a secret can take in text that travelled: as it is, JSON-escaped, URL-encoded. */
 function forms(secret: string): string[] {
   const json = JSON.stringify(secret).slice(1, -1);
-  return [secret, json, json.replace(/\//g, '\\/'), encodeURIComponent(secret), encodeURI(secret)];
+  const bytes = Buffer.from(secret, 'utf8');
+  const codes = [...secret].map((c) => c.codePointAt(0) ?? 0);
+  return [
+    secret,
+    json,
+    json.replace(/\//g, '\\/'),
+    encodeURIComponent(secret),
+    encodeURI(secret),
+    // Every byte escaped, form encoding (+ for a space, !'()~ escaped), and encoded twice.
+    bytes.toString('hex').toUpperCase().replace(/../g, '%$&'),
+    new URLSearchParams({ k: secret }).toString().slice(2),
+    encodeURIComponent(encodeURIComponent(secret)),
+    // Base64 (with and without padding), base64url, hex.
+    bytes.toString('base64'),
+    bytes.toString('base64').replace(/=+$/, ''),
+    bytes.toString('base64url'),
+    bytes.toString('hex'),
+    // Every character as a JSON \u escape, or as a decimal or hex character reference.
+    codes.map((c) => (c > 0xffff ? JSON.stringify(String.fromCodePoint(c)).slice(1, -1) : `\\u${c.toString(16).padStart(4, '0')}`)).join(''),
+    codes.map((c) => `&#${c};`).join(''),
+    codes.map((c) => `&#x${c.toString(16)};`).join('')
+  ];
 }
 
 const regexEscape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -38,7 +59,8 @@ function secretPattern(extra: string | undefined): RegExp | undefined {
   if (!patterns.has(cacheKey)) {
     const all = [...secrets, ...(extra && extra.length >= MIN_SECRET_LENGTH ? [extra] : [])];
     const variants = [...new Set(all.flatMap(forms))].sort((a, b) => b.length - a.length);
-    patterns.set(cacheKey, variants.length ? new RegExp(variants.map((v) => hexInsensitive(regexEscape(v))).join('|'), 'g') : null);
+    // Case-insensitive: the key in upper or lower case, and hex in either case, are the key too.
+    patterns.set(cacheKey, variants.length ? new RegExp(variants.map((v) => hexInsensitive(regexEscape(v))).join('|'), 'gi') : null);
   }
   return patterns.get(cacheKey) ?? undefined;
 }

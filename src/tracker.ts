@@ -55,6 +55,8 @@ export interface TrackResult {
 export interface Claim {
   /** Clock ms at which the trigger was first sent: an execution that had run longer than the time since is another actor's. */
   sentAt: number;
+  /** Clock ms at which its answer came (or its effect was found): its execution is created soon after. */
+  answeredAt?: number;
 }
 
 /** How long a new execution may take to show up once nothing is queued ahead of it. */
@@ -66,11 +68,11 @@ const FINAL_READ_MS = 10_000;
 /** Peaka's clock counts in milliseconds but its records trail the work: an execution is taken for older than a trigger only beyond this. */
 const ORDER_SLACK_MS = 1_000;
 /**
- * A newer execution created this close (by Peaka's clock) to the one taken for the step's is a rival:
- * both triggers landed at once, and which one is the step's cannot be told. One created later came
- * from a trigger sent after the step's had already shown its execution.
+ * How long after a trigger's answer its execution's record may still be created (the live API took
+ * about 300 ms). Another new execution created by then may be the step's as well as the one it took:
+ * a rival. One created later came from a trigger that cannot be the step's.
  */
-export const RIVAL_WINDOW_MS = 500;
+export const APPEARANCE_SLACK_MS = 2_000;
 
 export class ExecutionTracker {
   private lastLogged?: { key: string; at: number; records?: number };
@@ -281,9 +283,10 @@ export class ExecutionTracker {
    * Follows `execution` until it ends, stalls, or the deadline passes. Its slot shows the newest
    * execution of its kind: once another has taken it (another actor's, queued or running beside it),
    * the followed one is read from the execution history instead, one read per tick.
-   * `rivalWindowMs`: a newer execution created this close to the followed one is a rival (TrackResult.rivals).
+   * `claim`: the trigger the followed execution was taken for; a newer one that may have been created
+   * within APPEARANCE_SLACK_MS of its answer is a rival (TrackResult.rivals).
    */
-  async follow(execution: Execution, history?: History, { rivalWindowMs }: { rivalWindowMs?: number } = {}): Promise<TrackResult> {
+  async follow(execution: Execution, history?: History, { claim, onRival }: { claim?: Claim; onRival?: (rival: Execution) => void } = {}): Promise<TrackResult> {
     const startedAt = this.clock.now() - (runningForMs(execution) ?? 0);
     const stall = new StallWatch(this.options.stallTimeoutMs ?? 0, this.clock.now());
     let current = execution;
@@ -318,7 +321,10 @@ export class ExecutionTracker {
         if (inSlot?.id === current.id) current = inSlot;
         else {
           replaced = true;
-          if (inSlot && rivalWindowMs !== undefined && isRival(inSlot, current, rivalWindowMs)) rivals.push(inSlot);
+          if (inSlot && claim && mayBeFrom(inSlot, claim, this.lastReadAt)) {
+            rivals.push(inSlot);
+            onRival?.(inSlot);
+          }
           this.options.log(`${this.replacedLine(current, inSlot)} Following it through the execution history.`);
           if (!this.options.client.executionHistory) return { ...result(false), execution: { ...current, status: 'UNKNOWN', error: `${this.replacedLine(current, inSlot)} Its end is not known.` } };
           // Read at once, not a tick later: an execution that ended as it was replaced is reported without delay.
@@ -390,10 +396,14 @@ function startedBefore(e: Execution | HistoryExecution, claim: Claim, nowMs: num
   return ran !== undefined && ran > nowMs - claim.sentAt + ORDER_SLACK_MS;
 }
 
-/** A newer execution created within `windowMs` of the followed one: either may be the trigger's. */
-function isRival(newer: Execution, followed: Execution, windowMs: number): boolean {
-  const gap = Date.parse(newer.createdAt ?? '') - Date.parse(followed.createdAt ?? '');
-  return Number.isFinite(gap) && Math.abs(gap) <= windowMs;
+/**
+ * Whether `e`, read at `readAt`, may have been created by the trigger of `claim`: no later than
+ * APPEARANCE_SLACK_MS after its answer. Created at the latest `readAt` minus how long it had run
+ * (Peaka's clock measures the duration, the step's the instants: no skew).
+ */
+function mayBeFrom(e: Execution, claim: Claim, readAt: number): boolean {
+  const createdBy = readAt - (runningForMs(e) ?? 0);
+  return createdBy <= (claim.answeredAt ?? readAt) + APPEARANCE_SLACK_MS;
 }
 
 /** How long an execution had been running when it was read, by Peaka's own clock (no skew). */

@@ -9,12 +9,15 @@ import type { Logger } from '../safe-text.js';
 import type { TablesFrom } from '../inputs.js';
 import { changedFiles, isSafePath, readEvent } from './changed-files.js';
 import type { GitHubBound } from './github-files.js';
-import { loadParser, newReadContext, readMigration } from './sql-parser.js';
+import { ActionError } from '../errors.js';
+import { ReadingTimeout, loadParser, newReadContext, readMigration } from './sql-parser.js';
 import type { MigrationScan, NameRules } from './touches.js';
 
 /** Bounds on what one step reads. */
 export const MAX_FILES = 500;
 export const MAX_FILE_BYTES = 5 * 1024 * 1024;
+/** Statements warned about one by one; the rest are counted in one line. */
+export const MAX_STATEMENT_WARNINGS = 50;
 
 export async function scanMigrations(options: TablesFrom, token: string, log: Logger, env: NodeJS.ProcessEnv = process.env, bound: GitHubBound = {}): Promise<MigrationScan> {
   const event = readEvent(env);
@@ -36,13 +39,28 @@ export async function scanMigrations(options: TablesFrom, token: string, log: Lo
   const parser = await loadParser(options.dialect);
   const rules: NameRules = { dialect: options.dialect, defaultSchema: options.defaultSchema };
   // One context for all the files, in path order: a procedure created in one and called in a later one is read.
-  const context = newReadContext();
+  const context = newReadContext(bound.deadline, bound.clock);
   const passedOver: Record<string, number> = {};
   scan.dynamic = [];
+  let warned = 0;
+  // Past this many, the statements that could not be read are counted, not each warned about (a log of megabytes helps nobody).
+  const warn = (line: string) => (++warned <= MAX_STATEMENT_WARNINGS ? log.warning(line) : undefined);
   for (const file of scan.files) {
+    // Between files, the run's cancel and the step's other work get their turn.
+    await new Promise((resolve) => setImmediate(resolve));
+    bound.signal?.throwIfAborted();
     const text = readFile(event.workspace, file, log);
     if (text === undefined) continue;
-    const { touches, unreadable, unknowable, passedOver: passed } = readMigration(parser, text, file, rules, context);
+    let reading: ReturnType<typeof readMigration>;
+    try {
+      reading = readMigration(parser, text, file, rules, context);
+    } catch (err) {
+      if (!(err instanceof ReadingTimeout)) throw err;
+      throw new ActionError(
+        `tables-from: reading the changed migrations took until the step's timeout (stopped at ${err.file} line ${err.line}, file ${scan.files.indexOf(file) + 1} of ${scan.files.length}). A migration this large is slow to parse: raise timeout, or name the caches with 'tables' instead.`
+      );
+    }
+    const { touches, unreadable, unknowable, passedOver: passed } = reading;
     scan.touches.push(...touches);
     for (const u of unreadable) {
       const where = u.file ?? file;
@@ -50,14 +68,16 @@ export async function scanMigrations(options: TablesFrom, token: string, log: Lo
       const found = u.touches.length
         ? `; from its first words it ${u.touches[0].statement === 'RENAME' ? 'renames' : 'touches'} ${u.touches.map((t) => `${t.table.schema}.${t.table.table}`).join(u.touches[0].statement === 'RENAME' ? ' to ' : ', ')}, which is counted`
         : "; its tables are unknown: if it changes a cached table, refresh that cache with 'tables'";
-      log.warning(`${where} line ${u.line}: the SQL parser (${options.dialect}) could not read this statement (${u.reason})${found}.`);
+      warn(`${where} line ${u.line}: the SQL parser (${options.dialect}) could not read this statement (${u.reason})${found}.`);
     }
     for (const u of unknowable) {
       scan.dynamic.push({ file, line: u.line });
-      log.warning(`${file} line ${u.line}: ${u.reason}, so the tables it touches cannot be known; if it changes a cached table, refresh that cache with 'tables'.`);
+      warn(`${file} line ${u.line}: ${u.reason}, so the tables it touches cannot be known; if it changes a cached table, refresh that cache with 'tables'.`);
     }
     for (const p of passed) passedOver[p.kind] = (passedOver[p.kind] ?? 0) + 1;
   }
+  if (warned > MAX_STATEMENT_WARNINGS)
+    log.warning(`tables-from: ${warned - MAX_STATEMENT_WARNINGS} more statements could not be read or their tables cannot be known (${warned} in all; the first ${MAX_STATEMENT_WARNINGS} are named above).`);
   const passedCount = Object.values(passedOver).reduce((a, b) => a + b, 0);
   if (passedCount) {
     scan.passedOver = passedOver;

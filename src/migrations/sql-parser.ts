@@ -8,6 +8,7 @@ import { bodyStatements, calledProcedure, callsIn, doBlock, routineDefinition, t
 import { kindOf, touchesNoTable } from './statement-kinds.js';
 import { splitStatements, withoutComments } from './sql-statements.js';
 import { touchesFromHead, touchesOfAst, type NameRules, type Touch } from './touches.js';
+import { realClock, type Clock } from '../clock.js';
 
 export interface Parser {
   astify(sql: string, options?: { database?: string }): unknown;
@@ -98,9 +99,24 @@ interface Routine extends RoutineDefinition {
 /** What the files read so far tell the next ones: the functions and procedures they created. */
 export interface ReadContext {
   routines: Map<string, Routine>;
+  /** Epoch ms: the reading stops there (TimeoutError), so that a huge migration cannot outlast the step's timeout. */
+  deadline?: number;
+  /** What the deadline is read on. */
+  clock: Clock;
 }
 
-export const newReadContext = (): ReadContext => ({ routines: new Map() });
+export const newReadContext = (deadline?: number, clock: Clock = realClock): ReadContext => ({ routines: new Map(), deadline, clock });
+
+/** The reading of the migrations reached the step's deadline. */
+export class ReadingTimeout extends Error {
+  constructor(
+    readonly file: string,
+    readonly line: number
+  ) {
+    super(`tables-from: reading the migrations reached the step's timeout at ${file} line ${line}`);
+    this.name = 'ReadingTimeout';
+  }
+}
 
 /** How deep routines may call routines (and DO blocks hold DO-like bodies) before the reading stops. */
 const MAX_DEPTH = 8;
@@ -120,6 +136,7 @@ export function readMigration(parser: Parser, sql: string, file: string, fileRul
   const out: MigrationReading = { touches: [], unreadable: [], unknowable: [], passedOver: [] };
   let rules = fileRules;
   for (const statement of splitStatements(sql, rules.dialect)) {
+    if (context.deadline !== undefined && context.clock.now() >= context.deadline) throw new ReadingTimeout(file, statement.line);
     const schema = defaultSchemaSetBy(statement.text, rules.dialect);
     if (schema !== undefined) {
       rules = { ...rules, defaultSchema: schema };

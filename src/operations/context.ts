@@ -17,7 +17,7 @@ import type { Stall } from '../stall-watch.js';
 import { DirectStatusSource, type StatusSource } from '../status-source.js';
 import { mayCancel } from '../cancel-guard.js';
 import type { History } from '../poll-schedule.js';
-import { ExecutionTracker, recordsOf, type TrackResult } from '../tracker.js';
+import { ExecutionTracker, recordsOf, type Claim, type TrackResult } from '../tracker.js';
 import type { Freshness } from './freshness.js';
 
 export type Conclusion = 'success' | 'warning' | 'failure';
@@ -198,15 +198,17 @@ export interface FollowOptions {
   watch?: ExecutionTracker;
   /** The previous completed run, to predict the end from. */
   history?: History;
-  /** After a trigger: a newer execution created this close to the followed one is a rival (known.rivals). */
-  rivalWindowMs?: number;
+  /** After a trigger: the trigger the execution was taken for; a newer one it may equally have made is a rival (known.rivals). */
+  claim?: Claim;
+  /** Told at once when a rival appears (the ledger then takes neither for the step's, should the run be cancelled meanwhile). */
+  onRival?: (rival: Execution) => void;
   /** The step asked for the cancel of this execution. */
   expectCancelled?: boolean;
 }
 
 /** Follows `execution` to its end (or the deadline, or a stall), records what was seen, and concludes. */
 export async function followToEnd(ctx: OperationContext, known: Known, cacheId: string, execution: Execution, options: FollowOptions = {}): Promise<Outcome> {
-  const result = await (options.watch ?? tracker(ctx, cacheId)).follow(execution, options.history, { rivalWindowMs: options.rivalWindowMs });
+  const result = await (options.watch ?? tracker(ctx, cacheId)).follow(execution, options.history, { claim: options.claim, onRival: options.onRival });
   record(known, result);
   return conclude(ctx, known, cacheId, result.execution ?? execution, result, options.expectCancelled);
 }

@@ -9,7 +9,7 @@ import type { TriggerInputs } from '../inputs.js';
 import { isActive, type Execution, type ExecutionKind } from '../peaka/client.js';
 import { ActionError } from '../errors.js';
 import { cancelOnce, sendOnce } from '../peaka/send-once.js';
-import { APPEARANCE_GRACE_MS, RIVAL_WINDOW_MS, historyFrom, type TrackResult } from '../tracker.js';
+import { APPEARANCE_GRACE_MS, historyFrom, type Claim, type TrackResult } from '../tracker.js';
 import { NO_WAIT_LOOKUP_MS, absorb, conclude, failLevel, followToEnd, knownOf, readStatus, record, tracker, withKnown, writeOptions, type CacheResult, type Known, type OperationContext, type Outcome } from './context.js';
 import { describeFreshness, judge, lastSuccess, refreshed } from './freshness.js';
 
@@ -93,7 +93,8 @@ async function triggerAndFollow(ctx: OperationContext<TriggerInputs>, known: Kno
   // From here until the operation is over, a new execution in the slot is this step's (the ledger says so).
   ctx.page.triggering(cacheId, kind, previous?.id);
   // An execution that had run longer than the time since this moment is another actor's (tracker.ts).
-  const claim = { sentAt: ctx.client.clock.now() };
+  const clock = ctx.client.clock;
+  const claim: Claim = { sentAt: clock.now() };
   const sent = await sendOnce<TrackResult | undefined>({
     send: async () => {
       await ctx.client.trigger(kind, cacheId, ctx.deadline);
@@ -127,6 +128,8 @@ async function triggerAndFollow(ctx: OperationContext<TriggerInputs>, known: Kno
     ...writeOptions(ctx)
   });
   // Following starts its own phase once the trigger is sent (or its effect found): the first read within a second.
+  // Its execution is created soon after the answer (or was already found): rivals are judged from here.
+  claim.answeredAt = clock.now();
   const watch = tracker(ctx, cacheId);
   let found = sent.effect;
   ctx.log.info(`Triggered ${A_KIND[kind]} of cache ${cacheId}${known.table ? ` (${known.table})` : ''}.`);
@@ -168,8 +171,8 @@ async function triggerAndFollow(ctx: OperationContext<TriggerInputs>, known: Kno
     }
     ctx.page.seen(execution.id, kind);
     if (known.rivals?.length) ctx.page.doubt();
-    // A newer one created at the same moment as it is a rival too (its record may trail the claim).
-    const outcome = await followToEnd(ctx, known, cacheId, execution, { watch, history: historyFrom(previous), rivalWindowMs: RIVAL_WINDOW_MS });
+    // A newer one that may equally have come from this trigger is a rival too (its record may trail the claim).
+    const outcome = await followToEnd(ctx, known, cacheId, execution, { watch, history: historyFrom(previous), claim, onRival: () => ctx.page.doubt() });
     if (known.rivals?.length) ctx.page.doubt();
     const doubt = sayRivals(ctx, known, cacheId, known.execution ?? execution);
     return doubt && outcome.conclusion === 'success' ? { conclusion: 'warning', message: `${outcome.message}${doubt}` } : { ...outcome, message: `${outcome.message}${doubt}` };
