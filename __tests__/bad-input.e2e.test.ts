@@ -48,3 +48,25 @@ test('any malformed input: refused before any request, message names the input, 
     { numRuns: 30 }
   );
 }, 120_000);
+
+test('inputs spelled as Peaka’s API names them (projectId:, cacheId:) are named in the error, or in a warning when the step can run without them', async () => {
+  // What the runner sets for `projectId: mtKDhe1U` in a step's `with:`: INPUT_PROJECTID, not INPUT_PROJECT-ID.
+  const { 'project-id': projectId, ...withoutProject } = baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': '960bd651-7b3c-4511-9a88-18e14ac7742a' });
+  const before = sim.requests.length;
+  const refused = await runAction({ ...withoutProject, projectId });
+  expect(refused.code).toBe(1);
+  expect(sim.requests.length - before).toBe(0);
+  expect(refused.annotations.filter((a) => a.level === 'error').map((a) => a.message)).toEqual([
+    "Input 'project-id' is required: the id of the Peaka project that owns the cache (e.g. mtKDhe1U). You passed projectId (the runner's INPUT_PROJECTID); inputs are spelled project-id."
+  ]);
+
+  // cacheId next to tables: the step runs on tables, and says that cacheId was not read.
+  const cache = sim.addCache({ schemaName: 'payment', tableName: 'invoices' });
+  const ran = await runAction(baseInputs(sim.url, { operation: 'status', tables: 'payment.invoices', cacheId: cache.id }));
+  expect(ran.code).toBe(0);
+  expect(ran.outputs['cache-id']).toBe(cache.id);
+  expect(ran.annotations).toContainEqual({
+    level: 'warning',
+    message: "Input 'cache-id' was passed as cacheId (the runner's INPUT_CACHEID), which this action does not read, so its value is not used: inputs are spelled cache-id."
+  });
+}, 60_000);

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { InputError, OPERATIONS, parseInputs, REGION_URLS, type CreateInputs, type Inputs, type InspectInputs, type TriggerInputs } from '../src/inputs.js';
+import { INPUT_NAMES, InputError, misspelledInputs, OPERATIONS, parseInputs, REGION_URLS, type CreateInputs, type Inputs, type InspectInputs, type TriggerInputs } from '../src/inputs.js';
 import { actionDefaults, JOB_TOKEN, ROOT } from '../scripts/action-runner.js';
 
 const CACHE = '960bd651-7b3c-4511-9a88-18e14ac7742a';
@@ -61,6 +61,43 @@ describe('defaults', () => {
       reader({ operation: 'create', 'api-key': 'k', 'project-id': 'p', 'catalog-id': 'c', 'schema-name': 's', 'table-name': 't', 'incremental-schedule': 'pt15m' })
     );
     expect(fields(settings).create).toEqual({ catalogId: 'c', schemaName: 's', tableName: 't', fullRefreshSchedule: undefined, incrementalSchedule: 'PT15M' });
+  });
+});
+
+describe('choosing caches without cache-id', () => {
+  const bySelection = { operation: 'full-refresh', 'api-key': 'key-123', 'project-id': 'mtKDhe1U' };
+
+  test('catalog-id and/or schema-name select every cache of that catalog and schema, never every cache', () => {
+    expect(fields(parseInputs(reader({ ...bySelection, 'schema-name': 'payment' })))).toMatchObject({ cacheIds: [], selection: { catalogId: undefined, schemaName: 'payment' } });
+    expect(fields(parseInputs(reader({ ...bySelection, 'catalog-id': '627249916703408649' })))).toMatchObject({ cacheIds: [], selection: { catalogId: '627249916703408649', schemaName: undefined } });
+    expect(fields(parseInputs(reader({ ...bySelection, operation: 'history', 'catalog-id': '627249916703408649', 'schema-name': ' payment ' }))).selection).toEqual({
+      catalogId: '627249916703408649',
+      schemaName: 'payment'
+    });
+  });
+
+  test('every operation on existing caches takes a selection; delete and create do not', () => {
+    for (const operation of ['full-refresh', 'incremental', 'status', 'cancel-full-refresh', 'cancel-incremental', 'wait', 'history'] as const) {
+      expect({ operation, selection: fields(parseInputs(reader({ ...bySelection, operation, 'schema-name': 'payment' }))).selection }).toEqual({ operation, selection: { schemaName: 'payment' } });
+    }
+    expect(fields(parseInputs(reader({ ...bySelection, operation: 'update-schedule', 'schema-name': 'payment', 'full-refresh-schedule': 'PT6H' }))).selection).toEqual({ schemaName: 'payment' });
+    expect(problemsOf({ ...bySelection, operation: 'delete', 'schema-name': 'payment' })).toEqual([
+      "Input 'cache-id' is required for operation 'delete': the UUID of the cache (e.g. 960bd651-7b3c-4511-9a88-18e14ac7742a), or name the table in 'tables'.",
+      "Inputs 'catalog-id' and 'schema-name' are not used by operation 'delete'; remove them."
+    ]);
+  });
+
+  test('with cache-id there is no selection; with tables, catalog-id narrows the tables instead', () => {
+    expect(fields(parseInputs(reader({ ...bySelection, 'cache-id': CACHE }))).selection).toBeUndefined();
+    expect(problemsOf({ ...bySelection, 'cache-id': CACHE, 'schema-name': 'payment' })).toEqual(["Inputs 'cache-id' and 'catalog-id'/'schema-name' both choose caches; give one or the other."]);
+    const byTable = fields(parseInputs(reader({ ...bySelection, tables: 'payment.*', 'catalog-id': '42' })));
+    expect({ selection: byTable.selection, tables: byTable.tables }).toEqual({ selection: undefined, tables: { patterns: ['payment.*'], catalogId: '42', allowNoMatch: false } });
+  });
+
+  test('nothing that chooses caches: the error says every way to choose them', () => {
+    expect(problemsOf(bySelection)).toEqual([
+      "Input 'cache-id' is required for operation 'full-refresh': the UUID of the cache (e.g. 960bd651-7b3c-4511-9a88-18e14ac7742a), or select caches with 'catalog-id' and/or 'schema-name', or by table name with 'tables'."
+    ]);
   });
 });
 
@@ -271,5 +308,48 @@ describe('execution-id', () => {
     [{ operation: 'wait', 'execution-id': 'exec-42', 'cache-id': `${CACHE},11111111-2222-4333-8444-555555555555` }, "Input 'execution-id' names one execution of one cache: give that cache in 'cache-id' (one id), and no other way of choosing caches."]
   ])('%j is refused before any request', (change, expected) => {
     expect(problemsOf({ ...valid, ...change })).toContain(expected);
+  });
+});
+
+describe('inputs spelled the other way (projectId:, cache_id:)', () => {
+  const without = (inputs: Record<string, string>, name: string) => Object.fromEntries(Object.entries(inputs).filter(([key]) => key !== name));
+  test('INPUT_NAMES is exactly the inputs of action.yml', () => {
+    expect([...INPUT_NAMES].sort()).toEqual([...INPUTS].sort());
+  });
+
+  test('a variable that names an input up to case, - and _ is a misspelling; the runner’s own spelling and other variables are not', () => {
+    // The runner upper-cases the name, turns spaces into _ and keeps -.
+    const variables = ['INPUT_PROJECTID', 'INPUT_CACHE_ID', 'INPUT_PROJECT-ID', 'INPUT_API-KEY', 'INPUT_MAXPARALLEL', 'INPUT_TABLE', 'INPUT_CACHE-IDS', 'PROJECTID', 'GITHUB_TOKEN', 'INPUT_GITHUBTOKEN'];
+    expect(misspelledInputs(variables)).toEqual([
+      { input: 'project-id', spelled: 'projectId', variable: 'INPUT_PROJECTID' },
+      { input: 'cache-id', spelled: 'cache_id', variable: 'INPUT_CACHE_ID' },
+      { input: 'max-parallel', spelled: 'maxParallel', variable: 'INPUT_MAXPARALLEL' },
+      { input: 'github-token', spelled: 'githubToken', variable: 'INPUT_GITHUBTOKEN' }
+    ]);
+  });
+
+  test('projectId instead of project-id: the error says which spelling was passed and how it is spelled', () => {
+    const rest = without(valid, 'project-id');
+    const problems = ((): string[] => {
+      try {
+        parseInputs(reader(rest), misspelledInputs(['INPUT_PROJECTID']));
+        return [];
+      } catch (err) {
+        return (err as InputError).problems;
+      }
+    })();
+    expect(problems).toEqual([
+      "Input 'project-id' is required: the id of the Peaka project that owns the cache (e.g. mtKDhe1U). You passed projectId (the runner's INPUT_PROJECTID); inputs are spelled project-id."
+    ]);
+  });
+
+  test('a misspelling whose input has no problem of its own is a problem of its own when the inputs are refused anyway', () => {
+    expect(() => parseInputs(reader({ ...valid, timeout: 'soon' }), misspelledInputs(['INPUT_CANCEL_ON_TIMEOUT']))).toThrow(
+      "Input 'cancel-on-timeout' was passed as cancel_on_timeout (the runner's INPUT_CANCEL_ON_TIMEOUT), which this action does not read: inputs are spelled cancel-on-timeout."
+    );
+  });
+
+  test('an optional input misspelled where the inputs are otherwise valid is no error (readInputs warns)', () => {
+    expect(fields(parseInputs(reader({ ...without(valid, 'cache-id'), tables: 'payment.*' }), misspelledInputs(['INPUT_CACHEID']))).tables?.patterns).toEqual(['payment.*']);
   });
 });

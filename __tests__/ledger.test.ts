@@ -3,7 +3,7 @@
  * what the abort path and the post step cancel, so each rule is checked on what it saves.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, jest, test } from '@jest/globals';
-import { Ledger, type Started } from '../src/ledger.js';
+import { Ledger, savedPages, stateName, type Started } from '../src/ledger.js';
 import { PeakaClient } from '../src/peaka/client.js';
 import { runPost } from '../src/post.js';
 import { forOutput } from '../src/safe-text.js';
@@ -373,4 +373,9 @@ test('a create whose table was not known to be free saves no tableFree: the clea
   const { ledger, last } = countingLedger();
   ledger.page('0').creating({ catalogId: 'cat-1', schemaName: 'payment', tableName: 'orders' }, false);
   expect(JSON.parse(last())).toEqual([{ table: { catalogId: 'cat-1', schemaName: 'payment', tableName: 'orders' } }]);
+});
+
+test('the post step finds every non-empty page the main step saved, under the name it was saved as', () => {
+  const env = { [`STATE_${stateName('0')}`]: '{"cacheId":"a"}', [`STATE_${stateName('1')}`]: '', STATE_other: 'x', [`${stateName('2')}`]: '{}' };
+  expect(savedPages(env)).toEqual([{ name: 'started-0', text: '{"cacheId":"a"}' }]);
 });

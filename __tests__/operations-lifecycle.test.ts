@@ -263,8 +263,8 @@ describe('a create whose answer is lost does not create twice', () => {
 
 describe('a created cache whose first sync has not appeared by the timeout', () => {
   test.each([
-    ['true', 'The post step will look for it and cancel it (cancel-on-timeout).', (cacheId: string) => [{ cacheId, onTimeout: true }]],
-    ['false', 'When it starts, it runs unwatched; set cancel-on-timeout: true to have it cancelled.', () => []]
+    ['true', 'It could not be cancelled before it appeared: the post step will look for it and cancel it (cancel-on-timeout).', (cacheId: string) => [{ cacheId, onTimeout: true }]],
+    ['false', 'If it starts, it runs unwatched; set cancel-on-timeout: true to have it cancelled.', () => []]
   ])('cancel-on-timeout: %s: the first sync is left for the post step only when asked, as a trigger\'s is', async (cancelOnTimeout, after, left) => {
     const late = await startSimulator({ partnerKeys: [KEY], defaultPlan: { durationMs: 600, appearDelayMs: 60_000 } , clock });
     try {

@@ -260,7 +260,7 @@ describe('the trigger phase and the follow phase each start their own schedule',
 
 describe('a trigger whose answer was lost and whose execution has not appeared by the timeout', () => {
   test.each([
-    ['true', 'The post step will look for it and cancel it (cancel-on-timeout).', [expect.objectContaining({ kind: 'full-refresh', onTimeout: true })]],
+    ['true', 'It could not be cancelled before it appeared: the post step will look for it and cancel it (cancel-on-timeout).', [expect.objectContaining({ kind: 'full-refresh', onTimeout: true })]],
     ['false', 'If it starts, it runs unwatched; set cancel-on-timeout: true to have it cancelled.', []]
   ])('cancel-on-timeout: %s: says it may have taken effect, sets timed-out, and never says re-run', async (cancelOnTimeout, after, left) => {
     const cache = sim.addCache({ previous: { 'full-refresh': {} } });

@@ -228,3 +228,166 @@ describe('with a confirmed history', () => {
     expect(similar.latencyMs).toBeLessThan(none.latencyMs);
   });
 });
+
+describe('the plain schedule is one grid in the phase', () => {
+  /** The read times of a planner asked on time, every time: the grid itself. */
+  const grid = (maxIntervalMs: number, until: number) => {
+    const planner = new PollPlanner(maxIntervalMs, () => 0.5);
+    const times: number[] = [];
+    for (let t = 0; t <= until; ) times.push((t += planner.next({ sinceStartMs: t })));
+    return times;
+  };
+
+  test.each([
+    [30_000, 36_000_000],
+    [30_000, 95_432],
+    [3_600_000, 50_000_000],
+    [1_000, 123_456]
+  ])('poll-interval %d: a read asked for late (%d ms in, after a pause) comes at the next point of the grid, not at once', (maxIntervalMs, late) => {
+    const planner = new PollPlanner(maxIntervalMs, () => 0.5);
+    const next = late + planner.next({ sinceStartMs: late });
+    expect(next).toBe(grid(maxIntervalMs, late).find((t) => t > late));
+  });
+
+  test('a clock that went backwards (a negative time since the start) reads as at the start', () => {
+    expect(new PollPlanner(30_000, () => 0.5).next({ sinceStartMs: -5_000 })).toBe(new PollPlanner(30_000, () => 0.5).next({ sinceStartMs: 0 }));
+  });
+
+  test('with reads shared by many caches, the gap counts from this read: 30 % of the time since the phase began', () => {
+    const shared = new PollPlanner(30_000, () => 0.5, true);
+    expect([10_000, 10_500, 20_000, 99_000, 200_000].map((t) => shared.next({ sinceStartMs: t }))).toEqual([3_000, 3_150, 6_000, 29_700, 30_000]);
+    // A planner of its own keeps to its grid instead.
+    const alone = new PollPlanner(30_000, () => 0.5);
+    alone.next({ sinceStartMs: 0 });
+    expect(alone.next({ sinceStartMs: 10_500 })).toBe(grid(30_000, 10_500).find((t) => t > 10_500)! - 10_500);
+  });
+});
+
+describe('what a history is trusted for', () => {
+  const observe = (planner: PollPlanner, history: History, observations: [number, number | undefined][], sinceStartMs = (e: number) => e) =>
+    observations.map(([elapsedMs, records]) => planner.next({ sinceStartMs: sinceStartMs(elapsedMs), history, observed: { elapsedMs, records } }));
+
+  test('a previous duration that is not positive is no history', () => {
+    for (const durationMs of [0, -5_000]) {
+      const planner = new PollPlanner(60_000, () => 0.5);
+      planner.next({ sinceStartMs: 0, history: { durationMs } });
+      observe(planner, { durationMs }, [[10_000, 100]]);
+      expect({ durationMs, trust: planner.trust }).toEqual({ durationMs, trust: 'none' });
+    }
+  });
+
+  test('a previous run without a positive record count is judged by its length only: never dropped for the rate', () => {
+    for (const records of [undefined, 0, -1]) {
+      const planner = new PollPlanner(60_000, () => 0.5);
+      observe(planner, { durationMs: 100_000, records }, [[10_000, 5], [20_000, 9_999_999]]);
+      expect({ records, trust: planner.trust }).toEqual({ records, trust: 'unconfirmed' });
+    }
+  });
+
+  test('a run that has copied nothing yet, or is in its first second, does not drop the history', () => {
+    const history = { durationMs: 100_000, records: 100_000 };
+    const idle = new PollPlanner(60_000, () => 0.5);
+    observe(idle, history, [[5_000, 0], [10_000, 0]]);
+    expect(idle.trust).toBe('unconfirmed');
+    const early = new PollPlanner(60_000, () => 0.5);
+    observe(early, history, [[900, 1]]);
+    expect(early.trust).toBe('unconfirmed');
+  });
+
+  test('a rate of twice or half the previous run’s still agrees; one agreeing read is not enough, two confirm', () => {
+    const history = { durationMs: 100_000, records: 100_000 };
+    for (const perMs of [2, 0.5]) {
+      const planner = new PollPlanner(60_000, () => 0.5);
+      observe(planner, history, [[10_000, 10_000 * perMs]]);
+      expect({ perMs, trust: planner.trust }).toEqual({ perMs, trust: 'unconfirmed' });
+      observe(planner, history, [[20_000, 20_000 * perMs]]);
+      expect({ perMs, trust: planner.trust }).toEqual({ perMs, trust: 'confirmed' });
+    }
+  });
+
+  test('a confirmed history stays confirmed on a read without a record count', () => {
+    const history = { durationMs: 100_000, records: 100_000 };
+    const planner = new PollPlanner(60_000, () => 0.5);
+    observe(planner, history, [[10_000, 10_000], [20_000, 20_000], [30_000, undefined]]);
+    expect(planner.trust).toBe('confirmed');
+  });
+
+  test('the recent rate predicts the end: a run that doubled its speed is read just before its earlier end', () => {
+    const history = { durationMs: 100_000, records: 100_000 };
+    const planner = new PollPlanner(60_000, () => 0.5);
+    // Appeared 70 s into the phase; 1 record/ms, then 2 records/ms.
+    const [, , gap] = observe(planner, history, [[10_000, 10_000], [20_000, 20_000], [30_000, 40_000]], (e) => e + 70_000);
+    // 60,000 records left at 2/ms: the end 30 s away; the read comes at the start of its window (2 s before).
+    expect(gap).toBe(30_000 - MIN_WINDOW_MS);
+  });
+
+  test('a run whose recent progress predicts a length far from the previous run’s drops the history', () => {
+    const history = { durationMs: 100_000, records: 100_000 };
+    const planner = new PollPlanner(60_000, () => 0.5);
+    // The average rate still agrees (683/s), but the last 10 s copied 500 records: 26 minutes to go.
+    observe(planner, history, [[10_000, 10_000], [20_000, 20_000], [30_000, 20_500]]);
+    expect(planner.trust).toBe('rejected');
+    expect(planner.rejectedBecause).toBe("the length the progress predicts is far from the previous run's");
+  });
+
+  test('a pause (no records since the last read) is covered by the average rate: the history is kept', () => {
+    const planner = new PollPlanner(60_000, () => 0.5);
+    observe(planner, { durationMs: 100_000, records: 100_000 }, [[10_000, 10_000], [20_000, 20_000], [25_000, 20_000]]);
+    expect(planner.trust).toBe('confirmed');
+  });
+
+  test('the recent rate needs reads at least half a second apart; closer ones leave the average in charge', () => {
+    const history = { durationMs: 100_000, records: 100_000 };
+    const sinceStart = (e: number) => e + 70_000;
+    // 100 ms after the last read, 200 records (2/ms): too short to judge; at the average rate the end is far: poll-interval.
+    const close = new PollPlanner(60_000, () => 0.5);
+    expect(observe(close, history, [[10_000, 10_000], [20_000, 20_000], [20_100, 20_200]], sinceStart)[2]).toBe(60_000);
+    // 500 ms after it, 1,000 records (2/ms): 79,000 left, 39.5 s; the read at its window, 2 s before.
+    const apart = new PollPlanner(60_000, () => 0.5);
+    expect(observe(apart, history, [[10_000, 10_000], [20_000, 20_000], [20_500, 21_000]], sinceStart)[2]).toBe(79_000 / 2 - MIN_WINDOW_MS);
+  });
+
+  test('the rate is judged from one second on, and a run ending at the edge of its window keeps the history', () => {
+    const judged = new PollPlanner(60_000, () => 0.5);
+    observe(judged, { durationMs: 100_000, records: 100_000 }, [[1_000, 1]]);
+    expect(judged.trust).toBe('rejected');
+    const edge = new PollPlanner(60_000, () => 0.5);
+    observe(edge, { durationMs: 60_000 }, [[50_000, undefined], [62_000, undefined]]);
+    expect(edge.trust).toBe('unconfirmed');
+    observe(edge, { durationMs: 60_000 }, [[62_001, undefined]]);
+    expect(edge.trust).toBe('rejected');
+  });
+
+  test('a history not yet confirmed only adds reads: far from its predicted end, the plain schedule governs', () => {
+    const planner = new PollPlanner(60_000, () => 0.5);
+    planner.next({ sinceStartMs: 0 });
+    const history = { durationMs: 3_600_000 };
+    for (const t of [1_000, 60_000, 200_000]) {
+      expect({ t, gap: planner.next({ sinceStartMs: t, history, observed: { elapsedMs: t } }) }).toEqual({ t, gap: Math.min(plainGapAfter(t), 60_000) });
+    }
+    expect(planner.trust).toBe('unconfirmed');
+    function plainGapAfter(t: number) {
+      const alone = new PollPlanner(60_000, () => 0.5);
+      alone.next({ sinceStartMs: 0 });
+      return alone.next({ sinceStartMs: t });
+    }
+  });
+
+  test('a dropped history stays dropped for the rest of the phase, even when the run looks like it again', () => {
+    const history = { durationMs: 100_000, records: 100_000 };
+    const planner = new PollPlanner(60_000, () => 0.5);
+    const alone = new PollPlanner(60_000, () => 0.5);
+    observe(planner, history, [[5_000, 50]]);
+    alone.next({ sinceStartMs: 5_000 });
+    expect(planner.trust).toBe('rejected');
+    for (const t of [20_000, 90_000, 99_000]) {
+      expect({ t, gap: planner.next({ sinceStartMs: t, history, observed: { elapsedMs: t, records: t } }) }).toEqual({ t, gap: alone.next({ sinceStartMs: t }) });
+    }
+    expect(planner.trust).toBe('rejected');
+  });
+});
+
+test('entering the window of the predicted end, reads are DENSE_READS more across it than poll-interval makes, not at the shortest gap', () => {
+  expect(predictedGapMs({ remainingMs: 10_000, windowMs: 10_000 }, 30_000)).toBeCloseTo(20_000 / (20_000 / 30_000 + DENSE_READS), 6);
+  expect(predictedGapMs({ remainingMs: 10_001, windowMs: 10_000 }, 30_000)).toBe(MIN_GAP_MS);
+});

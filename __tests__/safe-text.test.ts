@@ -16,6 +16,19 @@ const KEY = 'sk"live\\7Qz/9+x';
 // As the action does once the inputs are read.
 addSecret(KEY);
 
+interface Node {
+  tagName?: string;
+  nodeName: string;
+  value?: string;
+  attrs?: { name: string }[];
+  childNodes?: Node[];
+}
+/** Every node of a parse5 tree. */
+const walk = (node: Node, visit: (n: Node) => void): void => {
+  visit(node);
+  for (const child of node.childNodes ?? []) walk(child, visit);
+};
+
 describe('redaction', () => {
   test('the key is removed raw, JSON-escaped and URL-encoded (either case of hex)', () => {
     const json = JSON.stringify(KEY).slice(1, -1);
@@ -132,6 +145,59 @@ describe('HTML to text', () => {
     expect(redact(htmlToText(page))).toBe('Unauthorized: API key *** is not valid; nor *** nor ***');
   });
 
+  /**
+   * HTML's named references of the printable ASCII characters (a key is ASCII), from the HTML
+   * standard's table; each is checked against parse5, which decodes as a browser does.
+   */
+  const ASCII_REFERENCES: [string, string][] = [
+    ['excl', '!'], ['quot', '"'], ['QUOT', '"'], ['num', '#'], ['dollar', '$'], ['percnt', '%'], ['amp', '&'], ['AMP', '&'],
+    ['apos', "'"], ['lpar', '('], ['rpar', ')'], ['ast', '*'], ['midast', '*'], ['plus', '+'], ['comma', ','], ['period', '.'],
+    ['sol', '/'], ['colon', ':'], ['semi', ';'], ['lt', '<'], ['LT', '<'], ['equals', '='], ['gt', '>'], ['GT', '>'], ['quest', '?'],
+    ['commat', '@'], ['lsqb', '['], ['lbrack', '['], ['bsol', '\\'], ['rsqb', ']'], ['rbrack', ']'], ['Hat', '^'], ['lowbar', '_'],
+    ['UnderBar', '_'], ['grave', '`'], ['DiacriticalGrave', '`'], ['lcub', '{'], ['lbrace', '{'], ['verbar', '|'], ['vert', '|'],
+    ['VerticalLine', '|'], ['rcub', '}'], ['rbrace', '}'], ['Tab', '\t'], ['NewLine', '\n']
+  ];
+  /** The text a browser shows for a fragment of HTML. */
+  const browserText = (html: string): string => {
+    let text = '';
+    walk(parse(`<!DOCTYPE html><p>${html}</p>`) as unknown as Node, (n) => {
+      if (n.nodeName === '#text') text += n.value;
+    });
+    return text;
+  };
+
+  test.each(ASCII_REFERENCES)('&%s; is %j, as a browser reads it', (name, char) => {
+    expect(browserText(`a&${name};b`)).toBe(`a${char}b`);
+    expect(htmlToText(`a&${name};b`)).toBe(`a${char}b`);
+  });
+
+  test('a key with punctuation, each character spelled by name in an error page, is redacted', () => {
+    const key = 'pk!"#$%&\'()*+,./:;<=>?@[\\]^_`{|}~0';
+    addSecret(key);
+    for (const [name, char] of ASCII_REFERENCES) {
+      const page = `<p>Key ${[...key].map((c) => (c === char ? `&${name};` : c === '<' ? '&lt;' : c === '&' ? '&amp;' : c)).join('')} refused</p>`;
+      expect({ name, text: redact(htmlToText(page)).trim() }).toEqual({ name, text: 'Key *** refused' });
+    }
+  });
+
+  test('only &amp; &lt; &gt; &quot; &nbsp; (either case where HTML has it) are read without their ";", as in a browser', () => {
+    for (const [written, shown] of [['&ampx', '&x'], ['&AMPx', '&x'], ['&lt1', '<1'], ['&LT1', '<1'], ['&gt1', '>1'], ['&GT1', '>1'], ['&quot1', '"1'], ['&QUOT1', '"1']]) {
+      expect({ written, text: browserText(written) }).toEqual({ written, text: shown });
+      expect({ written, text: htmlToText(written) }).toEqual({ written, text: shown });
+    }
+    // The longest that starts the name: &nbsp is not &nb... but the no-break space (a space in the log).
+    expect(htmlToText('a&nbspb a&nbsp;b')).toBe('a b a b');
+    expect(htmlToText('&ltx; &ampamp;')).toBe('<x; &amp;');
+    for (const written of ['&excl', '&sol', '&lpar', '&Amp;', '&amP;', '&gT;', '&qUOT;', '&lpar x;']) {
+      expect({ written, text: browserText(`${written} x`) }).toEqual({ written, text: `${written} x` });
+      expect({ written, text: htmlToText(`${written} x`) }).toEqual({ written, text: `${written} x` });
+    }
+  });
+
+  test('numeric references: leading zeros ignored, NUL, surrogates and numbers past Unicode as U+FFFD', () => {
+    expect(htmlToText('&#x0041;&#X61;&#0065;&#97&#x10FFFF;|&#x110000;|&#1114112;|&#xDFFF;|&#55295;|&#x0;|&#000;|&#x000000000041;')).toBe('AaAa\u{10FFFF}|\ufffd|\ufffd|\ufffd|\ud7ff|\ufffd|\ufffd|A');
+  });
+
   test('a page of 100,000 "<" is handled (the benchmark times it)', () => {
     expect(htmlToText(`a${'<'.repeat(100_000)}`)).toBe('a ');
     expect(htmlToText(`${'<'.repeat(100_000)}>b`)).toBe(' b');
@@ -214,17 +280,6 @@ describe('properties over random API strings', () => {
     process.env.GITHUB_OUTPUT = saved.output;
   });
 
-  interface Node {
-    tagName?: string;
-    nodeName: string;
-    value?: string;
-    attrs?: { name: string }[];
-    childNodes?: Node[];
-  }
-  const walk = (node: Node, visit: (n: Node) => void): void => {
-    visit(node);
-    for (const child of node.childNodes ?? []) walk(child, visit);
-  };
   const ELEMENTS = new Set(['html', 'head', 'body', 'h2', 'table', 'tbody', 'tr', 'th', 'td', 'br', 'code', 'strong', 'p', 'ul', 'li', 'em']);
 
   test('the summary and the comment parse as HTML with only the elements the action writes', () => {
@@ -247,5 +302,127 @@ describe('properties over random API strings', () => {
       }),
       { numRuns: 300 }
     );
+  });
+});
+
+describe('edges of each rule', () => {
+  test('a key of four characters is redacted, a shorter value is not; the \\/ and encodeURI forms of a key are redacted too', () => {
+    expect(redact('x abcd y', 'abcd')).toBe('x *** y');
+    expect(redact('x abc y', 'abc')).toBe('x abc y');
+    addSecret('xyz');
+    expect(redact('a xyz b')).toBe('a xyz b');
+    const json = JSON.stringify(KEY).slice(1, -1);
+    expect(redact(`a ${json.replace(/\//g, '\\/')} b ${encodeURI(KEY)} c`)).toBe('a *** b *** c');
+  });
+
+  test('cut: a text of exactly the limit is kept whole; a cut text ends in "..." within the limit', () => {
+    expect(cut('abcde', 5)).toBe('abcde');
+    expect(cut('abcdef', 5)).toBe('ab...');
+    // A high surrogate (U+D800..U+DBFF) at the cut goes with its pair; a low one or a BMP character stays.
+    expect(cut(`ab\ud800\udc00cdef`, 6)).toBe('ab...');
+    expect(cut(`ab\udbff\udfffcdef`, 6)).toBe('ab...');
+    expect(cut(`abc\udc00cdef`, 7)).toBe('abc\udc00...');
+    expect(cut(`ab\ud7ffcdef`, 6)).toBe('ab\ud7ff...');
+  });
+
+  test('control characters: exactly C0 (but tab, LF, VT, FF, CR), DEL, C1 and the bidi controls are replaced', () => {
+    const replaced = ['\u0000', '\u0008', '\u000e', '\u001f', '\u007f', '\u009f', '\u202a', '\u202e', '\u2066', '\u2069'];
+    const kept = ['\t', '\n', '\r', ' ', '~', '\u00a0', '\u00e9', '\u2028', '\u2029', '\u2065', '\u206a', '\u202f'];
+    for (const c of replaced) expect({ c, out: forOutput(`a${c}b`) }).toEqual({ c, out: 'a\ufffdb' });
+    for (const c of kept) expect({ c, out: forOutput(`a${c}b`) }).toEqual({ c, out: `a${c}b` });
+  });
+
+  test('annotations: U+2028 and U+2029 become spaces as VT, FF and U+0085 do', () => {
+    expect(forAnnotation('a\u2028b\u2029c\u0085d\u000be\u000cf')).toBe('a b c d e f');
+  });
+
+  test('HTML: every character that is markup in HTML or Markdown (a | would split a summary table) is a character reference', () => {
+    expect(escapeHtml('&<>"\'`|\\[]')).toBe('&#38;&#60;&#62;&#34;&#39;&#96;&#124;&#92;&#91;&#93;');
+    expect(escapeHtml('a\nb\r\nc\u2028d\u0000e')).toBe('a b c d\ufffde');
+  });
+
+  test('the summary cuts a text to 300 characters, or to the length given, before escaping', () => {
+    expect(forHtml('x'.repeat(1_000))).toBe(`${'x'.repeat(297)}...`);
+    expect(forHtml('<'.repeat(20), 10)).toBe(`${'&#60;'.repeat(7)}...`);
+    expect(forComment('@'.repeat(1_000)).startsWith('@\u200b@\u200b')).toBe(true);
+    expect(forComment('x'.repeat(1_000))).toBe(`${'x'.repeat(297)}...`);
+  });
+
+  test('firstElementText: the tag by name only (not one that starts with it), and a closing tag with spaces', () => {
+    expect(firstElementText('<titlebar>no</titlebar><title>Yes</title >', 'title')).toBe('Yes');
+    expect(firstElementText('<title', 'title')).toBeUndefined();
+    expect(firstElementText('<p>no title</p>', 'title')).toBeUndefined();
+  });
+
+  test('say: each annotation carries its title, and the failure is an error annotation', () => {
+    const lines = printed(() => {
+      say.notice('n', 'Peaka notice');
+      say.warning('w', 'Peaka warning');
+      say.error('e', 'Peaka error');
+      say.warning('plain');
+      say.fail('failed \u0007');
+    });
+    process.exitCode = undefined;
+    expect(lines.filter(Boolean)).toEqual(['::notice title=Peaka notice::n', '::warning title=Peaka warning::w', '::error title=Peaka error::e', '::warning::plain', '::error::failed \ufffd']);
+  });
+});
+
+describe('more edges that a user would see', () => {
+  test('a registered key of exactly four characters is redacted', () => {
+    addSecret('wq7z');
+    expect(redact('a wq7z b')).toBe('a *** b');
+  });
+
+  test('a key that another key extends is redacted whole, not leaving the longer one’s tail', () => {
+    addSecret('token-58123');
+    addSecret('token-58123-extended');
+    expect(redact('x token-58123-extended y token-58123 z')).toBe('x *** y *** z');
+  });
+
+  test('a URL-encoded key is found whatever the case of every hex digit, letters first included', () => {
+    addSecret('pk-é-5678');
+    const encoded = encodeURIComponent('pk-é-5678');
+    expect(encoded).toContain('%C3%A9');
+    expect(redact(`a ${encoded.toLowerCase()} b`)).toBe('a *** b');
+  });
+
+  test('dropPartialSecret: the start of an unregistered key passed along is dropped too; a value too short for a key is not', () => {
+    expect(dropPartialSecret('message qwer', 'qwerty-99')).toBe('message ');
+    expect(dropPartialSecret('message ab', 'abc')).toBe('message ab');
+    expect(dropPartialSecret('message vb3', 'vb3k')).toBe('message ');
+  });
+
+  test('htmlToText: a ">" in the text before a tag stays text', () => {
+    expect(htmlToText('a><b>c')).toBe('a> c');
+  });
+
+  test('firstElementText: the closing tag in any case, after an earlier closing tag', () => {
+    expect(firstElementText('<x></title><title>T</TITLE>', 'title')).toBe('T');
+  });
+
+  test('say: log lines, outputs and group titles go out made safe', async () => {
+    const saved = process.env.GITHUB_OUTPUT;
+    delete process.env.GITHUB_OUTPUT;
+    try {
+      const lines = printed(() => {
+        say.info('::warning::x');
+        say.output('result', 'a\u0007b');
+      });
+      expect(lines.filter(Boolean)).toEqual([':\u200b:warning::x', '::set-output name=result::a\ufffdb']);
+    } finally {
+      process.env.GITHUB_OUTPUT = saved;
+    }
+    const original = process.stdout.write.bind(process.stdout);
+    let out = '';
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      out += String(chunk);
+      return true;
+    }) as typeof process.stdout.write;
+    try {
+      expect(await say.group('title\u0007', async () => 42)).toBe(42);
+    } finally {
+      process.stdout.write = original;
+    }
+    expect(out.split('\n').filter(Boolean)).toEqual(['::group::title\ufffd', '::endgroup::']);
   });
 });

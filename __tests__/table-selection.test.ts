@@ -175,3 +175,96 @@ describe('globMatch', () => {
     expect(matchesPattern('s0.*q*q*q*q*q*q*', { schemaName: 's0', tableName: name })).toBe(true);
   });
 });
+
+describe('what the log and the step say about a selection', () => {
+  const logged = () => {
+    const out: string[] = [];
+    const into: Logger = { info: (l) => out.push(l), notice: (l) => out.push(`notice: ${l}`), warning: (l) => out.push(`warning: ${l}`), group: (_t, w) => w() };
+    return { out, into };
+  };
+
+  test('tables: how many caches each pattern selected, and the table of every listed cache', () => {
+    const { out, into } = logged();
+    const selection = selectByPatterns(['payment.invoice*', '*.invoices'], CACHES, 'project p', false, into);
+    expect(out).toEqual(["'tables' selected 2 caches of project p: payment.invoice* -> 2, *.invoices -> 1."]);
+    expect(selection.nothingToDo).toBeUndefined();
+    expect(selection.tableOf.get('b3')).toBe('Payment.Invoices');
+    const one = logged();
+    selectByPatterns(['sales.orders'], CACHES, 'project p', false, one.into);
+    expect(one.out).toEqual(["'tables' selected 1 cache of project p: sales.orders -> 1."]);
+  });
+
+  test('delete with a name that one cache has is accepted', () => {
+    expect(selectByPatterns(['payment.refunds'], CACHES, 'project p', false, logged().into, true).ids).toEqual(['a3']);
+  });
+
+  test('tables-from: how many tables were touched and caches selected; more than ten tables are elided', () => {
+    const touch = (line: number, schema: string, table: string): Touch => ({ file: 'V1.sql', line, statement: 'UPDATE', table: { schema, table }, gone: false });
+    const scanOf = (touches: Touch[]): MigrationScan => ({ source: 'git', changed: 1, files: ['V1.sql'], touches, unreadable: [] });
+    const { out, into } = logged();
+    const selected = selectTouched(scanOf([touch(1, 'payment', 'invoices'), touch(2, 'sales', 'orders'), touch(3, 'x', 'y')]), CACHES, 'project p', into);
+    expect(out).toEqual(['The changed migrations touch 3 tables; 2 caches of project p selected.']);
+    expect(selected.nothingToDo).toBeUndefined();
+    expect(selected.tableOf.get('a1')).toBe('payment.invoices');
+    const single = logged();
+    selectTouched(scanOf([touch(1, 'payment', 'invoices')]), CACHES, 'project p', single.into);
+    expect(single.out).toEqual(['The changed migrations touch 1 table; 1 cache of project p selected.']);
+    const many = selectTouched(scanOf(Array.from({ length: 11 }, (_, i) => touch(i, 'audit', `t${i}`))), CACHES, 'project p', logged().into);
+    expect(many.nothingToDo).toBe('The changed migrations touch 11 tables (audit.t0, audit.t1, audit.t2, audit.t3, audit.t4, audit.t5, audit.t6, audit.t7, audit.t8, audit.t9, ...), none with a cache to refresh in project p; nothing to do.');
+    expect(selectTouched(scanOf([touch(1, 'audit', 'log')]), CACHES, 'project p', logged().into).nothingToDo).toBe('The changed migrations touch 1 table (audit.log), none with a cache to refresh in project p; nothing to do.');
+  });
+
+  test('a dropped table with two caches names both in its warning', () => {
+    const { out, into } = logged();
+    const twice = [...CACHES, cache('z9', 'payment', 'refunds', 'c9')];
+    selectTouched({ source: 'git', changed: 1, files: ['V1.sql'], touches: [{ file: 'V1.sql', line: 3, statement: 'DROP TABLE', table: { schema: 'payment', table: 'refunds' }, gone: true }], unreadable: [] }, twice, 'project p', into);
+    expect(out[0]).toContain('but its cache a3, z9 still exists');
+  });
+
+  test('no match: a single case-only name is "that name"; nothing close names how many caches there are and a few of them', () => {
+    expect(noMatchMessage('SALES.orders', CACHES, 'project p')).toContain('from sales.orders: names are matched exactly as Peaka lists them, so write that name.');
+    expect(noMatchMessage('warehouse.stock', CACHES, 'project p')).toBe(
+      `Input 'tables': "warehouse.stock" matches no cache of project p. No cached table is close; project p has 6 caches, e.g. payment.invoices, payment.invoice_lines, payment.refunds.`
+    );
+    expect(noMatchMessage('warehouse.stock', [CACHES[0]], 'project p')).toContain('project p has 1 cache, e.g. payment.invoices.');
+  });
+});
+
+describe('closest names and glob matching, at their edges', () => {
+  test('at most `limit` case-only names; a long name is close within a third of its length', () => {
+    const variants = ['Payment', 'PAYMENT', 'payment', 'PayMent'].map((s, i) => cache(`v${i}`, s, 'x'));
+    expect(closestNames('paYment.x', variants).caseOnly).toHaveLength(3);
+    // A third of the letters may differ (never fewer than 2).
+    expect(closestNames('paymentsx.invoicez', CACHES).close).toContain('payment.invoices');
+    expect(closestNames('pymnt.invoices', CACHES).close).toContain('payment.invoices');
+  });
+
+  test('globMatch: case counts unless asked otherwise, and a pattern without * matches the whole name only', () => {
+    expect(globMatch('Payment', 'payment')).toBe(false);
+    expect(globMatch('Payment', 'payment', true)).toBe(true);
+    expect(globMatch('abc', 'xabc')).toBe(false);
+    expect(globMatch('abc', 'abcx')).toBe(false);
+  });
+});
+
+test('a cache Peaka lists without a schema or table name is shown and matched with that part empty', () => {
+  const sheets = [{ id: 'n1', tableName: 'sheet1', executions: {} }, { id: 'n2', schemaName: 'files', executions: {} }] as unknown as CacheStatus[];
+  const selection = selectByPatterns(['*.sheet1', 'files.*'], sheets, 'project p', false, { info: () => undefined, notice: () => undefined, warning: () => undefined, group: (_t, w) => w() });
+  expect(selection.ids).toEqual(['n1', 'n2']);
+  expect([...selection.tableOf]).toEqual([['n1', '.sheet1'], ['n2', 'files.']]);
+  expect(closestNames('x.sheet2', sheets).close).toEqual(['.sheet1']);
+  expect(closestNames('files.x', sheets).close).toEqual(['files.']);
+});
+
+test('tables-from: a dropped table without a cache warns of nothing; a dropped cached table is no case-only difference; ten tables are listed whole', () => {
+  const touch = (line: number, schema: string, table: string, gone = false): Touch => ({ file: 'V2.sql', line, statement: gone ? 'DROP TABLE' : 'UPDATE', table: { schema, table }, gone });
+  const scanOf = (touches: Touch[]): MigrationScan => ({ source: 'git', changed: 1, files: ['V2.sql'], touches, unreadable: [] });
+  const warnings: string[] = [];
+  const into: Logger = { info: () => undefined, notice: () => undefined, warning: (l) => warnings.push(l), group: (_t, w) => w() };
+  const selection = selectTouched(scanOf([touch(1, 'audit', 'old', true), touch(2, 'payment', 'refunds', true)]), CACHES, 'project p', into);
+  expect(warnings).toHaveLength(1);
+  expect(warnings[0]).toContain('drops payment.refunds, but its cache a3 still exists');
+  expect(selection.nothingToDo).toBe('The changed migrations touch 2 tables (audit.old, payment.refunds), none with a cache to refresh in project p; nothing to do.');
+  const ten = selectTouched(scanOf(Array.from({ length: 10 }, (_, i) => touch(i, 'audit', `t${i}`))), CACHES, 'project p', into);
+  expect(ten.nothingToDo).toContain('(audit.t0, audit.t1, audit.t2, audit.t3, audit.t4, audit.t5, audit.t6, audit.t7, audit.t8, audit.t9), none');
+});

@@ -5,7 +5,7 @@
 import * as core from '@actions/core';
 import { parseDuration, parseIsoDuration } from './duration.js';
 import { ActionError } from './errors.js';
-import { addSecret } from './safe-text.js';
+import { addSecret, say } from './safe-text.js';
 import type { SqlDialect } from './migrations/touches.js';
 import type { ExecutionKind, ScheduleSetting, ScheduleUpdate } from './peaka/client.js';
 
@@ -155,13 +155,55 @@ const MAX_AGE_OPERATIONS: Operation[] = ['status', 'wait', 'full-refresh', 'incr
 /** Defaults of the table inputs in action.yml: the runner passes them to every operation. */
 const TABLE_DEFAULTS = { 'sql-dialect': 'postgresql', 'default-schema': 'public' } as const;
 
-/** Reads the inputs through @actions/core. The runner masks the API key first (index.ts); it is redacted from then on. */
-export function readInputs(read: Read = (name) => core.getInput(name)): Inputs {
-  addSecret(read('api-key').trim());
-  return parseInputs(read);
+/** Every input of action.yml (inputs.test.ts holds the two equal). */
+export const INPUT_NAMES = [
+  'operation', 'api-key', 'project-id', 'cache-id', 'tables', 'allow-no-match', 'tables-from', 'sql-dialect', 'default-schema',
+  'region', 'api-url', 'wait', 'timeout', 'poll-interval', 'stall-timeout', 'request-timeout', 'cancel-on-timeout',
+  'cancel-on-abort', 'fail-on-error', 'catalog-id', 'schema-name', 'table-name', 'full-refresh-schedule', 'incremental-schedule',
+  'summary', 'max-parallel', 'if-running', 'if-exists', 'execution-id', 'execution-type', 'max-age', 'confirm-delete',
+  'history-limit', 'comment-on-pr', 'github-token'
+] as const;
+
+/** An input the step passed under another spelling (`projectId:`), which the runner gives as INPUT_PROJECTID and nothing reads. */
+export interface Misspelling {
+  input: string;
+  /** How the step probably wrote it: the runner upper-cases the name, so the case is a guess (projectId, project_id). */
+  spelled: string;
+  variable: string;
 }
 
-export function parseInputs(read: Read): Inputs {
+/**
+ * The INPUT_* variables that name no input but one up to case, `-` and `_`. The runner upper-cases
+ * an input's name and turns spaces into `_` (keeping `-`): project-id arrives as INPUT_PROJECT-ID.
+ */
+export function misspelledInputs(variables: readonly string[]): Misspelling[] {
+  const squash = (name: string) => name.toLowerCase().replace(/[-_ ]/g, '');
+  const found: Misspelling[] = [];
+  for (const variable of variables) {
+    if (!variable.startsWith('INPUT_')) continue;
+    const written = variable.slice('INPUT_'.length);
+    const input = INPUT_NAMES.find((name) => squash(name) === squash(written));
+    if (!input || written === input.toUpperCase()) continue;
+    const spelled = /[-_]/.test(written) ? written.toLowerCase() : input.replace(/-(.)/g, (_, c: string) => c.toUpperCase());
+    found.push({ input, spelled, variable });
+  }
+  return found;
+}
+
+/**
+ * Reads the inputs through @actions/core. The runner masks the API key first (index.ts); it is
+ * redacted from then on. An input spelled another way is named: in the error when the inputs are
+ * refused, else in a warning (its value is not used).
+ */
+export function readInputs(read: Read = (name) => core.getInput(name), variables: readonly string[] = Object.keys(process.env)): Inputs {
+  addSecret(read('api-key').trim());
+  const misspelt = misspelledInputs(variables);
+  const inputs = parseInputs(read, misspelt);
+  for (const m of misspelt) say.warning(`Input '${m.input}' was passed as ${m.spelled} (the runner's ${m.variable}), which this action does not read, so its value is not used: inputs are spelled ${m.input}.`);
+  return inputs;
+}
+
+export function parseInputs(read: Read, misspelt: readonly Misspelling[] = []): Inputs {
   const problems: string[] = [];
   const get = (name: string) => read(name).trim();
   const show = (value: string) => JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
@@ -366,12 +408,24 @@ export function parseInputs(read: Read): Inputs {
       // Every operation of OPERATIONS has a branch above: a new one does not compile until it has.
       if (operation !== undefined) return unhandled(operation);
   }
-  if (problems.length || !inputs) throw new InputError(problems);
+  if (problems.length || !inputs) throw new InputError(withMisspellings(problems, misspelt));
   return inputs;
 }
 
 function unhandled(operation: never): never {
   throw new Error(`parseInputs: operation ${String(operation)} has no inputs variant`);
+}
+
+/** Each input spelled another way is named at its input's problem (project-id is required), or as a problem of its own. */
+function withMisspellings(problems: string[], misspelt: readonly Misspelling[]): string[] {
+  const all = [...problems];
+  for (const { input, spelled, variable } of misspelt) {
+    const hint = `You passed ${spelled} (the runner's ${variable}); inputs are spelled ${input}.`;
+    const at = all.findIndex((p) => p.startsWith(`Input '${input}' `));
+    if (at >= 0) all[at] = `${all[at]} ${hint}`;
+    else all.push(`Input '${input}' was passed as ${spelled} (the runner's ${variable}), which this action does not read: inputs are spelled ${input}.`);
+  }
+  return all;
 }
 
 const isDotSegment = (value: string) => value === '.' || value === '..';

@@ -144,6 +144,16 @@ export interface OperationContext<I extends Inputs = Inputs> extends StepContext
 /** What every write of an operation is sent with (send-once.ts): the deadline, the run's cancel, the clock, and where its warnings go. */
 export const writeOptions = (ctx: StepContext) => ({ deadline: ctx.deadline, signal: ctx.signal, clock: ctx.client.clock, warn: (line: string) => ctx.log.warning(line) });
 
+/**
+ * Time ran out before what the step started (a trigger's execution, a new cache's first sync) appeared:
+ * with cancel-on-timeout the ledger leaves it to the post step. Returns the sentence that says what becomes of it.
+ */
+export function leaveUnseen(ctx: OperationContext): string {
+  if (!ctx.inputs.cancelOnTimeout) return ' If it starts, it runs unwatched; set cancel-on-timeout: true to have it cancelled.';
+  ctx.page.leaveForPost();
+  return ' It could not be cancelled before it appeared: the post step will look for it and cancel it (cancel-on-timeout).';
+}
+
 /** Without `wait`, how long to look for the new execution's id after a trigger. */
 export const NO_WAIT_LOOKUP_MS = 10_000;
 

@@ -8,7 +8,7 @@ import { ActionError } from '../errors.js';
 import { PeakaApiError } from '../peaka/errors.js';
 import { deleteOnce, sendOnce } from '../peaka/send-once.js';
 import { APPEARANCE_GRACE_MS } from '../tracker.js';
-import { absorb, failLevel, followToEnd, knownOf, record, tracker, withKnown, writeOptions, type CacheResult, type Known, type OperationContext, type Outcome } from './context.js';
+import { absorb, failLevel, followToEnd, knownOf, leaveUnseen, record, tracker, withKnown, writeOptions, type CacheResult, type Known, type OperationContext, type Outcome } from './context.js';
 import { latestExecution } from './inspect.js';
 
 export async function create(ctx: OperationContext<CreateInputs>): Promise<CacheResult> {
@@ -98,10 +98,7 @@ async function createCache(ctx: OperationContext<CreateInputs>, known: Known): P
     if (!first.execution) {
       if (!first.timedOut) return { conclusion: 'warning', message: `${made}, but Peaka started no sync within a minute. Trigger one with operation: full-refresh.` };
       // Its first sync may still start: cancel-on-timeout leaves it to the post step, as for a trigger.
-      if (ctx.inputs.cancelOnTimeout) ctx.page.leaveForPost();
-      const after = ctx.inputs.cancelOnTimeout
-        ? ' The post step will look for it and cancel it (cancel-on-timeout).'
-        : ' When it starts, it runs unwatched; set cancel-on-timeout: true to have it cancelled.';
+      const after = leaveUnseen(ctx);
       return { conclusion: failLevel(ctx.inputs), message: `${made}, but timed out before its first sync appeared.${after} Raise timeout to wait longer.` };
     }
     known.kind = first.execution.kind;

@@ -10,7 +10,7 @@ import { isActive, type Execution, type ExecutionKind } from '../peaka/client.js
 import { ActionError } from '../errors.js';
 import { cancelOnce, sendOnce } from '../peaka/send-once.js';
 import { APPEARANCE_GRACE_MS, historyFrom, type Claim, type TrackResult } from '../tracker.js';
-import { NO_WAIT_LOOKUP_MS, absorb, conclude, failLevel, followToEnd, knownOf, readStatus, record, tracker, withKnown, writeOptions, type CacheResult, type Known, type OperationContext, type Outcome } from './context.js';
+import { NO_WAIT_LOOKUP_MS, absorb, conclude, failLevel, followToEnd, knownOf, leaveUnseen, readStatus, record, tracker, withKnown, writeOptions, type CacheResult, type Known, type OperationContext, type Outcome } from './context.js';
 import { describeFreshness, judge, lastSuccess, refreshed } from './freshness.js';
 
 /** How many runs if-running: cancel stops at most before giving up (others keep taking the slot). */
@@ -107,10 +107,7 @@ async function triggerAndFollow(ctx: OperationContext<TriggerInputs>, known: Kno
       if (look.timedOut) {
         // The step's time is up and what the lost answer did is not known: say so, never "re-run", and leave it to the post step if asked.
         known.timedOut = true;
-        if (ctx.inputs.cancelOnTimeout) ctx.page.leaveForPost();
-        const after = ctx.inputs.cancelOnTimeout
-          ? ' The post step will look for it and cancel it (cancel-on-timeout).'
-          : ' If it starts, it runs unwatched; set cancel-on-timeout: true to have it cancelled.';
+        const after = leaveUnseen(ctx);
         throw new ActionError(
           `${failure.short}. It may have taken effect anyway, but no new ${label} appeared before the step's timeout.${after} Check cache ${cacheId} in Peaka before triggering again, so as not to start two.`
         );
@@ -159,13 +156,8 @@ async function triggerAndFollow(ctx: OperationContext<TriggerInputs>, known: Kno
     const execution = found.execution;
     if (!execution) {
       // A trigger that timed out before its execution appeared may still start: cancel-on-timeout leaves it to the post step.
-      const leave = found.timedOut && ctx.inputs.cancelOnTimeout;
-      if (leave) ctx.page.leaveForPost();
-      const after = leave
-        ? ' It could not be cancelled before it appeared: the post step will look for it and cancel it (cancel-on-timeout).'
-        : ' When it starts, it runs unwatched; set cancel-on-timeout: true to have it cancelled.';
       const message = found.timedOut
-        ? `Timed out before the ${label} appeared in the cache's status (it may be queued).${after} Raise timeout to wait longer.`
+        ? `Timed out before the ${label} appeared in the cache's status (it may be queued).${leaveUnseen(ctx)} Raise timeout to wait longer.`
         : `Peaka accepted the ${label} trigger but no new execution appeared in the cache's status within a minute. Check the cache in Peaka; the trigger may have been dropped. Re-run the job to trigger again.`;
       return { conclusion: failLevel(ctx.inputs), message };
     }
