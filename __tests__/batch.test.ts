@@ -8,13 +8,16 @@ import { resolveTargets, runAll, runPool, type BatchContext } from '../src/batch
 import type { Inputs, OnCachesInputs } from '../src/inputs.js';
 import { ActionError } from '../src/errors.js';
 import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
+import { VirtualClock } from '../src/virtual-clock.js';
 import { countingLedger, recordingLog, simClient, stepInputs, type CountingLedger, type RecordingLog } from './helpers/step-context.js';
 import { stepBudget } from '../src/operations/context.js';
 
 const KEY = 'pk-batch-test-6d20';
+/** The simulator and the step share a virtual clock: polls and timeouts take no real time. */
+const clock = new VirtualClock(Date.now());
 let sim: PeakaSimulator;
 beforeAll(async () => {
-  sim = await startSimulator({ partnerKeys: [KEY], defaultPlan: { appearDelayMs: 0, durationMs: 400 } });
+  sim = await startSimulator({ partnerKeys: [KEY], defaultPlan: { appearDelayMs: 0, durationMs: 400 }, clock });
 });
 afterAll(() => sim.close());
 beforeEach(() => sim.clearFaults());
@@ -30,10 +33,10 @@ function stepOf(extra: Record<string, string>, options: { deadlineMs?: number; c
   const inputs = stepInputs(sim.url, KEY, extra);
   const log = recordingLog();
   const ledger = countingLedger(options.onSave);
-  const budget = stepBudget({ ...inputs, timeoutMs: options.deadlineMs ?? inputs.timeoutMs });
+  const budget = stepBudget({ ...inputs, timeoutMs: options.deadlineMs ?? inputs.timeoutMs }, clock.now());
   const step: BatchContext = {
     inputs,
-    client: simClient(inputs, options.controller?.signal),
+    client: simClient(inputs, options.controller?.signal, clock),
     deadline: budget.deadline,
     budget,
     signal: options.controller?.signal,
@@ -54,7 +57,7 @@ describe('runAll: one slot per cache, in the order given', () => {
   test('three caches by cache-id: three slots, keyed 0..2, each with its cache and its own outcome', async () => {
     const caches = [sim.addCache({ tableName: 'a' }), sim.addCache({ tableName: 'b', previous: { incremental: {} } }), sim.addCache({ tableName: 'c' })];
     const { step, log } = stepOf({ operation: 'status', 'cache-id': caches.map((c) => c.id).join('\n') });
-    const { slots } = await runAll(step);
+    const { slots } = await clock.run(runAll(step));
     expect(slots.map((s) => s.key)).toEqual(['0', '1', '2']);
     expect(slots.map((s) => s.known.cacheId)).toEqual(caches.map((c) => c.id));
     expect(slots.map((s) => s.outcome?.conclusion)).toEqual(['success', 'success', 'success']);
@@ -66,7 +69,7 @@ describe('runAll: one slot per cache, in the order given', () => {
   test('with max-parallel 1 the caches are worked one after the other, in the order given', async () => {
     const caches = [sim.addCache(), sim.addCache(), sim.addCache()];
     const { step } = stepOf({ operation: 'full-refresh', wait: 'false', 'max-parallel': '1', 'cache-id': caches.map((c) => c.id).reverse().join(',') });
-    const { slots } = await runAll(step);
+    const { slots } = await clock.run(runAll(step));
     const sent = sim.requests.filter((r) => r.method === 'POST' && caches.some((c) => r.path.endsWith(`/cache/${c.id}/fullRefreshUpdate`)));
     expect(sent.map((r) => r.path.split('/').at(-2))).toEqual(caches.map((c) => c.id).reverse());
     expect(slots.map((s) => s.outcome?.conclusion)).toEqual(['success', 'success', 'success']);
@@ -78,7 +81,7 @@ describe('one cache failing does not stop the others', () => {
     const [a, b, c] = [sim.addCache(), sim.addCache(), sim.addCache()];
     sim.fault({ type: 'status', status: 400, method: 'POST', path: `/cache/${b.id}/fullRefreshUpdate` });
     const { step, ledger } = stepOf({ operation: 'full-refresh', wait: 'false', 'max-parallel': '1', 'cache-id': [a.id, b.id, c.id].join('\n') });
-    const { slots } = await runAll(step);
+    const { slots } = await clock.run(runAll(step));
     expect(slots.map((s) => s.outcome?.conclusion)).toEqual(['success', 'failure', 'success']);
     expect(slots[1].outcome?.message).toMatch(/^Failed starting a full refresh of cache .*: Peaka answered HTTP 400/);
     expect([a, b, c].map((x) => triggersOf(x.id).length)).toEqual([1, 1, 1]);
@@ -92,7 +95,7 @@ describe('one cache failing does not stop the others', () => {
     const [a, c] = [sim.addCache(), sim.addCache()];
     const missing = '7d3c0a9e-0000-4000-8000-00000000dead';
     const { step } = stepOf({ operation: 'status', 'cache-id': [a.id, missing, c.id].join('\n') });
-    const { slots } = await runAll(step);
+    const { slots } = await clock.run(runAll(step));
     expect(slots.map((s) => s.outcome?.conclusion)).toEqual(['success', 'failure', 'success']);
     expect(slots[1].known.cacheId).toBe(missing);
     expect(slots[1].outcome?.message).toContain('HTTP 404');
@@ -111,7 +114,7 @@ describe('a cache whose turn comes after the deadline is not started', () => {
       { operation: 'update-schedule', 'full-refresh-schedule': 'PT6H', 'max-parallel': '1', 'fail-on-error': failOnError, 'cache-id': `${slow.id},${late.id}` },
       { deadlineMs: 1_500 }
     );
-    const { slots } = await runAll(step);
+    const { slots } = await clock.run(runAll(step));
     expect(slots[0].outcome?.conclusion).toBe('failure');
     expect(slots[1]).toMatchObject({
       known: { cacheId: late.id, timedOut: true },
@@ -130,7 +133,7 @@ describe('an id that cannot go in a path fails that cache only', () => {
     try {
       const { step } = stepOf({ operation, ...(operation === 'full-refresh' ? { wait: 'false' } : {}), 'catalog-id': catalogId });
       const before = sim.requests.length;
-      const { slots } = await runAll(step);
+      const { slots } = await clock.run(runAll(step));
       const byId = new Map(slots.map((s) => [s.known.cacheId, s.outcome]));
       expect(byId.get('..')).toEqual({
         conclusion: 'failure',
@@ -156,7 +159,7 @@ describe("the run's cancel", () => {
       { operation: 'full-refresh', 'max-parallel': '1', 'cache-id': `${first.id}\n${second.id}` },
       { controller, onSave: (json) => json.includes('executionId') && controller.abort() }
     );
-    const { slots } = await runAll(step);
+    const { slots } = await clock.run(runAll(step));
     const [started] = sim.startedExecutions(first.id);
     expect(controller.signal.aborted).toBe(true);
     expect(slots.map((s) => s.outcome)).toEqual([undefined, undefined]);
@@ -166,7 +169,7 @@ describe("the run's cancel", () => {
     expect(JSON.parse(ledger.last())).toEqual([{ cacheId: first.id, kind: 'full-refresh', previousId: first.executions[0].id, executionId: started.id }]);
     expect(requestsFor(second.id)).toHaveLength(0);
     // Cancelling is the abort path's job (main.ts), not batch.ts's.
-    expect(sim.statusAt(started, Date.now())).toBe('RUNNING');
+    expect(sim.statusAt(started, clock.now())).toBe('RUNNING');
   });
 
   test('cancelled before the run: nothing is sent, no slot has an outcome, the ledger saves nothing', async () => {
@@ -174,7 +177,7 @@ describe("the run's cancel", () => {
     const controller = new AbortController();
     controller.abort();
     const { step, ledger } = stepOf({ operation: 'full-refresh', 'cache-id': cache.id }, { controller });
-    const { slots } = await runAll(step);
+    const { slots } = await clock.run(runAll(step));
     expect(slots).toEqual([{ key: '0', known: expect.objectContaining({ cacheId: cache.id }) }]);
     expect(requestsFor(cache.id)).toHaveLength(0);
     expect(ledger.saves).toEqual([]);
@@ -185,7 +188,7 @@ describe('the ledger after a normal end', () => {
   test('every page is settled: two caches triggered and followed to their end leave nothing for the post step', async () => {
     const caches = [sim.addCache(), sim.addCache()];
     const { step, ledger } = stepOf({ operation: 'full-refresh', 'cache-id': caches.map((c) => c.id).join('\n') });
-    const { slots } = await runAll(step);
+    const { slots } = await clock.run(runAll(step));
     expect(slots.map((s) => s.outcome?.conclusion)).toEqual(['success', 'success']);
     // Each page was open (with its execution) while the step followed it, and closed at the end.
     for (const cache of caches) {
@@ -200,7 +203,7 @@ describe('the ledger after a normal end', () => {
     const cache = sim.addCache();
     sim.planNext(cache.id, 'full-refresh', { appearDelayMs: 60_000 });
     const { step, ledger } = stepOf({ operation: 'full-refresh', 'cancel-on-timeout': 'true', 'cache-id': cache.id }, { deadlineMs: 2_000 });
-    const { slots } = await runAll(step);
+    const { slots } = await clock.run(runAll(step));
     expect(slots[0].outcome?.message).toContain('the post step will look for it and cancel it');
     expect(JSON.parse(ledger.last())).toEqual([{ cacheId: cache.id, kind: 'full-refresh', onTimeout: true }]);
   });
@@ -307,7 +310,7 @@ describe('resolveTargets', () => {
   test('no cache matches in runAll: it fails before any cache is worked, with nothing written', async () => {
     const { step, ledger } = stepOf({ operation: 'full-refresh', 'catalog-id': 'cat-empty' });
     const before = sim.requests.length;
-    await expect(runAll(step)).rejects.toThrow('No cache in project mtKDhe1U matches catalog-id cat-empty (catalog cat-empty has 0 caches).');
+    await expect(clock.run(runAll(step))).rejects.toThrow('No cache in project mtKDhe1U matches catalog-id cat-empty (catalog cat-empty has 0 caches).');
     expect(sim.requests.slice(before).map((r) => r.method)).toEqual(['GET']);
     expect(ledger.saves).toEqual([]);
   });

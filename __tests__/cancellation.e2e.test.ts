@@ -1,6 +1,8 @@
 /**
  * Cancelling the workflow run while the step waits: a real child process running dist/index.js,
  * sent SIGINT and SIGTERM as the runner sends them, and the post step run from the saved state.
+ * The tests that touch only their own cache (no deviation, no fault on every create, no count of all
+ * requests) run at once: they wait on real time, mostly.
  */
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import type { ChildProcess } from 'node:child_process';
@@ -51,7 +53,7 @@ test('SIGINT: the execution this step started is cancelled within the runner\'s 
   expect(sim.statusAt(started[0], started[0].cancelledAt!)).toBe('CANCELLED');
 });
 
-test('SIGTERM alone is handled the same way', async () => {
+test.concurrent('SIGTERM alone is handled the same way', async () => {
   const cache = sim.addCache();
   const run = await runAction(baseInputs(sim.url, { operation: 'incremental', 'cache-id': cache.id }), {
     onStart: signalWhenRunning([{ signal: 'SIGTERM', afterMs: 0 }], [])
@@ -61,7 +63,7 @@ test('SIGTERM alone is handled the same way', async () => {
   expect(cancels(cache.id)[0].path).toMatch(/cancelIncrementalUpdate$/);
 });
 
-test('cancel-on-abort: false leaves the execution running and says so', async () => {
+test.concurrent('cancel-on-abort: false leaves the execution running and says so', async () => {
   const cache = sim.addCache();
   const run = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id, 'cancel-on-abort': 'false' }), {
     onStart: signalWhenRunning([{ signal: 'SIGINT', afterMs: 0 }], [])
@@ -71,7 +73,7 @@ test('cancel-on-abort: false leaves the execution running and says so', async ()
   expect(run.annotations.find((a) => a.level === 'error')!.message).toContain('keeps running in Peaka (cancel-on-abort: false)');
 });
 
-test('the post step cancels what a killed main step started, and only that', async () => {
+test.concurrent('the post step cancels what a killed main step started, and only that', async () => {
   const cache = sim.addCache({ previous: { 'full-refresh': { durationMs: 1_000 } } });
   const main = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id }), {
     onStart: signalWhenRunning([{ signal: 'SIGKILL', afterMs: 0 }], [])
@@ -117,7 +119,7 @@ test('when the cancel on abort cannot get through, the post step finishes the jo
   expect(sim.statusAt(ours, ours.cancelledAt!)).toBe('CANCELLED');
 });
 
-test('with several caches, SIGINT cancels every execution the step started', async () => {
+test.concurrent('with several caches, SIGINT cancels every execution the step started', async () => {
   const caches = [sim.addCache(), sim.addCache(), sim.addCache()];
   const run = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': caches.map((c) => c.id).join(',') }), {
     onStart: (child, stdout) => {
@@ -157,7 +159,7 @@ function signalOnRequest(path: string | RegExp, signal: NodeJS.Signals = 'SIGINT
   };
 }
 
-test('SIGINT while the trigger is in flight: the trigger may have been sent, so its execution is looked for and cancelled', async () => {
+test.concurrent('SIGINT while the trigger is in flight: the trigger may have been sent, so its execution is looked for and cancelled', async () => {
   const cache = sim.addCache({ previous: { 'full-refresh': { durationMs: 1_000 } } });
   // The trigger takes effect 800 ms after it arrived, long after the step stopped waiting for its answer.
   sim.fault({ type: 'slow', delayMs: 800, method: 'POST', path: `${cache.id}/fullRefreshUpdate` });
@@ -201,7 +203,7 @@ test('a main step killed while its create is in flight: the post step finds the 
   expect(post.annotations[0].message).toMatch(new RegExp(`^The main step did not finish\\. Table s\\.${table} now has cache ${made[0].id}, most likely made by the create that this step sent when it was stopped`));
 });
 
-test('SIGINT while a trigger is queued behind a running one: it is kept in the saved state, and the post step cancels it once it appears', async () => {
+test.concurrent('SIGINT while a trigger is queued behind a running one: it is kept in the saved state, and the post step cancels it once it appears', async () => {
   const cache = sim.addCache();
   const running = sim.startScheduled(cache.id, 'full-refresh', { durationMs: 12_000 });
   const main = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id }), {
@@ -228,7 +230,7 @@ test('SIGINT while a trigger is queued behind a running one: it is kept in the s
   expect(post.annotations[0]).toEqual({ level: 'warning', message: `The main step did not finish. Cancelled the full refresh ${ours[0].id} that this step started.` });
 }, 60_000);
 
-test('a timeout before a queued trigger\'s execution appears, with cancel-on-timeout: the trigger is kept for the post step, which cancels it', async () => {
+test.concurrent('a timeout before a queued trigger\'s execution appears, with cancel-on-timeout: the trigger is kept for the post step, which cancels it', async () => {
   const cache = sim.addCache();
   const running = sim.startScheduled(cache.id, 'full-refresh', { durationMs: 10_000 });
   const inputs = baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id, timeout: '4s', 'cancel-on-timeout': 'true' });

@@ -6,18 +6,21 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { cancelStarted, cleanupGapMs, describeStarted } from '../src/cleanup.js';
 import { PeakaClient } from '../src/peaka/client.js';
 import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
+import { VirtualClock } from '../src/virtual-clock.js';
 
 const KEY = 'pk-cleanup-test-9a41';
+/** The simulator and the cleanup share a virtual clock: the budgets and the gaps between looks take no real time. */
+const clock = new VirtualClock(Date.now());
 let sim: PeakaSimulator;
 let client: PeakaClient;
 beforeAll(async () => {
-  sim = await startSimulator({ partnerKeys: [KEY], defaultPlan: { appearDelayMs: 0, durationMs: 120_000 }, cancelDelayMs: 0 });
-  client = new PeakaClient({ baseUrl: sim.url, apiKey: KEY, requestTimeoutMs: 2_000 }, 'mtKDhe1U');
+  sim = await startSimulator({ partnerKeys: [KEY], defaultPlan: { appearDelayMs: 0, durationMs: 120_000 }, cancelDelayMs: 0, clock });
+  client = new PeakaClient({ baseUrl: sim.url, apiKey: KEY, requestTimeoutMs: 2_000, clock }, 'mtKDhe1U');
 });
 afterAll(() => sim.close());
 
 const cancels = (cacheId: string) => sim.requests.filter((r) => r.method === 'POST' && r.path.includes(`/cache/${cacheId}/cancel`));
-const statusNow = (e: Parameters<PeakaSimulator['statusAt']>[0]) => sim.statusAt(e, Date.now());
+const statusNow = (e: Parameters<PeakaSimulator['statusAt']>[0]) => sim.statusAt(e, clock.now());
 let tables = 0;
 const newTable = () => ({ catalogId: 'cat-cleanup', schemaName: 'sales', tableName: `t${++tables}_${Date.now()}` });
 
@@ -25,7 +28,7 @@ describe('the execution the step started is cancelled', () => {
   test('named by its executionId', async () => {
     const cache = sim.addCache();
     const running = sim.startScheduled(cache.id, 'full-refresh');
-    const result = await cancelStarted(client, { cacheId: cache.id, kind: 'full-refresh', executionId: running.id }, 2_000);
+    const result = await clock.run(cancelStarted(client, { cacheId: cache.id, kind: 'full-refresh', executionId: running.id }, 2_000));
     expect(result).toMatchObject({ cacheId: cache.id, cancelled: { id: running.id, kind: 'full-refresh' } });
     expect(result.pending).toBeUndefined();
     expect(result.message).toBe(`Cancelled the full refresh ${running.id} that this step started.`);
@@ -38,8 +41,8 @@ describe('the execution the step started is cancelled', () => {
     const previousId = cache.executions[0].id;
     // The record trails the trigger: it is not there at the first look.
     sim.planNext(cache.id, 'incremental', { appearDelayMs: 1_200 });
-    await client.trigger('incremental', cache.id, Date.now() + 5_000);
-    const result = await cancelStarted(client, { cacheId: cache.id, kind: 'incremental', previousId }, 3_000);
+    await client.trigger('incremental', cache.id, clock.now() + 5_000);
+    const result = await clock.run(cancelStarted(client, { cacheId: cache.id, kind: 'incremental', previousId }, 3_000));
     const [started] = sim.startedExecutions(cache.id, 'incremental');
     expect(result.cancelled?.id).toBe(started.id);
     expect(result.message).toBe(`Cancelled the incremental sync ${started.id} that this step started.`);
@@ -49,8 +52,8 @@ describe('the execution the step started is cancelled', () => {
 
   test('a created cache (kind unknown): its first sync is found in either slot and cancelled', async () => {
     const table = newTable();
-    const created = await client.createCache({ ...table, incrementalSchedule: 'PT1H' }, Date.now() + 5_000);
-    const result = await cancelStarted(client, { cacheId: created.id }, 2_000);
+    const created = await client.createCache({ ...table, incrementalSchedule: 'PT1H' }, clock.now() + 5_000);
+    const result = await clock.run(cancelStarted(client, { cacheId: created.id }, 2_000));
     const [firstSync] = sim.startedExecutions(created.id);
     expect(firstSync.kind).toBe('incremental');
     expect(result.cancelled).toMatchObject({ id: firstSync.id, kind: 'incremental' });
@@ -62,21 +65,21 @@ describe('what is not the step\'s is left alone', () => {
   test('another execution runs in the slot, not the one the step started: nothing is cancelled, and it says so', async () => {
     const cache = sim.addCache();
     const someoneElses = sim.startScheduled(cache.id, 'full-refresh');
-    const started = Date.now();
-    const result = await cancelStarted(client, { cacheId: cache.id, kind: 'full-refresh', executionId: 'an-execution-long-gone' }, 2_000);
+    const started = clock.now();
+    const result = await clock.run(cancelStarted(client, { cacheId: cache.id, kind: 'full-refresh', executionId: 'an-execution-long-gone' }, 2_000));
     expect(result.cancelled).toBeUndefined();
     expect(result.pending).toBeUndefined();
     expect(result.message).toBe('No execution started by this step was found running; nothing to cancel.');
     expect(cancels(cache.id)).toHaveLength(0);
     expect(statusNow(someoneElses)).toBe('RUNNING');
     // Looked for the whole budget (the record may trail), and no longer.
-    expect(Date.now() - started).toBeLessThan(2_000 + 2_000);
+    expect(clock.now() - started).toBeLessThan(2_000 + 2_000);
   });
 
   test('an execution of the other kind is not the step\'s', async () => {
     const cache = sim.addCache({ previous: { 'full-refresh': {} } });
     const incremental = sim.startScheduled(cache.id, 'incremental');
-    const result = await cancelStarted(client, { cacheId: cache.id, kind: 'full-refresh', previousId: cache.executions[0].id }, 1_000);
+    const result = await clock.run(cancelStarted(client, { cacheId: cache.id, kind: 'full-refresh', previousId: cache.executions[0].id }, 1_000));
     expect(result.cancelled).toBeUndefined();
     expect(cancels(cache.id)).toHaveLength(0);
     expect(statusNow(incremental)).toBe('RUNNING');
@@ -85,7 +88,7 @@ describe('what is not the step\'s is left alone', () => {
   test('the step\'s execution had already ended: reported with its status, no cancel sent', async () => {
     const cache = sim.addCache({ previous: { 'full-refresh': { outcome: 'FAILED' } } });
     const ended = cache.executions[0];
-    const result = await cancelStarted(client, { cacheId: cache.id, kind: 'full-refresh', executionId: ended.id }, 2_000);
+    const result = await clock.run(cancelStarted(client, { cacheId: cache.id, kind: 'full-refresh', executionId: ended.id }, 2_000));
     expect(result.cancelled).toBeUndefined();
     expect(result.message).toBe(`The full refresh ${ended.id} that this step started had already ended (FAILED).`);
     // The outputs of the aborted step take it from here: how it ended, not the RUNNING it showed before.
@@ -107,8 +110,8 @@ describe('what is not the step\'s is left alone', () => {
 describe('a create whose answer was not seen (the page holds only the table)', () => {
   test('the cache is found by its table, its first sync cancelled, and the message says how it was tied to the step', async () => {
     const table = newTable();
-    const created = await client.createCache(table, Date.now() + 5_000);
-    const result = await cancelStarted(client, { table, tableFree: true }, 2_000);
+    const created = await client.createCache(table, clock.now() + 5_000);
+    const result = await clock.run(cancelStarted(client, { table, tableFree: true }, 2_000));
     const [firstSync] = sim.startedExecutions(created.id);
     expect(result.cacheId).toBe(created.id);
     expect(result.cancelled?.id).toBe(firstSync.id);
@@ -121,8 +124,8 @@ describe('a create whose answer was not seen (the page holds only the table)', (
 
   test('a cache of the same table name in another catalog is not taken for it', async () => {
     const table = newTable();
-    const elsewhere = await client.createCache({ ...table, catalogId: 'another-catalog' }, Date.now() + 5_000);
-    const result = await cancelStarted(client, { table, tableFree: true }, 1_000);
+    const elsewhere = await client.createCache({ ...table, catalogId: 'another-catalog' }, clock.now() + 5_000);
+    const result = await clock.run(cancelStarted(client, { table, tableFree: true }, 1_000));
     expect(result.cacheId).toBeUndefined();
     expect(cancels(elsewhere.id)).toHaveLength(0);
   });
@@ -130,9 +133,9 @@ describe('a create whose answer was not seen (the page holds only the table)', (
   test('a table that was not known to be free before the create: the cache found is named, and nothing of it is cancelled', async () => {
     // The isCached check could not answer, so the table may have had someone else's cache, with a sync running.
     const table = newTable();
-    const theirs = await client.createCache(table, Date.now() + 5_000);
+    const theirs = await client.createCache(table, clock.now() + 5_000);
     const [sync] = sim.startedExecutions(theirs.id);
-    const result = await cancelStarted(client, { table }, 2_000);
+    const result = await clock.run(cancelStarted(client, { table }, 2_000));
     expect(result).toEqual({
       cacheId: theirs.id,
       message: `Table ${table.schemaName}.${table.tableName} has cache ${theirs.id}. This step's create may have made it, but whether the table had a cache before the create was not known, so nothing of it was cancelled: check it in Peaka.`
@@ -146,8 +149,8 @@ describe('a create whose answer was not seen (the page holds only the table)', (
     const lists = () => sim.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/cache/status')).length;
     const listsBefore = lists();
     const cancelsBefore = sim.requests.filter((r) => r.path.includes('/cancel')).length;
-    const started = Date.now();
-    const result = await cancelStarted(client, { table, tableFree: true }, 2_000);
+    const started = clock.now();
+    const result = await clock.run(cancelStarted(client, { table, tableFree: true }, 2_000));
     expect(result).toEqual({
       pending: true,
       message: `No cache for table ${table.schemaName}.${table.tableName} has appeared yet: the create that this step sent when it was stopped may not have taken effect, or not yet, so nothing was cancelled.`
@@ -156,7 +159,7 @@ describe('a create whose answer was not seen (the page holds only the table)', (
     // Looked again about once a second within the budget, and no longer.
     expect(lists() - listsBefore).toBeGreaterThanOrEqual(2);
     expect(lists() - listsBefore).toBeLessThanOrEqual(3);
-    expect(Date.now() - started).toBeLessThan(2_000 + 2_000);
+    expect(clock.now() - started).toBeLessThan(2_000 + 2_000);
   });
 });
 
@@ -164,9 +167,9 @@ describe('a trigger queued behind a running execution', () => {
   test('not appeared within the budget: pending, the running one is left alone, and nothing is cancelled', async () => {
     const cache = sim.addCache();
     const ahead = sim.startScheduled(cache.id, 'full-refresh', { durationMs: 60_000 });
-    await client.trigger('full-refresh', cache.id, Date.now() + 5_000);
-    const started = Date.now();
-    const result = await cancelStarted(client, { cacheId: cache.id, kind: 'full-refresh', previousId: ahead.id }, 2_000);
+    await client.trigger('full-refresh', cache.id, clock.now() + 5_000);
+    const started = clock.now();
+    const result = await clock.run(cancelStarted(client, { cacheId: cache.id, kind: 'full-refresh', previousId: ahead.id }, 2_000));
     expect(result).toEqual({
       cacheId: cache.id,
       pending: true,
@@ -174,13 +177,13 @@ describe('a trigger queued behind a running execution', () => {
     });
     expect(cancels(cache.id)).toHaveLength(0);
     expect(statusNow(ahead)).toBe('RUNNING');
-    expect(Date.now() - started).toBeLessThan(2_000 + 2_000);
+    expect(clock.now() - started).toBeLessThan(2_000 + 2_000);
   });
 
   test('a created cache whose first sync has not appeared: pending, named "the first sync"', async () => {
     const table = newTable();
     const cache = sim.addCache(table);
-    const result = await cancelStarted(client, { cacheId: cache.id }, 1_000);
+    const result = await clock.run(cancelStarted(client, { cacheId: cache.id }, 1_000));
     expect(result.pending).toBe(true);
     expect(result.message).toBe(`The first sync on cache ${cache.id} has not appeared yet (it may be queued behind a running one), so it could not be cancelled.`);
   });
@@ -193,7 +196,7 @@ describe('a cancel is confirmed by the status, not by its answer alone', () => {
     // Peaka's contract: the cancel only sends a signal ("check cache status to confirm"). This one is lost.
     sim.fault({ type: 'status', status: 200, times: 10, path: `${cache.id}/cancelFullRefreshUpdate` });
     try {
-      const result = await cancelStarted(client, { cacheId: cache.id, kind: 'full-refresh', executionId: running.id }, 2_000);
+      const result = await clock.run(cancelStarted(client, { cacheId: cache.id, kind: 'full-refresh', executionId: running.id }, 2_000));
       expect(result).toEqual({
         cacheId: cache.id,
         pending: true,

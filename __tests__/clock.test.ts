@@ -1,6 +1,7 @@
 /**
- * The real clock (src/clock.ts) the trackers wait on: its time is the system's, its sleep waits at
- * least as long as asked, and the run's cancel (an aborted signal) ends a sleep at once.
+ * The real clock (src/clock.ts) the step waits on: its time is the system's, its sleep waits at
+ * least as long as asked, the run's cancel (an aborted signal) ends a sleep at once, and a request's
+ * timeout aborts at its time unless cleared.
  */
 import { describe, expect, test } from '@jest/globals';
 import { execFile } from 'node:child_process';
@@ -77,5 +78,20 @@ describe('sleep', () => {
     // Ends the sleep: no timer outlives the test.
     controller.abort();
     await expect(sleeping).rejects.toThrow();
+  });
+});
+
+describe('timeout', () => {
+  test('aborts its signal with a TimeoutError once the time is up', async () => {
+    const timeout = realClock.timeout(30);
+    const reason = await firstOf(new Promise((resolve) => timeout.signal.addEventListener('abort', () => resolve(timeout.signal.reason), { once: true })), 5_000);
+    expect(reason).toMatchObject({ settled: 'work', value: { name: 'TimeoutError' } });
+  });
+
+  test('cleared, it never aborts', async () => {
+    const timeout = realClock.timeout(20);
+    timeout.clear();
+    await new Promise((r) => setTimeout(r, 80));
+    expect(timeout.signal.aborted).toBe(false);
   });
 });

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { writeFileSync } from 'node:fs';
 import type { Fault } from '../simulator/peaka-simulator.js';
 import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
-import { operationInputs, runOperationIn } from './helpers/run-operation.js';
+import { VirtualClock } from '../src/virtual-clock.js';
+import { operationInputs, runOn } from './helpers/run-operation.js';
 
 const KEY = 'pk-matrix-3c9be7d1';
 const FAULTS: Record<string, Omit<Fault, 'path' | 'method'>> = {
@@ -44,9 +45,12 @@ const ENDPOINTS: Endpoint[] = [
   { operation: 'create', endpoint: 'GET status', method: 'GET', path: (id) => `${id}/status` }
 ];
 
+/** The simulator and the step share a virtual clock: their waits take no real time. */
+const clock = new VirtualClock(Date.now());
+const runOperationIn = runOn(clock);
 let sim: PeakaSimulator;
 beforeAll(async () => {
-  sim = await startSimulator({ partnerKeys: [KEY], defaultPlan: { durationMs: 600, appearDelayMs: 200, records: 2_500 } });
+  sim = await startSimulator({ partnerKeys: [KEY], defaultPlan: { durationMs: 600, appearDelayMs: 200, records: 2_500 } , clock });
 });
 afterAll(() => sim.close());
 

@@ -1,12 +1,16 @@
 /** cancel-full-refresh and cancel-incremental (operations/cancel.ts) in-process against the simulator. */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
-import { operationInputs, runOperationIn } from './helpers/run-operation.js';
+import { VirtualClock } from '../src/virtual-clock.js';
+import { operationInputs, runOn } from './helpers/run-operation.js';
 
 const KEY = 'pk-cancel-test-3c8a';
+/** The simulator and the step share a virtual clock: their waits take no real time. */
+const clock = new VirtualClock(Date.now());
+const runOperationIn = runOn(clock);
 let sim: PeakaSimulator;
 beforeAll(async () => {
-  sim = await startSimulator({ partnerKeys: [KEY], defaultPlan: { durationMs: 800, appearDelayMs: 300 } });
+  sim = await startSimulator({ partnerKeys: [KEY], defaultPlan: { durationMs: 800, appearDelayMs: 300 } , clock });
 });
 afterAll(() => sim.close());
 beforeEach(() => sim.clearFaults());

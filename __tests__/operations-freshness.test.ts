@@ -6,13 +6,17 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
 import { aggregateFreshness, describeFreshness, judge } from '../src/operations/freshness.js';
-import { operationInputs, runOperationIn } from './helpers/run-operation.js';
+import { VirtualClock } from '../src/virtual-clock.js';
+import { operationInputs, runOn } from './helpers/run-operation.js';
 
 const KEY = 'pk-fresh-test-7c21';
 const MIN = 60_000;
+/** The simulator and the step share a virtual clock: their waits take no real time. */
+const clock = new VirtualClock(Date.now());
+const runOperationIn = runOn(clock);
 let sim: PeakaSimulator;
 beforeAll(async () => {
-  sim = await startSimulator({ partnerKeys: [KEY], defaultPlan: { durationMs: 800, appearDelayMs: 200 } });
+  sim = await startSimulator({ partnerKeys: [KEY], defaultPlan: { durationMs: 800, appearDelayMs: 200 } , clock });
 });
 afterAll(() => sim.close());
 
@@ -31,7 +35,7 @@ describe('status with max-age', () => {
     expect(result.fresh).toBe(fresh);
     expect(result['age-seconds']).toBeGreaterThanOrEqual(endedAgoMs / 1000);
     expect(result['age-seconds']).toBeLessThan(endedAgoMs / 1000 + 30);
-    expect(Date.parse(result['last-success-at']!)).toBeCloseTo(Date.now() - endedAgoMs, -5);
+    expect(Date.parse(result['last-success-at']!)).toBeCloseTo(clock.now() - endedAgoMs, -5);
     expect(outcome.message).toMatch(fresh ? /^Fresh: the last COMPLETED full refresh finished 59m( \d+s)? ago .*, within max-age 1h\./ : /^Stale: the last COMPLETED full refresh finished 1h 1m( \d+s)? ago .*, longer than max-age 1h\./);
     expect(historyReads(cache.id)).toBe(0);
   });
@@ -124,8 +128,9 @@ describe('triggers with max-age', () => {
 });
 
 test('several caches: fresh only if all are, the oldest last success, skipped only if every one was', () => {
-  const a = judge(3_600_000, ['full-refresh'], { id: 'x', kind: 'full-refresh', status: 'COMPLETED', finishedAt: new Date(Date.now() - 600_000).toISOString() });
-  const b = judge(3_600_000, ['full-refresh'], { id: 'y', kind: 'full-refresh', status: 'COMPLETED', finishedAt: new Date(Date.now() - 7_200_000).toISOString() });
+  const now = Date.parse('2026-11-22T12:00:00Z');
+  const a = judge(3_600_000, ['full-refresh'], { id: 'x', kind: 'full-refresh', status: 'COMPLETED', finishedAt: new Date(now - 600_000).toISOString() }, now);
+  const b = judge(3_600_000, ['full-refresh'], { id: 'y', kind: 'full-refresh', status: 'COMPLETED', finishedAt: new Date(now - 7_200_000).toISOString() }, now);
   const fields = (f: typeof a, skipped: boolean) => ({ fresh: f.fresh, 'last-success-at': f.lastSuccessAt, 'age-seconds': f.ageSeconds, skipped });
   expect(aggregateFreshness([fields(a, true), fields(b, false)])).toEqual({ fresh: false, 'last-success-at': b.lastSuccessAt, 'age-seconds': 7200, skipped: false });
   expect(aggregateFreshness([fields(a, true), { fresh: false, skipped: false }])).toMatchObject({ fresh: false, 'last-success-at': undefined });

@@ -2,13 +2,17 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { latestExecution } from '../src/operations/inspect.js';
 import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
-import { operationInputs, runOperationIn } from './helpers/run-operation.js';
+import { VirtualClock } from '../src/virtual-clock.js';
+import { operationInputs, runOn } from './helpers/run-operation.js';
 import { waitFor } from './helpers/wait-for.js';
 
 const KEY = 'pk-cacheops-test-7b3d';
+/** The simulator and the step share a virtual clock: their waits take no real time. */
+const clock = new VirtualClock(Date.now());
+const runOperationIn = runOn(clock);
 let sim: PeakaSimulator;
 beforeAll(async () => {
-  sim = await startSimulator({ partnerKeys: [KEY], defaultPlan: { durationMs: 700, appearDelayMs: 200 } });
+  sim = await startSimulator({ partnerKeys: [KEY], defaultPlan: { durationMs: 700, appearDelayMs: 200 } , clock });
 });
 afterAll(() => sim.close());
 beforeEach(() => sim.clearFaults());
@@ -137,16 +141,16 @@ describe('wait with execution-id: that execution, and no other', () => {
     expect(run.outcome.conclusion).toBe('success');
     expect(run.result).toMatchObject({ 'execution-id': mine.id, status: 'COMPLETED' });
     expect(run.log.join('\n')).toContain(`Execution ${mine.id} is not in the status of cache`);
-    expect(sim.statusAt(ahead, Date.now())).toBe('COMPLETED');
+    expect(sim.statusAt(ahead, clock.now())).toBe('COMPLETED');
   });
 
   test('already ended and replaced by a newer run: judged from the history (a failure fails the gate, whatever the newer one did)', async () => {
     const cache = sim.addCache({ previous: { incremental: {} } });
     sim.planNext(cache.id, 'incremental', { appearDelayMs: 0, durationMs: 200, outcome: 'FAILED', error: 'source table locked' });
     const mine = await triggerNow(cache.id);
-    await waitFor(() => sim.statusAt(mine, Date.now()) === 'FAILED', 'the execution to fail');
+    await clock.run(waitFor(() => sim.statusAt(mine, clock.now()) === 'FAILED', 'the execution to fail', { clock }));
     const newer = sim.startScheduled(cache.id, 'incremental', { durationMs: 200 });
-    await waitFor(() => sim.statusAt(newer, Date.now()) === 'COMPLETED', 'the newer run to complete');
+    await clock.run(waitFor(() => sim.statusAt(newer, clock.now()) === 'COMPLETED', 'the newer run to complete', { clock }));
     const run = await runOperationIn(inputs({ operation: 'wait', 'cache-id': cache.id, 'execution-id': mine.id }));
     expect(run.outcome.conclusion).toBe('failure');
     expect(run.outcome.message).toMatch(new RegExp(`^Execution ${mine.id} has ended\\. Incremental sync ${mine.id}: FAILED`));
@@ -167,7 +171,7 @@ describe('wait with execution-id: that execution, and no other', () => {
         return e?.id === mine.id && e.status !== 'RUNNING' ? { ...(json as object), lastIncrementalCacheExecution: { ...e, status: 'RUNNING' } } : json;
       }
     });
-    void waitFor(() => sim.statusAt(mine, Date.now()) === 'COMPLETED', 'my execution to complete').then(() => sim.startScheduled(cache.id, 'incremental', { durationMs: 60_000 }));
+    void waitFor(() => sim.statusAt(mine, clock.now()) === 'COMPLETED', 'my execution to complete', { clock }).then(() => sim.startScheduled(cache.id, 'incremental', { durationMs: 60_000 }));
     const run = await runOperationIn(inputs({ operation: 'wait', 'cache-id': cache.id, 'execution-id': mine.id }));
     sim.clearFaults();
     expect(run.outcome.conclusion).toBe('success');

@@ -1,12 +1,16 @@
 /** create (if-exists, isCached), update-schedule and delete, in-process against the simulator. */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
-import { operationInputs, runOperationIn } from './helpers/run-operation.js';
+import { VirtualClock } from '../src/virtual-clock.js';
+import { operationInputs, runOn } from './helpers/run-operation.js';
 
 const KEY = 'pk-lifecycle-test-5e2a';
+/** The simulator and the step share a virtual clock: their waits take no real time. */
+const clock = new VirtualClock(Date.now());
+const runOperationIn = runOn(clock);
 let sim: PeakaSimulator;
 beforeAll(async () => {
-  sim = await startSimulator({ partnerKeys: [KEY], defaultPlan: { durationMs: 600, appearDelayMs: 200 } });
+  sim = await startSimulator({ partnerKeys: [KEY], defaultPlan: { durationMs: 600, appearDelayMs: 200 } , clock });
 });
 afterAll(() => sim.close());
 beforeEach(() => sim.clearFaults());
@@ -262,7 +266,7 @@ describe('a created cache whose first sync has not appeared by the timeout', () 
     ['true', 'It could not be cancelled before it appeared: the post step will look for it and cancel it (cancel-on-timeout).', (cacheId: string) => [{ cacheId, onTimeout: true }]],
     ['false', 'If it starts, it runs unwatched; set cancel-on-timeout: true to have it cancelled.', () => []]
   ])('cancel-on-timeout: %s: the first sync is left for the post step only when asked, as a trigger\'s is', async (cancelOnTimeout, after, left) => {
-    const late = await startSimulator({ partnerKeys: [KEY], defaultPlan: { durationMs: 600, appearDelayMs: 60_000 } });
+    const late = await startSimulator({ partnerKeys: [KEY], defaultPlan: { durationMs: 600, appearDelayMs: 60_000 } , clock });
     try {
       const table = `late_${cancelOnTimeout}`;
       const run = await runOperationIn(operationInputs(late.url, KEY, { operation: 'create', 'catalog-id': 'c7', 'schema-name': 's', 'table-name': table, 'cancel-on-timeout': cancelOnTimeout }, '6s'));

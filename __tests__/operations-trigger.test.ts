@@ -1,16 +1,19 @@
 /**
  * full-refresh and incremental (operations/trigger.ts) in-process against the simulator: a trigger
  * whose answer was lost is never sent twice for one execution, if-running, and stalled executions.
+ * The simulator and the step share a virtual clock: the waits (grace, backoff, polls) take no real time.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
-import { operationInputs, runOperationIn } from './helpers/run-operation.js';
-import { waitFor } from './helpers/wait-for.js';
+import { PeakaSimulator, startSimulator, type SimExecution } from '../simulator/peaka-simulator.js';
+import { VirtualClock } from '../src/virtual-clock.js';
+import { operationInputs, runOn } from './helpers/run-operation.js';
 
 const KEY = 'pk-ops-test-1f0e';
+const clock = new VirtualClock(Date.now());
+const runOperationIn = runOn(clock);
 let sim: PeakaSimulator;
 beforeAll(async () => {
-  sim = await startSimulator({ partnerKeys: [KEY], defaultPlan: { durationMs: 800, appearDelayMs: 300 } });
+  sim = await startSimulator({ partnerKeys: [KEY], defaultPlan: { durationMs: 800, appearDelayMs: 300 }, clock });
 });
 afterAll(() => sim.close());
 beforeEach(() => sim.clearFaults());
@@ -122,7 +125,7 @@ describe('a stalled execution (the live API: RUNNING, no progress, updatedAt nev
     expect(run.outcome.message).toContain('looks stalled');
     expect(run.outcome.message).toContain('It was cancelled (cancel-on-timeout).');
     expect(cancels(cache.id)).toHaveLength(1);
-    expect(sim.statusAt(sim.startedExecutions(cache.id)[0], Date.now() + 1_000)).toBe('CANCELLED');
+    expect(sim.statusAt(sim.startedExecutions(cache.id)[0], clock.now() + 1_000)).toBe('CANCELLED');
   });
 
   test('wait names a stalled execution too, and never cancels what it did not start', async () => {
@@ -178,7 +181,7 @@ describe('if-running, when a full refresh already runs', () => {
     const cache = sim.addCache();
     const running = sim.startScheduled(cache.id, 'full-refresh', { durationMs: 30_000 });
     const run = await runOperationIn(inputs({ operation: 'full-refresh', 'cache-id': cache.id, 'if-running': 'cancel' }));
-    expect(sim.statusAt(running, Date.now())).toBe('CANCELLED');
+    expect(sim.statusAt(running, clock.now())).toBe('CANCELLED');
     expect(triggers(cache.id)).toHaveLength(1);
     const cancelAt = sim.requests.find((r) => r.path.endsWith(`${cache.id}/cancelFullRefreshUpdate`))!.at;
     const triggerAt = sim.requests.find((r) => r.path.endsWith(`${cache.id}/fullRefreshUpdate`))!.at;
@@ -189,7 +192,7 @@ describe('if-running, when a full refresh already runs', () => {
 
   test('cancel: the trigger after a long stop starts its own poll schedule, so the new execution is read sooner than the stop\'s spread-out reads', async () => {
     // A stop that takes 8 s with poll-interval 10s: the stop phase's reads have spread out by its end.
-    const slow = await startSimulator({ partnerKeys: [KEY], cancelDelayMs: 8_000, defaultPlan: { durationMs: 700, appearDelayMs: 200 } });
+    const slow = await startSimulator({ partnerKeys: [KEY], cancelDelayMs: 8_000, defaultPlan: { durationMs: 700, appearDelayMs: 200 }, clock });
     try {
       const cache = slow.addCache();
       slow.startScheduled(cache.id, 'full-refresh', { durationMs: 60_000 });
@@ -219,20 +222,23 @@ describe('if-running, when a full refresh already runs', () => {
 
 describe('the trigger phase and the follow phase each start their own schedule', () => {
   test('if-running: cancel, when another run takes the slot while the running one stops: that one is stopped too, and the step follows only its own', async () => {
-    const slow = await startSimulator({ partnerKeys: [KEY], defaultPlan: { durationMs: 2_000, appearDelayMs: 300 }, cancelDelayMs: 1_000 });
+    const slow = await startSimulator({ partnerKeys: [KEY], defaultPlan: { durationMs: 2_000, appearDelayMs: 300 }, cancelDelayMs: 1_000, clock });
     try {
       const cache = slow.addCache({ previous: { 'full-refresh': {} } });
       const running = slow.startScheduled(cache.id, 'full-refresh', { durationMs: 600_000 });
-      const cancelSent = () => slow.requests.some((r) => r.method === 'POST' && r.path.endsWith(`${cache.id}/cancelFullRefreshUpdate`));
-      // Someone else's run (the scheduler, another job) starts as soon as this step's cancel is sent.
-      const other = waitFor(cancelSent, 'the step to cancel the running full refresh').then(() => slow.startScheduled(cache.id, 'full-refresh', { durationMs: 600_000 }));
+      // Someone else's run (the scheduler, another job) starts as soon as this step's cancel is answered.
+      let other: SimExecution | undefined;
+      slow.requestListeners.push((r) => {
+        if (!other && r.method === 'POST' && r.path.endsWith(`${cache.id}/cancelFullRefreshUpdate`)) other = slow.startScheduled(cache.id, 'full-refresh', { durationMs: 600_000 });
+      });
       const run = await runOperationIn(operationInputs(slow.url, KEY, { operation: 'full-refresh', 'cache-id': cache.id, 'if-running': 'cancel', 'cancel-on-timeout': 'true' }, '30s'));
-      const theirs = await other;
+      const theirs = other!;
+      expect(theirs).toBeDefined();
       const mine = slow.startedExecutions(cache.id).filter((e) => e.id !== running.id && e.id !== theirs.id);
       expect(mine).toHaveLength(1);
       expect(run.outcome.conclusion).toBe('success');
       expect(run.result['execution-id']).toBe(mine[0].id);
-      expect(slow.statusAt(theirs, Date.now())).toBe('CANCELLED');
+      expect(slow.statusAt(theirs, clock.now())).toBe('CANCELLED');
       expect(run.log).toContain(`Another full refresh, ${theirs.id}, started while ${running.id} was being cancelled.`);
     } finally {
       await slow.close();

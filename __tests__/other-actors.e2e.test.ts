@@ -2,7 +2,8 @@
  * Other actors on the same cache (Peaka's scheduler, a user in Peaka's UI, another workflow run),
  * with the bundled action run as the runner runs it. Peaka's pages leave open what a trigger does
  * while one of its kind runs, so the core scenarios run under each reading the simulator offers:
- * queued out of sight, queued in sight, and run side by side.
+ * queued out of sight, queued in sight, and run side by side. Each test has caches of its own, and
+ * the steps mostly wait on real time, so the tests of a model run at once (jest's maxConcurrency).
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { ChildProcess } from 'node:child_process';
@@ -31,7 +32,7 @@ describe.each(CONCURRENCY_MODELS)('under the %s model', (model: ConcurrencyModel
   const cancels = (cacheId: string) => sim.requests.filter((r) => r.method === 'POST' && r.path.includes(cacheId) && r.path.includes('/cancel'));
   const theirs = (cacheId: string, durationMs: number): SimExecution => sim.actorTrigger(cacheId, 'full-refresh', { appearDelayMs: 0, durationMs });
 
-  test('trigger and wait: the step follows the execution it started', async () => {
+  test.concurrent('trigger and wait: the step follows the execution it started', async () => {
     const cache = sim.addCache({ previous: { 'full-refresh': {} } });
     const run = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id }));
     const [ours] = sim.startedExecutions(cache.id);
@@ -39,7 +40,7 @@ describe.each(CONCURRENCY_MODELS)('under the %s model', (model: ConcurrencyModel
     expect(run.outputs).toMatchObject({ 'execution-id': ours.id, status: 'COMPLETED', ambiguous: 'false' });
   });
 
-  test('another actor\'s refresh runs when the step triggers (if-running: queue): the step follows its own to its end, and leaves theirs alone', async () => {
+  test.concurrent('another actor\'s refresh runs when the step triggers (if-running: queue): the step follows its own to its end, and leaves theirs alone', async () => {
     const cache = sim.addCache();
     const other = theirs(cache.id, 3_000);
     const run = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id }));
@@ -50,7 +51,7 @@ describe.each(CONCURRENCY_MODELS)('under the %s model', (model: ConcurrencyModel
     expect(cancels(cache.id)).toHaveLength(0);
   });
 
-  test('another actor triggers while the step follows its own: the step still reports its own end, not UNKNOWN', async () => {
+  test.concurrent('another actor triggers while the step follows its own: the step still reports its own end, not UNKNOWN', async () => {
     const cache = sim.addCache();
     sim.planNext(cache.id, 'full-refresh', { durationMs: 6_000, records: 700 });
     let other: SimExecution | undefined;
@@ -92,6 +93,7 @@ describe.each(CONCURRENCY_MODELS)('under the %s model', (model: ConcurrencyModel
     }
   });
 
+  // Not at once with the others: it races Peaka's scheduler against the trigger on real time, which the load of the others would skew.
   test('Peaka\'s scheduler starts syncs on the cache the whole time: the step follows its own to its end', async () => {
     const cache = sim.addCache();
     sim.planNext(cache.id, 'full-refresh', { durationMs: 3_000 });
@@ -104,7 +106,7 @@ describe.each(CONCURRENCY_MODELS)('under the %s model', (model: ConcurrencyModel
     else expect(run.outputs['execution-id']).toBe(ours.id);
   });
 
-  test('wait with execution-id on an execution another has pushed out of its slot, still running: the gate follows it to its end', async () => {
+  test.concurrent('wait with execution-id on an execution another has pushed out of its slot, still running: the gate follows it to its end', async () => {
     const cache = sim.addCache();
     const first = theirs(cache.id, 3_000);
     await new Promise((r) => setTimeout(r, 200));
@@ -114,7 +116,7 @@ describe.each(CONCURRENCY_MODELS)('under the %s model', (model: ConcurrencyModel
     expect(run.outputs).toMatchObject({ 'execution-id': first.id, status: 'COMPLETED' });
   });
 
-  test('cancel-on-timeout while the step\'s trigger waits behind another actor\'s refresh: no cancel is sent (it would stop theirs), and the step says what it left', async () => {
+  test.concurrent('cancel-on-timeout while the step\'s trigger waits behind another actor\'s refresh: no cancel is sent (it would stop theirs), and the step says what it left', async () => {
     const cache = sim.addCache();
     const other = theirs(cache.id, 30_000);
     const main = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id, timeout: '4s', 'cancel-on-timeout': 'true' }));
@@ -127,7 +129,7 @@ describe.each(CONCURRENCY_MODELS)('under the %s model', (model: ConcurrencyModel
     expect(said).toMatch(model === 'queued-hidden' ? /has not appeared|could not be cancelled before it appeared/ : /Not cancelled: .*not this step's/);
   });
 
-  test('cancel-on-timeout with the step\'s own execution the only one running: cancelled, CANCELLED in the outputs, and the time the step really waited', async () => {
+  test.concurrent('cancel-on-timeout with the step\'s own execution the only one running: cancelled, CANCELLED in the outputs, and the time the step really waited', async () => {
     const cache = sim.addCache();
     sim.planNext(cache.id, 'full-refresh', { durationMs: 30_000 });
     const run = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id, timeout: '4s', 'cancel-on-timeout': 'true' }));
@@ -140,7 +142,7 @@ describe.each(CONCURRENCY_MODELS)('under the %s model', (model: ConcurrencyModel
     expect(waited).toBeLessThan(4);
   });
 
-  test('SIGINT while the step\'s trigger waits behind another actor\'s refresh: neither the main step nor the post step cancels theirs', async () => {
+  test.concurrent('SIGINT while the step\'s trigger waits behind another actor\'s refresh: neither the main step nor the post step cancels theirs', async () => {
     const cache = sim.addCache();
     const other = theirs(cache.id, 30_000);
     const main = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id }), {
@@ -159,7 +161,7 @@ describe.each(CONCURRENCY_MODELS)('under the %s model', (model: ConcurrencyModel
     expect(other.cancelledAt).toBeUndefined();
   });
 
-  test('if-running: attach follows the other actor\'s run, and sends no trigger', async () => {
+  test.concurrent('if-running: attach follows the other actor\'s run, and sends no trigger', async () => {
     const cache = sim.addCache();
     // Long enough to be running when the step (a new process) reads the status, on a loaded machine too.
     const other = theirs(cache.id, 6_000);
@@ -169,7 +171,7 @@ describe.each(CONCURRENCY_MODELS)('under the %s model', (model: ConcurrencyModel
     expect(sim.startedExecutions(cache.id)).toHaveLength(0);
   });
 
-  test('if-running: cancel stops what runs (the user asked), says whose it is, and follows its own new one', async () => {
+  test.concurrent('if-running: cancel stops what runs (the user asked), says whose it is, and follows its own new one', async () => {
     const cache = sim.addCache();
     const other = theirs(cache.id, 30_000);
     const run = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id, 'if-running': 'cancel' }));
@@ -180,7 +182,7 @@ describe.each(CONCURRENCY_MODELS)('under the %s model', (model: ConcurrencyModel
     expect(run.outputs).toMatchObject({ 'execution-id': ours.id, status: 'COMPLETED' });
   });
 
-  test('several caches, another actor on one of them: each cache reports the execution the step started', async () => {
+  test.concurrent('several caches, another actor on one of them: each cache reports the execution the step started', async () => {
     const caches = [sim.addCache(), sim.addCache()];
     const run = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': caches.map((c) => c.id).join(',') }), {
       onStart: whenRunning(() => theirs(caches[1].id, 6_000), 400)
@@ -191,7 +193,7 @@ describe.each(CONCURRENCY_MODELS)('under the %s model', (model: ConcurrencyModel
     expect(run.outputs.status).toBe('COMPLETED');
   });
 
-  test('create follows the first sync of the cache it made', async () => {
+  test.concurrent('create follows the first sync of the cache it made', async () => {
     const run = await runAction(baseInputs(sim.url, { operation: 'create', 'catalog-id': '627249916703408649', 'schema-name': 'payment', 'table-name': `actors_${model.replace('-', '_')}` }));
     expect(run.code).toBe(0);
     expect(run.outputs.status).toBe('COMPLETED');

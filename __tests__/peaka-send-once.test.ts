@@ -2,7 +2,8 @@
  * send-once.ts: the one path of every write. A refusal is believed (and told as "no effect"), a lost
  * answer is looked for before the write is sent again, load refusals are sent again after the wait
  * Peaka asks for, and nothing waits past the deadline. Sequences that need exact control run
- * against a scripted server; the effects of cancels and deletes against the simulator.
+ * against a scripted server; the effects of cancels and deletes against the simulator. The servers
+ * and the client share a virtual clock: the waits between attempts take no real time.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, jest, test } from '@jest/globals';
 import { PeakaClient } from '../src/peaka/client.js';
@@ -11,10 +12,12 @@ import { PeakaApiError } from '../src/peaka/errors.js';
 import { cancelOnce, deleteOnce, sendOnce, type SendOnceOptions } from '../src/peaka/send-once.js';
 import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
 import { ScriptedServer, startScriptedServer } from './helpers/scripted-server.js';
+import { VirtualClock } from '../src/virtual-clock.js';
 
 const KEY = 'pk-send-once-test-3b8e';
 const PROJECT = 'mtKDhe1U';
-const soon = (ms = 20_000) => Date.now() + ms;
+const clock = new VirtualClock(Date.now());
+const soon = (ms = 20_000) => clock.now() + ms;
 
 let server: ScriptedServer;
 let sim: PeakaSimulator;
@@ -22,9 +25,9 @@ let sim: PeakaSimulator;
 let slowStop: PeakaSimulator;
 beforeAll(async () => {
   [server, sim, slowStop] = await Promise.all([
-    startScriptedServer(),
-    startSimulator({ partnerKeys: [KEY], defaultPlan: { appearDelayMs: 0, durationMs: 120_000 }, cancelDelayMs: 0 }),
-    startSimulator({ partnerKeys: [KEY], defaultPlan: { appearDelayMs: 0, durationMs: 120_000 }, cancelDelayMs: 60_000 })
+    startScriptedServer(clock),
+    startSimulator({ partnerKeys: [KEY], defaultPlan: { appearDelayMs: 0, durationMs: 120_000 }, cancelDelayMs: 0, clock }),
+    startSimulator({ partnerKeys: [KEY], defaultPlan: { appearDelayMs: 0, durationMs: 120_000 }, cancelDelayMs: 60_000, clock })
   ]);
 });
 afterAll(() => Promise.all([server.close(), sim.close(), slowStop.close()]));
@@ -34,7 +37,7 @@ beforeEach(() => {
   slowStop.clearFaults();
 });
 
-const clientOf = (url: string, signal?: AbortSignal) => new PeakaClient({ baseUrl: url, apiKey: KEY, requestTimeoutMs: 3_000, signal }, PROJECT);
+const clientOf = (url: string, signal?: AbortSignal) => new PeakaClient({ baseUrl: url, apiKey: KEY, requestTimeoutMs: 3_000, signal, clock }, PROJECT);
 
 /** A write to the scripted server (a trigger: POST, answer ignored), with spies for every callback. */
 function scriptedWrite(extra: Partial<SendOnceOptions<string>> = {}, signal?: AbortSignal) {
@@ -53,9 +56,10 @@ function scriptedWrite(extra: Partial<SendOnceOptions<string>> = {}, signal?: Ab
     onNoEffect: calls.onNoEffect,
     warn: calls.warn,
     deadline: soon(),
+    clock,
     ...extra
   };
-  return { options, calls, run: () => sendOnce(options) };
+  return { options, calls, run: () => clock.run(sendOnce(options)) };
 }
 
 describe('a refusal is believed: sent once, and told as no effect', () => {
@@ -84,7 +88,7 @@ describe('a lost answer: the effect is looked for before the write is sent again
     sim.fault({ type: 'status', status: 502, afterEffect: true, method: 'POST', path: `${cache.id}/fullRefreshUpdate` });
     const onNoEffect = jest.fn();
     const warnings: string[] = [];
-    const sent = await sendOnce<string>({
+    const sent = await clock.run(sendOnce<string>({
       send: async () => {
         await client.trigger('full-refresh', cache.id, soon());
         return 'answered';
@@ -95,8 +99,9 @@ describe('a lost answer: the effect is looked for before the write is sent again
       },
       onNoEffect,
       deadline: soon(),
+      clock,
       warn: (line) => warnings.push(line)
-    });
+    }));
     const started = sim.startedExecutions(cache.id);
     expect(started).toHaveLength(1);
     expect(sent).toEqual({ effect: started[0].id, adopted: true });
@@ -113,7 +118,7 @@ describe('a lost answer: the effect is looked for before the write is sent again
     const lookedAt: number[] = [];
     const { run, calls } = scriptedWrite({
       findEffect: async () => {
-        lookedAt.push(Date.now());
+        lookedAt.push(clock.now());
         return undefined;
       }
     });
@@ -249,9 +254,9 @@ describe("the run's cancel", () => {
     server.answer({ status, retryAfter: '30' });
     // The wait starts right after the warning: the run is cancelled there.
     const { run, calls } = scriptedWrite({ signal: controller.signal, findEffect: undefined, warn: () => controller.abort(), deadline: soon(60_000) }, controller.signal);
-    const started = Date.now();
+    const started = clock.now();
     await expect(run()).rejects.toBeDefined();
-    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(clock.now() - started).toBeLessThan(5_000);
     expect(server.requests).toHaveLength(1);
     expect(calls.onNoEffect).toHaveBeenCalledTimes(noEffectCalls);
   });
@@ -288,7 +293,7 @@ describe('the deadline is respected: no wait extends past it', () => {
     const deadline = soon(2_000);
     const { run } = scriptedWrite({ deadline });
     await expect(run()).rejects.toMatchObject({ status: 429 });
-    expect(Date.now()).toBeLessThan(deadline);
+    expect(clock.now()).toBeLessThan(deadline);
     expect(server.requests).toHaveLength(1);
   });
 
@@ -296,7 +301,7 @@ describe('the deadline is respected: no wait extends past it', () => {
   test('a write not sent because the deadline had passed took no effect: nothing is looked for, onNoEffect is called', async () => {
     const client = clientOf(server.url);
     // The step's deadline, spent by an earlier phase (e.g. stopping a run with if-running: cancel).
-    const deadline = Date.now() - 1;
+    const deadline = clock.now() - 1;
     const { run, calls } = scriptedWrite({
       send: async () => {
         await client.trigger('full-refresh', 'cache-1', deadline);
@@ -315,7 +320,7 @@ describe('the deadline is respected: no wait extends past it', () => {
     const deadline = soon(2_500);
     const { run } = scriptedWrite({ deadline, findEffect: undefined });
     await expect(run()).rejects.toMatchObject({ status: 502 });
-    expect(Date.now()).toBeLessThan(deadline);
+    expect(clock.now()).toBeLessThan(deadline);
     expect(server.requests).toHaveLength(2);
   });
 });
@@ -327,14 +332,14 @@ describe('cancelOnce', () => {
   test("a running execution: 'cancelled', one cancel, and it ends CANCELLED", async () => {
     const cache = sim.addCache();
     const running = sim.startScheduled(cache.id, 'full-refresh');
-    await expect(cancelOnce(client(), cache.id, { id: running.id, kind: 'full-refresh' }, { deadline: soon() })).resolves.toBe('cancelled');
+    await expect(clock.run(cancelOnce(client(), cache.id, { id: running.id, kind: 'full-refresh' }, { deadline: soon() }))).resolves.toBe('cancelled');
     expect(cancelsOf(sim, cache.id)).toHaveLength(1);
-    expect(sim.statusAt(running, Date.now())).toBe('CANCELLED');
+    expect(sim.statusAt(running, clock.now())).toBe('CANCELLED');
   });
 
   test("nothing running (Peaka answers 404): 'ended', sent once", async () => {
     const cache = sim.addCache({ previous: { 'full-refresh': {} } });
-    await expect(cancelOnce(client(), cache.id, { id: cache.executions[0].id, kind: 'full-refresh' }, { deadline: soon() })).resolves.toBe('ended');
+    await expect(clock.run(cancelOnce(client(), cache.id, { id: cache.executions[0].id, kind: 'full-refresh' }, { deadline: soon() }))).resolves.toBe('ended');
     expect(cancelsOf(sim, cache.id)).toHaveLength(1);
   });
 
@@ -343,7 +348,7 @@ describe('cancelOnce', () => {
     const running = sim.startScheduled(cache.id, 'full-refresh');
     sim.fault({ type: 'status', status: 502, afterEffect: true, method: 'POST', path: `${cache.id}/cancelFullRefreshUpdate` });
     const warnings: string[] = [];
-    await expect(cancelOnce(client(), cache.id, running, { deadline: soon(), warn: (l) => warnings.push(l) })).resolves.toBe('cancelled');
+    await expect(clock.run(cancelOnce(client(), cache.id, running, { deadline: soon(), warn: (l) => warnings.push(l) }))).resolves.toBe('cancelled');
     expect(cancelsOf(sim, cache.id)).toHaveLength(1);
     expect(warnings.join('\n')).toContain('looking before sending it again');
   });
@@ -352,9 +357,9 @@ describe('cancelOnce', () => {
     const cache = sim.addCache();
     const running = sim.startScheduled(cache.id, 'full-refresh');
     sim.fault({ type: 'status', status: 502, method: 'POST', path: `${cache.id}/cancelFullRefreshUpdate` });
-    await expect(cancelOnce(client(), cache.id, running, { deadline: soon() })).resolves.toBe('cancelled');
+    await expect(clock.run(cancelOnce(client(), cache.id, running, { deadline: soon() }))).resolves.toBe('cancelled');
     expect(cancelsOf(sim, cache.id)).toHaveLength(2);
-    expect(sim.statusAt(running, Date.now())).toBe('CANCELLED');
+    expect(sim.statusAt(running, clock.now())).toBe('CANCELLED');
   });
 
   test("a 404 after a lost answer while the execution still runs (stopping): 'cancelled', the earlier cancel is taking effect", async () => {
@@ -364,17 +369,17 @@ describe('cancelOnce', () => {
     const path = `${cache.id}/cancelFullRefreshUpdate`;
     slowStop.fault({ type: 'status', status: 502, afterEffect: true, method: 'POST', path });
     slowStop.fault({ type: 'status', status: 404, method: 'POST', path });
-    await expect(cancelOnce(stopping, cache.id, running, { deadline: soon() })).resolves.toBe('cancelled');
+    await expect(clock.run(cancelOnce(stopping, cache.id, running, { deadline: soon() }))).resolves.toBe('cancelled');
     expect(cancelsOf(slowStop, cache.id)).toHaveLength(2);
     expect(running.cancelledAt).toBeDefined();
-    expect(slowStop.statusAt(running, Date.now())).toBe('RUNNING');
+    expect(slowStop.statusAt(running, clock.now())).toBe('RUNNING');
   });
 
   test("a lost answer, and the execution had COMPLETED: 'ended', not sent again", async () => {
     const cache = sim.addCache({ previous: { 'full-refresh': {} } });
     const completed = cache.executions[0];
     sim.fault({ type: 'status', status: 502, method: 'POST', path: `${cache.id}/cancelFullRefreshUpdate` });
-    await expect(cancelOnce(client(), cache.id, { id: completed.id, kind: 'full-refresh' }, { deadline: soon() })).resolves.toBe('ended');
+    await expect(clock.run(cancelOnce(client(), cache.id, { id: completed.id, kind: 'full-refresh' }, { deadline: soon() }))).resolves.toBe('ended');
     expect(cancelsOf(sim, cache.id)).toHaveLength(1);
   });
 
@@ -383,9 +388,9 @@ describe('cancelOnce', () => {
     const old = cache.executions[0];
     const other = sim.startScheduled(cache.id, 'full-refresh');
     sim.fault({ type: 'status', status: 502, method: 'POST', path: `${cache.id}/cancelFullRefreshUpdate` });
-    await expect(cancelOnce(client(), cache.id, { id: old.id, kind: 'full-refresh' }, { deadline: soon() })).resolves.toBe('ended');
+    await expect(clock.run(cancelOnce(client(), cache.id, { id: old.id, kind: 'full-refresh' }, { deadline: soon() }))).resolves.toBe('ended');
     expect(cancelsOf(sim, cache.id)).toHaveLength(1);
-    expect(sim.statusAt(other, Date.now())).toBe('RUNNING');
+    expect(sim.statusAt(other, clock.now())).toBe('RUNNING');
   });
 });
 
@@ -396,28 +401,28 @@ describe('deleteOnce', () => {
 
   test("an existing cache: 'deleted', one DELETE", async () => {
     const cache = sim.addCache();
-    await expect(deleteOnce(client(), cache.id, options())).resolves.toEqual({ effect: 'deleted', adopted: false });
+    await expect(clock.run(deleteOnce(client(), cache.id, options()))).resolves.toEqual({ effect: 'deleted', adopted: false });
     expect(cache.deleted).toBe(true);
     expect(deletesOf(cache.id)).toHaveLength(1);
   });
 
   test("a cache that does not exist (404): 'absent'", async () => {
     const id = '0b0e5a2c-1111-4222-8333-444455556666';
-    await expect(deleteOnce(client(), id, options(false))).resolves.toEqual({ effect: 'absent', adopted: false });
+    await expect(clock.run(deleteOnce(client(), id, options(false)))).resolves.toEqual({ effect: 'absent', adopted: false });
     expect(deletesOf(id)).toHaveLength(1);
   });
 
   test("a lost answer, and a read finds the cache gone: 'deleted', adopted, not sent again", async () => {
     const cache = sim.addCache();
     sim.fault({ type: 'status', status: 502, afterEffect: true, method: 'DELETE', path: `/cache/${cache.id}` });
-    await expect(deleteOnce(client(), cache.id, options())).resolves.toEqual({ effect: 'deleted', adopted: true });
+    await expect(clock.run(deleteOnce(client(), cache.id, options()))).resolves.toEqual({ effect: 'deleted', adopted: true });
     expect(deletesOf(cache.id)).toHaveLength(1);
   });
 
   test('a lost answer, and the cache is still there: sent again', async () => {
     const cache = sim.addCache();
     sim.fault({ type: 'drop', method: 'DELETE', path: `/cache/${cache.id}` });
-    await expect(deleteOnce(client(), cache.id, options())).resolves.toEqual({ effect: 'deleted', adopted: false });
+    await expect(clock.run(deleteOnce(client(), cache.id, options()))).resolves.toEqual({ effect: 'deleted', adopted: false });
     expect(deletesOf(cache.id)).toHaveLength(2);
     expect(cache.deleted).toBe(true);
   });
@@ -426,7 +431,7 @@ describe('deleteOnce', () => {
     const cache = sim.addCache();
     sim.fault({ type: 'status', status: 502, method: 'DELETE', path: `/cache/${cache.id}` });
     sim.fault({ type: 'status', status: 404, method: 'DELETE', path: `/cache/${cache.id}` });
-    const failure = await deleteOnce(client(), cache.id, options()).then(
+    const failure = await clock.run(deleteOnce(client(), cache.id, options())).then(
       () => undefined,
       (err: unknown) => err
     );

@@ -35,7 +35,7 @@ const cases: [string, () => Record<string, string>][] = [
   ]
 ];
 
-test.each(cases)('%s succeeds with only its required inputs and every action.yml default set', async (operation, own) => {
+test.concurrent.each(cases)('%s succeeds with only its required inputs and every action.yml default set', async (operation, own) => {
   const inputs = required(operation, own());
   const run = await runAction(inputs);
   expect({ operation, code: run.code, errors: run.annotations.filter((a) => a.level === 'error') }).toEqual({ operation, code: 0, errors: [] });
@@ -45,7 +45,7 @@ test.each(cases)('%s succeeds with only its required inputs and every action.yml
   else expect(result).toMatchObject({ conclusion: 'success' });
 });
 
-test.each(['full-refresh', 'incremental', 'status', 'wait', 'cancel-full-refresh', 'cancel-incremental', 'history', 'update-schedule'])(
+test.concurrent.each(['full-refresh', 'incremental', 'status', 'wait', 'cancel-full-refresh', 'cancel-incremental', 'history', 'update-schedule'])(
   '%s chooses its cache by table name with every other default set',
   async (operation) => {
     const cache = sim.addCache({ catalogId: `defaults-${operation}`, schemaName: 'by_name', previous: { 'full-refresh': {}, incremental: {} } });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/g
 import { PeakaClient } from '../src/peaka/client.js';
 import { DirectStatusSource, LIST_FAILURES_TO_GIVE_UP, SharedStatusSource } from '../src/status-source.js';
 import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
-import { VirtualClock } from '../bench/virtual-clock.js';
+import { VirtualClock } from '../src/virtual-clock.js';
 
 const KEY = 'pk-status-source-41c2';
 let sim: PeakaSimulator;

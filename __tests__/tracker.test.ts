@@ -1,53 +1,54 @@
-/** Finding the new execution and following it, against the simulator in real (short) time. */
+/** Finding the new execution and following it, against the simulator on a virtual clock shared with the tracker. */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { ExecutionTracker, historyFrom, recordsOf } from '../src/tracker.js';
 import { describeExecution } from '../src/format.js';
 import { PeakaClient, type CacheStatus, type Execution } from '../src/peaka/client.js';
 import { DirectStatusSource } from '../src/status-source.js';
 import { PeakaSimulator, startSimulator } from '../simulator/peaka-simulator.js';
-import { VirtualClock } from '../bench/virtual-clock.js';
+import { VirtualClock } from '../src/virtual-clock.js';
 import { waitFor } from './helpers/wait-for.js';
 
 const KEY = 'pk-tracker-test-77aa';
+const clock = new VirtualClock(Date.now());
 let sim: PeakaSimulator;
 let client: PeakaClient;
 beforeAll(async () => {
-  sim = await startSimulator({ partnerKeys: [KEY], defaultPlan: { appearDelayMs: 200, durationMs: 800, records: 1_000 } });
-  client = new PeakaClient({ baseUrl: sim.url, apiKey: KEY, requestTimeoutMs: 2_000 }, 'mtKDhe1U');
+  sim = await startSimulator({ partnerKeys: [KEY], defaultPlan: { appearDelayMs: 200, durationMs: 800, records: 1_000 }, clock });
+  client = new PeakaClient({ baseUrl: sim.url, apiKey: KEY, requestTimeoutMs: 2_000, clock }, 'mtKDhe1U');
 });
 afterAll(() => sim.close());
 
 /** Status reads of a cache the simulator has answered: the wait has seen what they showed. */
 const answeredReads = (cacheId: string) => sim.requests.filter((r) => r.method === 'GET' && r.path.includes(`${cacheId}/status`) && r.outcome !== 0).length;
 const tracker = (cacheId: string, timeoutMs = 10_000, lines: string[] = []) =>
-  new ExecutionTracker({ client, cacheId, deadline: Date.now() + timeoutMs, pollIntervalMs: 1_000, log: (l) => lines.push(l), random: () => 0.5 });
+  new ExecutionTracker({ client, source: new DirectStatusSource(client, clock), cacheId, deadline: clock.now() + timeoutMs, pollIntervalMs: 1_000, log: (l) => lines.push(l), random: () => 0.5 });
 
 describe('awaitNew', () => {
   test('ignores the previous execution still in the slot and returns the new one', async () => {
     const cache = sim.addCache({ previous: { 'full-refresh': {} } });
     const previousId = cache.executions[0].id;
     sim.planNext(cache.id, 'full-refresh', { appearDelayMs: 1_200 });
-    await client.trigger('full-refresh', cache.id, Date.now() + 5_000);
-    const found = await tracker(cache.id).awaitNew(['full-refresh'], { 'full-refresh': previousId });
+    await client.trigger('full-refresh', cache.id, clock.now() + 5_000);
+    const found = await clock.run(tracker(cache.id).awaitNew(['full-refresh'], { 'full-refresh': previousId }));
     expect(found.execution!.id).toBe(sim.startedExecutions(cache.id)[0].id);
   });
 
   test('gives up after the grace period when nothing new appears', async () => {
     const cache = sim.addCache({ previous: { incremental: {} } });
-    const started = Date.now();
-    const found = await tracker(cache.id).awaitNew(['incremental'], { incremental: cache.executions[0].id }, 1_500);
+    const started = clock.now();
+    const found = await clock.run(tracker(cache.id).awaitNew(['incremental'], { incremental: cache.executions[0].id }, 1_500));
     expect(found.execution).toBeUndefined();
     // Not a timeout: it gave up at the grace, not at the deadline 10 s away; and not before the grace.
     expect(found.timedOut).toBe(false);
-    expect(Date.now() - started).toBeGreaterThan(1_500);
+    expect(clock.now() - started).toBeGreaterThan(1_500);
   });
 
   test('waits past the grace period while the previous run still runs (the new one is queued)', async () => {
     const cache = sim.addCache();
     const running = sim.startScheduled(cache.id, 'incremental', { durationMs: 2_500 });
-    await client.trigger('incremental', cache.id, Date.now() + 5_000);
+    await client.trigger('incremental', cache.id, clock.now() + 5_000);
     const lines: string[] = [];
-    const found = await tracker(cache.id, 10_000, lines).awaitNew(['incremental'], { incremental: running.id }, 500);
+    const found = await clock.run(tracker(cache.id, 10_000, lines).awaitNew(['incremental'], { incremental: running.id }, 500));
     expect(found.execution!.id).toBe(sim.startedExecutions(cache.id, 'incremental')[0].id);
     expect(lines[0]).toContain('queued behind it');
   });
@@ -55,8 +56,8 @@ describe('awaitNew', () => {
   test('a deadline before anything appears is a timeout', async () => {
     const cache = sim.addCache();
     sim.planNext(cache.id, 'full-refresh', { appearDelayMs: 5_000 });
-    await client.trigger('full-refresh', cache.id, Date.now() + 5_000);
-    const found = await tracker(cache.id, 1_000).awaitNew(['full-refresh'], {});
+    await client.trigger('full-refresh', cache.id, clock.now() + 5_000);
+    const found = await clock.run(tracker(cache.id, 1_000).awaitNew(['full-refresh'], {}));
     expect(found).toMatchObject({ timedOut: true, execution: undefined });
   });
 });
@@ -65,41 +66,41 @@ describe('follow', () => {
   test('follows to the end and returns the final counts', async () => {
     const cache = sim.addCache();
     const running = sim.startScheduled(cache.id, 'full-refresh', { durationMs: 1_000, records: 3_000 });
-    const status = await client.getStatus(cache.id, Date.now() + 5_000);
-    const result = await tracker(cache.id).follow(status.executions['full-refresh']!);
+    const status = await client.getStatus(cache.id, clock.now() + 5_000);
+    const result = await clock.run(tracker(cache.id).follow(status.executions['full-refresh']!));
     expect(result).toMatchObject({ timedOut: false, execution: { id: running.id, status: 'COMPLETED', cachedRecords: 3_000 } });
   });
 
   test('at the deadline it reads once more, so a run that ended just in time is no timeout', async () => {
     const cache = sim.addCache();
     sim.startScheduled(cache.id, 'full-refresh', { durationMs: 1_000 });
-    const status = await client.getStatus(cache.id, Date.now() + 5_000);
+    const status = await client.getStatus(cache.id, clock.now() + 5_000);
     // poll-interval far beyond the deadline: the only read after the start is the final one.
-    const t = new ExecutionTracker({ client, cacheId: cache.id, deadline: Date.now() + 1_300, pollIntervalMs: 60_000, log: () => {}, random: () => 0.5 });
-    const result = await t.follow(status.executions['full-refresh']!, { durationMs: 600_000 });
+    const t = new ExecutionTracker({ client, source: new DirectStatusSource(client, clock), cacheId: cache.id, deadline: clock.now() + 1_300, pollIntervalMs: 60_000, log: () => {}, random: () => 0.5 });
+    const result = await clock.run(t.follow(status.executions['full-refresh']!, { durationMs: 600_000 }));
     expect(result).toMatchObject({ timedOut: false, execution: { status: 'COMPLETED' } });
   });
 
   test('a run still going at the deadline is a timeout with the last status', async () => {
     const cache = sim.addCache();
     sim.startScheduled(cache.id, 'incremental', { durationMs: 30_000 });
-    const status = await client.getStatus(cache.id, Date.now() + 5_000);
-    const result = await tracker(cache.id, 1_500).follow(status.executions.incremental!);
+    const status = await client.getStatus(cache.id, clock.now() + 5_000);
+    const result = await clock.run(tracker(cache.id, 1_500).follow(status.executions.incremental!));
     expect(result).toMatchObject({ timedOut: true, execution: { status: 'RUNNING' } });
   });
 
   test('an execution another takes the slot of is followed through the history to its own end', async () => {
     const cache = sim.addCache();
     sim.startScheduled(cache.id, 'full-refresh', { durationMs: 2_500, records: 700 });
-    const status = await client.getStatus(cache.id, Date.now() + 5_000);
+    const status = await client.getStatus(cache.id, clock.now() + 5_000);
     const first = status.executions['full-refresh']!;
     const before = answeredReads(cache.id);
     const lines: string[] = [];
     const following = tracker(cache.id, 10_000, lines).follow(first);
     // Replaced once the wait has read the slot, not after a fixed delay.
-    await waitFor(() => answeredReads(cache.id) > before, 'the first status read of the wait');
+    await clock.run(waitFor(() => answeredReads(cache.id) > before, 'the first status read of the wait', { clock, everyMs: 1 }));
     const newer = sim.startScheduled(cache.id, 'full-refresh', { durationMs: 30_000 });
-    const result = await following;
+    const result = await clock.run(following);
     // Its own end, not UNKNOWN and not the newer one's RUNNING.
     expect(result).toMatchObject({ timedOut: false, execution: { id: first.id, status: 'COMPLETED', cachedRecords: 700 } });
     expect(lines.join('\n')).toContain(`shows the full refresh ${newer.id} (RUNNING) in place of the full refresh ${first.id}`);
@@ -109,11 +110,11 @@ describe('follow', () => {
   test('a status answer over the size cap during a wait is one failed read: the wait goes on and sees the end', async () => {
     const cache = sim.addCache();
     const running = sim.startScheduled(cache.id, 'full-refresh', { durationMs: 2_500 });
-    const status = await client.getStatus(cache.id, Date.now() + 5_000);
+    const status = await client.getStatus(cache.id, clock.now() + 5_000);
     // The next answer carries 2 MiB of logs (over the 1 MiB cap): the transport refuses it, and does not ask again at once.
     sim.fault({ type: 'reshape', path: `${cache.id}/status`, reshape: (json) => ({ ...(json as object), cacheActionLogs: [{ message: 'x'.repeat(2 << 20) }] }) });
     const lines: string[] = [];
-    const result = await tracker(cache.id, 10_000, lines).follow(status.executions['full-refresh']!);
+    const result = await clock.run(tracker(cache.id, 10_000, lines).follow(status.executions['full-refresh']!));
     expect(result).toMatchObject({ timedOut: false, execution: { id: running.id, status: 'COMPLETED' } });
     expect(lines.filter((l) => l.startsWith('Could not read the status (')).length).toBe(1);
   });
@@ -264,18 +265,18 @@ describe('the schedule, on a virtual clock', () => {
 
 describe('an outage of the status endpoint during the wait', () => {
   test('reads that fail after their retries do not end the wait: the execution is followed to its end', async () => {
-    const quick = new PeakaClient({ baseUrl: sim.url, apiKey: KEY, requestTimeoutMs: 2_000, maxAttempts: 2, backoffBaseMs: 50, backoffCapMs: 100 }, 'mtKDhe1U');
+    const quick = new PeakaClient({ baseUrl: sim.url, apiKey: KEY, requestTimeoutMs: 2_000, maxAttempts: 2, backoffBaseMs: 50, backoffCapMs: 100, clock }, 'mtKDhe1U');
     const cache = sim.addCache();
     const running = sim.startScheduled(cache.id, 'full-refresh', { durationMs: 4_000, records: 500 });
     const lines: string[] = [];
-    const watch = new ExecutionTracker({ client: quick, cacheId: cache.id, deadline: Date.now() + 20_000, pollIntervalMs: 1_000, log: (l) => lines.push(l), random: () => 0.5 });
-    const first = (await quick.getStatus(cache.id, Date.now() + 5_000)).executions['full-refresh']!;
+    const watch = new ExecutionTracker({ client: quick, source: new DirectStatusSource(quick, clock), cacheId: cache.id, deadline: clock.now() + 20_000, pollIntervalMs: 1_000, log: (l) => lines.push(l), random: () => 0.5 });
+    const first = (await quick.getStatus(cache.id, clock.now() + 5_000)).executions['full-refresh']!;
     const before = answeredReads(cache.id);
     const followed = watch.follow(first);
     // After the first read of the wait, every read fails for a while (each read's 2 attempts included).
-    await waitFor(() => answeredReads(cache.id) > before, 'the first status read of the wait');
+    await clock.run(waitFor(() => answeredReads(cache.id) > before, 'the first status read of the wait', { clock, everyMs: 1 }));
     sim.fault({ type: 'status', status: 502, body: 'html', path: `${cache.id}/status`, times: 8 });
-    const result = await followed;
+    const result = await clock.run(followed);
     expect(result).toMatchObject({ timedOut: false, execution: { id: running.id, status: 'COMPLETED', cachedRecords: 500 } });
     // One line for the outage, not one per failed read.
     expect(lines.filter((l) => l.startsWith('Could not read the status (Failed reading the status'))).toHaveLength(1);
@@ -284,12 +285,12 @@ describe('an outage of the status endpoint during the wait', () => {
   test('a refusal (401/404) still ends the wait at once', async () => {
     const cache = sim.addCache();
     sim.startScheduled(cache.id, 'full-refresh', { durationMs: 4_000 });
-    const first = (await client.getStatus(cache.id, Date.now() + 5_000)).executions['full-refresh']!;
+    const first = (await client.getStatus(cache.id, clock.now() + 5_000)).executions['full-refresh']!;
     const watch = tracker(cache.id);
     const before = answeredReads(cache.id);
     const followed = watch.follow(first);
-    await waitFor(() => answeredReads(cache.id) > before, 'the first status read of the wait');
+    await clock.run(waitFor(() => answeredReads(cache.id) > before, 'the first status read of the wait', { clock, everyMs: 1 }));
     sim.fault({ type: 'status', status: 404, path: `${cache.id}/status`, times: 3 });
-    await expect(followed).rejects.toThrow(/HTTP 404/);
+    await expect(clock.run(followed)).rejects.toThrow(/HTTP 404/);
   });
 });

@@ -8,7 +8,7 @@ import type { CacheList, CacheStatus } from '../src/peaka/client.js';
 import type { History } from '../src/poll-schedule.js';
 import { DirectStatusSource, SharedStatusSource, type StatusSource } from '../src/status-source.js';
 import { makeTrials, mulberry32, quantile, recordsAt, type Trial } from './polling.js';
-import { VirtualClock } from './virtual-clock.js';
+import { VirtualClock } from '../src/virtual-clock.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

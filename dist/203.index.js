@@ -887,7 +887,10 @@ function headTouches(text, statement, rules, at, depth) {
     return [];
 }
 
+// EXTERNAL MODULE: ./src/clock.ts + 1 modules
+var src_clock = __webpack_require__(529);
 ;// CONCATENATED MODULE: ./src/migrations/sql-parser.ts
+
 
 
 
@@ -935,7 +938,7 @@ function defaultSchemaSetBy(text, dialect) {
     }
     return undefined;
 }
-const newReadContext = (deadline) => ({ routines: new Map(), deadline });
+const newReadContext = (deadline, clock = src_clock/* realClock */.d) => ({ routines: new Map(), deadline, clock });
 /** The reading of the migrations reached the step's deadline. */
 class ReadingTimeout extends Error {
     file;
@@ -965,7 +968,7 @@ function readMigration(parser, sql, file, fileRules, context = newReadContext())
     const out = { touches: [], unreadable: [], unknowable: [], passedOver: [] };
     let rules = fileRules;
     for (const statement of splitStatements(sql, rules.dialect)) {
-        if (context.deadline !== undefined && Date.now() >= context.deadline)
+        if (context.deadline !== undefined && context.clock.now() >= context.deadline)
             throw new ReadingTimeout(file, statement.line);
         const schema = defaultSchemaSetBy(statement.text, rules.dialect);
         if (schema !== undefined) {
@@ -1103,7 +1106,7 @@ async function scanMigrations(options, token, log, env = process.env, bound = {}
     const parser = await loadParser(options.dialect);
     const rules = { dialect: options.dialect, defaultSchema: options.defaultSchema };
     // One context for all the files, in path order: a procedure created in one and called in a later one is read.
-    const context = newReadContext(bound.deadline);
+    const context = newReadContext(bound.deadline, bound.clock);
     const passedOver = {};
     scan.dynamic = [];
     let warned = 0;

@@ -14,11 +14,13 @@ export const modules = {
 /* unused harmony export GITHUB_BUDGET_MS */
 /* harmony import */ var _actions_github__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(2413);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(3916);
+/* harmony import */ var _clock_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(529);
 /**
  * Changed files from GitHub's REST API, through Octokit (the same lazy chunk as comment-on-pr):
  * a pull request's files, a compare of two commits, one commit's files. GITHUB_API_URL is honoured,
  * so GitHub Enterprise Server works too.
  */
+
 
 
 /** GitHub lists at most 3,000 files of a pull request or compare; 30 pages of 100. */
@@ -35,9 +37,10 @@ const toChanged = (files) => (files ?? []).map((f) => ({ path: f.filename, remov
 async function fromGitHub(token, what, permission, bound, work) {
     if (!token)
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .l(`tables-from needs 'github-token' to read ${what} from GitHub; pass \${{ github.token }} (the default).`);
-    const budget = Math.max(1_000, Math.min(GITHUB_BUDGET_MS, (bound.deadline ?? Infinity) - Date.now()));
-    const timeout = AbortSignal.timeout(budget);
-    const octokit = _actions_github__WEBPACK_IMPORTED_MODULE_0__/* .getOctokit */ .Q(token, { request: { signal: AbortSignal.any([timeout, ...(bound.signal ? [bound.signal] : [])]) } });
+    const clock = bound.clock ?? _clock_js__WEBPACK_IMPORTED_MODULE_2__/* .realClock */ .d;
+    const budget = Math.max(1_000, Math.min(GITHUB_BUDGET_MS, (bound.deadline ?? Infinity) - clock.now()));
+    const timeout = clock.timeout(budget);
+    const octokit = _actions_github__WEBPACK_IMPORTED_MODULE_0__/* .getOctokit */ .Q(token, { request: { signal: AbortSignal.any([timeout.signal, ...(bound.signal ? [bound.signal] : [])]) } });
     try {
         return await work(octokit);
     }
@@ -47,11 +50,14 @@ async function fromGitHub(token, what, permission, bound, work) {
         // Octokit reports an aborted request as an HTTP 500: say what really ended it.
         if (bound.signal?.aborted)
             throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .l(`tables-from: reading ${what} from GitHub was stopped: the workflow run is being cancelled.`);
-        if (timeout.aborted)
+        if (timeout.signal.aborted)
             throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .l(`tables-from: GitHub did not send ${what} within ${Math.round(budget / 1000)}s${budget < GITHUB_BUDGET_MS ? " (what was left of the step's timeout)" : ''}. Re-run the job; if it repeats, check GitHub status, or check out with fetch-depth: 0 so that the action reads the changes from git.`);
         const status = err.status;
         const hint = status === 401 || status === 403 || status === 404 ? ` Give the job 'permissions: ${permission}', or pass a github-token that may read the repository.` : ' Re-run the job; if it repeats, check GitHub status.';
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .l(`tables-from: reading ${what} from GitHub failed${status ? ` (HTTP ${status})` : ''}: ${err.message.split('\n')[0].slice(0, 200)}.${hint}`);
+    }
+    finally {
+        timeout.clear();
     }
 }
 async function pullRequestFiles(event, token, number, bound = {}) {

@@ -14,11 +14,13 @@ export const modules = {
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(7598);
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__webpack_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var _duration_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(7607);
+/* harmony import */ var _clock_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(529);
 /**
  * comment-on-pr: the job summary as one comment on the pull request behind the run, updated on
  * re-runs instead of added again. Loaded only when asked for (it brings Octokit into memory).
  * Uses the context's API URL, so it works on GitHub Enterprise Server too.
  */
+
 
 
 
@@ -43,7 +45,7 @@ const COMMENT_TOTAL_MIN_MS = 5_000;
 /** ... and at most this. */
 const COMMENT_TOTAL_MAX_MS = 60_000;
 /** How long one request, and the whole comment, may take (see the constants above). */
-function commentBounds(limits, now = Date.now()) {
+function commentBounds(limits, now = (limits.clock ?? _clock_js__WEBPACK_IMPORTED_MODULE_3__/* .realClock */ .d).now()) {
     const totalMs = Math.min(COMMENT_TOTAL_MAX_MS, Math.max(COMMENT_TOTAL_MIN_MS, limits.end - now));
     return { requestMs: Math.min(limits.requestTimeoutMs, COMMENT_REQUEST_MAX_MS, totalMs), totalMs };
 }
@@ -59,15 +61,17 @@ async function commentOnPullRequest(token, html, log, limits, leg = '') {
         log.info(`comment-on-pr: this run was triggered by '${context.eventName || 'an unknown event'}', which belongs to no pull request; no comment written. Comments are written on pull_request runs (and on push runs, to the merged pull request).`);
         return;
     }
+    const clock = limits.clock ?? _clock_js__WEBPACK_IMPORTED_MODULE_3__/* .realClock */ .d;
     const { requestMs, totalMs } = commentBounds(limits);
-    const total = AbortSignal.timeout(totalMs);
+    const total = clock.timeout(totalMs);
     let timedOut = false;
     try {
         const octokit = _actions_github__WEBPACK_IMPORTED_MODULE_0__/* .getOctokit */ .Q(token);
         // Every request, each page of a list too, ends at its own timeout or the comment's, whichever comes first.
         // The options are set in place: the hooks inside this one (the token's) read that object, not an argument.
         octokit.hook.wrap('request', async (request, options) => {
-            const signal = AbortSignal.any([total, AbortSignal.timeout(requestMs)]);
+            const own = clock.timeout(requestMs);
+            const signal = AbortSignal.any([total.signal, own.signal]);
             options.request = { ...options.request, signal };
             try {
                 return await request(options);
@@ -76,6 +80,9 @@ async function commentOnPullRequest(token, html, log, limits, leg = '') {
                 if (signal.aborted)
                     timedOut = true;
                 throw err;
+            }
+            finally {
+                own.clear();
             }
         });
         const { owner, repo } = context.repo;
@@ -105,13 +112,16 @@ async function commentOnPullRequest(token, html, log, limits, leg = '') {
     }
     catch (err) {
         if (timedOut) {
-            const which = total.aborted ? `the comment's ${(0,_duration_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(totalMs)}` : `${(0,_duration_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(requestMs)} (min(request-timeout, 30s))`;
+            const which = total.signal.aborted ? `the comment's ${(0,_duration_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(totalMs)}` : `${(0,_duration_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(requestMs)} (min(request-timeout, 30s))`;
             log.warning(`comment-on-pr: GitHub did not answer within ${which}; no comment written. The step goes on.`);
             return;
         }
         const status = err.status;
         const hint = status === 403 || status === 401 ? " Give the job 'permissions: pull-requests: write' (or pass a github-token that may comment)." : '';
         log.warning(`comment-on-pr: could not comment on the pull request: ${err.message}.${hint}`);
+    }
+    finally {
+        total.clear();
     }
 }
 

@@ -25,6 +25,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { checkAnswer, contractLedger } from './contract.js';
+import { realClock, type Clock } from '../src/clock.js';
 
 export type Kind = 'full-refresh' | 'incremental';
 
@@ -134,6 +135,8 @@ export interface SimulatorOptions {
   cancelDelayMs?: number;
   /** What a trigger does while one of its kind runs (default: PEAKA_SIM_MODEL, else queued-hidden). */
   model?: ConcurrencyModel;
+  /** Peaka's time: the real clock, or the virtual one a test drives the action with. */
+  clock?: Clock;
 }
 
 type Table = { catalogId: string; schemaName: string; tableName: string };
@@ -154,6 +157,8 @@ export class PeakaSimulator {
   private readonly orphans = new Set<string>();
   /** Called with each cache created through the API (tests use it to aim faults at a new cache). */
   readonly createListeners: ((cache: SimCache) => void)[] = [];
+  /** Called with each request once its answer is sent (a test can act at that moment, on any clock). */
+  readonly requestListeners: ((record: RequestRecord) => void)[] = [];
   private readonly faults: Fault[] = [];
   private readonly plans = new Map<string, RunPlan[]>();
   private readonly server: Server;
@@ -163,7 +168,9 @@ export class PeakaSimulator {
   private readonly defaultPlan: RunPlan;
   private readonly cancelDelayMs: number;
   readonly model: ConcurrencyModel;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Stops the scheduler loops when the simulator closes. */
+  private readonly closing = new AbortController();
+  readonly clock: Clock;
 
   constructor(options: SimulatorOptions = {}) {
     const fromEnv = process.env.PEAKA_SIM_MODEL as ConcurrencyModel | undefined;
@@ -172,6 +179,7 @@ export class PeakaSimulator {
     this.projectKeys = options.projectKeys ?? {};
     this.defaultPlan = { ...DEFAULT_PLAN, ...options.defaultPlan };
     this.cancelDelayMs = options.cancelDelayMs ?? 200;
+    this.clock = options.clock ?? realClock;
     this.server = createServer((req, res) => void this.handle(req, res));
     this.server.on('connection', (socket) => {
       this.sockets.add(socket);
@@ -186,8 +194,7 @@ export class PeakaSimulator {
   }
 
   async close(): Promise<void> {
-    for (const timer of this.timers) clearInterval(timer);
-    this.timers.clear();
+    this.closing.abort();
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -207,7 +214,7 @@ export class PeakaSimulator {
     };
     for (const [kind, prev] of Object.entries(init.previous ?? {}) as [Kind, Partial<RunPlan> & { endedAgoMs?: number }][]) {
       const plan = { ...this.defaultPlan, ...prev };
-      const startAt = Date.now() - (prev.endedAgoMs ?? 60_000) - plan.durationMs;
+      const startAt = this.clock.now() - (prev.endedAgoMs ?? 60_000) - plan.durationMs;
       cache.executions.push(this.execution(kind, plan, startAt, true));
     }
     this.caches.set(cache.id, cache);
@@ -221,7 +228,7 @@ export class PeakaSimulator {
   addPast(cacheId: string, kind: Kind, past: Partial<RunPlan> & { endedAgoMs: number }): SimExecution {
     const cache = this.caches.get(cacheId)!;
     const plan = { ...this.defaultPlan, ...past };
-    const execution = this.execution(kind, plan, Date.now() - past.endedAgoMs - plan.durationMs, true);
+    const execution = this.execution(kind, plan, this.clock.now() - past.endedAgoMs - plan.durationMs, true);
     cache.executions.push(execution);
     cache.executions.sort((a, b) => this.appearOf(a) - this.appearOf(b));
     return execution;
@@ -267,28 +274,28 @@ export class PeakaSimulator {
    */
   actorTrigger(cacheId: string, kind: Kind, plan: Partial<RunPlan> = {}, actor = 'another actor'): SimExecution {
     const cache = this.caches.get(cacheId)!;
-    return this.enqueue(cache, kind, { ...this.defaultPlan, ...plan }, Date.now(), actor);
+    return this.enqueue(cache, kind, { ...this.defaultPlan, ...plan }, this.clock.now(), actor);
   }
 
   /** Another actor cancels through the API: stops what runs of `kind`, as the step's cancel would. Returns the HTTP status. */
   actorCancel(cacheId: string, kind: Kind): number {
-    return this.cancel(this.caches.get(cacheId)!, kind, Date.now()).status;
+    return this.cancel(this.caches.get(cacheId)!, kind, this.clock.now()).status;
   }
 
   /** Peaka's scheduler: starts `kind` on the cache every `everyMs` (under the model) until the simulator closes. */
   schedule(cacheId: string, kind: Kind, everyMs: number, plan: Partial<RunPlan> = {}): void {
-    const timer = setInterval(() => {
+    const tick = () => {
       const cache = this.caches.get(cacheId);
-      if (cache && !cache.deleted) this.enqueue(cache, kind, { ...this.defaultPlan, ...plan }, Date.now(), 'scheduler');
-    }, everyMs);
-    timer.unref();
-    this.timers.add(timer);
+      if (cache && !cache.deleted) this.enqueue(cache, kind, { ...this.defaultPlan, ...plan }, this.clock.now(), 'scheduler');
+      this.clock.sleep(everyMs, this.closing.signal).then(tick, () => undefined);
+    };
+    this.clock.sleep(everyMs, this.closing.signal).then(tick, () => undefined);
   }
 
   /** Starts an execution at once whatever runs (as Peaka's scheduler might under `parallel`; not through the API). */
   startScheduled(cacheId: string, kind: Kind, plan: Partial<RunPlan> = {}): SimExecution {
     const cache = this.caches.get(cacheId)!;
-    const execution = this.execution(kind, { ...this.defaultPlan, ...plan, appearDelayMs: 0 }, Date.now(), true);
+    const execution = this.execution(kind, { ...this.defaultPlan, ...plan, appearDelayMs: 0 }, this.clock.now(), true);
     cache.executions.push(execution);
     return execution;
   }
@@ -297,8 +304,11 @@ export class PeakaSimulator {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const record: RequestRecord = { method: req.method ?? 'GET', path: url.pathname + url.search, at: Date.now(), outcome: 0, auth: req.headers.authorization };
+    const record: RequestRecord = { method: req.method ?? 'GET', path: url.pathname + url.search, at: this.clock.now(), outcome: 0, auth: req.headers.authorization };
     this.requests.push(record);
+    res.on('finish', () => {
+      for (const listener of this.requestListeners) listener(record);
+    });
     const body = await readBody(req);
     const fault = this.takeFault(record.method, record.path);
 
@@ -307,7 +317,7 @@ export class PeakaSimulator {
       record.outcome = 'hung';
       return;
     }
-    if (fault?.type === 'slow') await new Promise((r) => setTimeout(r, fault.delayMs ?? 1_000));
+    if (fault?.type === 'slow') await this.clock.sleep(fault.delayMs ?? 1_000);
     // A 200 with a broken body comes from a server that did the work: those faults always follow the effect.
     const afterEffect = fault?.afterEffect || fault?.type === 'malformed' || fault?.type === 'empty';
     if (fault && fault.type !== 'slow' && fault.type !== 'reshape' && !afterEffect) return this.sendFault(res, record, fault);
@@ -386,7 +396,7 @@ export class PeakaSimulator {
     if (auth) return auth;
     const rest = m[2];
     const parts = rest.split('/').map(decodeURIComponent);
-    const now = Date.now();
+    const now = this.clock.now();
     const live = (c: SimCache) => c.projectId === projectId && !c.deleted;
 
     if (rest === 'cache' && method === 'POST') return this.create(projectId, parseJson(body), now);
@@ -419,7 +429,11 @@ export class PeakaSimulator {
     if (action === 'executionHistory' && method === 'GET') {
       const limit = Number(url.searchParams.get('limit') ?? 10);
       const offset = Number(url.searchParams.get('offset') ?? 0);
-      const visible = cache.executions.filter((e) => this.appearOf(e) <= now).sort((a, b) => this.appearOf(b) - this.appearOf(a));
+      // Newest first; of two that appeared in the same millisecond (a virtual clock), the one made later.
+      const visible = cache.executions
+        .filter((e) => this.appearOf(e) <= now)
+        .reverse()
+        .sort((a, b) => this.appearOf(b) - this.appearOf(a));
       const page = visible.slice(offset, offset + limit);
       return this.observed(
         page.map((e) => ({ ...this.executionInfo(e, now), executionMode: e.kind === 'full-refresh' ? 'FULL_REFRESH' : 'INCREMENTAL' })),

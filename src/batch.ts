@@ -120,7 +120,7 @@ export async function runEach<T extends string | undefined>(
   selection?: TableSelection
 ): Promise<CacheSlot[]> {
   const many = targets.length > 1;
-  const statuses = many ? new SharedStatusSource(step.client, { warn: (line) => step.log.warning(line) }) : undefined;
+  const statuses = many ? new SharedStatusSource(step.client, { clock: step.client.clock, warn: (line) => step.log.warning(line) }) : undefined;
   const slots: CacheSlot[] = targets.map((cacheId, i) => ({ key: String(i), known: knownOf(step.inputs.operation, cacheId) }));
   try {
     await runPool(
@@ -148,7 +148,7 @@ async function runOne<T extends string | undefined>(ctx: OperationContext, targe
     if (target !== undefined) segment(target, 'cache id');
     // The run was cancelled before this cache's turn: nothing was sent for it.
     if (ctx.signal?.aborted) return { known: fallback };
-    if (Date.now() >= ctx.deadline) {
+    if (ctx.client.clock.now() >= ctx.deadline) {
       // Its turn came after the step's time was spent: nothing was sent for it.
       const message = `Not started: the step's timeout was reached before this cache's turn (max-parallel ${ctx.inputs.maxParallel}). Raise timeout or max-parallel.`;
       return { known: { ...fallback, timedOut: true }, outcome: { conclusion: ctx.inputs.failOnError ? 'failure' : 'warning', message } };

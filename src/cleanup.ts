@@ -3,7 +3,6 @@
  * the workflow run was cancelled (main step, within the runner's grace period), or the main
  * step died before it could (post step).
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { KIND_LABEL } from './format.js';
 import type { Started } from './ledger.js';
 import { EXECUTION_KINDS, isActive, isCacheOf, isCancelled, type Execution, type ExecutionKind, type PeakaClient } from './peaka/client.js';
@@ -33,7 +32,8 @@ export function describeStarted(started: Started): string {
  * by its table. Bounded by `budgetMs` in all.
  */
 export async function cancelStarted(client: PeakaClient, started: Started, budgetMs: number, gapMs = LOOK_GAP_MS): Promise<CleanupResult> {
-  const deadline = Date.now() + budgetMs;
+  const { clock } = client;
+  const deadline = clock.now() + budgetMs;
   const kinds = started.kind ? [started.kind] : EXECUTION_KINDS;
   let cacheId = started.cacheId;
   let note = '';
@@ -57,8 +57,8 @@ export async function cancelStarted(client: PeakaClient, started: Started, budge
       const result = await cancelIn(client, cacheId, kinds, started, deadline, gapMs);
       if (result) return { ...result, cacheId, message: note + result.message };
     }
-    if (Date.now() + gapMs >= deadline) break;
-    await sleep(gapMs);
+    if (clock.now() + gapMs >= deadline) break;
+    await clock.sleep(gapMs);
   }
   if (!cacheId) {
     // Peaka may still make it: the page stays for the post step to look again.
@@ -117,13 +117,14 @@ async function locate(client: PeakaClient, cacheId: string, execution: Execution
 
 /** Reads the execution's status (its slot, or the history once another took the slot) until it has ended; undefined at the deadline. */
 async function settledStatus(client: PeakaClient, cacheId: string, execution: Execution, deadline: number, gapMs: number): Promise<string | undefined> {
-  for (let read = 0; read < 100 && Date.now() < deadline; read++) {
+  const { clock } = client;
+  for (let read = 0; read < 100 && clock.now() < deadline; read++) {
     let seen: Pick<Execution, 'id' | 'status'> | undefined = (await client.getStatus(cacheId, deadline)).executions[execution.kind];
     if (seen?.id !== execution.id) seen = (await client.executionHistory(cacheId, HISTORY_PAGE, deadline)).find((e) => e.id === execution.id);
     if (!seen) return GONE;
     if (!isActive(seen)) return seen.status;
-    if (Date.now() + gapMs >= deadline) return undefined;
-    await sleep(gapMs);
+    if (clock.now() + gapMs >= deadline) return undefined;
+    await clock.sleep(gapMs);
   }
   return undefined;
 }

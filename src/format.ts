@@ -4,6 +4,7 @@
  */
 import { formatDuration } from './duration.js';
 import { isTerminal, type Execution, type ExecutionKind } from './peaka/client.js';
+import { realClock } from './clock.js';
 
 export const KIND_LABEL: Record<ExecutionKind, string> = { 'full-refresh': 'full refresh', incremental: 'incremental sync' };
 /** The label with its article: 'a full refresh', 'an incremental sync'. */
@@ -27,9 +28,9 @@ export function describeExecution(e: Execution): string {
 }
 
 /** How long an execution ran (or has run so far), from its own times. */
-export function executionDurationMs(e: Pick<Execution, 'status' | 'createdAt' | 'updatedAt' | 'finishedAt'> | undefined): number | undefined {
+export function executionDurationMs(e: Pick<Execution, 'status' | 'createdAt' | 'updatedAt' | 'finishedAt'> | undefined, now = realClock.now()): number | undefined {
   if (!e?.createdAt) return undefined;
-  const end = e.finishedAt ? Date.parse(e.finishedAt) : isTerminal(e.status) ? Date.parse(e.updatedAt ?? '') : Date.now();
+  const end = e.finishedAt ? Date.parse(e.finishedAt) : isTerminal(e.status) ? Date.parse(e.updatedAt ?? '') : now;
   const ms = end - Date.parse(e.createdAt);
   return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
 }

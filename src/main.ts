@@ -58,7 +58,7 @@ export async function runMain(): Promise<void> {
     inputs.projectId
   );
   // timeout is the whole step's: the wait stops early enough for the last read and the cancel on timeout.
-  const budget = stepBudget(inputs);
+  const budget = stepBudget(inputs, client.clock.now());
   // What the post step must cancel if this step dies: the ledger saves it on every change.
   const ledger = new Ledger((key, json) => core.saveState(stateName(key), forOutput(json)));
   let slots: CacheSlot[] = [];

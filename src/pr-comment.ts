@@ -7,6 +7,7 @@ import * as github from '@actions/github';
 import { createHash } from 'node:crypto';
 import { formatDuration } from './duration.js';
 import type { Logger } from './safe-text.js';
+import { realClock, type Clock } from './clock.js';
 
 /** Marks our comment, per workflow, job and step, so that re-runs find and update it. */
 export function commentMarker(env: NodeJS.ProcessEnv = process.env): string {
@@ -37,10 +38,12 @@ export interface CommentLimits {
   requestTimeoutMs: number;
   /** Epoch ms at which the step's timeout is spent. */
   end: number;
+  /** What the timeouts run on (default: the real clock). */
+  clock?: Clock;
 }
 
 /** How long one request, and the whole comment, may take (see the constants above). */
-export function commentBounds(limits: CommentLimits, now = Date.now()): { requestMs: number; totalMs: number } {
+export function commentBounds(limits: CommentLimits, now = (limits.clock ?? realClock).now()): { requestMs: number; totalMs: number } {
   const totalMs = Math.min(COMMENT_TOTAL_MAX_MS, Math.max(COMMENT_TOTAL_MIN_MS, limits.end - now));
   return { requestMs: Math.min(limits.requestTimeoutMs, COMMENT_REQUEST_MAX_MS, totalMs), totalMs };
 }
@@ -58,21 +61,25 @@ export async function commentOnPullRequest(token: string, html: string, log: Log
     log.info(`comment-on-pr: this run was triggered by '${context.eventName || 'an unknown event'}', which belongs to no pull request; no comment written. Comments are written on pull_request runs (and on push runs, to the merged pull request).`);
     return;
   }
+  const clock = limits.clock ?? realClock;
   const { requestMs, totalMs } = commentBounds(limits);
-  const total = AbortSignal.timeout(totalMs);
+  const total = clock.timeout(totalMs);
   let timedOut = false;
   try {
     const octokit = github.getOctokit(token);
     // Every request, each page of a list too, ends at its own timeout or the comment's, whichever comes first.
     // The options are set in place: the hooks inside this one (the token's) read that object, not an argument.
     octokit.hook.wrap('request', async (request, options) => {
-      const signal = AbortSignal.any([total, AbortSignal.timeout(requestMs)]);
+      const own = clock.timeout(requestMs);
+      const signal = AbortSignal.any([total.signal, own.signal]);
       options.request = { ...options.request, signal };
       try {
         return await request(options);
       } catch (err) {
         if (signal.aborted) timedOut = true;
         throw err;
+      } finally {
+        own.clear();
       }
     });
     const { owner, repo } = context.repo;
@@ -100,12 +107,14 @@ export async function commentOnPullRequest(token: string, html: string, log: Log
     }
   } catch (err) {
     if (timedOut) {
-      const which = total.aborted ? `the comment's ${formatDuration(totalMs)}` : `${formatDuration(requestMs)} (min(request-timeout, 30s))`;
+      const which = total.signal.aborted ? `the comment's ${formatDuration(totalMs)}` : `${formatDuration(requestMs)} (min(request-timeout, 30s))`;
       log.warning(`comment-on-pr: GitHub did not answer within ${which}; no comment written. The step goes on.`);
       return;
     }
     const status = (err as { status?: number }).status;
     const hint = status === 403 || status === 401 ? " Give the job 'permissions: pull-requests: write' (or pass a github-token that may comment)." : '';
     log.warning(`comment-on-pr: could not comment on the pull request: ${(err as Error).message}.${hint}`);
+  } finally {
+    total.clear();
   }
 }

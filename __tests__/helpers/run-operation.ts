@@ -11,6 +11,7 @@ import type { Logger } from '../../src/safe-text.js';
 import { PeakaClient } from '../../src/peaka/client.js';
 import { buildResult, renderSummary, type Result } from '../../src/report.js';
 import { actionDefaults } from '../../scripts/action-runner.js';
+import type { VirtualClock } from '../../src/virtual-clock.js';
 
 export interface OperationRun {
   outcome: Outcome;
@@ -24,13 +25,25 @@ export interface OperationRun {
   requests: number;
 }
 
+/** runOperationIn on `clock` (the simulator's virtual clock), with `tuning` on top. */
+export const runOn =
+  (clock: VirtualClock) =>
+  (inputs: Record<string, string>, transport: { requestTimeoutMs?: number } = {}, tuning: Tuning = {}): Promise<OperationRun> =>
+    runOperationIn(inputs, transport, { clock, ...tuning });
+
 /** The inputs every in-process operation test starts from: the simulator, a key, short polls. */
 export function operationInputs(url: string, key: string, extra: Record<string, string>, timeout = '30s'): Record<string, string> {
   return { 'api-key': key, 'project-id': 'mtKDhe1U', 'api-url': url, 'poll-interval': '1s', timeout, ...extra };
 }
 
-/** `appearanceGraceMs`: how long a new execution may take to appear (default: the action's minute), shortened to test what happens after it. */
-export async function runOperationIn(inputs: Record<string, string>, transport: { requestTimeoutMs?: number } = {}, tuning: { appearanceGraceMs?: number } = {}): Promise<OperationRun> {
+export interface Tuning {
+  /** How long a new execution may take to appear (default: the action's minute), shortened to test what happens after it. */
+  appearanceGraceMs?: number;
+  /** The simulator's clock, when it runs on a virtual one: the step then runs on it too, and waits take no real time. */
+  clock?: VirtualClock;
+}
+
+export async function runOperationIn(inputs: Record<string, string>, transport: { requestTimeoutMs?: number } = {}, tuning: Tuning = {}): Promise<OperationRun> {
   const parsed = parseInputs((name) => ({ ...actionDefaults(), ...inputs })[name] ?? '');
   const log: string[] = [];
   const logger: Logger = {
@@ -45,7 +58,7 @@ export async function runOperationIn(inputs: Record<string, string>, transport: 
   // Every request attempt the client made: the transport's debug log has one line per attempt.
   let requests = 0;
   const client = new PeakaClient(
-    { baseUrl: parsed.baseUrl, apiKey: parsed.apiKey, requestTimeoutMs: transport.requestTimeoutMs ?? parsed.requestTimeoutMs, backoffBaseMs: 100, backoffCapMs: 500, onRetry: (l) => log.push(`retry: ${l}`), debug: () => requests++ },
+    { baseUrl: parsed.baseUrl, apiKey: parsed.apiKey, requestTimeoutMs: transport.requestTimeoutMs ?? parsed.requestTimeoutMs, backoffBaseMs: 100, backoffCapMs: 500, clock: tuning.clock, onRetry: (l) => log.push(`retry: ${l}`), debug: () => requests++ },
     parsed.projectId
   );
   let saves = 0;
@@ -58,8 +71,10 @@ export async function runOperationIn(inputs: Record<string, string>, transport: 
   let result: Result;
   try {
     // The budget as main.ts makes it: the wait stops early enough for the last read and the cancel.
-    const budget = stepBudget(parsed);
-    const { slots } = await runAll({ inputs: parsed, client, deadline: budget.deadline, budget, log: logger, ledger, ...tuning });
+    const { clock, ...rest } = tuning;
+    const budget = stepBudget(parsed, client.clock.now());
+    const running = runAll({ inputs: parsed, client, deadline: budget.deadline, budget, log: logger, ledger, ...rest });
+    const { slots } = await (clock ? clock.run(running) : running);
     const [slot] = slots;
     outcome = slot.outcome ?? { conclusion: 'failure', message: 'no outcome' };
     result = buildResult(slot.known, outcome);

@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { EventEmitter } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { realClock, type Clock } from '../../src/clock.js';
 
 export type ScriptedAnswer =
   | { status: number; retryAfter?: string; body?: string }
@@ -30,9 +31,10 @@ export class ScriptedServer {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
 
-  constructor() {
+  /** `clock`: whose time `at` is (the virtual one the client runs on, or the real one). */
+  constructor(clock: Clock = realClock) {
     this.server = createServer((req, res) => {
-      const seen = { method: req.method ?? 'GET', path: req.url ?? '/', at: Date.now() };
+      const seen = { method: req.method ?? 'GET', path: req.url ?? '/', at: clock.now() };
       this.requests.push(seen);
       req.resume();
       req.on('end', () => {
@@ -81,6 +83,6 @@ export class ScriptedServer {
   }
 }
 
-export async function startScriptedServer(): Promise<ScriptedServer> {
-  return new ScriptedServer().start();
+export async function startScriptedServer(clock?: Clock): Promise<ScriptedServer> {
+  return new ScriptedServer(clock).start();
 }

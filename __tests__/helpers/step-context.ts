@@ -8,6 +8,7 @@ import { Ledger, stateName } from '../../src/ledger.js';
 import type { Logger } from '../../src/safe-text.js';
 import { PeakaClient } from '../../src/peaka/client.js';
 import { actionDefaults } from '../../scripts/action-runner.js';
+import type { Clock } from '../../src/clock.js';
 
 /** Inputs as the runner passes them: action.yml's defaults, the simulator, `extra` on top. */
 export function stepInputs(url: string, key: string, extra: Record<string, string>): Inputs {
@@ -60,7 +61,7 @@ export function countingLedger(onSave: (json: string) => void = () => undefined)
   return { ledger, saves, last: () => saves.at(-1) ?? '[]', state };
 }
 
-/** A client for the simulator with short backoffs; `signal` is the run's cancel. */
-export function simClient(inputs: Inputs, signal?: AbortSignal): PeakaClient {
-  return new PeakaClient({ baseUrl: inputs.baseUrl, apiKey: inputs.apiKey, requestTimeoutMs: inputs.requestTimeoutMs, backoffBaseMs: 100, backoffCapMs: 500, signal }, inputs.projectId);
+/** A client for the simulator with short backoffs; `signal` is the run's cancel, `clock` the simulator's (default: the real one). */
+export function simClient(inputs: Inputs, signal?: AbortSignal, clock?: Clock): PeakaClient {
+  return new PeakaClient({ baseUrl: inputs.baseUrl, apiKey: inputs.apiKey, requestTimeoutMs: inputs.requestTimeoutMs, backoffBaseMs: 100, backoffCapMs: 500, signal, clock }, inputs.projectId);
 }

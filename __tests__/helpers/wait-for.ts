@@ -5,25 +5,27 @@
  * for the next poll, a timeout), with a bound far above a loaded machine's slowness and far below
  * the wait the behaviour rules out.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
+import { realClock, type Clock } from '../../src/clock.js';
 
 export interface WaitOptions {
   /** How long the event may take before the test fails; default 15 s. */
   timeoutMs?: number;
   /** How often the condition is checked; default 10 ms. */
   everyMs?: number;
+  /** Whose time: the real clock by default, or the virtual one the simulator and the step run on. */
+  clock?: Clock;
 }
 
 /** Resolves with the condition's first truthy value; rejects naming `what` once `timeoutMs` has passed. */
 export async function waitFor<T>(condition: () => T | Promise<T>, what: string, options: WaitOptions = {}): Promise<NonNullable<T>> {
-  const { timeoutMs = 15_000, everyMs = 10 } = options;
-  const end = Date.now() + timeoutMs;
+  const { timeoutMs = 15_000, everyMs = 10, clock = realClock } = options;
+  const end = clock.now() + timeoutMs;
   // Bounded in count as in time: each check but the last is followed by a sleep of everyMs.
   for (let check = 0; check <= Math.ceil(timeoutMs / everyMs); check++) {
     const value = await condition();
     if (value) return value as NonNullable<T>;
-    if (Date.now() >= end) break;
-    await sleep(everyMs);
+    if (clock.now() >= end) break;
+    await clock.sleep(everyMs);
   }
   throw new Error(`waitFor: ${what} did not happen within ${timeoutMs} ms`);
 }

@@ -5,6 +5,7 @@
  */
 import * as github from '@actions/github';
 import { ActionError } from '../errors.js';
+import { realClock, type Clock } from '../clock.js';
 
 export interface ChangedFile {
   path: string;
@@ -26,6 +27,8 @@ export interface EventInfo {
 export interface GitHubBound {
   deadline?: number;
   signal?: AbortSignal;
+  /** What the deadline and the timeout run on (default: the real clock). */
+  clock?: Clock;
 }
 
 /** GitHub lists at most 3,000 files of a pull request or compare; 30 pages of 100. */
@@ -46,20 +49,23 @@ type Octokit = ReturnType<typeof github.getOctokit>;
  */
 async function fromGitHub<T>(token: string, what: string, permission: string, bound: GitHubBound, work: (octokit: Octokit) => Promise<T>): Promise<T> {
   if (!token) throw new ActionError(`tables-from needs 'github-token' to read ${what} from GitHub; pass \${{ github.token }} (the default).`);
-  const budget = Math.max(1_000, Math.min(GITHUB_BUDGET_MS, (bound.deadline ?? Infinity) - Date.now()));
-  const timeout = AbortSignal.timeout(budget);
-  const octokit = github.getOctokit(token, { request: { signal: AbortSignal.any([timeout, ...(bound.signal ? [bound.signal] : [])]) } });
+  const clock = bound.clock ?? realClock;
+  const budget = Math.max(1_000, Math.min(GITHUB_BUDGET_MS, (bound.deadline ?? Infinity) - clock.now()));
+  const timeout = clock.timeout(budget);
+  const octokit = github.getOctokit(token, { request: { signal: AbortSignal.any([timeout.signal, ...(bound.signal ? [bound.signal] : [])]) } });
   try {
     return await work(octokit);
   } catch (err) {
     if (err instanceof ActionError) throw err;
     // Octokit reports an aborted request as an HTTP 500: say what really ended it.
     if (bound.signal?.aborted) throw new ActionError(`tables-from: reading ${what} from GitHub was stopped: the workflow run is being cancelled.`);
-    if (timeout.aborted)
+    if (timeout.signal.aborted)
       throw new ActionError(`tables-from: GitHub did not send ${what} within ${Math.round(budget / 1000)}s${budget < GITHUB_BUDGET_MS ? " (what was left of the step's timeout)" : ''}. Re-run the job; if it repeats, check GitHub status, or check out with fetch-depth: 0 so that the action reads the changes from git.`);
     const status = (err as { status?: number }).status;
     const hint = status === 401 || status === 403 || status === 404 ? ` Give the job 'permissions: ${permission}', or pass a github-token that may read the repository.` : ' Re-run the job; if it repeats, check GitHub status.';
     throw new ActionError(`tables-from: reading ${what} from GitHub failed${status ? ` (HTTP ${status})` : ''}: ${(err as Error).message.split('\n')[0].slice(0, 200)}.${hint}`);
+   } finally {
+    timeout.clear();
   }
 }
 

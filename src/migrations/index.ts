@@ -39,7 +39,7 @@ export async function scanMigrations(options: TablesFrom, token: string, log: Lo
   const parser = await loadParser(options.dialect);
   const rules: NameRules = { dialect: options.dialect, defaultSchema: options.defaultSchema };
   // One context for all the files, in path order: a procedure created in one and called in a later one is read.
-  const context = newReadContext(bound.deadline);
+  const context = newReadContext(bound.deadline, bound.clock);
   const passedOver: Record<string, number> = {};
   scan.dynamic = [];
   let warned = 0;

@@ -8,6 +8,7 @@ import { bodyStatements, calledProcedure, callsIn, doBlock, routineDefinition, t
 import { kindOf, touchesNoTable } from './statement-kinds.js';
 import { splitStatements, withoutComments } from './sql-statements.js';
 import { touchesFromHead, touchesOfAst, type NameRules, type Touch } from './touches.js';
+import { realClock, type Clock } from '../clock.js';
 
 export interface Parser {
   astify(sql: string, options?: { database?: string }): unknown;
@@ -100,9 +101,11 @@ export interface ReadContext {
   routines: Map<string, Routine>;
   /** Epoch ms: the reading stops there (TimeoutError), so that a huge migration cannot outlast the step's timeout. */
   deadline?: number;
+  /** What the deadline is read on. */
+  clock: Clock;
 }
 
-export const newReadContext = (deadline?: number): ReadContext => ({ routines: new Map(), deadline });
+export const newReadContext = (deadline?: number, clock: Clock = realClock): ReadContext => ({ routines: new Map(), deadline, clock });
 
 /** The reading of the migrations reached the step's deadline. */
 export class ReadingTimeout extends Error {
@@ -133,7 +136,7 @@ export function readMigration(parser: Parser, sql: string, file: string, fileRul
   const out: MigrationReading = { touches: [], unreadable: [], unknowable: [], passedOver: [] };
   let rules = fileRules;
   for (const statement of splitStatements(sql, rules.dialect)) {
-    if (context.deadline !== undefined && Date.now() >= context.deadline) throw new ReadingTimeout(file, statement.line);
+    if (context.deadline !== undefined && context.clock.now() >= context.deadline) throw new ReadingTimeout(file, statement.line);
     const schema = defaultSchemaSetBy(statement.text, rules.dialect);
     if (schema !== undefined) {
       rules = { ...rules, defaultSchema: schema };

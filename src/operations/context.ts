@@ -10,10 +10,11 @@ import type { Logger } from '../safe-text.js';
 import type { LedgerPage } from '../ledger.js';
 import { isActive, isCancelled, type CacheStatus, type Execution, type ExecutionKind, type HistoryExecution, type PeakaClient } from '../peaka/client.js';
 import { ActionError } from '../errors.js';
+import { realClock } from '../clock.js';
 import { PeakaApiError } from '../peaka/errors.js';
 import { cancelOnce } from '../peaka/send-once.js';
 import type { Stall } from '../stall-watch.js';
-import type { StatusSource } from '../status-source.js';
+import { DirectStatusSource, type StatusSource } from '../status-source.js';
 import { mayCancel } from '../cancel-guard.js';
 import type { History } from '../poll-schedule.js';
 import { ExecutionTracker, recordsOf, type Claim, type TrackResult } from '../tracker.js';
@@ -112,7 +113,7 @@ export function endReserveMs(inputs: Pick<Inputs, 'requestTimeoutMs' | 'timeoutM
   return Math.min(inputs.requestTimeoutMs, END_RESERVE_MAX_MS, inputs.timeoutMs / 4);
 }
 
-export function stepBudget(inputs: Pick<Inputs, 'requestTimeoutMs' | 'timeoutMs' | 'cancelOnTimeout'>, start = Date.now()): StepBudget {
+export function stepBudget(inputs: Pick<Inputs, 'requestTimeoutMs' | 'timeoutMs' | 'cancelOnTimeout'>, start = realClock.now()): StepBudget {
   const reserve = endReserveMs(inputs);
   const end = start + inputs.timeoutMs;
   const finalReadBy = inputs.cancelOnTimeout ? end - reserve : end;
@@ -145,8 +146,8 @@ export interface OperationContext<I extends Inputs = Inputs> extends StepContext
   statuses?: StatusSource;
 }
 
-/** What every write of an operation is sent with (send-once.ts): the deadline, the run's cancel, and where its warnings go. */
-export const writeOptions = (ctx: StepContext) => ({ deadline: ctx.deadline, signal: ctx.signal, warn: (line: string) => ctx.log.warning(line) });
+/** What every write of an operation is sent with (send-once.ts): the deadline, the run's cancel, the clock, and where its warnings go. */
+export const writeOptions = (ctx: StepContext) => ({ deadline: ctx.deadline, signal: ctx.signal, clock: ctx.client.clock, warn: (line: string) => ctx.log.warning(line) });
 
 /**
  * Time ran out before what the step started (a trigger's execution, a new cache's first sync) appeared:
@@ -167,7 +168,7 @@ export function tracker(ctx: OperationContext, cacheId: string, deadline = ctx.d
   return new ExecutionTracker({
     client: ctx.client,
     cacheId,
-    source: ctx.statuses,
+    source: ctx.statuses ?? new DirectStatusSource(ctx.client, ctx.client.clock),
     deadline,
     finalReadBy: Math.min(deadline + finalReadMs, ctx.budget.finalReadBy),
     pollIntervalMs: ctx.inputs.pollIntervalMs,
@@ -244,7 +245,7 @@ export async function conclude(
   const fail = failLevel(ctx.inputs);
   if (result.timedOut) {
     // The time the step really waited: the deadline keeps room for the last read and the cancel within timeout.
-    const waitedMs = Math.max(0, Date.now() - (ctx.budget.end - ctx.inputs.timeoutMs));
+    const waitedMs = Math.max(0, ctx.client.clock.now() - (ctx.budget.end - ctx.inputs.timeoutMs));
     const cancelNote = await cancelIfOurs(ctx, known, cacheId, execution, expectCancelled);
     return {
       conclusion: fail,
@@ -319,7 +320,7 @@ function stalledMessage(ctx: OperationContext, label: string, execution: Executi
   const progress = records === undefined ? 'with no progress reported' : `at ${records.toLocaleString('en-US')} records`;
   return (
     `The ${label} looks stalled: it is still ${execution.status} ${progress}, and neither its progress nor its updatedAt has changed since ${since} ` +
-    `(this step saw no change for ${formatDuration(Date.now() - stall.sinceMs)}; stall-timeout: ${formatDuration(ctx.inputs.stallTimeoutMs)}), so the step stopped waiting.${cancelNote} ` +
+    `(this step saw no change for ${formatDuration(ctx.client.clock.now() - stall.sinceMs)}; stall-timeout: ${formatDuration(ctx.inputs.stallTimeoutMs)}), so the step stopped waiting.${cancelNote} ` +
     `Peaka may never have picked it up: check the cache's executions in Peaka and the connection of its catalog, cancel the execution there if it is stuck, and re-run. ` +
     `Raise stall-timeout if this execution is only slow to report progress (0 turns the check off).`
   );

@@ -54,7 +54,7 @@ function latestEnded<T extends Pick<Execution, 'finishedAt' | 'updatedAt' | 'sta
   return executions.sort((a, b) => (Date.parse(endOf(b) ?? '') || 0) - (Date.parse(endOf(a) ?? '') || 0))[0];
 }
 
-export function judge(maxAgeMs: number, kinds: readonly ExecutionKind[], last: HistoryExecution | undefined, now = Date.now()): Freshness {
+export function judge(maxAgeMs: number, kinds: readonly ExecutionKind[], last: HistoryExecution | undefined, now: number): Freshness {
   const at = last && endOf(last);
   const ms = at ? now - Date.parse(at) : NaN;
   if (!at || !Number.isFinite(ms)) return { maxAgeMs, kinds, fresh: false };
@@ -80,9 +80,9 @@ export function describeFreshness(f: Freshness): string {
  * execution failed, with a warning that says so.
  */
 /** After a trigger that was not skipped: the run it followed, if it completed, is the new last success. */
-export function refreshed(freshness: Freshness | undefined, execution: Execution | undefined): Freshness | undefined {
+export function refreshed(freshness: Freshness | undefined, execution: Execution | undefined, now: number): Freshness | undefined {
   if (!freshness) return undefined;
-  return execution && completed(execution) ? judge(freshness.maxAgeMs, freshness.kinds, execution) : freshness;
+  return execution && completed(execution) ? judge(freshness.maxAgeMs, freshness.kinds, execution, now) : freshness;
 }
 
 export function freshnessFields(known: { freshness?: Freshness; skipped?: boolean }): { fresh?: boolean; 'last-success-at'?: string; 'age-seconds'?: number; skipped?: boolean } {

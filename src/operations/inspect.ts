@@ -110,7 +110,7 @@ async function gateOnFreshness(ctx: OperationContext<InspectInputs>, known: Know
   const maxAgeMs = ctx.inputs.maxAgeMs;
   if (maxAgeMs === undefined || !known.lastStatus) return outcome;
   const kinds = ctx.inputs.executionType ? [ctx.inputs.executionType] : EXECUTION_KINDS;
-  known.freshness = judge(maxAgeMs, kinds, await lastSuccess(ctx.client, cacheId, known.lastStatus, kinds, ctx.deadline));
+  known.freshness = judge(maxAgeMs, kinds, await lastSuccess(ctx.client, cacheId, known.lastStatus, kinds, ctx.deadline), ctx.client.clock.now());
   const sentence = describeFreshness(known.freshness);
   if (!known.freshness.fresh) return { conclusion: failLevel(ctx.inputs), message: `${sentence} ${outcome.message}` };
   return { conclusion: outcome.conclusion === 'success' ? 'success' : 'warning', message: `${sentence} ${outcome.message}` };
@@ -127,7 +127,7 @@ export async function history(ctx: OperationContext<HistoryInputs>, cacheId: str
     if (latest?.kind) known.execution = { ...latest, kind: latest.kind };
     known.kind = latest?.kind;
     const completed = executions.filter((e) => e.status === 'COMPLETED');
-    const durations = completed.map(executionDurationMs).filter((d): d is number => d !== undefined);
+    const durations = completed.map((e) => executionDurationMs(e)).filter((d): d is number => d !== undefined);
     const typical = durations.length ? ` Completed runs took ${formatDuration(Math.min(...durations))} to ${formatDuration(Math.max(...durations))}.` : '';
     return {
       conclusion: 'success',

@@ -9,7 +9,6 @@ import type { TriggerInputs } from '../inputs.js';
 import { isActive, type Execution, type ExecutionKind } from '../peaka/client.js';
 import { ActionError } from '../errors.js';
 import { cancelOnce, sendOnce } from '../peaka/send-once.js';
-import { realClock } from '../clock.js';
 import { APPEARANCE_GRACE_MS, historyFrom, type Claim, type TrackResult } from '../tracker.js';
 import { NO_WAIT_LOOKUP_MS, absorb, conclude, failLevel, followToEnd, knownOf, leaveUnseen, readStatus, record, tracker, withKnown, writeOptions, type CacheResult, type Known, type OperationContext, type Outcome } from './context.js';
 import { describeFreshness, judge, lastSuccess, refreshed } from './freshness.js';
@@ -26,7 +25,7 @@ export async function trigger(ctx: OperationContext<TriggerInputs>, cacheId: str
       if (skipped) return skipped;
     }
     const outcome = await triggerAndFollow(ctx, known, cacheId, kind);
-    known.freshness = refreshed(known.freshness, known.execution);
+    known.freshness = refreshed(known.freshness, known.execution, ctx.client.clock.now());
     return outcome;
   });
 }
@@ -36,7 +35,7 @@ async function skipIfFresh(ctx: OperationContext, known: Known, cacheId: string,
   const status = await ctx.client.getStatus(cacheId, ctx.deadline);
   absorb(known, status);
   const last = await lastSuccess(ctx.client, cacheId, status, [kind], ctx.deadline);
-  known.freshness = judge(maxAgeMs, [kind], last);
+  known.freshness = judge(maxAgeMs, [kind], last, ctx.client.clock.now());
   known.skipped = known.freshness.fresh;
   if (!known.freshness.fresh) {
     ctx.log.info(`${describeFreshness(known.freshness)} Starting ${KIND_LABEL[kind]} of cache ${cacheId}.`);
@@ -95,7 +94,7 @@ async function triggerAndFollow(ctx: OperationContext<TriggerInputs>, known: Kno
   // From here until the operation is over, a new execution in the slot is this step's (the ledger says so).
   ctx.page.triggering(cacheId, kind, previous?.id);
   // An execution that had run longer than the time since this moment is another actor's (tracker.ts).
-  const clock = ctx.statuses?.clock ?? realClock;
+  const clock = ctx.client.clock;
   const claim: Claim = { sentAt: clock.now() };
   const sent = await sendOnce<TrackResult | undefined>({
     send: async () => {
@@ -138,7 +137,7 @@ async function triggerAndFollow(ctx: OperationContext<TriggerInputs>, known: Kno
   }
 
   if (!ctx.inputs.wait) {
-    found ??= await tracker(ctx, cacheId, Math.min(ctx.deadline, Date.now() + NO_WAIT_LOOKUP_MS)).awaitNew([kind], { [kind]: previous?.id }, NO_WAIT_LOOKUP_MS, { claim });
+    found ??= await tracker(ctx, cacheId, Math.min(ctx.deadline, ctx.client.clock.now() + NO_WAIT_LOOKUP_MS)).awaitNew([kind], { [kind]: previous?.id }, NO_WAIT_LOOKUP_MS, { claim });
     if (found.execution) {
       ctx.page.seen(found.execution.id, kind);
       record(known, { ...found, timedOut: false });

@@ -7,6 +7,7 @@ import { PeakaApiError } from './errors.js';
 import { parseInstant } from '../duration.js';
 import { LIST_BODY_CAP, Transport, type TransportOptions } from './transport.js';
 import { cut, redactAndCut } from '../safe-text.js';
+import type { Clock } from '../clock.js';
 
 export type ExecutionKind = 'full-refresh' | 'incremental';
 export const EXECUTION_KINDS: readonly ExecutionKind[] = ['full-refresh', 'incremental'];
@@ -140,6 +141,11 @@ export class PeakaClient {
     readonly projectId: string
   ) {
     this.transport = new Transport(options);
+  }
+
+  /** The step's clock: its requests' timeouts and retries run on it, and so does everything else the step waits for. */
+  get clock(): Clock {
+    return this.transport.clock;
   }
 
   private cachePath(cacheId: string, suffix = ''): string {

@@ -10,10 +10,10 @@
  * - 408 and 429 took no effect: the write is sent again after the wait Peaka asks for.
  * The write itself is sent with the client's retries off: this is where it is retried.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ActionError } from '../errors.js';
 import { PeakaApiError } from './errors.js';
 import { isActive, isCancelled, type Execution, type PeakaClient } from './client.js';
+import type { Clock } from '../clock.js';
 
 /** How many times a write is sent at most when its answers are lost or refused for load. */
 export const WRITE_ATTEMPTS = 4;
@@ -31,6 +31,8 @@ export interface SendOnceOptions<T> {
   attempts?: number;
   deadline: number;
   signal?: AbortSignal;
+  /** What the waits between attempts and the deadline run on: the client's. */
+  clock: Clock;
   /** Told why the write is looked for or sent again. */
   warn: (line: string) => void;
 }
@@ -90,9 +92,9 @@ async function attempts<T>(options: SendOnceOptions<T>, mayHaveTakenEffect: () =
     }
     if (attempt >= max) throw failure;
     const wait = failure.details.retryAfterMs ?? 1_000 * attempt;
-    if (Date.now() + wait >= options.deadline) throw failure;
+    if (options.clock.now() + wait >= options.deadline) throw failure;
     options.warn(`${short}. Sending it again in ${(wait / 1000).toFixed(1)}s.`);
-    await sleep(wait, undefined, { signal: options.signal });
+    await options.clock.sleep(wait, options.signal);
   }
 }
 
@@ -124,6 +126,7 @@ export async function cancelOnce(
     },
     deadline: options.deadline,
     signal: options.signal,
+    clock: client.clock,
     warn: options.warn ?? (() => undefined)
   });
   return sent.effect;
@@ -156,6 +159,7 @@ export async function deleteOnce(
     },
     deadline: options.deadline,
     signal: options.signal,
+    clock: client.clock,
     warn: options.warn
   });
 }

@@ -4,11 +4,11 @@
  * by the step's deadline, proxies honoured as @actions/http-client honours them.
  */
 import type { Agent } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { HttpClient } from '@actions/http-client';
 import fetch from 'node-fetch';
 import { PeakaApiError, messageFromBody, type ApiErrorDetails, type FailureKind } from './errors.js';
 import { addSecret, dropPartialSecret, redact } from '../safe-text.js';
+import { realClock, type Clock } from '../clock.js';
 
 /** One request per cache at a time (max-parallel is at most 256), and the shared list reads. */
 const MAX_SOCKETS = 300;
@@ -23,6 +23,8 @@ export interface TransportOptions {
   backoffBaseMs?: number;
   backoffCapMs?: number;
   random?: () => number;
+  /** What the timeouts, backoff waits and deadlines run on (default: the real clock). */
+  clock?: Clock;
   /** Told about each retry, for the log. */
   onRetry?: (message: string) => void;
   /** Told about each attempt (method, path, outcome, attempt, ms, bytes): the debug log. The key is never in it. */
@@ -75,12 +77,14 @@ export class Transport {
   private readonly backoffBaseMs: number;
   private readonly backoffCapMs: number;
   private readonly random: () => number;
+  readonly clock: Clock;
 
   constructor(private readonly options: TransportOptions) {
     this.maxAttempts = options.maxAttempts ?? 6;
     this.backoffBaseMs = options.backoffBaseMs ?? 1_000;
     this.backoffCapMs = options.backoffCapMs ?? 30_000;
     this.random = options.random ?? Math.random;
+    this.clock = options.clock ?? realClock;
     // Whatever the key came from, nothing read with it may show it.
     addSecret(options.apiKey);
   }
@@ -90,9 +94,9 @@ export class Transport {
     const maxAttempts = spec.retry ? this.maxAttempts : 1;
     let ambiguousBefore = false;
     for (let attempt = 1; ; attempt++) {
-      const sentAt = Date.now();
+      const sentAt = this.clock.now();
       let failure = await this.attempt(url, spec, attempt);
-      this.options.debug?.(describeAttempt(spec, attempt, maxAttempts, failure, Date.now() - sentAt));
+      this.options.debug?.(describeAttempt(spec, attempt, maxAttempts, failure, this.clock.now() - sentAt));
       if (!(failure instanceof PeakaApiError)) return failure;
       // The retry's answer may be about what the earlier attempt did (a 404 after a cancel that took effect).
       if (ambiguousBefore) failure = new PeakaApiError({ ...failure.details, afterAmbiguous: true });
@@ -100,10 +104,10 @@ export class Transport {
       if (!failure.transient || attempt >= maxAttempts) throw failure;
       const backoff = this.random() * Math.min(this.backoffCapMs, this.backoffBaseMs * 2 ** (attempt - 1));
       const wait = Math.max(backoff, failure.details.retryAfterMs ?? 0);
-      if (Date.now() + wait >= spec.deadline) throw failure;
+      if (this.clock.now() + wait >= spec.deadline) throw failure;
       this.options.onRetry?.(`${failure.short}; retrying in ${(wait / 1000).toFixed(1)}s (attempt ${attempt + 1} of ${maxAttempts}).`);
       try {
-        await sleep(wait, undefined, { signal: this.options.signal });
+        await this.clock.sleep(wait, this.options.signal);
       } catch {
         throw this.error(spec, 'aborted', attempt);
       }
@@ -112,10 +116,19 @@ export class Transport {
 
   /** One attempt: the response on 2xx, otherwise the error describing the failure. */
   private async attempt(url: string, spec: RequestSpec, attempt: number): Promise<ApiResponse | PeakaApiError> {
-    const remaining = spec.deadline - Date.now();
+    const remaining = spec.deadline - this.clock.now();
     if (remaining <= 0) return this.error(spec, 'timeout', attempt, { hint: 'The step reached its timeout.', notSent: true });
     if (this.options.signal?.aborted) return this.error(spec, 'aborted', attempt);
-    const perAttempt = AbortSignal.timeout(Math.min(this.options.requestTimeoutMs, remaining));
+    const perAttempt = this.clock.timeout(Math.min(this.options.requestTimeoutMs, remaining));
+    try {
+      return await this.send(url, spec, attempt, perAttempt.signal);
+    } finally {
+      perAttempt.clear();
+    }
+  }
+
+  /** The attempt on the wire, until its answer is read or `perAttempt` (its timeout) or the run's cancel aborts it. */
+  private async send(url: string, spec: RequestSpec, attempt: number, perAttempt: AbortSignal): Promise<ApiResponse | PeakaApiError> {
     const signal = this.options.signal ? AbortSignal.any([perAttempt, this.options.signal]) : perAttempt;
     let status: number;
     let body: CappedText;
@@ -143,7 +156,7 @@ export class Transport {
       if (perAttempt.aborted) return this.error(spec, 'timeout', attempt);
       return this.error(spec, 'network', attempt, { cause: networkCause(err) });
     }
-    const retryAfterMs = parseRetryAfter(retryAfter);
+    const retryAfterMs = parseRetryAfter(retryAfter, this.clock.now());
     if (status >= 300 && status < 400) {
       return this.error(spec, 'http', attempt, {
         status,
@@ -216,7 +229,7 @@ export async function readCapped(body: AsyncIterable<unknown> | null | undefined
 }
 
 /** Retry-After as milliseconds: delta-seconds or an HTTP date. */
-export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
+export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
   if (!value) return undefined;
   const trimmed = value.trim();
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1000;
