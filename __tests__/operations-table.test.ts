@@ -35,8 +35,9 @@ describe('the operation table', () => {
     const added = typecheckCopy((dir) => {
       const file = join(dir, 'src', 'inputs.ts');
       const text = readFileSync(file, 'utf8');
-      expect(text).toContain("  'history'\n] as const;");
-      writeFileSync(file, text.replace("  'history'\n] as const;", "  'history',\n  'validate'\n] as const;"));
+      const end = /'history'\s*\] as const;/;
+      expect(text).toMatch(end);
+      writeFileSync(file, text.replace(end, "'history', 'validate'] as const;"));
     });
     expect(added.status).not.toBe(0);
     // The table lacks its entry, and parseInputs its branch.
