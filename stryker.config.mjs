@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const module = process.env.MUTATE_MODULE;
-if (!module || !/^[a-z-]+$/.test(module)) throw new Error('Set MUTATE_MODULE to a module of src/ (e.g. duration); npm run mutate runs them all.');
+if (!module || !/^[a-z-]+$/.test(module))
+  throw new Error('Set MUTATE_MODULE to a module of src/ (e.g. duration); npm run mutate runs them all.');
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {

@@ -42,15 +42,40 @@ function readmeTable(heading: string): Map<string, string> {
 const CACHE = '960bd651-7b3c-4511-9a88-18e14ac7742a';
 const REPRESENTATIVE: Record<string, Record<string, string>[]> = {
   'full-refresh': [
-    { 'cache-id': CACHE, 'if-running': 'attach', 'max-age': '6h', 'cancel-on-timeout': 'true', 'stall-timeout': '10m', 'request-timeout': '20s' },
+    {
+      'cache-id': CACHE,
+      'if-running': 'attach',
+      'max-age': '6h',
+      'cancel-on-timeout': 'true',
+      'stall-timeout': '10m',
+      'request-timeout': '20s'
+    },
     { tables: 'payment.*', 'allow-no-match': 'true', 'catalog-id': 'c1', 'comment-on-pr': 'true', 'github-token': 'ghs_x' },
     { 'tables-from': 'migrations/**/*.sql', 'sql-dialect': 'mysql', 'default-schema': 'app', region: 'eu' }
   ],
-  incremental: [{ 'cache-id': `${CACHE}\n11111111-2222-4333-8444-555555555555`, 'max-parallel': '2', wait: 'false', 'fail-on-error': 'false', summary: 'false' }],
+  incremental: [
+    {
+      'cache-id': `${CACHE}\n11111111-2222-4333-8444-555555555555`,
+      'max-parallel': '2',
+      wait: 'false',
+      'fail-on-error': 'false',
+      summary: 'false'
+    }
+  ],
   status: [{ 'cache-id': CACHE, 'max-age': '1d', 'execution-type': 'incremental' }],
   'cancel-full-refresh': [{ 'cache-id': CACHE, 'cancel-on-abort': 'false' }],
   'cancel-incremental': [{ 'schema-name': 'payment' }],
-  create: [{ 'catalog-id': 'c1', 'schema-name': 'payment', 'table-name': 'invoices', 'full-refresh-schedule': 'P1D', 'incremental-schedule': 'PT15M', 'if-exists': 'reuse', 'api-url': 'http://127.0.0.1:8787/api/v1' }],
+  create: [
+    {
+      'catalog-id': 'c1',
+      'schema-name': 'payment',
+      'table-name': 'invoices',
+      'full-refresh-schedule': 'P1D',
+      'incremental-schedule': 'PT15M',
+      'if-exists': 'reuse',
+      'api-url': 'http://127.0.0.1:8787/api/v1'
+    }
+  ],
   wait: [
     { 'catalog-id': 'c1', 'execution-type': 'full-refresh', timeout: '2h', 'poll-interval': '1m' },
     { 'cache-id': CACHE, 'execution-id': 'd1b2c3e4-0000-4000-8000-000000000001' }
@@ -76,8 +101,10 @@ describe('action.yml', () => {
   });
 
   test('every input and output has a description', () => {
-    for (const [name, input] of Object.entries(action.inputs)) expect({ name, description: !!input.description?.trim() }).toEqual({ name, description: true });
-    for (const [name, output] of Object.entries(action.outputs)) expect({ name, description: !!output.description?.trim() }).toEqual({ name, description: true });
+    for (const [name, input] of Object.entries(action.inputs))
+      expect({ name, description: !!input.description?.trim() }).toEqual({ name, description: true });
+    for (const [name, output] of Object.entries(action.outputs))
+      expect({ name, description: !!output.description?.trim() }).toEqual({ name, description: true });
   });
 
   test('the outputs are exactly what the code sets', () => {
@@ -110,7 +137,10 @@ describe('action.yml', () => {
     // Valid inputs: every name was asked for on the path a real step takes, not on an error's.
     expect(refused).toEqual([]);
     const declared = Object.keys(action.inputs);
-    expect({ readButNotInActionYml: [...asked].filter((name) => !declared.includes(name)).sort(), inActionYmlButNeverRead: declared.filter((name) => !asked.has(name)) }).toEqual({
+    expect({
+      readButNotInActionYml: [...asked].filter((name) => !declared.includes(name)).sort(),
+      inActionYmlButNeverRead: declared.filter((name) => !asked.has(name))
+    }).toEqual({
       readButNotInActionYml: [],
       inActionYmlButNeverRead: []
     });
@@ -118,9 +148,15 @@ describe('action.yml', () => {
 
   test('inputs read outside the settings parser (core.getInput in the entry and the post step) are in action.yml', () => {
     const files = readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
-    const direct = files.flatMap((f) => [...readFileSync(join(ROOT, 'src', f), 'utf8').matchAll(/\bget(?:Boolean|Multiline)?Input\(\s*'([^']+)'/g)].map((m) => ({ file: f, name: m[1] })));
+    const direct = files.flatMap((f) =>
+      [...readFileSync(join(ROOT, 'src', f), 'utf8').matchAll(/\bget(?:Boolean|Multiline)?Input\(\s*'([^']+)'/g)].map((m) => ({
+        file: f,
+        name: m[1]
+      }))
+    );
     expect(direct.length).toBeGreaterThan(0);
-    for (const { file, name } of direct) expect({ file, name, inActionYml: name in action.inputs }).toEqual({ file, name, inActionYml: true });
+    for (const { file, name } of direct)
+      expect({ file, name, inActionYml: name in action.inputs }).toEqual({ file, name, inActionYml: true });
   });
 });
 
@@ -142,7 +178,8 @@ describe('README', () => {
   test('shows every example workflow as it is in examples/: all in docs/examples.md, some in the README, which links the page', () => {
     const page = readFileSync(join(ROOT, 'docs', 'examples.md'), 'utf8');
     expect(examples.length).toBeGreaterThanOrEqual(4);
-    for (const file of examples) expect({ file, inDocs: page.includes(readFileSync(join(ROOT, 'examples', file), 'utf8')) }).toEqual({ file, inDocs: true });
+    for (const file of examples)
+      expect({ file, inDocs: page.includes(readFileSync(join(ROOT, 'examples', file), 'utf8')) }).toEqual({ file, inDocs: true });
     expect(examples.filter((file) => readme.includes(readFileSync(join(ROOT, 'examples', file), 'utf8'))).length).toBeGreaterThanOrEqual(2);
     expect(readme).toContain('](docs/examples.md)');
   });
@@ -150,12 +187,18 @@ describe('README', () => {
 
 describe('examples', () => {
   test.each(examples)('%s passes only inputs the action has, and every required one', (file) => {
-    const workflow = parse(readFileSync(join(ROOT, 'examples', file), 'utf8')) as { jobs: Record<string, { steps?: { uses?: string; with?: Record<string, unknown> }[] }> };
-    const steps = Object.values(workflow.jobs).flatMap((job) => job.steps ?? []).filter((s) => s.uses?.includes('peaka-cache-action'));
+    const workflow = parse(readFileSync(join(ROOT, 'examples', file), 'utf8')) as {
+      jobs: Record<string, { steps?: { uses?: string; with?: Record<string, unknown> }[] }>;
+    };
+    const steps = Object.values(workflow.jobs)
+      .flatMap((job) => job.steps ?? [])
+      .filter((s) => s.uses?.includes('peaka-cache-action'));
     expect(steps.length).toBeGreaterThan(0);
     for (const step of steps) {
-      for (const name of Object.keys(step.with ?? {})) expect({ file, input: name, exists: name in action.inputs }).toEqual({ file, input: name, exists: true });
-      for (const [name, input] of Object.entries(action.inputs)) if (input.required) expect({ file, input: name, given: name in (step.with ?? {}) }).toEqual({ file, input: name, given: true });
+      for (const name of Object.keys(step.with ?? {}))
+        expect({ file, input: name, exists: name in action.inputs }).toEqual({ file, input: name, exists: true });
+      for (const [name, input] of Object.entries(action.inputs))
+        if (input.required) expect({ file, input: name, given: name in (step.with ?? {}) }).toEqual({ file, input: name, given: true });
     }
   });
 });

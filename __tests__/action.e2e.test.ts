@@ -7,7 +7,11 @@ import { PARTNER_KEY, baseInputs, runAction } from './helpers/run-action.js';
 
 let sim: PeakaSimulator;
 beforeAll(async () => {
-  sim = await startSimulator({ partnerKeys: [PARTNER_KEY], projectKeys: { 'project-key-other-4411': 'otherProj' }, defaultPlan: { durationMs: 1_200, records: 5_000, appearDelayMs: 300 } });
+  sim = await startSimulator({
+    partnerKeys: [PARTNER_KEY],
+    projectKeys: { 'project-key-other-4411': 'otherProj' },
+    defaultPlan: { durationMs: 1_200, records: 5_000, appearDelayMs: 300 }
+  });
 });
 afterAll(() => sim.close());
 beforeEach(() => sim.clearFaults());
@@ -57,12 +61,16 @@ describe('full-refresh', () => {
     expect(executionLines).toBeLessThanOrEqual(3);
   });
 
-  test('an execution that fails fails the step with Peaka\'s error, and the outputs still tell', async () => {
+  test("an execution that fails fails the step with Peaka's error, and the outputs still tell", async () => {
     const cache = sim.addCache();
     sim.planNext(cache.id, 'incremental', { outcome: 'FAILED', error: 'Source table payment.customers is unreachable' });
     const run = await runAction(baseInputs(sim.url, { operation: 'incremental', 'cache-id': cache.id }));
     expect(run.code).toBe(1);
-    expect(run.outputs).toMatchObject({ status: 'FAILED', 'execution-type': 'incremental', error: 'Source table payment.customers is unreachable' });
+    expect(run.outputs).toMatchObject({
+      status: 'FAILED',
+      'execution-type': 'incremental',
+      error: 'Source table payment.customers is unreachable'
+    });
     expect(run.annotations.find((a) => a.level === 'error')?.message).toContain('Source table payment.customers is unreachable');
     expect(run.summary).toContain('❌');
   });
@@ -88,12 +96,16 @@ describe('full-refresh', () => {
   test('timeout: the outputs say timed-out, the step fails, and cancel-on-timeout cancels the run', async () => {
     const cache = sim.addCache();
     sim.planNext(cache.id, 'full-refresh', { durationMs: 60_000 });
-    const run = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id, timeout: '3s', 'cancel-on-timeout': 'true' }));
+    const run = await runAction(
+      baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id, timeout: '3s', 'cancel-on-timeout': 'true' })
+    );
     expect(run.code).toBe(1);
     expect(run.outputs['timed-out']).toBe('true');
     // The cancel is confirmed by a read within the budget: the outputs say what became of it.
     expect(run.outputs.status).toBe('CANCELLED');
-    expect(run.annotations.find((a) => a.level === 'error')?.message).toMatch(/Timed out after [12]\.\ds waiting .*timeout: 3\.0s\)\. It was cancelled \(cancel-on-timeout\)/);
+    expect(run.annotations.find((a) => a.level === 'error')?.message).toMatch(
+      /Timed out after [12]\.\ds waiting .*timeout: 3\.0s\)\. It was cancelled \(cancel-on-timeout\)/
+    );
     expect(posts(cache.id).filter((r) => r.path.endsWith('cancelFullRefreshUpdate'))).toHaveLength(1);
     // The simulator ends a cancelled execution a moment after the cancel: its status then, not after a sleep.
     const [ours] = sim.startedExecutions(cache.id);
@@ -104,31 +116,46 @@ describe('full-refresh', () => {
   test('a timeout without cancel-on-timeout leaves the run going and says so', async () => {
     const cache = sim.addCache();
     sim.planNext(cache.id, 'full-refresh', { durationMs: 60_000 });
-    const run = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id, timeout: '2s', 'fail-on-error': 'false' }));
+    const run = await runAction(
+      baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id, timeout: '2s', 'fail-on-error': 'false' })
+    );
     expect(run.code).toBe(0);
     expect(run.outputs['timed-out']).toBe('true');
     expect(run.annotations.find((a) => a.level === 'warning')?.message).toContain('keeps running in Peaka');
     expect(posts(cache.id).filter((r) => r.path.includes('cancel'))).toHaveLength(0);
   });
 
-  test('a stalled execution (the live API\'s): the step fails naming it, stalled is true, and the summary says so', async () => {
+  test("a stalled execution (the live API's): the step fails naming it, stalled is true, and the summary says so", async () => {
     sim.deviate('stalled-execution');
     const cache = sim.addCache({ schemaName: 'payment', tableName: 'stuck', previous: { 'full-refresh': {} } });
-    const run = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id, 'poll-interval': '1s', 'stall-timeout': '2s' }));
+    const run = await runAction(
+      baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id, 'poll-interval': '1s', 'stall-timeout': '2s' })
+    );
     expect(run.code).toBe(1);
     expect(run.outputs).toMatchObject({ stalled: 'true', 'timed-out': 'false', status: 'RUNNING' });
-    expect(run.annotations.find((a) => a.level === 'error')?.message).toMatch(/looks stalled: .* since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC .*check the cache's executions in Peaka/);
+    expect(run.annotations.find((a) => a.level === 'error')?.message).toMatch(
+      /looks stalled: .* since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC .*check the cache's executions in Peaka/
+    );
     expect(run.summary).toContain('RUNNING (stalled)');
   });
 });
 
 describe('status', () => {
   test('reports the cache and its most recent execution without writing anything', async () => {
-    const cache = sim.addCache({ schemaName: 'sales', tableName: 'orders', previous: { 'full-refresh': { endedAgoMs: 600_000, records: 900 }, incremental: { endedAgoMs: 5_000, records: 42 } } });
+    const cache = sim.addCache({
+      schemaName: 'sales',
+      tableName: 'orders',
+      previous: { 'full-refresh': { endedAgoMs: 600_000, records: 900 }, incremental: { endedAgoMs: 5_000, records: 42 } }
+    });
     const run = await runAction(baseInputs(sim.url, { operation: 'status', 'cache-id': cache.id }));
     expect(run.code).toBe(0);
     expect(posts(cache.id)).toHaveLength(0);
-    expect(run.outputs).toMatchObject({ 'cache-status': 'COMPLETED', 'execution-type': 'incremental', status: 'COMPLETED', 'cached-records': '42' });
+    expect(run.outputs).toMatchObject({
+      'cache-status': 'COMPLETED',
+      'execution-type': 'incremental',
+      status: 'COMPLETED',
+      'cached-records': '42'
+    });
     expect(run.annotations.at(-1)?.message).toContain('Cache sales.orders');
   });
 });
@@ -187,7 +214,9 @@ describe('create', () => {
   test('a 409 from the create itself (a race) says the table already has a cache, and what to do', async () => {
     // A 409 whose body is not the existing cache (a proxy's, say): the message cannot name the cache.
     sim.fault({ type: 'status', status: 409, method: 'POST', path: /\/cache$/ });
-    const run = await runAction(baseInputs(sim.url, { operation: 'create', 'catalog-id': 'c1', 'schema-name': 's1', 'table-name': 'raced' }));
+    const run = await runAction(
+      baseInputs(sim.url, { operation: 'create', 'catalog-id': 'c1', 'schema-name': 's1', 'table-name': 'raced' })
+    );
     expect(run.code).toBe(1);
     expect(run.annotations.find((a) => a.level === 'error')?.message).toBe(
       'Table s1.raced already has a cache. Set if-exists: reuse to use it, or refresh it with operation: full-refresh.'

@@ -13,7 +13,9 @@ afterAll(() => sim.close());
 
 /** Status requests of a step: the cache's own status endpoint, and the lists (project- or catalog-level). */
 const statusRequests = (since: number, cacheId?: string) =>
-  sim.requests.slice(since).filter((r) => r.method === 'GET' && (cacheId ? r.path.includes(`${cacheId}/status`) : /\/cache\/(?:[^/]+\/)?status/.test(r.path)));
+  sim.requests
+    .slice(since)
+    .filter((r) => r.method === 'GET' && (cacheId ? r.path.includes(`${cacheId}/status`) : /\/cache\/(?:[^/]+\/)?status/.test(r.path)));
 const rowsOf = (summary: string) => [...summary.matchAll(/<tr>/g)].length;
 /** The most executions running at the same moment. */
 const mostAtOnce = (executions: SimExecution[]) => {
@@ -40,7 +42,11 @@ test('50 caches of a schema: wall time near the slowest run, their statuses read
   const caches = Array.from({ length: 50 }, (_, i) => {
     // 2 s to 4 s: long enough that all 50 overlap even when a loaded machine is slow to start them.
     const durationMs = 2_000 + (i % 5) * 500;
-    const cache = sim.addCache({ schemaName: 'warehouse', tableName: `t${i}`, previous: { 'full-refresh': { durationMs, records: 100 + i } } });
+    const cache = sim.addCache({
+      schemaName: 'warehouse',
+      tableName: `t${i}`,
+      previous: { 'full-refresh': { durationMs, records: 100 + i } }
+    });
     sim.planNext(cache.id, 'full-refresh', { durationMs, records: 100 + i });
     return cache;
   });
@@ -72,17 +78,25 @@ test('50 caches of a schema: wall time near the slowest run, their statuses read
   expect(run.summary).toContain('<strong>Total (50 caches)</strong>');
 });
 
-test('200 caches, max-parallel 200: status requests stay near one cache\'s, through one list read per round', async () => {
+test("200 caches, max-parallel 200: status requests stay near one cache's, through one list read per round", async () => {
   const singleReads = await oneCacheAlone(4_000);
   const caches = Array.from({ length: 200 }, (_, i) => {
     const durationMs = 2_000 + (i % 5) * 500;
-    const cache = sim.addCache({ catalogId: 'cat-200', schemaName: 'lake', tableName: `t${i}`, previous: { 'full-refresh': { durationMs, records: 10 + i } } });
+    const cache = sim.addCache({
+      catalogId: 'cat-200',
+      schemaName: 'lake',
+      tableName: `t${i}`,
+      previous: { 'full-refresh': { durationMs, records: 10 + i } }
+    });
     sim.planNext(cache.id, 'full-refresh', { durationMs, records: 10 + i });
     return cache;
   });
   const from = sim.requests.length;
   const started = Date.now();
-  const run = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': caches.map((c) => c.id).join(','), 'max-parallel': '200' }), { timeoutMs: 120_000 });
+  const run = await runAction(
+    baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': caches.map((c) => c.id).join(','), 'max-parallel': '200' }),
+    { timeoutMs: 120_000 }
+  );
   const wallMs = Date.now() - started;
   const reads = statusRequests(from);
   const lists = reads.filter((r) => /\/cache\/status$/.test(r.path));
@@ -103,7 +117,9 @@ test('200 caches, max-parallel 200: status requests stay near one cache\'s, thro
 test('max-parallel bounds the executions followed at once', async () => {
   const caches = Array.from({ length: 6 }, () => sim.addCache({ schemaName: 'bounded' }));
   for (const c of caches) sim.planNext(c.id, 'incremental', { durationMs: 1_000 });
-  const run = await runAction(baseInputs(sim.url, { operation: 'incremental', 'cache-id': caches.map((c) => c.id).join('\n'), 'max-parallel': '2' }));
+  const run = await runAction(
+    baseInputs(sim.url, { operation: 'incremental', 'cache-id': caches.map((c) => c.id).join('\n'), 'max-parallel': '2' })
+  );
   expect(run.code).toBe(0);
   expect(mostAtOnce(caches.map((c) => sim.startedExecutions(c.id)[0]))).toBe(2);
 });
@@ -126,7 +142,9 @@ test('one failing cache fails the step after every cache has finished, with an a
 test('a selection that matches nothing says what it looked for', async () => {
   const run = await runAction(baseInputs(sim.url, { operation: 'status', 'catalog-id': 'nope', 'schema-name': 'none' }));
   expect(run.code).toBe(1);
-  expect(run.annotations.find((a) => a.level === 'error')!.message).toMatch(/^No cache in project mtKDhe1U matches catalog-id nope and schema-name none/);
+  expect(run.annotations.find((a) => a.level === 'error')!.message).toMatch(
+    /^No cache in project mtKDhe1U matches catalog-id nope and schema-name none/
+  );
 });
 
 test('a listed cache without an id (the contract allows it) is named in a warning; the others are worked on', async () => {
@@ -139,14 +157,29 @@ test('a listed cache without an id (the contract allows it) is named in a warnin
   });
   const run = await runAction(baseInputs(sim.url, { operation: 'status', 'schema-name': 'idless' }));
   expect(run.code).toBe(0);
-  expect(run.annotations.filter((a) => a.level === 'warning').map((a) => a.message)).toContainEqual(expect.stringMatching(/^Peaka listed 1 cache without an id \(idless\.gamma\); no operation can act on it/));
+  expect(run.annotations.filter((a) => a.level === 'warning').map((a) => a.message)).toContainEqual(
+    expect.stringMatching(/^Peaka listed 1 cache without an id \(idless\.gamma\); no operation can act on it/)
+  );
   expect(run.outputs['cache-id'].split(',').sort()).toEqual(caches.map((c) => c.id).sort());
 });
 
 test('a status list over 1 MiB (each cache carries its action logs; lists have no excludeLogs) is still read', async () => {
-  const caches = Array.from({ length: 5 }, (_, i) => sim.addCache({ catalogId: 'logged-catalog', schemaName: 'logged', tableName: `t${i}`, previous: { 'full-refresh': {} } }));
-  const logs = Array.from({ length: 1_500 }, (_, i) => ({ timestamp: '2026-11-20T10:00:00Z', action: 'FULL_REFRESH_COMPLETED', message: `run ${i} `.padEnd(120, '.'), cacheType: 'FULL_REFRESH', isScheduled: true }));
-  sim.fault({ type: 'reshape', path: /\/cache\/status$/, times: 1_000, reshape: (json) => (json as object[]).map((entry) => ({ ...entry, cacheActionLogs: logs })) });
+  const caches = Array.from({ length: 5 }, (_, i) =>
+    sim.addCache({ catalogId: 'logged-catalog', schemaName: 'logged', tableName: `t${i}`, previous: { 'full-refresh': {} } })
+  );
+  const logs = Array.from({ length: 1_500 }, (_, i) => ({
+    timestamp: '2026-11-20T10:00:00Z',
+    action: 'FULL_REFRESH_COMPLETED',
+    message: `run ${i} `.padEnd(120, '.'),
+    cacheType: 'FULL_REFRESH',
+    isScheduled: true
+  }));
+  sim.fault({
+    type: 'reshape',
+    path: /\/cache\/status$/,
+    times: 1_000,
+    reshape: (json) => (json as object[]).map((entry) => ({ ...entry, cacheActionLogs: logs }))
+  });
   // With catalog-id, the catalog's list is read (1.7 MB here), not the whole project's.
   const run = await runAction(baseInputs(sim.url, { operation: 'status', 'catalog-id': 'logged-catalog', 'schema-name': 'logged' }));
   expect(sim.requests.some((r) => r.path.includes('/catalog/logged-catalog/cache/status'))).toBe(true);
@@ -156,11 +189,24 @@ test('a status list over 1 MiB (each cache carries its action logs; lists have n
 });
 
 test('caches whose turn comes after the timeout are reported as not started, and nothing is sent for them', async () => {
-  const caches = Array.from({ length: 3 }, (_, i) => sim.addCache({ catalogId: 'late-catalog', schemaName: 'late', tableName: `t${i}`, previous: { 'full-refresh': {} } }));
+  const caches = Array.from({ length: 3 }, (_, i) =>
+    sim.addCache({ catalogId: 'late-catalog', schemaName: 'late', tableName: `t${i}`, previous: { 'full-refresh': {} } })
+  );
   for (const c of caches) sim.planNext(c.id, 'full-refresh', { durationMs: 60_000 });
-  const run = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'catalog-id': 'late-catalog', 'schema-name': 'late', 'max-parallel': '1', timeout: '4s', 'poll-interval': '1s' }));
+  const run = await runAction(
+    baseInputs(sim.url, {
+      operation: 'full-refresh',
+      'catalog-id': 'late-catalog',
+      'schema-name': 'late',
+      'max-parallel': '1',
+      timeout: '4s',
+      'poll-interval': '1s'
+    })
+  );
   const results = JSON.parse(run.outputs.result) as { 'cache-id': string; message: string; 'timed-out': boolean }[];
-  const notStarted = results.filter((r) => r.message.startsWith('Not started: the step\'s timeout was reached before this cache\'s turn (max-parallel 1)'));
+  const notStarted = results.filter((r) =>
+    r.message.startsWith("Not started: the step's timeout was reached before this cache's turn (max-parallel 1)")
+  );
   expect(notStarted).toHaveLength(2);
   for (const r of notStarted) {
     expect(r['timed-out']).toBe(true);

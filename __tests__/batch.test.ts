@@ -29,7 +29,10 @@ interface Step {
 }
 
 /** A StepContext as main.ts builds it, by hand: parsed inputs, a client, the ledger, the deadline. */
-function stepOf(extra: Record<string, string>, options: { deadlineMs?: number; controller?: AbortController; onSave?: (json: string) => void } = {}): Step {
+function stepOf(
+  extra: Record<string, string>,
+  options: { deadlineMs?: number; controller?: AbortController; onSave?: (json: string) => void } = {}
+): Step {
   const inputs = stepInputs(sim.url, KEY, extra);
   const log = recordingLog();
   const ledger = countingLedger(options.onSave);
@@ -50,12 +53,17 @@ const onCaches = (inputs: Inputs): OnCachesInputs => {
   if (inputs.operation === 'create') throw new Error('not an operation on caches');
   return inputs;
 };
-const triggersOf = (cacheId: string) => sim.requests.filter((r) => r.method === 'POST' && r.path.endsWith(`/cache/${cacheId}/fullRefreshUpdate`));
+const triggersOf = (cacheId: string) =>
+  sim.requests.filter((r) => r.method === 'POST' && r.path.endsWith(`/cache/${cacheId}/fullRefreshUpdate`));
 const requestsFor = (cacheId: string) => sim.requests.filter((r) => r.path.includes(`/cache/${cacheId}`));
 
 describe('runAll: one slot per cache, in the order given', () => {
   test('three caches by cache-id: three slots, keyed 0..2, each with its cache and its own outcome', async () => {
-    const caches = [sim.addCache({ tableName: 'a' }), sim.addCache({ tableName: 'b', previous: { incremental: {} } }), sim.addCache({ tableName: 'c' })];
+    const caches = [
+      sim.addCache({ tableName: 'a' }),
+      sim.addCache({ tableName: 'b', previous: { incremental: {} } }),
+      sim.addCache({ tableName: 'c' })
+    ];
     const { step, log } = stepOf({ operation: 'status', 'cache-id': caches.map((c) => c.id).join('\n') });
     const { slots } = await clock.run(runAll(step));
     expect(slots.map((s) => s.key)).toEqual(['0', '1', '2']);
@@ -68,7 +76,15 @@ describe('runAll: one slot per cache, in the order given', () => {
 
   test('with max-parallel 1 the caches are worked one after the other, in the order given', async () => {
     const caches = [sim.addCache(), sim.addCache(), sim.addCache()];
-    const { step } = stepOf({ operation: 'full-refresh', wait: 'false', 'max-parallel': '1', 'cache-id': caches.map((c) => c.id).reverse().join(',') });
+    const { step } = stepOf({
+      operation: 'full-refresh',
+      wait: 'false',
+      'max-parallel': '1',
+      'cache-id': caches
+        .map((c) => c.id)
+        .reverse()
+        .join(',')
+    });
     const { slots } = await clock.run(runAll(step));
     const sent = sim.requests.filter((r) => r.method === 'POST' && caches.some((c) => r.path.endsWith(`/cache/${c.id}/fullRefreshUpdate`)));
     expect(sent.map((r) => r.path.split('/').at(-2))).toEqual(caches.map((c) => c.id).reverse());
@@ -80,7 +96,12 @@ describe('one cache failing does not stop the others', () => {
   test('a trigger refused for one cache: that cache fails, the others are triggered and succeed', async () => {
     const [a, b, c] = [sim.addCache(), sim.addCache(), sim.addCache()];
     sim.fault({ type: 'status', status: 400, method: 'POST', path: `/cache/${b.id}/fullRefreshUpdate` });
-    const { step, ledger } = stepOf({ operation: 'full-refresh', wait: 'false', 'max-parallel': '1', 'cache-id': [a.id, b.id, c.id].join('\n') });
+    const { step, ledger } = stepOf({
+      operation: 'full-refresh',
+      wait: 'false',
+      'max-parallel': '1',
+      'cache-id': [a.id, b.id, c.id].join('\n')
+    });
     const { slots } = await clock.run(runAll(step));
     expect(slots.map((s) => s.outcome?.conclusion)).toEqual(['success', 'failure', 'success']);
     expect(slots[1].outcome?.message).toMatch(/^Failed starting a full refresh of cache .*: Peaka answered HTTP 400/);
@@ -91,7 +112,7 @@ describe('one cache failing does not stop the others', () => {
     expect(ledger.ledger.open()).toEqual([]);
   });
 
-  test('a cache that does not exist fails with Peaka\'s 404; the caches around it succeed', async () => {
+  test("a cache that does not exist fails with Peaka's 404; the caches around it succeed", async () => {
     const [a, c] = [sim.addCache(), sim.addCache()];
     const missing = '7d3c0a9e-0000-4000-8000-00000000dead';
     const { step } = stepOf({ operation: 'status', 'cache-id': [a.id, missing, c.id].join('\n') });
@@ -111,14 +132,23 @@ describe('a cache whose turn comes after the deadline is not started', () => {
     // The first cache's update hangs until the deadline; the second's turn comes after it.
     sim.fault({ type: 'hang', method: 'PUT', path: `/cache/${slow.id}` });
     const { step } = stepOf(
-      { operation: 'update-schedule', 'full-refresh-schedule': 'PT6H', 'max-parallel': '1', 'fail-on-error': failOnError, 'cache-id': `${slow.id},${late.id}` },
+      {
+        operation: 'update-schedule',
+        'full-refresh-schedule': 'PT6H',
+        'max-parallel': '1',
+        'fail-on-error': failOnError,
+        'cache-id': `${slow.id},${late.id}`
+      },
       { deadlineMs: 1_500 }
     );
     const { slots } = await clock.run(runAll(step));
     expect(slots[0].outcome?.conclusion).toBe('failure');
     expect(slots[1]).toMatchObject({
       known: { cacheId: late.id, timedOut: true },
-      outcome: { conclusion, message: "Not started: the step's timeout was reached before this cache's turn (max-parallel 1). Raise timeout or max-parallel." }
+      outcome: {
+        conclusion,
+        message: "Not started: the step's timeout was reached before this cache's turn (max-parallel 1). Raise timeout or max-parallel."
+      }
     });
     expect(requestsFor(late.id)).toHaveLength(0);
   });
@@ -126,27 +156,33 @@ describe('a cache whose turn comes after the deadline is not started', () => {
 
 describe('an id that cannot go in a path fails that cache only', () => {
   // With status, the status comes from the shared list: no request would have refused the id.
-  test.each(['status', 'full-refresh'])('%s: a listed cache whose id is ".." fails with a clear message and no request; the other cache of the catalog succeeds', async (operation) => {
-    const catalogId = `cat-dotdot-${operation}`;
-    const good = sim.addCache({ catalogId });
-    sim.addCache({ id: '..', catalogId });
-    try {
-      const { step } = stepOf({ operation, ...(operation === 'full-refresh' ? { wait: 'false' } : {}), 'catalog-id': catalogId });
-      const before = sim.requests.length;
-      const { slots } = await clock.run(runAll(step));
-      const byId = new Map(slots.map((s) => [s.known.cacheId, s.outcome]));
-      expect(byId.get('..')).toEqual({
-        conclusion: 'failure',
-        message: 'The cache id ".." cannot be used in a request: as a path segment it would address another endpoint. Check the caches in Peaka.'
-      });
-      expect(byId.get(good.id)?.conclusion).toBe('success');
-      expect(sim.startedExecutions(good.id)).toHaveLength(operation === 'full-refresh' ? 1 : 0);
-      // Nothing but status lists and the good cache's own requests.
-      expect(sim.requests.slice(before).filter((r) => !r.path.includes(good.id) && !(r.method === 'GET' && r.path.endsWith('/cache/status')))).toEqual([]);
-    } finally {
-      sim.caches.delete('..');
+  test.each(['status', 'full-refresh'])(
+    '%s: a listed cache whose id is ".." fails with a clear message and no request; the other cache of the catalog succeeds',
+    async (operation) => {
+      const catalogId = `cat-dotdot-${operation}`;
+      const good = sim.addCache({ catalogId });
+      sim.addCache({ id: '..', catalogId });
+      try {
+        const { step } = stepOf({ operation, ...(operation === 'full-refresh' ? { wait: 'false' } : {}), 'catalog-id': catalogId });
+        const before = sim.requests.length;
+        const { slots } = await clock.run(runAll(step));
+        const byId = new Map(slots.map((s) => [s.known.cacheId, s.outcome]));
+        expect(byId.get('..')).toEqual({
+          conclusion: 'failure',
+          message:
+            'The cache id ".." cannot be used in a request: as a path segment it would address another endpoint. Check the caches in Peaka.'
+        });
+        expect(byId.get(good.id)?.conclusion).toBe('success');
+        expect(sim.startedExecutions(good.id)).toHaveLength(operation === 'full-refresh' ? 1 : 0);
+        // Nothing but status lists and the good cache's own requests.
+        expect(
+          sim.requests.slice(before).filter((r) => !r.path.includes(good.id) && !(r.method === 'GET' && r.path.endsWith('/cache/status')))
+        ).toEqual([]);
+      } finally {
+        sim.caches.delete('..');
+      }
     }
-  });
+  );
 });
 
 describe("the run's cancel", () => {
@@ -166,7 +202,9 @@ describe("the run's cancel", () => {
     expect(ledger.ledger.open()).toEqual([
       { key: '0', started: { cacheId: first.id, kind: 'full-refresh', previousId: first.executions[0].id, executionId: started.id } }
     ]);
-    expect(JSON.parse(ledger.last())).toEqual([{ cacheId: first.id, kind: 'full-refresh', previousId: first.executions[0].id, executionId: started.id }]);
+    expect(JSON.parse(ledger.last())).toEqual([
+      { cacheId: first.id, kind: 'full-refresh', previousId: first.executions[0].id, executionId: started.id }
+    ]);
     expect(requestsFor(second.id)).toHaveLength(0);
     // Cancelling is the abort path's job (main.ts), not batch.ts's.
     expect(sim.statusAt(started, clock.now())).toBe('RUNNING');
@@ -193,7 +231,9 @@ describe('the ledger after a normal end', () => {
     // Each page was open (with its execution) while the step followed it, and closed at the end.
     for (const cache of caches) {
       const [execution] = sim.startedExecutions(cache.id);
-      expect(ledger.saves.some((json) => JSON.parse(json).some((p: { executionId?: string }) => p.executionId === execution.id))).toBe(true);
+      expect(ledger.saves.some((json) => JSON.parse(json).some((p: { executionId?: string }) => p.executionId === execution.id))).toBe(
+        true
+      );
     }
     expect(ledger.ledger.open()).toEqual([]);
     expect(ledger.last()).toBe('[]');
@@ -202,7 +242,10 @@ describe('the ledger after a normal end', () => {
   test('a page that cancel-on-timeout left for the post step stays open after the run', async () => {
     const cache = sim.addCache();
     sim.planNext(cache.id, 'full-refresh', { appearDelayMs: 60_000 });
-    const { step, ledger } = stepOf({ operation: 'full-refresh', 'cancel-on-timeout': 'true', 'cache-id': cache.id }, { deadlineMs: 2_000 });
+    const { step, ledger } = stepOf(
+      { operation: 'full-refresh', 'cancel-on-timeout': 'true', 'cache-id': cache.id },
+      { deadlineMs: 2_000 }
+    );
     const { slots } = await clock.run(runAll(step));
     expect(slots[0].outcome?.message).toContain('the post step will look for it and cancel it');
     expect(JSON.parse(ledger.last())).toEqual([{ cacheId: cache.id, kind: 'full-refresh', onTimeout: true }]);
@@ -269,7 +312,7 @@ describe('resolveTargets', () => {
     expect(sim.requests.length).toBe(before);
   });
 
-  test('catalog-id: the caches of that catalog, read from the catalog\'s own list', async () => {
+  test("catalog-id: the caches of that catalog, read from the catalog's own list", async () => {
     const mine = [sim.addCache({ catalogId: 'cat-pick' }), sim.addCache({ catalogId: 'cat-pick' })];
     sim.addCache({ catalogId: 'cat-other' });
     const { ids } = await targets({ 'catalog-id': 'cat-pick' }).run();
@@ -277,16 +320,29 @@ describe('resolveTargets', () => {
     expect(sim.requests.at(-1)?.path).toBe('/api/v1/data/projects/mtKDhe1U/catalog/cat-pick/cache/status');
   });
 
-  test('an entry of the catalog\'s list that names another catalog is left out', async () => {
+  test("an entry of the catalog's list that names another catalog is left out", async () => {
     const mine = sim.addCache({ catalogId: 'cat-strict' });
     const stray = sim.addCache({ catalogId: 'cat-stray' });
-    sim.fault({ type: 'reshape', method: 'GET', path: '/catalog/cat-strict/cache/status', reshape: (json) => [...(json as object[]), { id: stray.id, catalogId: 'cat-stray', schemaName: stray.schemaName, tableName: stray.tableName }] });
+    sim.fault({
+      type: 'reshape',
+      method: 'GET',
+      path: '/catalog/cat-strict/cache/status',
+      reshape: (json) => [
+        ...(json as object[]),
+        { id: stray.id, catalogId: 'cat-stray', schemaName: stray.schemaName, tableName: stray.tableName }
+      ]
+    });
     await expect(targets({ 'catalog-id': 'cat-strict' }).run()).resolves.toEqual({ ids: [mine.id] });
   });
 
   test('a cache the list names twice is worked on once (two triggers would start two executions)', async () => {
     const only = sim.addCache({ catalogId: 'cat-twice' });
-    sim.fault({ type: 'reshape', method: 'GET', path: '/catalog/cat-twice/cache/status', reshape: (json) => [...(json as object[]), ...(json as object[])] });
+    sim.fault({
+      type: 'reshape',
+      method: 'GET',
+      path: '/catalog/cat-twice/cache/status',
+      reshape: (json) => [...(json as object[]), ...(json as object[])]
+    });
     await expect(targets({ 'catalog-id': 'cat-twice' }).run()).resolves.toEqual({ ids: [only.id] });
   });
 
@@ -300,7 +356,9 @@ describe('resolveTargets', () => {
 
   test('no cache matches: a clear error naming the selection and what the catalog holds', async () => {
     sim.addCache({ catalogId: 'cat-few', schemaName: 'kept' });
-    const failure = await targets({ 'catalog-id': 'cat-few', 'schema-name': 'absent' }).run().catch((err: unknown) => err);
+    const failure = await targets({ 'catalog-id': 'cat-few', 'schema-name': 'absent' })
+      .run()
+      .catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(ActionError);
     expect((failure as Error).message).toBe(
       'No cache in project mtKDhe1U matches catalog-id cat-few and schema-name absent (catalog cat-few has 1 cache). Check the ids, or name caches with cache-id.'
@@ -310,7 +368,9 @@ describe('resolveTargets', () => {
   test('no cache matches in runAll: it fails before any cache is worked, with nothing written', async () => {
     const { step, ledger } = stepOf({ operation: 'full-refresh', 'catalog-id': 'cat-empty' });
     const before = sim.requests.length;
-    await expect(clock.run(runAll(step))).rejects.toThrow('No cache in project mtKDhe1U matches catalog-id cat-empty (catalog cat-empty has 0 caches).');
+    await expect(clock.run(runAll(step))).rejects.toThrow(
+      'No cache in project mtKDhe1U matches catalog-id cat-empty (catalog cat-empty has 0 caches).'
+    );
     expect(sim.requests.slice(before).map((r) => r.method)).toEqual(['GET']);
     expect(ledger.saves).toEqual([]);
   });

@@ -27,7 +27,11 @@ interface RawMap {
 const DIST = join(ROOT, 'dist');
 // dist/post.js is not ncc's: it is scripts/post-entry.js, copied (checked below).
 const jsFiles = readdirSync(DIST).filter((f) => f.endsWith('.js') && f !== 'post.js');
-const maps = new Map(jsFiles.filter((f) => existsSync(join(DIST, `${f}.map`))).map((f) => [f, JSON.parse(readFileSync(join(DIST, `${f}.map`), 'utf8')) as RawMap]));
+const maps = new Map(
+  jsFiles
+    .filter((f) => existsSync(join(DIST, `${f}.map`)))
+    .map((f) => [f, JSON.parse(readFileSync(join(DIST, `${f}.map`), 'utf8')) as RawMap])
+);
 
 /** A map's source path ("../node_modules/x/y.js", ".././src/z.ts") relative to the project. */
 const projectPath = (source: string): string => source.replace(/^(?:\.\.?\/)+/, '');
@@ -61,22 +65,34 @@ describe('license notice', () => {
   test('dist/licenses.txt lists exactly the packages bundled into dist/, each with its license text', () => {
     const bundled = bundledPackages();
     // The main chunk alone holds @actions/core, node-fetch and undici: a notice that misses them is ncc's.
-    expect([...bundled.values()].map((p) => p.name)).toEqual(expect.arrayContaining(['@actions/core', '@actions/http-client', 'undici', 'node-fetch', 'fetch-blob', '@actions/github']));
+    expect([...bundled.values()].map((p) => p.name)).toEqual(
+      expect.arrayContaining(['@actions/core', '@actions/http-client', 'undici', 'node-fetch', 'fetch-blob', '@actions/github'])
+    );
     const sections = noticeSections();
     const expected = [...new Set([...bundled.values()].map((p) => `${p.name} ${p.version}`))].sort();
     expect([...sections.keys()].sort()).toEqual(expected);
     for (const [dir, { name, version }] of bundled) {
       const section = sections.get(`${name} ${version}`)!;
       const declared = (JSON.parse(readFileSync(join(ROOT, dir, 'package.json'), 'utf8')) as { license: string }).license;
-      const licenseText = section.split('\n').slice(section.split('\n').findIndex((l) => l === '') + 1).join('\n');
-      expect({ name, license: /^License: (.*)$/m.exec(section)?.[1], hasText: licenseText.length >= 300 && /copyright/i.test(licenseText) }).toEqual({ name, license: declared, hasText: true });
+      const licenseText = section
+        .split('\n')
+        .slice(section.split('\n').findIndex((l) => l === '') + 1)
+        .join('\n');
+      expect({
+        name,
+        license: /^License: (.*)$/m.exec(section)?.[1],
+        hasText: licenseText.length >= 300 && /copyright/i.test(licenseText)
+      }).toEqual({ name, license: declared, hasText: true });
     }
   });
 
   test('the notice says which dist/ file holds each package', () => {
     for (const [heading, section] of noticeSections()) {
       const files = /^Bundled into: (.*)$/m.exec(section)?.[1].split(', ') ?? [];
-      expect({ heading, files: files.length > 0 && files.every((f) => jsFiles.includes(f.replace(/^dist\//, ''))) }).toEqual({ heading, files: true });
+      expect({ heading, files: files.length > 0 && files.every((f) => jsFiles.includes(f.replace(/^dist\//, ''))) }).toEqual({
+        heading,
+        files: true
+      });
     }
   });
 });
@@ -85,7 +101,8 @@ describe('dependencies in the bundle', () => {
   test('one copy of @actions/http-client, shared by @actions/core and the Octokit chunk', () => {
     const copies = [...bundledPackages()].filter(([, p]) => p.name === '@actions/http-client');
     expect(copies.map(([dir]) => dir)).toEqual(['node_modules/@actions/http-client']);
-    const declared = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies['@actions/http-client'];
+    const declared = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> })
+      .dependencies['@actions/http-client'];
     expect(copies[0][1].version).toBe(declared);
   });
 });
@@ -97,7 +114,12 @@ describe('source maps', () => {
       const code = readFileSync(join(DIST, file), 'utf8');
       expect({ file, comment: code.trimEnd().endsWith(`//# sourceMappingURL=${file}.map`) }).toEqual({ file, comment: true });
       const map = maps.get(file);
-      expect({ file, version: map?.version, mapFile: map?.file, sources: (map?.sources.length ?? 0) > 0 }).toEqual({ file, version: 3, mapFile: file, sources: true });
+      expect({ file, version: map?.version, mapFile: map?.file, sources: (map?.sources.length ?? 0) > 0 }).toEqual({
+        file,
+        version: 3,
+        mapFile: file,
+        sources: true
+      });
     }
   });
 
@@ -118,7 +140,12 @@ describe('source maps', () => {
           const column = at - (code.lastIndexOf('\n', at - 1) + 1);
           const entry = sourceMap.findEntry(line, column) as { originalSource?: string; originalLine?: number };
           const expectedLine = content.slice(0, m.index).split('\n').length - 1;
-          expect({ file, path, source: projectPath(entry.originalSource ?? ''), line: entry.originalLine }).toEqual({ file, path, source: path, line: expectedLine });
+          expect({ file, path, source: projectPath(entry.originalSource ?? ''), line: entry.originalLine }).toEqual({
+            file,
+            path,
+            source: path,
+            line: expectedLine
+          });
           checked.push(`${file}:${path}`);
           break;
         }
@@ -144,12 +171,17 @@ describe('source maps', () => {
       }
       console.log(JSON.stringify(out));`;
     const paths = chunks.map((c) => join(DIST, c));
-    const out = JSON.parse(execFileSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script, JSON.stringify(paths)], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } })) as Record<string, number>;
+    const out = JSON.parse(
+      execFileSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script, JSON.stringify(paths)], {
+        encoding: 'utf8',
+        env: { ...process.env, NODE_OPTIONS: '' }
+      })
+    ) as Record<string, number>;
     for (const path of paths) expect({ path, sources: out[path] > 0 }).toEqual({ path, sources: true });
   });
 });
 
-test('the post step\'s entry, dist/post.js, is scripts/post-entry.js, and action.yml runs it as post', () => {
+test("the post step's entry, dist/post.js, is scripts/post-entry.js, and action.yml runs it as post", () => {
   expect(readFileSync(join(DIST, 'post.js'), 'utf8')).toBe(readFileSync(join(ROOT, 'scripts', 'post-entry.js'), 'utf8'));
   expect(readFileSync(join(ROOT, 'action.yml'), 'utf8')).toMatch(/^\s+main: dist\/index\.js\n\s+post: dist\/post\.js$/m);
 });

@@ -61,12 +61,14 @@ describe('the execution the step started is cancelled', () => {
   });
 });
 
-describe('what is not the step\'s is left alone', () => {
+describe("what is not the step's is left alone", () => {
   test('another execution runs in the slot, not the one the step started: nothing is cancelled, and it says so', async () => {
     const cache = sim.addCache();
     const someoneElses = sim.startScheduled(cache.id, 'full-refresh');
     const started = clock.now();
-    const result = await clock.run(cancelStarted(client, { cacheId: cache.id, kind: 'full-refresh', executionId: 'an-execution-long-gone' }, 2_000));
+    const result = await clock.run(
+      cancelStarted(client, { cacheId: cache.id, kind: 'full-refresh', executionId: 'an-execution-long-gone' }, 2_000)
+    );
     expect(result.cancelled).toBeUndefined();
     expect(result.pending).toBeUndefined();
     expect(result.message).toBe('No execution started by this step was found running; nothing to cancel.');
@@ -76,16 +78,18 @@ describe('what is not the step\'s is left alone', () => {
     expect(clock.now() - started).toBeLessThan(2_000 + 2_000);
   });
 
-  test('an execution of the other kind is not the step\'s', async () => {
+  test("an execution of the other kind is not the step's", async () => {
     const cache = sim.addCache({ previous: { 'full-refresh': {} } });
     const incremental = sim.startScheduled(cache.id, 'incremental');
-    const result = await clock.run(cancelStarted(client, { cacheId: cache.id, kind: 'full-refresh', previousId: cache.executions[0].id }, 1_000));
+    const result = await clock.run(
+      cancelStarted(client, { cacheId: cache.id, kind: 'full-refresh', previousId: cache.executions[0].id }, 1_000)
+    );
     expect(result.cancelled).toBeUndefined();
     expect(cancels(cache.id)).toHaveLength(0);
     expect(statusNow(incremental)).toBe('RUNNING');
   });
 
-  test('the step\'s execution had already ended: reported with its status, no cancel sent', async () => {
+  test("the step's execution had already ended: reported with its status, no cancel sent", async () => {
     const cache = sim.addCache({ previous: { 'full-refresh': { outcome: 'FAILED' } } });
     const ended = cache.executions[0];
     const result = await clock.run(cancelStarted(client, { cacheId: cache.id, kind: 'full-refresh', executionId: ended.id }, 2_000));
@@ -185,7 +189,9 @@ describe('a trigger queued behind a running execution', () => {
     const cache = sim.addCache(table);
     const result = await clock.run(cancelStarted(client, { cacheId: cache.id }, 1_000));
     expect(result.pending).toBe(true);
-    expect(result.message).toBe(`The first sync on cache ${cache.id} has not appeared yet (it may be queued behind a running one), so it could not be cancelled.`);
+    expect(result.message).toBe(
+      `The first sync on cache ${cache.id} has not appeared yet (it may be queued behind a running one), so it could not be cancelled.`
+    );
   });
 });
 

@@ -16,7 +16,13 @@ async function firstOf<T>(work: Promise<T>, ms: number): Promise<{ settled: 'wor
   let timer: NodeJS.Timeout | undefined;
   const guard = new Promise<{ settled: 'guard' }>((resolve) => (timer = setTimeout(() => resolve({ settled: 'guard' }), ms)));
   try {
-    return await Promise.race([work.then((value) => ({ settled: 'work' as const, value }), (error: unknown) => ({ settled: 'work' as const, error })), guard]);
+    return await Promise.race([
+      work.then(
+        (value) => ({ settled: 'work' as const, value }),
+        (error: unknown) => ({ settled: 'work' as const, error })
+      ),
+      guard
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -35,7 +41,10 @@ describe('sleep', () => {
     const start = Date.now();
     // A shorter timer started later still fires first: the sleep does not end early.
     const order: string[] = [];
-    await Promise.all([realClock.sleep(80).then(() => order.push('sleep')), new Promise((r) => setTimeout(r, 10)).then(() => order.push('10ms timer'))]);
+    await Promise.all([
+      realClock.sleep(80).then(() => order.push('sleep')),
+      new Promise((r) => setTimeout(r, 10)).then(() => order.push('10ms timer'))
+    ]);
     expect(order).toEqual(['10ms timer', 'sleep']);
     expect(Date.now() - start).toBeGreaterThanOrEqual(75);
   });
@@ -52,7 +61,11 @@ describe('sleep', () => {
     const env = { ...process.env };
     delete env.NODE_OPTIONS;
     const script = "import { realClock } from './src/clock.ts'; await realClock.sleep(-5000); console.log('slept');";
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, env, timeout: 30_000 });
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: ROOT,
+      env,
+      timeout: 30_000
+    });
     expect({ stdout, stderr }).toEqual({ stdout: 'slept\n', stderr: '' });
   });
 
@@ -84,7 +97,10 @@ describe('sleep', () => {
 describe('timeout', () => {
   test('aborts its signal with a TimeoutError once the time is up', async () => {
     const timeout = realClock.timeout(30);
-    const reason = await firstOf(new Promise((resolve) => timeout.signal.addEventListener('abort', () => resolve(timeout.signal.reason), { once: true })), 5_000);
+    const reason = await firstOf(
+      new Promise((resolve) => timeout.signal.addEventListener('abort', () => resolve(timeout.signal.reason), { once: true })),
+      5_000
+    );
     expect(reason).toMatchObject({ settled: 'work', value: { name: 'TimeoutError' } });
   });
 

@@ -12,7 +12,14 @@ const json = (body: unknown) => ({ contentType: 'application/json', body: JSON.s
 describe('checkAnswer', () => {
   test('accepts a status with every field optional left out', () => {
     expect(checkAnswer({ method: 'GET', path: STATUS, status: 200, ...json({}) })).toEqual([]);
-    expect(checkAnswer({ method: 'GET', path: STATUS, status: 200, ...json({ id: 'c', status: 'RUNNING', lastFullRefreshCacheExecution: { id: 'e', status: 'QUEUED' } }) })).toEqual([]);
+    expect(
+      checkAnswer({
+        method: 'GET',
+        path: STATUS,
+        status: 200,
+        ...json({ id: 'c', status: 'RUNNING', lastFullRefreshCacheExecution: { id: 'e', status: 'QUEUED' } })
+      })
+    ).toEqual([]);
   });
 
   test('refuses null where the contract has no nullable, and a top-level status outside its enum', () => {
@@ -20,7 +27,11 @@ describe('checkAnswer', () => {
       method: 'GET',
       path: STATUS,
       status: 200,
-      ...json({ status: 'PENDING', lastIncrementalCacheExecution: null, lastFullRefreshCacheExecution: { finishedAt: null, progress: { lastCacheTxId: null } } })
+      ...json({
+        status: 'PENDING',
+        lastIncrementalCacheExecution: null,
+        lastFullRefreshCacheExecution: { finishedAt: null, progress: { lastCacheTxId: null } }
+      })
     });
     expect(problems.join('\n')).toMatch(/\/status must be equal to one of the allowed values/);
     expect(problems.join('\n')).toMatch(/\/lastIncrementalCacheExecution must be object/);
@@ -34,17 +45,23 @@ describe('checkAnswer', () => {
     expect(checkAnswer({ method: 'POST', path: cancel, status: 200, contentType: 'application/json', body: '' })).toEqual([
       'POST /data/projects/{projectId}/cache/{cacheId}/cancelFullRefreshUpdate answered 200 with an empty body but Content-Type application/json'
     ]);
-    expect(checkAnswer({ method: 'POST', path: cancel, status: 200, ...json({ ok: true }) })[0]).toMatch(/with a body, where the contract documents none/);
+    expect(checkAnswer({ method: 'POST', path: cancel, status: 200, ...json({ ok: true }) })[0]).toMatch(
+      /with a body, where the contract documents none/
+    );
   });
 
   test('a schema answer must be JSON; generic errors pass; an undocumented 4xx does not', () => {
-    expect(checkAnswer({ method: 'GET', path: STATUS, status: 200, contentType: 'application/json', body: '{"id": ' })[0]).toMatch(/not JSON/);
+    expect(checkAnswer({ method: 'GET', path: STATUS, status: 200, contentType: 'application/json', body: '{"id": ' })[0]).toMatch(
+      /not JSON/
+    );
     expect(checkAnswer({ method: 'GET', path: STATUS, status: 401, ...json({ errorCode: 100, message: 'Invalid API key' }) })).toEqual([]);
     expect(checkAnswer({ method: 'GET', path: STATUS, status: 418, ...json({}) })[0]).toMatch(/a status the contract does not document/);
   });
 
   test('the literal path wins over a parameter: /cache/status is the project list', () => {
-    expect(checkAnswer({ method: 'GET', path: '/api/v1/data/projects/p1/cache/status', status: 200, ...json({ id: 'x' }) })[0]).toMatch(/\(body\) must be array/);
+    expect(checkAnswer({ method: 'GET', path: '/api/v1/data/projects/p1/cache/status', status: 200, ...json({ id: 'x' }) })[0]).toMatch(
+      /\(body\) must be array/
+    );
   });
 });
 
@@ -70,7 +87,9 @@ describe('the simulator endpoints beyond what the action calls, within the contr
     sim.addCache({ catalogId: 'cat-b', schemaName: 'sales', tableName: 'orders' });
     const before = contractLedger()!.checked;
     expect(((await call('GET', 'catalog/cat-a/cache/status')).json as unknown[]).length).toBe(2);
-    expect((await call('GET', 'catalog/cat-a/schema/sales/cache/status')).json).toEqual([expect.objectContaining({ id: a.id, status: 'NOT_INITIALIZED' })]);
+    expect((await call('GET', 'catalog/cat-a/schema/sales/cache/status')).json).toEqual([
+      expect.objectContaining({ id: a.id, status: 'NOT_INITIALIZED' })
+    ]);
     expect(contractLedger()!.checked - before).toBe(2);
     sim.deviate('schema-list-500');
     expect((await call('GET', 'catalog/cat-a/schema/sales/cache/status').catch(() => ({ status: 500 }))).status).toBe(500);
@@ -85,7 +104,10 @@ describe('the simulator endpoints beyond what the action calls, within the contr
     ]);
     expect(status).toBe(200);
     expect(results).toEqual([
-      { success: true, cache: expect.objectContaining({ tableName: 'refunds', incrementalCacheSchedule: { type: 'BASIC', expression: 'PT6H' } }) },
+      {
+        success: true,
+        cache: expect.objectContaining({ tableName: 'refunds', incrementalCacheSchedule: { type: 'BASIC', expression: 'PT6H' } })
+      },
       { success: false, error: 'Table raw.blob is not cacheable' }
     ]);
   });

@@ -7,7 +7,12 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { ROOT } from '../scripts/action-runner.js';
 
-const pages = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const pages = [
+  'README.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`)
+];
 const read = (page: string): string => readFileSync(join(ROOT, page), 'utf8');
 
 /** GitHub's anchor of a heading: lower case, punctuation dropped, spaces to hyphens. */
@@ -33,11 +38,21 @@ function links(page: string): string[] {
 describe('README', () => {
   test('is under 15 KB, with the long material in docs/', () => {
     expect(Buffer.byteLength(read('README.md'))).toBeLessThan(15_000);
-    for (const doc of ['docs/operations.md', 'docs/reliability.md', 'docs/performance.md', 'docs/troubleshooting.md', 'docs/development.md']) expect({ doc, linked: links('README.md').some((l) => l.split('#')[0] === doc) }).toEqual({ doc, linked: true });
+    for (const doc of [
+      'docs/operations.md',
+      'docs/reliability.md',
+      'docs/performance.md',
+      'docs/troubleshooting.md',
+      'docs/development.md'
+    ])
+      expect({ doc, linked: links('README.md').some((l) => l.split('#')[0] === doc) }).toEqual({ doc, linked: true });
   });
 
   test('has a permissions table naming what comment-on-pr needs', () => {
-    const section = read('README.md').split(/^## /m).find((s) => s.startsWith('Permissions\n')) ?? '';
+    const section =
+      read('README.md')
+        .split(/^## /m)
+        .find((s) => s.startsWith('Permissions\n')) ?? '';
     expect(section).toContain('`pull-requests: write`');
     expect(section).toMatch(/push.*`contents: read`/);
     expect(read('README.md')).not.toMatch(/needs no `GITHUB_TOKEN` permissions/);
@@ -59,7 +74,10 @@ describe('docs/development.md says what the code is', () => {
   const page = read('docs/development.md');
   const section = (heading: string) => page.split(/^## /m).find((s) => s.startsWith(`${heading}\n`)) ?? '';
   const WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve'];
-  const walk = (dir: string): string[] => readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(`${dir}/${e.name}`) : [`${dir}/${e.name}`]));
+  const walk = (dir: string): string[] =>
+    readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? walk(`${dir}/${e.name}`) : [`${dir}/${e.name}`]
+    );
 
   test('the layout table names every file of src/ (or its folder), and only files that exist', () => {
     // The first cell of each row: `src/x.ts`, or `src/operations/cancel.ts`, `inspect.ts` (the same folder).
@@ -95,7 +113,12 @@ describe('docs/development.md says what the code is', () => {
     const text = section('Adding an operation');
     const steps = text.match(/^\d+\. /gm) ?? [];
     expect(/(\w+) places:/.exec(text)?.[1]?.toLowerCase()).toBe(WORDS[steps.length]);
-    for (const file of ['src/inputs.ts', 'src/operations/table.ts', '__tests__/operations-table.test.ts', '__tests__/action-metadata.test.ts']) {
+    for (const file of [
+      'src/inputs.ts',
+      'src/operations/table.ts',
+      '__tests__/operations-table.test.ts',
+      '__tests__/action-metadata.test.ts'
+    ]) {
       expect(text).toContain(file);
       expect(existsSync(join(ROOT, file))).toBe(true);
     }

@@ -7,14 +7,16 @@ import { PeakaApiError } from '../src/peaka/errors.js';
 describe('errorMessage', () => {
   test('an ActionError, an InputError and a PeakaApiError are shown as they are: they say what to do', () => {
     expect(errorMessage(new ActionError('Table sales.x cannot be cached.'))).toBe('Table sales.x cannot be cached.');
-    expect(errorMessage(new InputError(["Input 'timeout' is \"soon\"."]))).toBe("Input 'timeout' is \"soon\".");
+    expect(errorMessage(new InputError(['Input \'timeout\' is "soon".']))).toBe('Input \'timeout\' is "soon".');
     const api = new PeakaApiError({ kind: 'http', action: 'reading the status of cache c', status: 404 });
     expect(errorMessage(api)).toBe(api.message);
     expect(api.message).toMatch(/^Failed reading the status of cache c: Peaka answered HTTP 404/);
   });
 
   test('anything else is an unexpected error, reported with what it said, and asks for a report', () => {
-    expect(errorMessage(new TypeError('x is not a function'))).toBe('Unexpected error: x is not a function. Please report it with the log of this step.');
+    expect(errorMessage(new TypeError('x is not a function'))).toBe(
+      'Unexpected error: x is not a function. Please report it with the log of this step.'
+    );
     expect(errorMessage('a thrown string')).toBe('Unexpected error: a thrown string. Please report it with the log of this step.');
   });
 

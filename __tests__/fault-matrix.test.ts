@@ -30,7 +30,12 @@ interface Endpoint {
   path: (cacheId: string) => string | RegExp;
 }
 const status = (operation: string): Endpoint => ({ operation, endpoint: 'GET status', method: 'GET', path: (id) => `${id}/status` });
-const post = (operation: string, action: string): Endpoint => ({ operation, endpoint: `POST ${action}`, method: 'POST', path: (id) => `${id}/${action}` });
+const post = (operation: string, action: string): Endpoint => ({
+  operation,
+  endpoint: `POST ${action}`,
+  method: 'POST',
+  path: (id) => `${id}/${action}`
+});
 const ENDPOINTS: Endpoint[] = [
   status('full-refresh'),
   post('full-refresh', 'fullRefreshUpdate'),
@@ -50,7 +55,7 @@ const clock = new VirtualClock(Date.now());
 const runOperationIn = runOn(clock);
 let sim: PeakaSimulator;
 beforeAll(async () => {
-  sim = await startSimulator({ partnerKeys: [KEY], defaultPlan: { durationMs: 600, appearDelayMs: 200, records: 2_500 } , clock });
+  sim = await startSimulator({ partnerKeys: [KEY], defaultPlan: { durationMs: 600, appearDelayMs: 200, records: 2_500 }, clock });
 });
 afterAll(() => sim.close());
 
@@ -121,6 +126,8 @@ test('fault matrix: every operation survives every transient fault on every endp
   process.stdout.write(`\nFault matrix (cell: outcome and requests sent)\n${table}\n\n`);
   if (process.env.FAULT_MATRIX_FILE) writeFileSync(process.env.FAULT_MATRIX_FILE, `${table}\n`);
 
-  const failures = rows.flatMap((row) => row.slice(2).map((note, c) => ({ where: `${row[0]} / ${row[1]} / ${names[c]}`, note }))).filter((x) => !x.note.startsWith('ok'));
+  const failures = rows
+    .flatMap((row) => row.slice(2).map((note, c) => ({ where: `${row[0]} / ${row[1]} / ${names[c]}`, note })))
+    .filter((x) => !x.note.startsWith('ok'));
   expect(failures).toEqual([]);
 }, 180_000);

@@ -16,7 +16,15 @@ describe('describeExecution', () => {
 
   test('an ended execution: its counts with thousands separators, and how long it took', () => {
     expect(
-      describeExecution({ ...base, cachedRecords: 1_234_567, insertedRecords: 1_234_567, updatedRecords: 0, deletedRecords: 0, createdAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T01:02:03Z' })
+      describeExecution({
+        ...base,
+        cachedRecords: 1_234_567,
+        insertedRecords: 1_234_567,
+        updatedRecords: 0,
+        deletedRecords: 0,
+        createdAt: '2026-01-01T00:00:00Z',
+        finishedAt: '2026-01-01T01:02:03Z'
+      })
     ).toBe('Full refresh e-1: COMPLETED, 1,234,567 cached, 1,234,567 inserted in 1h 2m 3s');
   });
 
@@ -38,7 +46,15 @@ describe('describeExecution', () => {
   });
 
   test('a running execution: zero cached is still a count, and no duration is claimed', () => {
-    expect(describeExecution({ ...base, status: 'RUNNING', cachedRecords: 0, insertedRecords: 0, createdAt: new Date(Date.now() - 5_000).toISOString() })).toBe('Full refresh e-1: RUNNING, 0 cached');
+    expect(
+      describeExecution({
+        ...base,
+        status: 'RUNNING',
+        cachedRecords: 0,
+        insertedRecords: 0,
+        createdAt: new Date(Date.now() - 5_000).toISOString()
+      })
+    ).toBe('Full refresh e-1: RUNNING, 0 cached');
   });
 
   test('nothing known but the status: no counts, no duration', () => {
@@ -54,7 +70,9 @@ describe('describeExecution', () => {
 
 describe('executionDurationMs', () => {
   test('an ended execution: from createdAt to finishedAt, instants compared whatever their offsets', () => {
-    expect(executionDurationMs({ status: 'COMPLETED', createdAt: '2026-01-01T10:00:00+02:00', finishedAt: '2026-01-01T08:00:30Z' })).toBe(30_000);
+    expect(executionDurationMs({ status: 'COMPLETED', createdAt: '2026-01-01T10:00:00+02:00', finishedAt: '2026-01-01T08:00:30Z' })).toBe(
+      30_000
+    );
   });
 
   test('an ended execution without finishedAt: until its last update', () => {
@@ -77,7 +95,9 @@ describe('executionDurationMs', () => {
   });
 
   test('inconsistent or unreadable times: unknown, never negative', () => {
-    expect(executionDurationMs({ status: 'COMPLETED', createdAt: '2026-01-01T00:10:00Z', finishedAt: '2026-01-01T00:00:00Z' })).toBeUndefined();
+    expect(
+      executionDurationMs({ status: 'COMPLETED', createdAt: '2026-01-01T00:10:00Z', finishedAt: '2026-01-01T00:00:00Z' })
+    ).toBeUndefined();
     expect(executionDurationMs({ status: 'RUNNING', createdAt: new Date(Date.now() + 3_600_000).toISOString() })).toBeUndefined();
     expect(executionDurationMs({ status: 'COMPLETED', createdAt: 'yesterday', finishedAt: '2026-01-01T00:00:00Z' })).toBeUndefined();
     expect(executionDurationMs({ status: 'COMPLETED', createdAt: '2026-01-01T00:00:00Z', finishedAt: 'soon' })).toBeUndefined();

@@ -63,13 +63,18 @@ async function run(input: Record<string, string>, options: Parameters<typeof run
 
 /** The key appears nowhere, whole or in part, raw, JSON-escaped or URL-encoded (the mask command aside). */
 function expectNoKey(result: ActionRun, key: string): void {
-  const log = (result.stdout + result.stderr).split('\n').filter((l) => l !== `::add-mask::${key}`).join('\n');
+  const log = (result.stdout + result.stderr)
+    .split('\n')
+    .filter((l) => l !== `::add-mask::${key}`)
+    .join('\n');
   const places = { log, outputs: JSON.stringify(result.outputs), state: JSON.stringify(result.state), summary: result.summary };
   const forms = [key, JSON.stringify(key).slice(1, -1), encodeURIComponent(key)];
   for (const [where, text] of Object.entries(places)) {
     // JSON.stringify of the outputs escapes them once more: look at them as they are, too.
     const texts = where === 'outputs' ? [text, ...Object.values(result.outputs)] : [text];
-    const leaked = forms.flatMap((form) => Array.from({ length: form.length - 7 }, (_, i) => form.slice(0, i + 8))).filter((part) => texts.some((t) => t.includes(part)));
+    const leaked = forms
+      .flatMap((form) => Array.from({ length: form.length - 7 }, (_, i) => form.slice(0, i + 8)))
+      .filter((part) => texts.some((t) => t.includes(part)));
     expect({ where, leaked }).toEqual({ where, leaked: [] });
   }
 }
@@ -88,7 +93,24 @@ function expectNoInjection(result: ActionRun): void {
 }
 
 /** Elements the action writes into the summary; a parser must find no other. */
-const OUR_ELEMENTS = new Set(['html', 'head', 'body', 'h2', 'table', 'tbody', 'tr', 'th', 'td', 'br', 'code', 'strong', 'p', 'ul', 'li', 'em']);
+const OUR_ELEMENTS = new Set([
+  'html',
+  'head',
+  'body',
+  'h2',
+  'table',
+  'tbody',
+  'tr',
+  'th',
+  'td',
+  'br',
+  'code',
+  'strong',
+  'p',
+  'ul',
+  'li',
+  'em'
+]);
 interface Node {
   nodeName: string;
   tagName?: string;
@@ -146,7 +168,14 @@ const execution = (fields: Record<string, unknown>) => ({
   progress: { numberOfCachedRecords: 10 },
   ...fields
 });
-const status = (id: string, fields: Record<string, unknown> = {}) => ({ id, status: 'COMPLETED', catalogId: 'cat', schemaName: 'wh', tableName: 't', ...fields });
+const status = (id: string, fields: Record<string, unknown> = {}) => ({
+  id,
+  status: 'COMPLETED',
+  catalogId: 'cat',
+  schemaName: 'wh',
+  tableName: 't',
+  ...fields
+});
 
 describe('1. log command injection', () => {
   test('every text field of a status, followed to its end, prints no command of its own', async () => {
@@ -161,7 +190,12 @@ describe('1. log command injection', () => {
                 ? { id: 'e-1', status: 'RUNNING', finishedAt: null, progress: { numberOfCachedRecords: 5 } }
                 : { id: 'e-1', status: 'FAILED', error: { message: inject('error') } }
             ),
-            lastIncrementalCacheExecution: execution({ id: 'i-1', status: inject('incrementalstatus'), error: inject('olderror'), createdAt: '2026-11-21T10:00:00Z' })
+            lastIncrementalCacheExecution: execution({
+              id: 'i-1',
+              status: inject('incrementalstatus'),
+              error: inject('olderror'),
+              createdAt: '2026-11-21T10:00:00Z'
+            })
           })
       })
     );
@@ -175,7 +209,16 @@ describe('1. log command injection', () => {
 
   test('error bodies of every shape, in retry lines and the failure, print no command', async () => {
     const bodies: Answer[] = [
-      { status: 503, json: { message: inject('message'), error: inject('error'), detail: inject('detail'), title: inject('title'), errorCode: inject('code') } },
+      {
+        status: 503,
+        json: {
+          message: inject('message'),
+          error: inject('error'),
+          detail: inject('detail'),
+          title: inject('title'),
+          errorCode: inject('code')
+        }
+      },
       { status: 502, text: inject('text') },
       { status: 500, text: `<html><head><title>${inject('html')}</title></head></html>` },
       { status: 400, json: { message: inject('final') } }
@@ -193,7 +236,11 @@ describe('1. log command injection', () => {
     const caches: Record<string, (n: number) => unknown> = {};
     for (let i = 0; i < 3; i++) {
       const id = `c-${i}`;
-      caches[id] = (n) => status(id, { tableName: inject(`table${i}`), lastFullRefreshCacheExecution: execution({ id: `x${i}`, status: n === 0 ? 'RUNNING' : 'COMPLETED' }) });
+      caches[id] = (n) =>
+        status(id, {
+          tableName: inject(`table${i}`),
+          lastFullRefreshCacheExecution: execution({ id: `x${i}`, status: n === 0 ? 'RUNNING' : 'COMPLETED' })
+        });
     }
     const s = await serve(peakaLike(caches));
     const result = await run(inputs(s.url, { operation: 'wait', 'schema-name': 'wh' }));
@@ -204,7 +251,9 @@ describe('1. log command injection', () => {
 });
 
 test('1. ids with line breaks and commands are no ids: nothing of them reaches the log or an output', async () => {
-  const s = await serve(peakaLike({ [CACHE]: () => status(CACHE, { lastFullRefreshCacheExecution: execution({ id: inject('execution') }) }) }));
+  const s = await serve(
+    peakaLike({ [CACHE]: () => status(CACHE, { lastFullRefreshCacheExecution: execution({ id: inject('execution') }) }) })
+  );
   const result = await run(inputs(s.url, { operation: 'status', 'cache-id': CACHE }));
   expectNoInjection(result);
   expect(result.outputs['execution-id']).toBeUndefined();
@@ -235,7 +284,12 @@ describe('2. the key, whole or in part, leaks nowhere', () => {
   test('an execution error that echoes the key is logged redacted', async () => {
     const s = await serve(
       peakaLike({
-        [CACHE]: (n) => status(CACHE, { lastFullRefreshCacheExecution: execution(n === 0 ? { status: 'RUNNING', finishedAt: null } : { status: 'FAILED', error: `Bad key ${KEY}: rejected` }) })
+        [CACHE]: (n) =>
+          status(CACHE, {
+            lastFullRefreshCacheExecution: execution(
+              n === 0 ? { status: 'RUNNING', finishedAt: null } : { status: 'FAILED', error: `Bad key ${KEY}: rejected` }
+            )
+          })
       })
     );
     const result = await run(inputs(s.url, { operation: 'wait', 'cache-id': CACHE }));
@@ -249,7 +303,11 @@ describe('2b. a key spelled with HTML character references', () => {
     ['its first letter a reference', 'sim-partner-key-0001', 'Unauthorized: API key &#115;im-partner-key-0001 is not valid'],
     ['named references', 'pk_live_aB3/dE+fG9==', 'Unauthorized: API key pk_live_aB3&sol;dE&plus;fG9&equals;&equals; is not valid']
   ])('%s: redacted in the error, the outputs and the summary', async (_name, key, title) => {
-    const s = await serve(() => ({ status: 401, text: `<html><head><title>${title}</title></head><body>no</body></html>`, headers: { 'Content-Type': 'text/html' } }));
+    const s = await serve(() => ({
+      status: 401,
+      text: `<html><head><title>${title}</title></head><body>no</body></html>`,
+      headers: { 'Content-Type': 'text/html' }
+    }));
     // The check after each case looks for the key, and every 8 characters of it, everywhere.
     const result = await run({ ...inputs(s.url, { operation: 'status', 'cache-id': CACHE }), 'api-key': key });
     expect(result.code).toBe(1);
@@ -260,7 +318,9 @@ describe('2b. a key spelled with HTML character references', () => {
 describe('2c. control characters from the API', () => {
   test('an execution error with NUL, ESC, BEL and a bidi override reaches no annotation, output or summary raw', async () => {
     const error = 'A\u0000B\u001b[31mRED\u202eRTL\u0007';
-    const s = await serve(peakaLike({ [CACHE]: () => status(CACHE, { lastFullRefreshCacheExecution: execution({ status: 'FAILED', error }) }) }));
+    const s = await serve(
+      peakaLike({ [CACHE]: () => status(CACHE, { lastFullRefreshCacheExecution: execution({ status: 'FAILED', error }) }) })
+    );
     const result = await run(inputs(s.url, { operation: 'wait', 'cache-id': CACHE }));
     expect(result.code).toBe(1);
     const failure = result.annotations.at(-1)!;
@@ -277,8 +337,16 @@ describe('2c. control characters from the API', () => {
 
 describe('3. HTML error pages are reduced to text in linear time', () => {
   test.each([
-    ['100,000 "<" in the title (past the 64 KiB cap)', `<html><head><title>${'<'.repeat(100_000)}</title></head></html>`, 'HTTP 500: an HTML error page'],
-    ['60,000 "<" in the title (within the cap)', `<html><head><title>Gateway ${'<'.repeat(60_000)}</title></head></html>`, 'HTTP 500: Gateway (HTML error page)']
+    [
+      '100,000 "<" in the title (past the 64 KiB cap)',
+      `<html><head><title>${'<'.repeat(100_000)}</title></head></html>`,
+      'HTTP 500: an HTML error page'
+    ],
+    [
+      '60,000 "<" in the title (within the cap)',
+      `<html><head><title>Gateway ${'<'.repeat(60_000)}</title></head></html>`,
+      'HTTP 500: Gateway (HTML error page)'
+    ]
   ])('%s', async (_name, page, expected) => {
     const s = await serve(() => ({ status: 500, text: page, headers: { 'Content-Type': 'text/html' } }));
     const result = await run(inputs(s.url, { operation: 'status', 'cache-id': CACHE }));
@@ -300,7 +368,9 @@ describe('4. bodies are read up to a cap', () => {
   });
 
   test('an endless error body is read up to 64 KiB for its message', async () => {
-    const s = await serve((req) => (req.n === 0 ? { endless: true, status: 500, mbPerSecond: 50 } : { status: 404, json: { message: 'Cache not found' } }));
+    const s = await serve((req) =>
+      req.n === 0 ? { endless: true, status: 500, mbPerSecond: 50 } : { status: 404, json: { message: 'Cache not found' } }
+    );
     const result = await run(inputs(s.url, { operation: 'status', 'cache-id': CACHE }));
     expect(result.code).toBe(1);
     expect(s.requests).toHaveLength(2);
@@ -340,15 +410,24 @@ describe('5. keys that cannot travel in a header and ids that would change the p
   test('cache ids from the API that are dot segments or hold a slash never change the path', async () => {
     const ids = ['..', '.', 'a/b', '../../x', 'ok-1'];
     const s = await serve(
-      peakaLike(Object.fromEntries(ids.map((id) => [id, () => status(id, { schemaName: 'wh', lastFullRefreshCacheExecution: execution({}) })])))
+      peakaLike(
+        Object.fromEntries(ids.map((id) => [id, () => status(id, { schemaName: 'wh', lastFullRefreshCacheExecution: execution({}) })]))
+      )
     );
     const result = await run(inputs(s.url, { operation: 'status', 'schema-name': 'wh' }));
     expect(result.code).toBe(1);
-    const read = s.requests.filter((r) => r.path !== LIST_PATH).map((r) => decodeURIComponent(statusPath.exec(r.path)?.[1] ?? `unexpected ${r.path}`));
+    const read = s.requests
+      .filter((r) => r.path !== LIST_PATH)
+      .map((r) => decodeURIComponent(statusPath.exec(r.path)?.[1] ?? `unexpected ${r.path}`));
     // Several caches read their statuses through the list; any single read left is of an id that is safe once encoded.
     expect(read.filter((id) => !['../../x', 'a/b', 'ok-1'].includes(id))).toEqual([]);
     const results = JSON.parse(result.outputs.result) as { 'cache-id': string; conclusion: string; message: string }[];
-    expect(results.filter((r) => r.conclusion === 'failure').map((r) => r['cache-id']).sort()).toEqual(['.', '..']);
+    expect(
+      results
+        .filter((r) => r.conclusion === 'failure')
+        .map((r) => r['cache-id'])
+        .sort()
+    ).toEqual(['.', '..']);
     expect(results.find((r) => r['cache-id'] === '..')!.message).toMatch(/cache id "\.\.".*cannot be used in a request/);
   });
 
@@ -405,7 +484,11 @@ describe('6. pull request comments mention no one', () => {
     try {
       const s = await serve(
         peakaLike({
-          [CACHE]: () => status(CACHE, { tableName: 'orders @acme/team #1 @octocat', lastFullRefreshCacheExecution: execution({ status: 'FAILED', error: 'ask @acme/admins, see #12 and acme/data#3' }) })
+          [CACHE]: () =>
+            status(CACHE, {
+              tableName: 'orders @acme/team #1 @octocat',
+              lastFullRefreshCacheExecution: execution({ status: 'FAILED', error: 'ask @acme/admins, see #12 and acme/data#3' })
+            })
         })
       );
       const result = await run(inputs(s.url, { operation: 'status', 'cache-id': CACHE, 'comment-on-pr': 'true' }), { env: github.env });
@@ -424,8 +507,24 @@ describe('6. pull request comments mention no one', () => {
 
 describe('7. many caches: totals from parsed values, one message per annotation, bounded summaries', () => {
   const caches = {
-    [uuid(1)]: () => status(uuid(1), { tableName: 'a', lastFullRefreshCacheExecution: execution({ createdAt: '2026-01-01T10:00:00+01:00', finishedAt: '2026-01-01T09:10:00Z', progress: { numberOfCachedRecords: 100 } }) }),
-    [uuid(2)]: () => status(uuid(2), { tableName: 'b', lastFullRefreshCacheExecution: execution({ createdAt: '2026-01-01T09:05:00Z', finishedAt: '2026-01-01T10:20:00+01:00', progress: { numberOfCachedRecords: '42' } }) })
+    [uuid(1)]: () =>
+      status(uuid(1), {
+        tableName: 'a',
+        lastFullRefreshCacheExecution: execution({
+          createdAt: '2026-01-01T10:00:00+01:00',
+          finishedAt: '2026-01-01T09:10:00Z',
+          progress: { numberOfCachedRecords: 100 }
+        })
+      }),
+    [uuid(2)]: () =>
+      status(uuid(2), {
+        tableName: 'b',
+        lastFullRefreshCacheExecution: execution({
+          createdAt: '2026-01-01T09:05:00Z',
+          finishedAt: '2026-01-01T10:20:00+01:00',
+          progress: { numberOfCachedRecords: '42' }
+        })
+      })
   };
 
   test('mixed time zones and a count sent as a string: the true span and the full sum', async () => {
@@ -442,7 +541,11 @@ describe('7. many caches: totals from parsed values, one message per annotation,
     const s = await serve(
       peakaLike({
         ...caches,
-        [uuid(3)]: () => status(uuid(3), { tableName: 'c', lastFullRefreshCacheExecution: execution({ finishedAt: 'soon', progress: { numberOfCachedRecords: 'lots' } }) })
+        [uuid(3)]: () =>
+          status(uuid(3), {
+            tableName: 'c',
+            lastFullRefreshCacheExecution: execution({ finishedAt: 'soon', progress: { numberOfCachedRecords: 'lots' } })
+          })
       })
     );
     const result = await run(inputs(s.url, { operation: 'status', 'cache-id': [uuid(1), uuid(2), uuid(3)].join(',') }));
@@ -466,10 +569,15 @@ describe('7. many caches: totals from parsed values, one message per annotation,
       const many: Record<string, (n: number) => unknown> = {};
       for (let i = 0; i < 120; i++) {
         many[uuid(i)] = () =>
-          status(uuid(i), { tableName: `t${i}_${'n'.repeat(5_000)}`, lastFullRefreshCacheExecution: execution({ id: `e${i}`, status: 'FAILED', error: `broken ${i} ${'e'.repeat(600)}` }) });
+          status(uuid(i), {
+            tableName: `t${i}_${'n'.repeat(5_000)}`,
+            lastFullRefreshCacheExecution: execution({ id: `e${i}`, status: 'FAILED', error: `broken ${i} ${'e'.repeat(600)}` })
+          });
       }
       const s = await serve(peakaLike(many));
-      const result = await run(inputs(s.url, { operation: 'wait', 'schema-name': 'wh', 'max-parallel': '50', 'comment-on-pr': 'true' }), { env: github.env });
+      const result = await run(inputs(s.url, { operation: 'wait', 'schema-name': 'wh', 'max-parallel': '50', 'comment-on-pr': 'true' }), {
+        env: github.env
+      });
       expect(result.code).toBe(1);
       expect(Buffer.byteLength(result.summary)).toBeLessThan(1 << 20);
       expect(JSON.parse(result.outputs.result)).toHaveLength(120);
@@ -518,7 +626,9 @@ describe('8. timeout is the whole budget', () => {
 describe('9. nothing ends in a stack trace', () => {
   test('an error outside the operation fails the step with its message, redacted', async () => {
     const s = await serve(peakaLike({ [CACHE]: () => status(CACHE, { lastFullRefreshCacheExecution: execution({}) }) }));
-    const result = await run(inputs(s.url, { operation: 'status', 'cache-id': CACHE }), { env: { GITHUB_OUTPUT: join(tmpdir(), 'missing-dir', KEY, 'output') } });
+    const result = await run(inputs(s.url, { operation: 'status', 'cache-id': CACHE }), {
+      env: { GITHUB_OUTPUT: join(tmpdir(), 'missing-dir', KEY, 'output') }
+    });
     expect(result.code).toBe(1);
     const error = result.annotations.find((a) => a.level === 'error');
     expect(error?.message).toMatch(/^Unexpected error: .*\*\*\*/);
@@ -534,7 +644,10 @@ describe('9. nothing ends in a stack trace', () => {
     const result = await run(inputs(s.url, { operation: 'full-refresh', 'cache-id': CACHE }), { state: { 'started-0': started } });
     expect(result.code).toBe(0);
     expect(result.annotations).toEqual([
-      { level: 'warning', message: expect.stringMatching(new RegExp(`^The post step could not read 1 of the 1 entries the main step saved .*${CACHE}`)) }
+      {
+        level: 'warning',
+        message: expect.stringMatching(new RegExp(`^The post step could not read 1 of the 1 entries the main step saved .*${CACHE}`))
+      }
     ]);
     expect(s.requests).toHaveLength(0);
   });

@@ -33,14 +33,24 @@ interface EntryRun {
 }
 
 /** `node --import tsx src/index.ts` as the runner runs the action: inputs, STATE_*, the GITHUB_* files. */
-async function runEntry(inputs: Record<string, string>, options: { post?: boolean; state?: Record<string, string>; stateFile?: (dir: string) => string } = {}): Promise<EntryRun> {
+async function runEntry(
+  inputs: Record<string, string>,
+  options: { post?: boolean; state?: Record<string, string>; stateFile?: (dir: string) => string } = {}
+): Promise<EntryRun> {
   const dir = mkdtempSync(join(tmpdir(), 'peaka-entry-'));
   const output = join(dir, 'output');
   const summary = join(dir, 'summary');
   const state = options.stateFile?.(dir) ?? join(dir, 'state');
   for (const file of [output, summary]) writeFileSync(file, '');
   if (!options.stateFile) writeFileSync(state, '');
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, GITHUB_OUTPUT: output, GITHUB_STATE: state, GITHUB_STEP_SUMMARY: summary, RUNNER_TEMP: dir };
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? dir,
+    GITHUB_OUTPUT: output,
+    GITHUB_STATE: state,
+    GITHUB_STEP_SUMMARY: summary,
+    RUNNER_TEMP: dir
+  };
   for (const [name, value] of Object.entries({ ...actionDefaults(), ...inputs })) env[inputVariable(name)] = value;
   for (const [name, value] of Object.entries(options.state ?? {})) env[`STATE_${name}`] = value;
 
@@ -63,14 +73,32 @@ async function runEntry(inputs: Record<string, string>, options: { post?: boolea
       return undefined;
     }
   };
-  const run = { code, stdout, stderr, outputs: parseCommandFile(read(output) ?? ''), stateFile: read(state), annotations: annotationsOf(stdout) };
+  const run = {
+    code,
+    stdout,
+    stderr,
+    outputs: parseCommandFile(read(output) ?? ''),
+    stateFile: read(state),
+    annotations: annotationsOf(stdout)
+  };
   rmSync(dir, { recursive: true, force: true });
   return run;
 }
 
-const inputs = (extra: Record<string, string>) => ({ 'api-key': KEY, 'project-id': PROJECT, 'api-url': sim.url, timeout: '20s', 'poll-interval': '1s', ...extra });
+const inputs = (extra: Record<string, string>) => ({
+  'api-key': KEY,
+  'project-id': PROJECT,
+  'api-url': sim.url,
+  timeout: '20s',
+  'poll-interval': '1s',
+  ...extra
+});
 /** The log without the mask command, which is the one place the key may be written. */
-const unmasked = (run: EntryRun) => (run.stdout + run.stderr).split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
+const unmasked = (run: EntryRun) =>
+  (run.stdout + run.stderr)
+    .split('\n')
+    .filter((l) => !l.startsWith('::add-mask::'))
+    .join('\n');
 const STACK_FRAME = /^\s+at .+[:(]/m;
 
 describe('which step runs', () => {
@@ -87,7 +115,10 @@ describe('which step runs', () => {
 
   test('marked as the post step (dist/post.js) it cancels what the ledger holds, and neither reports nor saves state', async () => {
     const cache = sim.addCache();
-    const answer = await fetch(`${sim.url}/data/projects/${PROJECT}/cache/${cache.id}/incrementalUpdate`, { method: 'POST', headers: { Authorization: `Bearer ${KEY}` } });
+    const answer = await fetch(`${sim.url}/data/projects/${PROJECT}/cache/${cache.id}/incrementalUpdate`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${KEY}` }
+    });
     expect(answer.status).toBe(200);
     const [execution] = sim.startedExecutions(cache.id);
     const requestsBefore = sim.requests.length;
@@ -103,7 +134,9 @@ describe('which step runs', () => {
     // The main step would have triggered again: the post step only looks and cancels.
     expect(sent.filter((s) => s.startsWith('POST')).every((s) => s === 'POST cancelIncrementalUpdate')).toBe(true);
     expect(sim.startedExecutions(cache.id)).toHaveLength(1);
-    expect(run.annotations).toEqual([{ level: 'warning', message: `The main step did not finish. Cancelled the incremental sync ${execution.id} that this step started.` }]);
+    expect(run.annotations).toEqual([
+      { level: 'warning', message: `The main step did not finish. Cancelled the incremental sync ${execution.id} that this step started.` }
+    ]);
     expect(run.outputs).toEqual({});
     expect(run.stateFile).toBe('');
   });
@@ -112,11 +145,18 @@ describe('which step runs', () => {
 describe('an error thrown anywhere', () => {
   test('fails the step with its message, the key redacted, and no stack trace', async () => {
     // The runner's state file is missing, at a path that holds the key: the ledger's first save (before the trigger) throws.
-    const run = await runEntry(inputs({ operation: 'full-refresh', 'cache-id': sim.addCache().id }), { stateFile: (dir) => join(dir, `gone-${KEY}`, 'state') });
+    const run = await runEntry(inputs({ operation: 'full-refresh', 'cache-id': sim.addCache().id }), {
+      stateFile: (dir) => join(dir, `gone-${KEY}`, 'state')
+    });
 
     expect(run.code).toBe(1);
     expect(run.annotations).toEqual([
-      { level: 'error', message: expect.stringMatching(/^Unexpected error: Missing file at path: .*\/gone-\*\*\*\/state\. Please report it with the log of this step\.$/) }
+      {
+        level: 'error',
+        message: expect.stringMatching(
+          /^Unexpected error: Missing file at path: .*\/gone-\*\*\*\/state\. Please report it with the log of this step\.$/
+        )
+      }
     ]);
     expect(unmasked(run)).not.toContain(KEY);
     expect(run.stdout + run.stderr).not.toMatch(STACK_FRAME);

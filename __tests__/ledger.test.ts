@@ -30,7 +30,7 @@ describe('a page opens when a write is about to go out', () => {
     expect(last()).not.toContain('previousId');
   });
 
-  test('creating: the table is saved (the cache, if any, is found by it); a later change to the caller\'s object does not reach the page', () => {
+  test("creating: the table is saved (the cache, if any, is found by it); a later change to the caller's object does not reach the page", () => {
     const { ledger, last } = countingLedger();
     const table = { ...TABLE };
     ledger.page('0').creating(table, true);
@@ -39,7 +39,7 @@ describe('a page opens when a write is about to go out', () => {
     expect(startedOf(ledger, '0')).toEqual({ table: TABLE, tableFree: true });
   });
 
-  test('created: the cache the create made replaces the table; its first sync is the step\'s', () => {
+  test("created: the cache the create made replaces the table; its first sync is the step's", () => {
     const { ledger, last } = countingLedger();
     const page = ledger.page('0');
     page.creating(TABLE, true);
@@ -126,24 +126,24 @@ describe('a page closes when nothing is left to cancel', () => {
 });
 
 describe('owns: what the step may cancel as its own', () => {
-  test('with no page, nothing is the step\'s', () => {
+  test("with no page, nothing is the step's", () => {
     expect(new Ledger().page('0').owns('exec-any')).toBe(false);
   });
 
-  test('before the execution is seen: anything in the slot but the previous execution is the step\'s', () => {
+  test("before the execution is seen: anything in the slot but the previous execution is the step's", () => {
     const page = new Ledger().page('0');
     page.triggering('cache-a', 'full-refresh', 'exec-before');
     expect(page.owns('exec-before')).toBe(false);
     expect(page.owns('exec-other')).toBe(true);
   });
 
-  test('before the execution is seen, with no previous execution: any execution is the step\'s', () => {
+  test("before the execution is seen, with no previous execution: any execution is the step's", () => {
     const page = new Ledger().page('0');
     page.triggering('cache-a', 'full-refresh', undefined);
     expect(page.owns('exec-any')).toBe(true);
   });
 
-  test('once seen: only that execution is the step\'s (not another one that came later, not the previous one)', () => {
+  test("once seen: only that execution is the step's (not another one that came later, not the previous one)", () => {
     const page = new Ledger().page('0');
     page.triggering('cache-a', 'full-refresh', 'exec-before');
     page.seen('exec-new', 'full-refresh');
@@ -152,7 +152,7 @@ describe('owns: what the step may cancel as its own', () => {
     expect(page.owns('exec-before')).toBe(false);
   });
 
-  test('a create not answered owns nothing (its cache is not known); once created, its first sync is the step\'s', () => {
+  test("a create not answered owns nothing (its cache is not known); once created, its first sync is the step's", () => {
     const page = new Ledger().page('0');
     page.creating(TABLE, true);
     expect(page.owns('exec-any')).toBe(false);
@@ -160,7 +160,7 @@ describe('owns: what the step may cancel as its own', () => {
     expect(page.owns('exec-any')).toBe(true);
   });
 
-  test('after a refusal, nothing is the step\'s', () => {
+  test("after a refusal, nothing is the step's", () => {
     const page = new Ledger().page('0');
     page.triggering('cache-a', 'full-refresh', undefined);
     page.refused();
@@ -169,7 +169,7 @@ describe('owns: what the step may cancel as its own', () => {
 });
 
 describe('foundCache: a create whose answer was lost, its cache found by its table', () => {
-  test('the page then names the cache, without the table, and its executions are the step\'s', () => {
+  test("the page then names the cache, without the table, and its executions are the step's", () => {
     const { ledger, last } = countingLedger();
     const page = ledger.page('0');
     page.creating(TABLE, true);
@@ -196,7 +196,7 @@ describe('foundCache: a create whose answer was lost, its cache found by its tab
 });
 
 describe('saves: on every change, and only on a change', () => {
-  test('a trigger\'s life: one save per change, none for a call that changes nothing', () => {
+  test("a trigger's life: one save per change, none for a call that changes nothing", () => {
     const { ledger, saves } = countingLedger();
     const page = ledger.page('0');
     page.triggering('cache-a', 'full-refresh', 'exec-before'); // 1
@@ -217,14 +217,19 @@ describe('saves: on every change, and only on a change', () => {
     ]);
   });
 
-  test('a create\'s life: creating, created, seen, settle: four saves', () => {
+  test("a create's life: creating, created, seen, settle: four saves", () => {
     const { ledger, saves } = countingLedger();
     const page = ledger.page('0');
     page.creating(TABLE, true);
     page.created('cache-new');
     page.seen('exec-first', 'incremental');
     page.settle();
-    expect(saves.map(saved)).toEqual([[{ table: TABLE, tableFree: true }], [{ cacheId: 'cache-new' }], [{ cacheId: 'cache-new', kind: 'incremental', executionId: 'exec-first' }], []]);
+    expect(saves.map(saved)).toEqual([
+      [{ table: TABLE, tableFree: true }],
+      [{ cacheId: 'cache-new' }],
+      [{ cacheId: 'cache-new', kind: 'incremental', executionId: 'exec-first' }],
+      []
+    ]);
   });
 
   test('a refusal before anything was saved saves nothing (the post step has nothing to read)', () => {
@@ -282,7 +287,15 @@ describe('several pages at once', () => {
 describe('the saved JSON is what the post step reads and cancels', () => {
   const KEY = 'pk-ledger-test-5c1d';
   let sim: PeakaSimulator;
-  const env = ['INPUT_OPERATION', 'INPUT_API-KEY', 'INPUT_PROJECT-ID', 'INPUT_API-URL', 'INPUT_CACHE-ID', 'INPUT_CANCEL-ON-ABORT', 'INPUT_REQUEST-TIMEOUT'];
+  const env = [
+    'INPUT_OPERATION',
+    'INPUT_API-KEY',
+    'INPUT_PROJECT-ID',
+    'INPUT_API-URL',
+    'INPUT_CACHE-ID',
+    'INPUT_CANCEL-ON-ABORT',
+    'INPUT_REQUEST-TIMEOUT'
+  ];
   let stdout: string[];
   beforeAll(async () => {
     sim = await startSimulator({ partnerKeys: [KEY], defaultPlan: { appearDelayMs: 0, durationMs: 120_000 }, cancelDelayMs: 0 });
@@ -376,6 +389,11 @@ test('a create whose table was not known to be free saves no tableFree: the clea
 });
 
 test('the post step finds every non-empty page the main step saved, under the name it was saved as', () => {
-  const env = { [`STATE_${stateName('0')}`]: '{"cacheId":"a"}', [`STATE_${stateName('1')}`]: '', STATE_other: 'x', [`${stateName('2')}`]: '{}' };
+  const env = {
+    [`STATE_${stateName('0')}`]: '{"cacheId":"a"}',
+    [`STATE_${stateName('1')}`]: '',
+    STATE_other: 'x',
+    [`${stateName('2')}`]: '{}'
+  };
   expect(savedPages(env)).toEqual([{ name: 'started-0', text: '{"cacheId":"a"}' }]);
 });

@@ -54,17 +54,23 @@ describe("the bundle's module graph", () => {
     const stats: Stats = {
       chunks: [{ id: 179, files: ['index.js'] }],
       modules: [
-        { name: './src/index.ts + 3 modules', chunks: [179], modules: [{ name: './node_modules/plain/index.js' }, { name: './node_modules/@scope/newcomer/lib/a.js' }] },
+        {
+          name: './src/index.ts + 3 modules',
+          chunks: [179],
+          modules: [{ name: './node_modules/plain/index.js' }, { name: './node_modules/@scope/newcomer/lib/a.js' }]
+        },
         { name: './src/main.ts', chunks: [179] }
       ]
     };
     const packages = bundledPackages(stats, root);
     expect(packages.map((p) => `${p.name} ${p.license}`)).toEqual(['@scope/newcomer GPL-3.0-or-later', 'plain MIT']);
-    expect(licenseViolations(packages)).toMatch(/^1 package\(s\) bundled into dist\/ have a licence outside the allow-list[^]*@scope\/newcomer@1\.2\.3: GPL-3\.0-or-later/);
+    expect(licenseViolations(packages)).toMatch(
+      /^1 package\(s\) bundled into dist\/ have a licence outside the allow-list[^]*@scope\/newcomer@1\.2\.3: GPL-3\.0-or-later/
+    );
   });
 });
 
-test("every package in the committed dist/licenses.txt has an allowed licence, and the list is not wider than it needs", () => {
+test('every package in the committed dist/licenses.txt has an allowed licence, and the list is not wider than it needs', () => {
   const licences = [...readFileSync(join(ROOT, 'dist', 'licenses.txt'), 'utf8').matchAll(/^License: (.+)$/gm)].map((m) => m[1]);
   expect(licences.length).toBeGreaterThan(10);
   expect(licences.filter((l) => !licenseAllowed(l))).toEqual([]);

@@ -25,7 +25,14 @@ beforeEach(() => {
 });
 
 /** The inputs a workflow passes: the simulator, the key, a short budget and polls. */
-const inputs = (extra: Record<string, string>) => ({ 'api-key': KEY, 'project-id': 'mtKDhe1U', 'api-url': sim.url, timeout: '20s', 'poll-interval': '1s', ...extra });
+const inputs = (extra: Record<string, string>) => ({
+  'api-key': KEY,
+  'project-id': 'mtKDhe1U',
+  'api-url': sim.url,
+  timeout: '20s',
+  'poll-interval': '1s',
+  ...extra
+});
 
 /** Every run: the key nowhere, and main's signal handlers gone with it. */
 function checked(run: StepRun): StepRun {
@@ -57,7 +64,12 @@ describe('a full refresh', () => {
       'timed-out': 'false',
       stalled: 'false'
     });
-    expect(JSON.parse(run.outputs.result)).toMatchObject({ operation: 'full-refresh', table: 'payment.invoices', conclusion: 'success', 'execution-id': execution.id });
+    expect(JSON.parse(run.outputs.result)).toMatchObject({
+      operation: 'full-refresh',
+      table: 'payment.invoices',
+      conclusion: 'success',
+      'execution-id': execution.id
+    });
     expect(run.summary).toContain('payment.invoices');
     expect(run.summary).toContain('4,321');
     expect(run.annotations.at(-1)?.level).toBe('notice');
@@ -94,7 +106,10 @@ describe('a full refresh', () => {
     expect(result[1].error).toBe('Source table multi.beta is unreachable');
     expect(run.outputs.status).toBe('FAILED');
     expect(run.outputs['cache-id']).toBe(caches.map((c) => c.id).join(','));
-    expect(errorOf(run)).toEqual([expect.stringContaining('Source table multi.beta is unreachable'), '1 of 3 caches did not succeed (2 COMPLETED, 1 FAILED).']);
+    expect(errorOf(run)).toEqual([
+      expect.stringContaining('Source table multi.beta is unreachable'),
+      '1 of 3 caches did not succeed (2 COMPLETED, 1 FAILED).'
+    ]);
     expect(started(run)).toEqual([]);
   });
 });
@@ -110,7 +125,12 @@ describe('the report', () => {
 
   test('tables that select nothing, with allow-no-match: the step succeeds and says why, with nothing triggered', async () => {
     const before = sim.requests.filter((r) => r.method === 'POST').length;
-    const run = checked(await runStep(runMain, inputs({ operation: 'full-refresh', tables: 'nowhere.*', 'allow-no-match': 'true', 'catalog-id': 'cat-empty' })));
+    const run = checked(
+      await runStep(
+        runMain,
+        inputs({ operation: 'full-refresh', tables: 'nowhere.*', 'allow-no-match': 'true', 'catalog-id': 'cat-empty' })
+      )
+    );
     expect(run.failed).toBe(false);
     expect(sim.requests.filter((r) => r.method === 'POST').length).toBe(before);
     const result = JSON.parse(run.outputs.result) as { conclusion: string; message: string };
@@ -144,7 +164,9 @@ describe('bad inputs', () => {
     const before = sim.requests.length;
     const run = await runStep(runMain, inputs({ operation: 'status', 'cache-id': sim.addCache().id, 'api-key': `${KEY} extra` }));
     expect(run.failed).toBe(true);
-    expect(errorOf(run)).toEqual(["Input 'api-key' contains white space or control characters; an API key is one word. Check the secret's value."]);
+    expect(errorOf(run)).toEqual([
+      "Input 'api-key' contains white space or control characters; an API key is one word. Check the secret's value."
+    ]);
     expect(placesOf(run, KEY)).toEqual([]);
     expect(sim.requests.length).toBe(before);
   });
@@ -183,7 +205,9 @@ describe("the run's cancel (SIGINT)", () => {
     expect(execution.cancelledAt).toBeUndefined();
     expect(sim.statusAt(execution, Date.now())).toBe('RUNNING');
     expect(run.failed).toBe(true);
-    expect(errorOf(run)).toEqual(['The workflow run was cancelled; what this step started keeps running in Peaka (cancel-on-abort: false).']);
+    expect(errorOf(run)).toEqual([
+      'The workflow run was cancelled; what this step started keeps running in Peaka (cancel-on-abort: false).'
+    ]);
     expect(started(run)).toEqual([]);
   });
 
@@ -206,13 +230,18 @@ describe("the run's cancel (SIGINT)", () => {
     const caches = [sim.addCache({ schemaName: 'many' }), sim.addCache({ schemaName: 'many' })];
     for (const c of caches) sim.planNext(c.id, 'incremental', { durationMs: 60_000 });
     const step = startStep(runMain, inputs({ operation: 'incremental', 'cache-id': caches.map((c) => c.id).join(',') }));
-    await waitFor('the step to follow both executions', () => (JSON.stringify(openPages(step.state())).match(/"executionId"/g) ?? []).length === 2);
+    await waitFor(
+      'the step to follow both executions',
+      () => (JSON.stringify(openPages(step.state())).match(/"executionId"/g) ?? []).length === 2
+    );
     process.emit('SIGINT', 'SIGINT');
     const run = checked(await step.done);
 
     for (const c of caches) expect(cancelsOf(c.id).map((r) => r.path.split('/').at(-1))).toEqual(['cancelIncrementalUpdate']);
     expect(run.failed).toBe(true);
-    expect(errorOf(run).at(-1)).toBe('The workflow run was cancelled. Of the 2 executions this step started, 2 were cancelled and 0 had already ended.');
+    expect(errorOf(run).at(-1)).toBe(
+      'The workflow run was cancelled. Of the 2 executions this step started, 2 were cancelled and 0 had already ended.'
+    );
     const result = JSON.parse(run.outputs.result) as { status: string; message: string }[];
     expect(result.map((r) => r.status)).toEqual(['CANCELLED', 'CANCELLED']);
     expect(started(run)).toEqual([]);

@@ -11,7 +11,12 @@ import { createRepo, eventEnv, type TestRepo } from './helpers/git-repo.js';
 import { startFakeGitHub, type FakeGitHub } from './helpers/fake-github.js';
 
 const log: string[] = [];
-const logger: Logger = { info: (l) => log.push(l), notice: (l) => log.push(`notice: ${l}`), warning: (l) => log.push(`warning: ${l}`), group: (_t, w) => w() };
+const logger: Logger = {
+  info: (l) => log.push(l),
+  notice: (l) => log.push(`notice: ${l}`),
+  warning: (l) => log.push(`warning: ${l}`),
+  group: (_t, w) => w()
+};
 const paths = (files: { path: string; removed: boolean }[]) => files.map((f) => `${f.removed ? '-' : '+'}${f.path}`).sort();
 const NOT_HERE = 'f'.repeat(40);
 
@@ -40,7 +45,13 @@ beforeEach(() => {
 
 describe('from the workspace git history', () => {
   test('a pushed range: every file changed in it, deletions marked, renames under their new path', async () => {
-    expect(paths((await gitChanges(repo.dir, shas[0], shas[4]))!)).toEqual(['+migrations/001_init.sql', '+migrations/002_b.sql', '+migrations/003_c.sql', '+migrations/004_moved.sql', '-README.md']);
+    expect(paths((await gitChanges(repo.dir, shas[0], shas[4]))!)).toEqual([
+      '+migrations/001_init.sql',
+      '+migrations/002_b.sql',
+      '+migrations/003_c.sql',
+      '+migrations/004_moved.sql',
+      '-README.md'
+    ]);
     expect(paths((await gitChanges(repo.dir, shas[3], shas[4]))!)).toEqual(['+migrations/004_moved.sql']);
   });
 
@@ -73,20 +84,31 @@ describe("from GitHub's API", () => {
     const changed = await changedFiles(event, 'ghs_compare_token', logger);
     expect(paths(changed.files)).toEqual(['+migrations/009.sql', '-migrations/gone.sql']);
     expect(changed.source).toMatch(/^GitHub's API, ffffff/);
-    expect(github.calls.map((c) => [c.path.split('?')[0], c.auth])).toEqual([[`/api/v3/repos/acme/data/compare/${NOT_HERE}...${shas[4]}`, 'token ghs_compare_token']]);
-    expect(log.join('\n')).toContain('is not in the workspace\'s git history (actions/checkout with fetch-depth: 0 brings it)');
+    expect(github.calls.map((c) => [c.path.split('?')[0], c.auth])).toEqual([
+      [`/api/v3/repos/acme/data/compare/${NOT_HERE}...${shas[4]}`, 'token ghs_compare_token']
+    ]);
+    expect(log.join('\n')).toContain("is not in the workspace's git history (actions/checkout with fetch-depth: 0 brings it)");
   });
 
-  test('a new branch without history: the head commit\'s files, every page', async () => {
+  test("a new branch without history: the head commit's files, every page", async () => {
     const sha = 'a'.repeat(40);
-    github.commits.set(sha, Array.from({ length: 130 }, (_, i) => ({ filename: `migrations/${i}.sql`, status: 'added' })));
+    github.commits.set(
+      sha,
+      Array.from({ length: 130 }, (_, i) => ({ filename: `migrations/${i}.sql`, status: 'added' }))
+    );
     const event = readEvent({ ...eventEnv('push', { before: '0'.repeat(40), after: sha }), GITHUB_WORKSPACE: repo.dir });
     expect((await changedFiles(event, 't', logger)).files).toHaveLength(130);
     expect(github.calls.map((c) => new URL(c.path, 'http://x').searchParams.get('page'))).toEqual(['1', '2']);
   });
 
   test('a pull request: its files, through every page', async () => {
-    github.pulls.set(42, Array.from({ length: 205 }, (_, i) => ({ filename: `migrations/${String(i).padStart(3, '0')}.sql`, status: i === 7 ? 'removed' : 'modified' })));
+    github.pulls.set(
+      42,
+      Array.from({ length: 205 }, (_, i) => ({
+        filename: `migrations/${String(i).padStart(3, '0')}.sql`,
+        status: i === 7 ? 'removed' : 'modified'
+      }))
+    );
     const event = readEvent(eventEnv('pull_request', { pull_request: { number: 42 } }));
     const changed = await changedFiles(event, 'ghs_pr', logger);
     expect(changed.files).toHaveLength(205);
@@ -96,22 +118,34 @@ describe("from GitHub's API", () => {
   });
 
   test('past the API cap of 3,000 files, a pull request is read from git when the checkout has its base and head', async () => {
-    github.pulls.set(43, Array.from({ length: 3_200 }, (_, i) => ({ filename: `assets/${i}.png`, status: 'added' })));
+    github.pulls.set(
+      43,
+      Array.from({ length: 3_200 }, (_, i) => ({ filename: `assets/${i}.png`, status: 'added' }))
+    );
     const payload = { pull_request: { number: 43, base: { sha: shas[1] }, head: { sha: shas[3] } } };
     const changed = await changedFiles(readEvent({ ...eventEnv('pull_request', payload), GITHUB_WORKSPACE: repo.dir }), 'ghs_pr', logger);
     expect(paths(changed.files)).toEqual(['+migrations/003_c.sql', '+migrations/old/004.sql', '-README.md']);
     expect(changed.source).toBe(`git history of the workspace, pull request #43 (${shas[1].slice(0, 7)}...${shas[3].slice(0, 7)})`);
-    expect(log).toEqual(["warning: tables-from: GitHub lists only the first 3,000 files of pull request #43; its 3 changed files are read from the workspace's git history instead."]);
+    expect(log).toEqual([
+      "warning: tables-from: GitHub lists only the first 3,000 files of pull request #43; its 3 changed files are read from the workspace's git history instead."
+    ]);
     expect(github.calls).toHaveLength(30);
   });
 
   test('past the API cap without the history, the step warns that later files are not read', async () => {
-    github.pulls.set(44, Array.from({ length: 3_001 }, (_, i) => ({ filename: `assets/${i}.png`, status: 'added' })));
+    github.pulls.set(
+      44,
+      Array.from({ length: 3_001 }, (_, i) => ({ filename: `assets/${i}.png`, status: 'added' }))
+    );
     const payload = { pull_request: { number: 44, base: { sha: NOT_HERE }, head: { sha: shas[3] } } };
     const changed = await changedFiles(readEvent({ ...eventEnv('pull_request', payload), GITHUB_WORKSPACE: repo.dir }), 'ghs_pr', logger);
     expect(changed.files).toHaveLength(3_000);
     expect(changed.source).toBe('the first 3,000 files of pull request #44');
-    expect(log).toEqual([expect.stringMatching(/^warning: tables-from: GitHub lists only the first 3,000 files of pull request #44, and the workspace's git history does not have its base and head commits: migrations past the first 3,000 files are not read\. Check out with fetch-depth: 0/)]);
+    expect(log).toEqual([
+      expect.stringMatching(
+        /^warning: tables-from: GitHub lists only the first 3,000 files of pull request #44, and the workspace's git history does not have its base and head commits: migrations past the first 3,000 files are not read\. Check out with fetch-depth: 0/
+      )
+    ]);
   });
 
   test('a refusal names the permission the job needs', async () => {
@@ -119,7 +153,9 @@ describe("from GitHub's API", () => {
     const event = readEvent(eventEnv('pull_request', { pull_request: { number: 42 } }));
     const error = await changedFiles(event, 'ghs_pr', logger).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ActionError);
-    expect((error as Error).message).toMatch(/^tables-from: reading the files of pull request #42 from GitHub failed \(HTTP 403\): .*Give the job 'permissions: pull-requests: read'/);
+    expect((error as Error).message).toMatch(
+      /^tables-from: reading the files of pull request #42 from GitHub failed \(HTTP 403\): .*Give the job 'permissions: pull-requests: read'/
+    );
   });
 
   test('without a token it says which input to set', async () => {
@@ -152,5 +188,7 @@ test('git name-status output with renames, and paths that may not be read', () =
     { path: 'new.sql', removed: false },
     { path: 'gone.sql', removed: true }
   ]);
-  expect(['migrations/a.sql', '../etc/passwd', '/etc/passwd', 'a/../../b.sql', 'bad\nname.sql', 'x::warning::y.sql'].map(isSafePath)).toEqual([true, false, false, false, false, true]);
+  expect(
+    ['migrations/a.sql', '../etc/passwd', '/etc/passwd', 'a/../../b.sql', 'bad\nname.sql', 'x::warning::y.sql'].map(isSafePath)
+  ).toEqual([true, false, false, false, false, true]);
 });

@@ -37,10 +37,13 @@ beforeAll(async () => {
       silentRequests++;
       return;
     }
-    const forward = request({ host: '127.0.0.1', port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const forward = request(
+      { host: '127.0.0.1', port: upstream.port, path: req.url, method: req.method, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      }
+    );
     req.pipe(forward);
   });
   await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
@@ -62,7 +65,8 @@ beforeEach(() => {
 });
 
 const pages = () => github.calls.map((c) => new URL(c.path, 'http://x').searchParams.get('page'));
-const many = (n: number, status = 'modified') => Array.from({ length: n }, (_, i) => ({ filename: `migrations/${String(i).padStart(4, '0')}.sql`, status }));
+const many = (n: number, status = 'modified') =>
+  Array.from({ length: n }, (_, i) => ({ filename: `migrations/${String(i).padStart(4, '0')}.sql`, status }));
 
 describe('a pull request', () => {
   test("its files with the job's token; only a removed file counts as removed", async () => {
@@ -78,7 +82,9 @@ describe('a pull request', () => {
       { path: 'migrations/c.sql', removed: false },
       { path: 'migrations/d.sql', removed: true }
     ]);
-    expect(github.calls.map((c) => [c.path, c.auth])).toEqual([['/api/v3/repos/acme/data/pulls/11/files?per_page=100&page=1', `token ${TOKEN}`]]);
+    expect(github.calls.map((c) => [c.path, c.auth])).toEqual([
+      ['/api/v3/repos/acme/data/pulls/11/files?per_page=100&page=1', `token ${TOKEN}`]
+    ]);
   });
 
   test('a full page asks for the next one, and an empty next page ends the list', async () => {
@@ -137,10 +143,18 @@ describe('GitHub refuses', () => {
   ])('HTTP %i on a %s: the error says what was read, the status, and what to do; never the token', async (status, what, hint) => {
     github.failWith = status;
     const read =
-      what === 'compare' ? files.compareFiles(event(), TOKEN, BEFORE, AFTER, () => undefined) : what === 'commit' ? files.commitFiles(event(), TOKEN, AFTER) : files.pullRequestFiles(event(), TOKEN, 9);
+      what === 'compare'
+        ? files.compareFiles(event(), TOKEN, BEFORE, AFTER, () => undefined)
+        : what === 'commit'
+          ? files.commitFiles(event(), TOKEN, AFTER)
+          : files.pullRequestFiles(event(), TOKEN, 9);
     const error = (await read.catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(ActionError);
-    const reading = { compare: 'the files changed from bbbbbbb to ccccccc', commit: 'the files of commit ccccccc', 'pull request': 'the files of pull request #9' }[what];
+    const reading = {
+      compare: 'the files changed from bbbbbbb to ccccccc',
+      commit: 'the files of commit ccccccc',
+      'pull request': 'the files of pull request #9'
+    }[what];
     expect(error.message.startsWith(`tables-from: reading ${reading} from GitHub failed (HTTP ${status}): `)).toBe(true);
     expect(error.message.endsWith(hint)).toBe(true);
     expect(error.message).not.toContain(TOKEN);
@@ -150,7 +164,9 @@ describe('GitHub refuses', () => {
     await expect(files.compareFiles(event(), '', BEFORE, AFTER, () => undefined)).rejects.toThrow(
       "tables-from needs 'github-token' to read the files changed from bbbbbbb to ccccccc from GitHub; pass ${{ github.token }} (the default)."
     );
-    await expect(files.commitFiles(event(), '', AFTER)).rejects.toThrow("tables-from needs 'github-token' to read the files of commit ccccccc from GitHub");
+    await expect(files.commitFiles(event(), '', AFTER)).rejects.toThrow(
+      "tables-from needs 'github-token' to read the files of commit ccccccc from GitHub"
+    );
     expect(github.calls).toEqual([]);
   });
 });
@@ -161,7 +177,13 @@ describe('a GitHub that never answers', () => {
     let timer: NodeJS.Timeout | undefined;
     const guard = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`still waiting after ${ms} ms`)), ms)));
     try {
-      return (await Promise.race([work.then(() => new Error('it answered'), (e: unknown) => e as Error), guard])) as Error;
+      return (await Promise.race([
+        work.then(
+          () => new Error('it answered'),
+          (e: unknown) => e as Error
+        ),
+        guard
+      ])) as Error;
     } finally {
       clearTimeout(timer);
     }
@@ -170,7 +192,9 @@ describe('a GitHub that never answers', () => {
   test("is given up at the step's deadline", async () => {
     const error = await errorWithin(files.commitFiles(event('silent'), TOKEN, AFTER, { deadline: Date.now() + 1_000 }), 10_000);
     expect(error).toBeInstanceOf(ActionError);
-    expect(error.message).toMatch(/^tables-from: GitHub did not send the files of commit ccccccc within 1s \(what was left of the step's timeout\)\. Re-run the job/);
+    expect(error.message).toMatch(
+      /^tables-from: GitHub did not send the files of commit ccccccc within 1s \(what was left of the step's timeout\)\. Re-run the job/
+    );
   });
 
   test("is given up at once on the run's cancel", async () => {
@@ -181,7 +205,9 @@ describe('a GitHub that never answers', () => {
     controller.abort();
     const error = await errorWithin(reading, 5_000);
     expect(error).toBeInstanceOf(ActionError);
-    expect(error.message).toMatch(/^tables-from: reading the files of pull request #5 from GitHub was stopped: the workflow run is being cancelled\.$/);
+    expect(error.message).toMatch(
+      /^tables-from: reading the files of pull request #5 from GitHub was stopped: the workflow run is being cancelled\.$/
+    );
   });
 
   // Octokit gives a request that got no answer status 500: the error says what really ended it instead.

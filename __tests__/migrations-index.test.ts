@@ -17,9 +17,19 @@ import { startFakeGitHub, type FakeGitHub } from './helpers/fake-github.js';
 import { createRepo, eventEnv, type TestRepo } from './helpers/git-repo.js';
 
 const log: string[] = [];
-const logger: Logger = { info: (l) => log.push(l), notice: (l) => log.push(`notice: ${l}`), warning: (l) => log.push(`warning: ${l}`), group: (_t, w) => w() };
+const logger: Logger = {
+  info: (l) => log.push(l),
+  notice: (l) => log.push(`notice: ${l}`),
+  warning: (l) => log.push(`warning: ${l}`),
+  group: (_t, w) => w()
+};
 const warnings = () => log.filter((l) => l.startsWith('warning: ')).map((l) => l.slice('warning: '.length));
-const options = (globs: string[], extra: Partial<TablesFrom> = {}): TablesFrom => ({ globs, dialect: 'postgresql', defaultSchema: 'public', ...extra });
+const options = (globs: string[], extra: Partial<TablesFrom> = {}): TablesFrom => ({
+  globs,
+  dialect: 'postgresql',
+  defaultSchema: 'public',
+  ...extra
+});
 const tables = (scan: MigrationScan) => scan.touches.map((t) => `${t.file}:${t.line} ${t.statement} ${t.table.schema}.${t.table.table}`);
 
 let github: FakeGitHub;
@@ -39,7 +49,12 @@ beforeEach(() => {
 });
 
 /** A push of `files` onto a first commit, scanned from the workspace's git history. */
-async function pushed(files: Record<string, string | null>, globs: string[], setup?: (repo: TestRepo) => void, first: Record<string, string> = { 'README.md': '# data' }): Promise<{ scan: MigrationScan; repo: TestRepo }> {
+async function pushed(
+  files: Record<string, string | null>,
+  globs: string[],
+  setup?: (repo: TestRepo) => void,
+  first: Record<string, string> = { 'README.md': '# data' }
+): Promise<{ scan: MigrationScan; repo: TestRepo }> {
   const repo = createRepo();
   const before = repo.commit(first);
   setup?.(repo);
@@ -49,13 +64,15 @@ async function pushed(files: Record<string, string | null>, globs: string[], set
 }
 
 describe('bounds on what a migration costs', () => {
-  test('reading stops at the step\'s deadline with an error that names the file and says what to do, not one about Peaka', async () => {
+  test("reading stops at the step's deadline with an error that names the file and says what to do, not one about Peaka", async () => {
     const repo = createRepo();
     const before = repo.commit({ 'README.md': '# data' });
     const after = repo.commit({ 'db/001_big.sql': Array.from({ length: 2_000 }, (_, i) => `CREATE TABLE s.t_${i} (id int);`).join('\n') });
     const env = { ...eventEnv('push', { before, after }), GITHUB_WORKSPACE: repo.dir };
     const scanning = scanMigrations(options(['db/*.sql']), 'ghs_unused', logger, env, { deadline: Date.now() - 1 });
-    await expect(scanning).rejects.toThrow(/^tables-from: reading the changed migrations took until the step's timeout \(stopped at db\/001_big\.sql line 1, file 1 of 1\)\. .*raise timeout, or name the caches with 'tables' instead\.$/);
+    await expect(scanning).rejects.toThrow(
+      /^tables-from: reading the changed migrations took until the step's timeout \(stopped at db\/001_big\.sql line 1, file 1 of 1\)\. .*raise timeout, or name the caches with 'tables' instead\.$/
+    );
   });
 
   test('past 50 statements that cannot be read, they are counted in one line, not a warning each', async () => {
@@ -63,7 +80,11 @@ describe('bounds on what a migration costs', () => {
     await pushed({ 'db/001_odd.sql': unreadable }, ['db/*.sql']);
     const statementWarnings = warnings().filter((w) => / line \d+: /.test(w));
     expect(statementWarnings).toHaveLength(50);
-    expect(warnings()).toContainEqual(expect.stringMatching(/^tables-from: 70 more statements could not be read or their tables cannot be known \(120 in all; the first 50 are named above\)\.$/));
+    expect(warnings()).toContainEqual(
+      expect.stringMatching(
+        /^tables-from: 70 more statements could not be read or their tables cannot be known \(120 in all; the first 50 are named above\)\.$/
+      )
+    );
   });
 });
 
@@ -84,14 +105,23 @@ describe('which files are read', () => {
     expect(scan.files).toEqual(['db/a/001_invoices.sql', 'db/b/002_orders.sql']);
     expect(scan.changed).toBe(5);
     expect(scan.source).toMatch(/^git history of the workspace, [0-9a-f]{7}\.\.\.[0-9a-f]{7}$/);
-    expect(tables(scan)).toEqual(['db/a/001_invoices.sql:1 CREATE TABLE payment.invoices', 'db/a/001_invoices.sql:2 TRUNCATE payment.legacy', 'db/b/002_orders.sql:1 ALTER TABLE shop.orders']);
+    expect(tables(scan)).toEqual([
+      'db/a/001_invoices.sql:1 CREATE TABLE payment.invoices',
+      'db/a/001_invoices.sql:2 TRUNCATE payment.legacy',
+      'db/b/002_orders.sql:1 ALTER TABLE shop.orders'
+    ]);
     expect(scan.nothingToDo).toBeUndefined();
-    expect(log[0]).toMatch(/^tables-from: 5 files changed \(git history of the workspace, .*\); 2 match db\/\*\*\/\*\.sql: db\/a\/001_invoices\.sql, db\/b\/002_orders\.sql\.$/);
+    expect(log[0]).toMatch(
+      /^tables-from: 5 files changed \(git history of the workspace, .*\); 2 match db\/\*\*\/\*\.sql: db\/a\/001_invoices\.sql, db\/b\/002_orders\.sql\.$/
+    );
     expect(warnings()).toEqual([]);
   });
 
   test('several globs, a file matched by two of them read once, and dot-directories included', async () => {
-    const { scan } = await pushed({ 'migrations/.hidden/001.sql': 'CREATE TABLE a.b (id int);', 'migrations/002.sql': 'CREATE TABLE a.c (id int);' }, ['migrations/**/*.sql', 'migrations/*.sql']);
+    const { scan } = await pushed(
+      { 'migrations/.hidden/001.sql': 'CREATE TABLE a.b (id int);', 'migrations/002.sql': 'CREATE TABLE a.c (id int);' },
+      ['migrations/**/*.sql', 'migrations/*.sql']
+    );
     expect(scan.files).toEqual(['migrations/.hidden/001.sql', 'migrations/002.sql']);
     expect(tables(scan)).toEqual(['migrations/.hidden/001.sql:1 CREATE TABLE a.b', 'migrations/002.sql:1 CREATE TABLE a.c']);
   });
@@ -100,11 +130,15 @@ describe('which files are read', () => {
     const { scan } = await pushed({ 'README.md': '# changed' }, ['migrations/**/*.sql']);
     expect(scan.files).toEqual([]);
     expect(scan.touches).toEqual([]);
-    expect(scan.nothingToDo).toMatch(/^No changed file matches tables-from \(migrations\/\*\*\/\*\.sql\) in git history of the workspace, [0-9a-f]{7}\.\.\.[0-9a-f]{7}; nothing to do\.$/);
+    expect(scan.nothingToDo).toMatch(
+      /^No changed file matches tables-from \(migrations\/\*\*\/\*\.sql\) in git history of the workspace, [0-9a-f]{7}\.\.\.[0-9a-f]{7}; nothing to do\.$/
+    );
   });
 
   test(`at most ${MAX_FILES} files, the first by path, with a warning`, async () => {
-    const many = Object.fromEntries(Array.from({ length: MAX_FILES + 2 }, (_, i) => [`m/${String(i).padStart(4, '0')}.sql`, `CREATE TABLE s.t${i} (id int);`]));
+    const many = Object.fromEntries(
+      Array.from({ length: MAX_FILES + 2 }, (_, i) => [`m/${String(i).padStart(4, '0')}.sql`, `CREATE TABLE s.t${i} (id int);`])
+    );
     const { scan } = await pushed(many, ['m/*.sql']);
     expect(scan.files).toHaveLength(MAX_FILES);
     expect(scan.files.at(-1)).toBe(`m/${String(MAX_FILES - 1).padStart(4, '0')}.sql`);
@@ -133,9 +167,17 @@ describe('what a file may be', () => {
     const padding = (bytes: number) => `${'-- padding\n'.repeat(Math.floor(bytes / 11))}${'-'.repeat(bytes % 11)}\n`;
     const exact = padding(MAX_FILE_BYTES - statement.length - 1) + statement;
     expect(Buffer.byteLength(exact)).toBe(MAX_FILE_BYTES);
-    const { scan } = await pushed({ 'm/1_exact.sql': exact, 'm/2_over.sql': `${exact} `, 'm/3_small.sql': 'CREATE TABLE s.small (id int);' }, ['m/*.sql']);
-    expect(tables(scan).map((t) => t.replace(/:\d+/, ''))).toEqual(['m/1_exact.sql CREATE TABLE big.exact', 'm/3_small.sql CREATE TABLE s.small']);
-    expect(warnings()).toEqual(["m/2_over.sql: more than the 5 MiB tables-from reads; it is left out. Refresh the caches it touches with 'tables'."]);
+    const { scan } = await pushed(
+      { 'm/1_exact.sql': exact, 'm/2_over.sql': `${exact} `, 'm/3_small.sql': 'CREATE TABLE s.small (id int);' },
+      ['m/*.sql']
+    );
+    expect(tables(scan).map((t) => t.replace(/:\d+/, ''))).toEqual([
+      'm/1_exact.sql CREATE TABLE big.exact',
+      'm/3_small.sql CREATE TABLE s.small'
+    ]);
+    expect(warnings()).toEqual([
+      "m/2_over.sql: more than the 5 MiB tables-from reads; it is left out. Refresh the caches it touches with 'tables'."
+    ]);
   });
 
   test('a link to a file inside the workspace is read', async () => {
@@ -175,28 +217,40 @@ describe('what a file may be', () => {
     const env = { ...eventEnv('push', { before, after }), GITHUB_WORKSPACE: repo.dir };
     const scan = await scanMigrations(options(['m/*.sql']), 't', logger, env);
     expect(tables(scan)).toEqual(['m/002.sql:1 CREATE TABLE s.b']);
-    expect(warnings()).toEqual([`m/001.sql changed but is not in the workspace (${repo.dir}); it is left out. Check out the repository (actions/checkout) before this step.`]);
+    expect(warnings()).toEqual([
+      `m/001.sql changed but is not in the workspace (${repo.dir}); it is left out. Check out the repository (actions/checkout) before this step.`
+    ]);
   });
 });
 
 describe('the SQL', () => {
   test('a statement the parser cannot read is listed with its file and line, and the scan goes on', async () => {
-    const { scan } = await pushed({ 'm/1.sql': 'CREATE TABLE s.a (id int);\nCOPY s.c (id) FROM stdin;\nCREATE TABLE s.b (id int);' }, ['m/*.sql']);
+    const { scan } = await pushed({ 'm/1.sql': 'CREATE TABLE s.a (id int);\nCOPY s.c (id) FROM stdin;\nCREATE TABLE s.b (id int);' }, [
+      'm/*.sql'
+    ]);
     expect(scan.unreadable).toEqual([{ file: 'm/1.sql', line: 2 }]);
     expect(tables(scan)).toEqual(['m/1.sql:1 CREATE TABLE s.a', 'm/1.sql:3 CREATE TABLE s.b']);
-    expect(warnings()).toEqual([expect.stringMatching(/^m\/1\.sql line 2: the SQL parser \(postgresql\) could not read this statement \(.+\); its tables are unknown: if it changes a cached table, refresh that cache with 'tables'\.$/)]);
+    expect(warnings()).toEqual([
+      expect.stringMatching(
+        /^m\/1\.sql line 2: the SQL parser \(postgresql\) could not read this statement \(.+\); its tables are unknown: if it changes a cached table, refresh that cache with 'tables'\.$/
+      )
+    ]);
   });
 
   test('a procedure created in one changed file and called in a later one credits its tables to the call', async () => {
     const { scan } = await pushed(
       {
-        'm/001_procs.sql': 'CREATE PROCEDURE archive_orders() LANGUAGE plpgsql AS $$\nBEGIN\n  INSERT INTO shop.orders_archive SELECT * FROM shop.orders;\n  DELETE FROM shop.orders;\nEND $$;',
+        'm/001_procs.sql':
+          'CREATE PROCEDURE archive_orders() LANGUAGE plpgsql AS $$\nBEGIN\n  INSERT INTO shop.orders_archive SELECT * FROM shop.orders;\n  DELETE FROM shop.orders;\nEND $$;',
         'm/002_run.sql': '-- move the old orders\nCALL archive_orders();'
       },
       ['m/*.sql']
     );
     expect(tables(scan)).toEqual(['m/002_run.sql:2 INSERT shop.orders_archive', 'm/002_run.sql:2 DELETE shop.orders']);
-    expect(scan.touches.map((t) => t.routine)).toEqual(['procedure archive_orders (created at m/001_procs.sql:1)', 'procedure archive_orders (created at m/001_procs.sql:1)']);
+    expect(scan.touches.map((t) => t.routine)).toEqual([
+      'procedure archive_orders (created at m/001_procs.sql:1)',
+      'procedure archive_orders (created at m/001_procs.sql:1)'
+    ]);
     expect(warnings()).toEqual([]);
   });
 
@@ -213,8 +267,12 @@ describe('the SQL', () => {
     const { scan } = await pushed({ 'm/1.sql': sql }, ['m/*.sql']);
     expect(scan.unreadable).toEqual([]);
     expect(scan.passedOver).toEqual({ 'ALTER TYPE': 1, 'DROP TRIGGER': 1 });
-    expect(log).toContain("tables-from: 2 statements the SQL parser could not read touch no table's data (ALTER TYPE 1, DROP TRIGGER 1); passed over without a warning.");
+    expect(log).toContain(
+      "tables-from: 2 statements the SQL parser could not read touch no table's data (ALTER TYPE 1, DROP TRIGGER 1); passed over without a warning."
+    );
     expect(scan.dynamic).toEqual([{ file: 'm/1.sql', line: 6 }]);
-    expect(warnings()).toEqual(["m/1.sql line 6: it runs dynamic SQL (EXECUTE), so the tables it touches cannot be known; if it changes a cached table, refresh that cache with 'tables'."]);
+    expect(warnings()).toEqual([
+      "m/1.sql line 6: it runs dynamic SQL (EXECUTE), so the tables it touches cannot be known; if it changes a cached table, refresh that cache with 'tables'."
+    ]);
   });
 });

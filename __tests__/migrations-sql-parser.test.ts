@@ -60,7 +60,10 @@ describe('PostgreSQL migrations', () => {
 describe('MySQL migrations', () => {
   test('backtick names, # comments; names keep their case; unqualified names take default-schema', async () => {
     const { touches, unreadable } = await read('mysql', '001_create_shop.sql', 'shop');
-    expect(touches.map(show)).toEqual(['001_create_shop.sql:1 CREATE TABLE shop.orders', '001_create_shop.sql:9 CREATE TABLE shop.Customers']);
+    expect(touches.map(show)).toEqual([
+      '001_create_shop.sql:1 CREATE TABLE shop.orders',
+      '001_create_shop.sql:9 CREATE TABLE shop.Customers'
+    ]);
     expect(unreadable).toEqual([]);
   });
 
@@ -88,7 +91,12 @@ describe('MySQL migrations', () => {
 test('a statement too long to parse (bulk seed data) is read from its first words', async () => {
   const parser = await loadParser('postgresql');
   const values = Array.from({ length: 20_000 }, (_, i) => `(${i}, 'row ${i}')`).join(', ');
-  const result = readStatement(parser, `INSERT INTO payment.seed (id, name) VALUES ${values}`, { dialect: 'postgresql', defaultSchema: 'public' }, { file: 'seed.sql', line: 3 });
+  const result = readStatement(
+    parser,
+    `INSERT INTO payment.seed (id, name) VALUES ${values}`,
+    { dialect: 'postgresql', defaultSchema: 'public' },
+    { file: 'seed.sql', line: 3 }
+  );
   expect(values.length).toBeGreaterThan(MAX_PARSED_STATEMENT);
   expect(result.unreadable).toContain('longer than');
   expect(result.touches.map(show)).toEqual(['seed.sql:3 INSERT payment.seed [first words]']);
@@ -97,16 +105,23 @@ test('a statement too long to parse (bulk seed data) is read from its first word
 describe('a USE or SET search_path in a migration sets the schema of the unqualified names after it', () => {
   test('MySQL: USE db changes the database of the names that follow it, in that file only', async () => {
     const parser = await loadParser('mysql');
-    const sql = 'ALTER TABLE orders ADD COLUMN note TEXT;\nUSE `shop`;\nALTER TABLE orders ADD COLUMN tag TEXT;\n-- switch again\nuse billing;\nTRUNCATE TABLE invoices;\nUPDATE crm.accounts SET x = 1;';
+    const sql =
+      'ALTER TABLE orders ADD COLUMN note TEXT;\nUSE `shop`;\nALTER TABLE orders ADD COLUMN tag TEXT;\n-- switch again\nuse billing;\nTRUNCATE TABLE invoices;\nUPDATE crm.accounts SET x = 1;';
     const { touches } = readMigration(parser, sql, 'm.sql', { dialect: 'mysql', defaultSchema: 'public' });
-    expect(touches.map(show)).toEqual(['m.sql:1 ALTER TABLE public.orders', 'm.sql:3 ALTER TABLE shop.orders', 'm.sql:6 TRUNCATE billing.invoices', 'm.sql:7 UPDATE crm.accounts']);
+    expect(touches.map(show)).toEqual([
+      'm.sql:1 ALTER TABLE public.orders',
+      'm.sql:3 ALTER TABLE shop.orders',
+      'm.sql:6 TRUNCATE billing.invoices',
+      'm.sql:7 UPDATE crm.accounts'
+    ]);
     const next = readMigration(parser, 'ALTER TABLE orders ADD COLUMN x INT;', 'n.sql', { dialect: 'mysql', defaultSchema: 'public' });
     expect(next.touches.map(show)).toEqual(['n.sql:1 ALTER TABLE public.orders']);
   });
 
   test('PostgreSQL: SET search_path takes its first schema other than "$user", lower-cased unless quoted', async () => {
     const parser = await loadParser('postgresql');
-    const sql = 'SET search_path TO "$user", Payment, public;\nCREATE TABLE invoices (id int);\nSET LOCAL search_path = "Audit";\nINSERT INTO log (id) VALUES (1);';
+    const sql =
+      'SET search_path TO "$user", Payment, public;\nCREATE TABLE invoices (id int);\nSET LOCAL search_path = "Audit";\nINSERT INTO log (id) VALUES (1);';
     const { touches } = readMigration(parser, sql, 'p.sql', { dialect: 'postgresql', defaultSchema: 'public' });
     expect(touches.map(show)).toEqual(['p.sql:2 CREATE TABLE payment.invoices', 'p.sql:4 INSERT Audit.log']);
   });
@@ -147,19 +162,27 @@ describe('shapes that hid tables or drowned the warnings (issue 22)', () => {
   });
 
   test('MySQL: a statement after a leading WITH is read', async () => {
-    const { touches } = await readMy('WITH old AS (SELECT id FROM orders WHERE year < 2000)\nDELETE orders FROM orders JOIN old USING (id);\nWITH x AS (SELECT 1) UPDATE /* all */ `Orders` SET a = 1 ORDER BY 2 FOR SHARE SKIP;');
+    const { touches } = await readMy(
+      'WITH old AS (SELECT id FROM orders WHERE year < 2000)\nDELETE orders FROM orders JOIN old USING (id);\nWITH x AS (SELECT 1) UPDATE /* all */ `Orders` SET a = 1 ORDER BY 2 FOR SHARE SKIP;'
+    );
     expect(touches.map(show)).toEqual(['m.sql:1 DELETE shop.orders', 'm.sql:3 UPDATE shop.Orders [first words]']);
   });
 
   test('comments between the words of a statement the parser rejects do not hide its table', async () => {
-    const pgRead = await readPg('ALTER TABLE /* TEMPLATE: schema */ river_job -- why\n  ALTER COLUMN state SET DEFAULT $$available$$::river_job_state;');
+    const pgRead = await readPg(
+      'ALTER TABLE /* TEMPLATE: schema */ river_job -- why\n  ALTER COLUMN state SET DEFAULT $$available$$::river_job_state;'
+    );
     expect(pgRead.touches.map(show)).toEqual(['m.sql:1 ALTER TABLE public.river_job [first words]']);
-    const myRead = await readMy('ALTER /* online */ TABLE # why\n `orders` ADD COLUMN note TEXT, ALGORITHM = INSTANT, LOCK = DEFAULT, FORCE, WHATEVER;');
+    const myRead = await readMy(
+      'ALTER /* online */ TABLE # why\n `orders` ADD COLUMN note TEXT, ALGORITHM = INSTANT, LOCK = DEFAULT, FORCE, WHATEVER;'
+    );
     expect(myRead.touches.map(show)).toEqual(['m.sql:1 ALTER TABLE shop.orders [first words]']);
   });
 
   test('a rejected statement that names a list of tables names them all', async () => {
-    const pgRead = await readPg('DROP TABLE IF EXISTS legacy, "Audit"."Old" CASCADE RESTRICT NOW;\nTRUNCATE ONLY a, b * RESTART IDENTITY OOPS;');
+    const pgRead = await readPg(
+      'DROP TABLE IF EXISTS legacy, "Audit"."Old" CASCADE RESTRICT NOW;\nTRUNCATE ONLY a, b * RESTART IDENTITY OOPS;'
+    );
     expect(pgRead.touches.map(show)).toEqual([
       'm.sql:1 DROP TABLE public.legacy (gone) [first words]',
       'm.sql:1 DROP TABLE Audit.Old (gone) [first words]',
@@ -178,7 +201,14 @@ describe('shapes that hid tables or drowned the warnings (issue 22)', () => {
   });
 
   test('MySQL: a DELIMITER line inside a statement ends it, as the mysql client does', async () => {
-    const sql = ['DELIMITER //', 'CREATE PROCEDURE p() BEGIN SELECT 1; END//', "UPDATE users SET tenant = -1 WHERE name = 'admin';", '', 'DELIMITER ;', 'INSERT INTO tenants VALUES (1);'].join('\n');
+    const sql = [
+      'DELIMITER //',
+      'CREATE PROCEDURE p() BEGIN SELECT 1; END//',
+      "UPDATE users SET tenant = -1 WHERE name = 'admin';",
+      '',
+      'DELIMITER ;',
+      'INSERT INTO tenants VALUES (1);'
+    ].join('\n');
     const { touches, unreadable } = await readMy(sql);
     expect(touches.map(show)).toEqual(['m.sql:3 UPDATE shop.users', 'm.sql:6 INSERT shop.tenants']);
     expect(unreadable).toEqual([]);
@@ -216,7 +246,7 @@ describe('shapes that hid tables or drowned the warnings (issue 22)', () => {
       'DELIMITER d//',
       'CREATE PROCEDURE add_uk()',
       'BEGIN',
-      '  DECLARE CONTINUE HANDLER FOR SQLSTATE \'42000\', NOT FOUND BEGIN END;',
+      "  DECLARE CONTINUE HANDLER FOR SQLSTATE '42000', NOT FOUND BEGIN END;",
       "  IF NOT EXISTS (SELECT * FROM information_schema.STATISTICS WHERE TABLE_NAME = 't_project') THEN",
       '    ALTER TABLE t_project ADD UNIQUE KEY uk_name (name);',
       '  END IF;',
@@ -230,7 +260,10 @@ describe('shapes that hid tables or drowned the warnings (issue 22)', () => {
       'DROP PROCEDURE add_uk;'
     ].join('\n');
     const { touches, unreadable, unknowable, passedOver } = await readMy(sql);
-    expect(touches.map(where)).toEqual(['m.sql:15 ALTER TABLE shop.t_project <procedure add_uk (created at m.sql:3)>', 'm.sql:15 INSERT shop.t_log <procedure add_uk (created at m.sql:3)>']);
+    expect(touches.map(where)).toEqual([
+      'm.sql:15 ALTER TABLE shop.t_project <procedure add_uk (created at m.sql:3)>',
+      'm.sql:15 INSERT shop.t_log <procedure add_uk (created at m.sql:3)>'
+    ]);
     expect([unreadable, unknowable]).toEqual([[], []]);
     expect(passedOver.map((p) => p.kind)).toEqual(['DROP PROCEDURE', 'DROP PROCEDURE']);
   });
@@ -263,7 +296,7 @@ describe('shapes that hid tables or drowned the warnings (issue 22)', () => {
       "  EXECUTE 'TRUNCATE audit.log';",
       "  EXECUTE format('ALTER TABLE %I ADD COLUMN x int', 'orders');",
       'END $$;',
-      'CREATE FUNCTION add_col(t text) RETURNS void AS $$ BEGIN EXECUTE \'ALTER TABLE \' || t || \' ADD y int\'; END $$ LANGUAGE plpgsql;',
+      "CREATE FUNCTION add_col(t text) RETURNS void AS $$ BEGIN EXECUTE 'ALTER TABLE ' || t || ' ADD y int'; END $$ LANGUAGE plpgsql;",
       "SELECT add_col('orders');"
     ].join('\n');
     const { touches, unknowable } = await readPg(sql);
@@ -275,7 +308,13 @@ describe('shapes that hid tables or drowned the warnings (issue 22)', () => {
   });
 
   test('MySQL: PREPARE of a variable is a warning; PREPARE of a string is read; CALL of a procedure not in the migrations is a warning', async () => {
-    const sql = ["SET @s = CONCAT('DROP TABLE ', @t);", 'PREPARE stmt FROM @s;', 'EXECUTE stmt;', "PREPARE two FROM 'DELETE FROM `queue` WHERE done = 1';", 'CALL elsewhere(1);'].join('\n');
+    const sql = [
+      "SET @s = CONCAT('DROP TABLE ', @t);",
+      'PREPARE stmt FROM @s;',
+      'EXECUTE stmt;',
+      "PREPARE two FROM 'DELETE FROM `queue` WHERE done = 1';",
+      'CALL elsewhere(1);'
+    ].join('\n');
     const { touches, unknowable, unreadable } = await readMy(sql);
     expect(touches.map(show)).toEqual(['m.sql:4 DELETE shop.queue']);
     expect(unknowable).toEqual([
@@ -286,8 +325,27 @@ describe('shapes that hid tables or drowned the warnings (issue 22)', () => {
   });
 
   test.each([
-    ['postgresql', ['CREATE OR REPLACE FUNCTION f() RETURNS trigger AS $$ BEGIN RETURN NEW; END $$ LANGUAGE plpgsql', "ALTER TYPE mood ADD VALUE 'sad' BEFORE 'ok'", 'DROP TRIGGER IF EXISTS t ON orders', 'REVOKE ALL ON SCHEMA s FROM PUBLIC CASCADE', 'CREATE POLICY p ON orders USING (true)', 'ALTER DEFAULT PRIVILEGES IN SCHEMA s GRANT SELECT ON TABLES TO r']],
-    ['mysql', ['SET NAMES utf8mb4 COLLATE utf8mb4_bin', 'CREATE DEFINER=`root`@`%` TRIGGER t BEFORE INSERT ON o FOR EACH ROW SET NEW.a = 1', 'DROP PROCEDURE IF EXISTS p', 'CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO DELETE FROM o', 'ALTER EVENT e DISABLE']]
+    [
+      'postgresql',
+      [
+        'CREATE OR REPLACE FUNCTION f() RETURNS trigger AS $$ BEGIN RETURN NEW; END $$ LANGUAGE plpgsql',
+        "ALTER TYPE mood ADD VALUE 'sad' BEFORE 'ok'",
+        'DROP TRIGGER IF EXISTS t ON orders',
+        'REVOKE ALL ON SCHEMA s FROM PUBLIC CASCADE',
+        'CREATE POLICY p ON orders USING (true)',
+        'ALTER DEFAULT PRIVILEGES IN SCHEMA s GRANT SELECT ON TABLES TO r'
+      ]
+    ],
+    [
+      'mysql',
+      [
+        'SET NAMES utf8mb4 COLLATE utf8mb4_bin',
+        'CREATE DEFINER=`root`@`%` TRIGGER t BEFORE INSERT ON o FOR EACH ROW SET NEW.a = 1',
+        'DROP PROCEDURE IF EXISTS p',
+        'CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO DELETE FROM o',
+        'ALTER EVENT e DISABLE'
+      ]
+    ]
   ] as const)('%s: statements whose kind touches no table are counted, not warned about', async (dialect, statements) => {
     const parser = await loadParser(dialect);
     const result = readMigration(parser, statements.map((s) => `${s};`).join('\n'), 'm.sql', dialect === 'mysql' ? my : pg);

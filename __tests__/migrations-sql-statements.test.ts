@@ -7,12 +7,12 @@ const lines = (sql: string, dialect: 'postgresql' | 'mysql' = 'postgresql') => s
 describe('PostgreSQL', () => {
   test('semicolons in strings, quoted names, comments and dollar-quoted bodies do not end a statement', () => {
     const sql = [
-      "-- a comment; not a statement",
+      '-- a comment; not a statement',
       "INSERT INTO t (a) VALUES ('x;y', 'it''s');",
       'CREATE TABLE "semi;colon" (id int);',
       '/* outer /* nested; */ still a comment; */ UPDATE t SET a = 1;',
       'CREATE FUNCTION f() RETURNS int AS $fn$ BEGIN RETURN 1; END; $fn$ LANGUAGE plpgsql;',
-      "DO $$ BEGIN PERFORM 1; END $$;",
+      'DO $$ BEGIN PERFORM 1; END $$;',
       "SELECT E'a\\';b';"
     ].join('\n');
     expect(lines(sql)).toEqual([
@@ -42,7 +42,14 @@ describe('PostgreSQL', () => {
 
 describe('MySQL', () => {
   test('# comments, backtick names, backslash escapes, and DELIMITER blocks', () => {
-    const sql = ['# first; comment', "INSERT INTO `a;b` VALUES ('x\\';y');", 'DELIMITER //', 'CREATE TRIGGER t BEFORE INSERT ON o FOR EACH ROW BEGIN SET NEW.a = 1; END//', 'DELIMITER ;', 'TRUNCATE o;'].join('\n');
+    const sql = [
+      '# first; comment',
+      "INSERT INTO `a;b` VALUES ('x\\';y');",
+      'DELIMITER //',
+      'CREATE TRIGGER t BEFORE INSERT ON o FOR EACH ROW BEGIN SET NEW.a = 1; END//',
+      'DELIMITER ;',
+      'TRUNCATE o;'
+    ].join('\n');
     expect(lines(sql, 'mysql')).toEqual([
       [2, "INSERT INTO `a;b` VALUES ('x\\';y')"],
       [4, 'CREATE TRIGGER t BEFORE INSERT ON o FOR EACH ROW BEGIN SET NEW.a = 1; END'],
@@ -55,7 +62,16 @@ describe('MySQL', () => {
   });
 
   test('a DELIMITER line inside a statement ends the statement it holds, as the mysql client does', () => {
-    const sql = ['delimiter d//', 'CREATE PROCEDURE p() BEGIN SELECT 1; END;', 'd//', "UPDATE `t_ds_user` SET tenant_id = '-1';", '', '  DELIMITER ;', 'CALL p();', 'INSERT INTO x VALUES (1);'].join('\n');
+    const sql = [
+      'delimiter d//',
+      'CREATE PROCEDURE p() BEGIN SELECT 1; END;',
+      'd//',
+      "UPDATE `t_ds_user` SET tenant_id = '-1';",
+      '',
+      '  DELIMITER ;',
+      'CALL p();',
+      'INSERT INTO x VALUES (1);'
+    ].join('\n');
     expect(lines(sql, 'mysql')).toEqual([
       [2, 'CREATE PROCEDURE p() BEGIN SELECT 1; END;'],
       [4, "UPDATE `t_ds_user` SET tenant_id = '-1';"],

@@ -10,7 +10,7 @@ const clock = new VirtualClock(Date.now());
 const runOperationIn = runOn(clock);
 let sim: PeakaSimulator;
 beforeAll(async () => {
-  sim = await startSimulator({ partnerKeys: [KEY], defaultPlan: { durationMs: 800, appearDelayMs: 300 } , clock });
+  sim = await startSimulator({ partnerKeys: [KEY], defaultPlan: { durationMs: 800, appearDelayMs: 300 }, clock });
 });
 afterAll(() => sim.close());
 beforeEach(() => sim.clearFaults());
@@ -18,7 +18,7 @@ beforeEach(() => sim.clearFaults());
 const inputs = (extra: Record<string, string>) => operationInputs(sim.url, KEY, extra, '60s');
 
 describe('cancel', () => {
-  test('a cancel refused with the live API\'s 500 is retried', async () => {
+  test("a cancel refused with the live API's 500 is retried", async () => {
     const cache = sim.addCache();
     sim.startScheduled(cache.id, 'incremental', { durationMs: 30_000 });
     sim.fault({ type: 'status', status: 500, body: 'html', path: `${cache.id}/cancelIncrementalUpdate` });
@@ -27,7 +27,7 @@ describe('cancel', () => {
     expect(run.result.status).toBe('CANCELLED');
   });
 
-  test('a cancel whose 502 hid that it took effect: the retry\'s 404 is checked by a read and reported as the cancel it was', async () => {
+  test("a cancel whose 502 hid that it took effect: the retry's 404 is checked by a read and reported as the cancel it was", async () => {
     const cache = sim.addCache();
     const running = sim.startScheduled(cache.id, 'full-refresh', { durationMs: 30_000 });
     sim.fault({ type: 'status', status: 502, afterEffect: true, path: `${cache.id}/cancelFullRefreshUpdate` });

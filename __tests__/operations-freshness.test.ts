@@ -16,7 +16,7 @@ const clock = new VirtualClock(Date.now());
 const runOperationIn = runOn(clock);
 let sim: PeakaSimulator;
 beforeAll(async () => {
-  sim = await startSimulator({ partnerKeys: [KEY], defaultPlan: { durationMs: 800, appearDelayMs: 200 } , clock });
+  sim = await startSimulator({ partnerKeys: [KEY], defaultPlan: { durationMs: 800, appearDelayMs: 200 }, clock });
 });
 afterAll(() => sim.close());
 
@@ -36,13 +36,19 @@ describe('status with max-age', () => {
     expect(result['age-seconds']).toBeGreaterThanOrEqual(endedAgoMs / 1000);
     expect(result['age-seconds']).toBeLessThan(endedAgoMs / 1000 + 30);
     expect(Date.parse(result['last-success-at']!)).toBeCloseTo(clock.now() - endedAgoMs, -5);
-    expect(outcome.message).toMatch(fresh ? /^Fresh: the last COMPLETED full refresh finished 59m( \d+s)? ago .*, within max-age 1h\./ : /^Stale: the last COMPLETED full refresh finished 1h 1m( \d+s)? ago .*, longer than max-age 1h\./);
+    expect(outcome.message).toMatch(
+      fresh
+        ? /^Fresh: the last COMPLETED full refresh finished 59m( \d+s)? ago .*, within max-age 1h\./
+        : /^Stale: the last COMPLETED full refresh finished 1h 1m( \d+s)? ago .*, longer than max-age 1h\./
+    );
     expect(historyReads(cache.id)).toBe(0);
   });
 
   test('with fail-on-error: false a stale cache is a warning', async () => {
     const cache = sim.addCache({ previous: { incremental: { endedAgoMs: 3 * 60 * MIN } } });
-    expect((await run({ operation: 'status', 'cache-id': cache.id, 'max-age': '2h', 'fail-on-error': 'false' })).outcome.conclusion).toBe('warning');
+    expect((await run({ operation: 'status', 'cache-id': cache.id, 'max-age': '2h', 'fail-on-error': 'false' })).outcome.conclusion).toBe(
+      'warning'
+    );
   });
 
   test('execution-type chooses which kind counts', async () => {
@@ -100,7 +106,9 @@ describe('triggers with max-age', () => {
     const cache = sim.addCache({ schemaName: 'payment', tableName: 'fx_rates', previous: { 'full-refresh': { endedAgoMs: 30 * MIN } } });
     const { outcome, result, log } = await run({ operation: 'full-refresh', 'cache-id': cache.id, 'max-age': '6h' });
     expect(outcome).toMatchObject({ conclusion: 'success' });
-    expect(outcome.message).toMatch(/^Skipped cache payment\.fx_rates: the last COMPLETED full refresh finished 30m( \d+s)? ago .*, within max-age 6h\.$/);
+    expect(outcome.message).toMatch(
+      /^Skipped cache payment\.fx_rates: the last COMPLETED full refresh finished 30m( \d+s)? ago .*, within max-age 6h\.$/
+    );
     expect(log.filter((l) => l.startsWith('notice: Skipped'))).toHaveLength(1);
     expect(posts(cache.id)).toEqual([]);
     expect(result).toMatchObject({ skipped: true, fresh: true });
@@ -129,20 +137,52 @@ describe('triggers with max-age', () => {
 
 test('several caches: fresh only if all are, the oldest last success, skipped only if every one was', () => {
   const now = Date.parse('2026-11-22T12:00:00Z');
-  const a = judge(3_600_000, ['full-refresh'], { id: 'x', kind: 'full-refresh', status: 'COMPLETED', finishedAt: new Date(now - 600_000).toISOString() }, now);
-  const b = judge(3_600_000, ['full-refresh'], { id: 'y', kind: 'full-refresh', status: 'COMPLETED', finishedAt: new Date(now - 7_200_000).toISOString() }, now);
-  const fields = (f: typeof a, skipped: boolean) => ({ fresh: f.fresh, 'last-success-at': f.lastSuccessAt, 'age-seconds': f.ageSeconds, skipped });
-  expect(aggregateFreshness([fields(a, true), fields(b, false)])).toEqual({ fresh: false, 'last-success-at': b.lastSuccessAt, 'age-seconds': 7200, skipped: false });
-  expect(aggregateFreshness([fields(a, true), { fresh: false, skipped: false }])).toMatchObject({ fresh: false, 'last-success-at': undefined });
+  const a = judge(
+    3_600_000,
+    ['full-refresh'],
+    { id: 'x', kind: 'full-refresh', status: 'COMPLETED', finishedAt: new Date(now - 600_000).toISOString() },
+    now
+  );
+  const b = judge(
+    3_600_000,
+    ['full-refresh'],
+    { id: 'y', kind: 'full-refresh', status: 'COMPLETED', finishedAt: new Date(now - 7_200_000).toISOString() },
+    now
+  );
+  const fields = (f: typeof a, skipped: boolean) => ({
+    fresh: f.fresh,
+    'last-success-at': f.lastSuccessAt,
+    'age-seconds': f.ageSeconds,
+    skipped
+  });
+  expect(aggregateFreshness([fields(a, true), fields(b, false)])).toEqual({
+    fresh: false,
+    'last-success-at': b.lastSuccessAt,
+    'age-seconds': 7200,
+    skipped: false
+  });
+  expect(aggregateFreshness([fields(a, true), { fresh: false, skipped: false }])).toMatchObject({
+    fresh: false,
+    'last-success-at': undefined
+  });
   expect(aggregateFreshness([{}, {}])).toEqual({});
   expect(describeFreshness(b)).toMatch(/^Stale: the last COMPLETED full refresh finished 2h ago \(.*\), longer than max-age 1h\.$/);
 });
 
 test('a last success that ends in the future (past clock skew) is not fresh: it vouches for nothing', () => {
   const now = Date.parse('2026-11-22T12:00:00Z');
-  const ahead = judge(6 * 3_600_000, ['full-refresh'], { id: 'f', kind: 'full-refresh', status: 'COMPLETED', finishedAt: '2026-11-22T22:00:00Z' }, now);
+  const ahead = judge(
+    6 * 3_600_000,
+    ['full-refresh'],
+    { id: 'f', kind: 'full-refresh', status: 'COMPLETED', finishedAt: '2026-11-22T22:00:00Z' },
+    now
+  );
   expect(ahead).toMatchObject({ fresh: false, inFuture: true });
-  expect(describeFreshness(ahead)).toBe('Stale: the last COMPLETED full refresh says it finished at 2026-11-22T22:00:00Z, in the future; a time that has not come yet vouches for nothing (max-age 6h).');
+  expect(describeFreshness(ahead)).toBe(
+    'Stale: the last COMPLETED full refresh says it finished at 2026-11-22T22:00:00Z, in the future; a time that has not come yet vouches for nothing (max-age 6h).'
+  );
   // A minute ahead is a clock that differs, not a bad time: it counts as now.
-  expect(judge(6 * 3_600_000, ['full-refresh'], { id: 'g', kind: 'full-refresh', status: 'COMPLETED', finishedAt: '2026-11-22T12:01:00Z' }, now)).toMatchObject({ fresh: true, ageSeconds: 0 });
+  expect(
+    judge(6 * 3_600_000, ['full-refresh'], { id: 'g', kind: 'full-refresh', status: 'COMPLETED', finishedAt: '2026-11-22T12:01:00Z' }, now)
+  ).toMatchObject({ fresh: true, ageSeconds: 0 });
 });

@@ -12,14 +12,14 @@ const clock = new VirtualClock(Date.now());
 const runOperationIn = runOn(clock);
 let sim: PeakaSimulator;
 beforeAll(async () => {
-  sim = await startSimulator({ partnerKeys: [KEY], defaultPlan: { durationMs: 700, appearDelayMs: 200 } , clock });
+  sim = await startSimulator({ partnerKeys: [KEY], defaultPlan: { durationMs: 700, appearDelayMs: 200 }, clock });
 });
 afterAll(() => sim.close());
 beforeEach(() => sim.clearFaults());
 
 const inputs = (extra: Record<string, string>) => operationInputs(sim.url, KEY, extra);
-const triggers = (cacheId: string) => sim.requests.filter((r) => r.method === 'POST' && r.path.endsWith(`${cacheId}/fullRefreshUpdate`)).length;
-
+const triggers = (cacheId: string) =>
+  sim.requests.filter((r) => r.method === 'POST' && r.path.endsWith(`${cacheId}/fullRefreshUpdate`)).length;
 
 describe('wait', () => {
   test('with no execution of that type ever, the gate fails (warns with fail-on-error: false), naming what is missing', async () => {
@@ -29,7 +29,9 @@ describe('wait', () => {
       conclusion: 'failure',
       message: `Nothing to wait for or judge: cache payment.${cache.tableName} (${cache.id}) has had no incremental sync yet. Trigger one (operation: full-refresh or incremental) before gating on it.`
     });
-    const soft = await runOperationIn(inputs({ operation: 'wait', 'cache-id': cache.id, 'execution-type': 'incremental', 'fail-on-error': 'false' }));
+    const soft = await runOperationIn(
+      inputs({ operation: 'wait', 'cache-id': cache.id, 'execution-type': 'incremental', 'fail-on-error': 'false' })
+    );
     expect(soft.outcome.conclusion).toBe('warning');
   });
 
@@ -118,7 +120,9 @@ describe('a status other than COMPLETED, FAILED or CANCELLED, in any letter case
         return e?.status === 'QUEUED' ? { ...(json as object), lastFullRefreshCacheExecution: { ...e, status: 'pending' } } : json;
       }
     });
-    const run = await runOperationIn(operationInputs(sim.url, KEY, { operation: 'full-refresh', 'cache-id': cache.id, 'cancel-on-timeout': 'true' }, '3s'));
+    const run = await runOperationIn(
+      operationInputs(sim.url, KEY, { operation: 'full-refresh', 'cache-id': cache.id, 'cancel-on-timeout': 'true' }, '3s')
+    );
     expect(run.result).toMatchObject({ 'timed-out': true, status: 'CANCELLED' });
     expect(run.outcome.message).toContain('It was cancelled (cancel-on-timeout).');
     expect(sim.requests.filter((r) => r.path.endsWith(`${cache.id}/cancelFullRefreshUpdate`))).toHaveLength(1);
@@ -127,7 +131,10 @@ describe('a status other than COMPLETED, FAILED or CANCELLED, in any letter case
 
 describe('wait with execution-id: that execution, and no other', () => {
   const triggerNow = async (cacheId: string) => {
-    const answer = await fetch(`${sim.url}/data/projects/mtKDhe1U/cache/${cacheId}/incrementalUpdate`, { method: 'POST', headers: { Authorization: `Bearer ${KEY}` } });
+    const answer = await fetch(`${sim.url}/data/projects/mtKDhe1U/cache/${cacheId}/incrementalUpdate`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${KEY}` }
+    });
     expect(answer.status).toBe(200);
     return sim.startedExecutions(cacheId, 'incremental').at(-1)!;
   };
@@ -168,10 +175,14 @@ describe('wait with execution-id: that execution, and no other', () => {
       times: 1_000,
       reshape: (json) => {
         const e = (json as Record<string, Record<string, unknown> | undefined>).lastIncrementalCacheExecution;
-        return e?.id === mine.id && e.status !== 'RUNNING' ? { ...(json as object), lastIncrementalCacheExecution: { ...e, status: 'RUNNING' } } : json;
+        return e?.id === mine.id && e.status !== 'RUNNING'
+          ? { ...(json as object), lastIncrementalCacheExecution: { ...e, status: 'RUNNING' } }
+          : json;
       }
     });
-    void waitFor(() => sim.statusAt(mine, clock.now()) === 'COMPLETED', 'my execution to complete', { clock }).then(() => sim.startScheduled(cache.id, 'incremental', { durationMs: 60_000 }));
+    void waitFor(() => sim.statusAt(mine, clock.now()) === 'COMPLETED', 'my execution to complete', { clock }).then(() =>
+      sim.startScheduled(cache.id, 'incremental', { durationMs: 60_000 })
+    );
     const run = await runOperationIn(inputs({ operation: 'wait', 'cache-id': cache.id, 'execution-id': mine.id }));
     sim.clearFaults();
     expect(run.outcome.conclusion).toBe('success');
@@ -180,24 +191,36 @@ describe('wait with execution-id: that execution, and no other', () => {
 
   test('an id that is nowhere, with nothing running ahead of it: fails after the appearance grace, not at the timeout', async () => {
     const cache = sim.addCache({ previous: { incremental: {} } });
-    const run = await runOperationIn(inputs({ operation: 'wait', 'cache-id': cache.id, 'execution-id': 'another-cache-s-execution' }), {}, { appearanceGraceMs: 1_500 });
+    const run = await runOperationIn(
+      inputs({ operation: 'wait', 'cache-id': cache.id, 'execution-id': 'another-cache-s-execution' }),
+      {},
+      { appearanceGraceMs: 1_500 }
+    );
     expect(run.outcome.conclusion).toBe('failure');
-    expect(run.outcome.message).toMatch(/^Execution another-cache-s-execution is neither in the status of cache .* nor in its recent history, and did not appear within a minute while nothing ran ahead of it\. Check execution-id/);
+    expect(run.outcome.message).toMatch(
+      /^Execution another-cache-s-execution is neither in the status of cache .* nor in its recent history, and did not appear within a minute while nothing ran ahead of it\. Check execution-id/
+    );
     expect(run.result['timed-out']).toBe(false);
   });
 
   test('an id that never appears: fails at the timeout, saying to check execution-id', async () => {
     const cache = sim.addCache({ previous: { incremental: {} } });
-    const run = await runOperationIn(operationInputs(sim.url, KEY, { operation: 'wait', 'cache-id': cache.id, 'execution-id': 'no-such-execution' }, '3s'));
+    const run = await runOperationIn(
+      operationInputs(sim.url, KEY, { operation: 'wait', 'cache-id': cache.id, 'execution-id': 'no-such-execution' }, '3s')
+    );
     expect(run.outcome.conclusion).toBe('failure');
-    expect(run.outcome.message).toMatch(/^Execution no-such-execution did not appear in the status of cache .* before the timeout, and is not in its recent history\. Check execution-id/);
+    expect(run.outcome.message).toMatch(
+      /^Execution no-such-execution did not appear in the status of cache .* before the timeout, and is not in its recent history\. Check execution-id/
+    );
     expect(run.result['timed-out']).toBe(true);
   });
 });
 
 describe('history', () => {
   test('lists the last executions, most recent first', async () => {
-    const cache = sim.addCache({ previous: { 'full-refresh': { endedAgoMs: 90_000, records: 10 }, incremental: { endedAgoMs: 10_000, records: 5 } } });
+    const cache = sim.addCache({
+      previous: { 'full-refresh': { endedAgoMs: 90_000, records: 10 }, incremental: { endedAgoMs: 10_000, records: 5 } }
+    });
     const run = await runOperationIn(inputs({ operation: 'history', 'cache-id': cache.id, 'history-limit': '5' }));
     expect(run.outcome.message).toMatch(/the last 2 executions, 2 completed/);
     expect(sim.requests.some((r) => r.path.endsWith(`${cache.id}/executionHistory?limit=5&offset=0`))).toBe(true);
@@ -206,6 +229,11 @@ describe('history', () => {
 
 test('latestExecution picks the most recent of either kind', () => {
   const e = (kind: 'full-refresh' | 'incremental', createdAt: string) => ({ id: kind, kind, status: 'COMPLETED', createdAt });
-  expect(latestExecution({ id: 'c', executions: { 'full-refresh': e('full-refresh', '2026-01-02T00:00:00Z'), incremental: e('incremental', '2026-01-01T00:00:00Z') } })!.kind).toBe('full-refresh');
+  expect(
+    latestExecution({
+      id: 'c',
+      executions: { 'full-refresh': e('full-refresh', '2026-01-02T00:00:00Z'), incremental: e('incremental', '2026-01-01T00:00:00Z') }
+    })!.kind
+  ).toBe('full-refresh');
   expect(latestExecution({ id: 'c', executions: {} })).toBeUndefined();
 });

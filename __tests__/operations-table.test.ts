@@ -42,7 +42,9 @@ describe('the operation table', () => {
     expect(added.status).not.toBe(0);
     // The table lacks its entry, and parseInputs its branch.
     expect(added.output).toMatch(/src\/operations\/table\.ts\(\d+,\d+\): error TS\d+: .*'validate'/);
-    expect(added.output).toMatch(/src\/inputs\.ts\(\d+,\d+\): error TS\d+: Argument of type '"validate"' is not assignable to parameter of type 'never'/);
+    expect(added.output).toMatch(
+      /src\/inputs\.ts\(\d+,\d+\): error TS\d+: Argument of type '"validate"' is not assignable to parameter of type 'never'/
+    );
   }, 120_000);
 
   test('every operation has a title the summary and annotations show, and acts on caches unless it makes one', () => {

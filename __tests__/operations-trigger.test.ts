@@ -64,7 +64,11 @@ describe('a trigger whose answer is lost is not sent twice for one execution', (
     const running = sim.startScheduled(cache.id, 'full-refresh', { durationMs: 600_000 });
     sim.fault({ type: 'status', status: 502, afterEffect: true, path: `${cache.id}/fullRefreshUpdate` });
     // The timeout is far past the grace: the step must end on the grace, not wait for the running one.
-    const run = await runOperationIn(inputs({ operation: 'full-refresh', 'cache-id': cache.id, timeout: '25s' }), {}, { appearanceGraceMs: 2_000 });
+    const run = await runOperationIn(
+      inputs({ operation: 'full-refresh', 'cache-id': cache.id, timeout: '25s' }),
+      {},
+      { appearanceGraceMs: 2_000 }
+    );
     expect(run.outcome.conclusion).toBe('failure');
     expect(run.outcome.message).toContain(`It may have taken effect anyway: the full refresh ${running.id} is running`);
     expect(run.outcome.message).toContain('The step did not send the trigger again, so as not to start two.');
@@ -101,8 +105,10 @@ describe('a trigger whose answer is lost is not sent twice for one execution', (
 });
 
 describe('a stalled execution (the live API: RUNNING, no progress, updatedAt never moving) is named, not waited on to the timeout', () => {
-  const stalled = (extra: Record<string, string> = {}) => inputs({ operation: 'full-refresh', 'poll-interval': '1s', 'stall-timeout': '2s', ...extra });
-  const cancels = (cacheId: string) => sim.requests.filter((r) => r.method === 'POST' && r.path.endsWith(`${cacheId}/cancelFullRefreshUpdate`));
+  const stalled = (extra: Record<string, string> = {}) =>
+    inputs({ operation: 'full-refresh', 'poll-interval': '1s', 'stall-timeout': '2s', ...extra });
+  const cancels = (cacheId: string) =>
+    sim.requests.filter((r) => r.method === 'POST' && r.path.endsWith(`${cacheId}/cancelFullRefreshUpdate`));
 
   test('the step fails saying it looks stalled, since when, and what to check in Peaka; stalled is set, timed-out is not', async () => {
     sim.deviate('stalled-execution');
@@ -112,7 +118,9 @@ describe('a stalled execution (the live API: RUNNING, no progress, updatedAt nev
     expect(run.outcome.message).toMatch(
       /^The full refresh \S+ looks stalled: it is still RUNNING with no progress reported, and neither its progress nor its updatedAt has changed since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(this step saw no change for \d+\.\ds; stall-timeout: 2\.0s\), so the step stopped waiting\./
     );
-    expect(run.outcome.message).toContain("It keeps running in Peaka; set cancel-on-timeout: true to cancel it instead. Peaka may never have picked it up: check the cache's executions in Peaka");
+    expect(run.outcome.message).toContain(
+      "It keeps running in Peaka; set cancel-on-timeout: true to cancel it instead. Peaka may never have picked it up: check the cache's executions in Peaka"
+    );
     expect(run.result).toMatchObject({ stalled: true, 'timed-out': false, status: 'RUNNING' });
     expect(cancels(cache.id)).toHaveLength(0);
   });
@@ -132,7 +140,10 @@ describe('a stalled execution (the live API: RUNNING, no progress, updatedAt nev
     sim.deviate('stalled-execution');
     const cache = sim.addCache({ previous: { 'full-refresh': {} } });
     sim.planNext(cache.id, 'full-refresh', { appearDelayMs: 0 });
-    await fetch(`${sim.url}/data/projects/mtKDhe1U/cache/${cache.id}/fullRefreshUpdate`, { method: 'POST', headers: { Authorization: `Bearer ${KEY}` } });
+    await fetch(`${sim.url}/data/projects/mtKDhe1U/cache/${cache.id}/fullRefreshUpdate`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${KEY}` }
+    });
     const run = await runOperationIn(stalled({ operation: 'wait', 'cache-id': cache.id, 'cancel-on-timeout': 'true' }));
     expect(run.outcome.conclusion).toBe('failure');
     expect(run.outcome.message).toContain('looks stalled');
@@ -143,7 +154,9 @@ describe('a stalled execution (the live API: RUNNING, no progress, updatedAt nev
   test('stall-timeout: 0 turns the check off: the step waits until its timeout', async () => {
     sim.deviate('stalled-execution');
     const cache = sim.addCache({ previous: { 'full-refresh': {} } });
-    const run = await runOperationIn(operationInputs(sim.url, KEY, { operation: 'full-refresh', 'cache-id': cache.id, 'stall-timeout': '0' }, '4s'));
+    const run = await runOperationIn(
+      operationInputs(sim.url, KEY, { operation: 'full-refresh', 'cache-id': cache.id, 'stall-timeout': '0' }, '4s')
+    );
     expect(run.result).toMatchObject({ stalled: false, 'timed-out': true });
     expect(run.outcome.message).toMatch(/^Timed out after \d\.\ds/);
   });
@@ -173,7 +186,10 @@ describe('if-running, when a full refresh already runs', () => {
     const running = sim.startScheduled(cache.id, 'full-refresh', { durationMs: 30_000 });
     const run = await runOperationIn(inputs({ operation: 'full-refresh', 'cache-id': cache.id, 'if-running': 'skip' }));
     expect(triggers(cache.id)).toHaveLength(0);
-    expect(run.outcome).toEqual({ conclusion: 'success', message: `Skipped: the full refresh ${running.id} is already running on cache ${cache.id} (if-running: skip).` });
+    expect(run.outcome).toEqual({
+      conclusion: 'success',
+      message: `Skipped: the full refresh ${running.id} is already running on cache ${cache.id} (if-running: skip).`
+    });
     expect(run.result).toMatchObject({ 'execution-id': running.id, status: 'RUNNING' });
   });
 
@@ -190,13 +206,20 @@ describe('if-running, when a full refresh already runs', () => {
     expect(run.result['execution-id']).not.toBe(running.id);
   });
 
-  test('cancel: the trigger after a long stop starts its own poll schedule, so the new execution is read sooner than the stop\'s spread-out reads', async () => {
+  test("cancel: the trigger after a long stop starts its own poll schedule, so the new execution is read sooner than the stop's spread-out reads", async () => {
     // A stop that takes 8 s with poll-interval 10s: the stop phase's reads have spread out by its end.
-    const slow = await startSimulator({ partnerKeys: [KEY], cancelDelayMs: 8_000, defaultPlan: { durationMs: 700, appearDelayMs: 200 }, clock });
+    const slow = await startSimulator({
+      partnerKeys: [KEY],
+      cancelDelayMs: 8_000,
+      defaultPlan: { durationMs: 700, appearDelayMs: 200 },
+      clock
+    });
     try {
       const cache = slow.addCache();
       slow.startScheduled(cache.id, 'full-refresh', { durationMs: 60_000 });
-      const run = await runOperationIn(operationInputs(slow.url, KEY, { operation: 'full-refresh', 'cache-id': cache.id, 'if-running': 'cancel', 'poll-interval': '10s' }));
+      const run = await runOperationIn(
+        operationInputs(slow.url, KEY, { operation: 'full-refresh', 'cache-id': cache.id, 'if-running': 'cancel', 'poll-interval': '10s' })
+      );
       expect(run.outcome.conclusion).toBe('success');
       const trigger = slow.requests.findIndex((r) => r.method === 'POST' && r.path.endsWith(`${cache.id}/fullRefreshUpdate`));
       const stopReads = slow.requests.slice(0, trigger).filter((r) => r.path.includes(`${cache.id}/status`));
@@ -215,23 +238,40 @@ describe('if-running, when a full refresh already runs', () => {
     for (const policy of ['attach', 'skip', 'cancel']) {
       const cache = sim.addCache({ previous: { 'full-refresh': {} } });
       const run = await runOperationIn(inputs({ operation: 'full-refresh', 'cache-id': cache.id, 'if-running': policy }));
-      expect({ policy, triggers: triggers(cache.id).length, status: run.result.status }).toEqual({ policy, triggers: 1, status: 'COMPLETED' });
+      expect({ policy, triggers: triggers(cache.id).length, status: run.result.status }).toEqual({
+        policy,
+        triggers: 1,
+        status: 'COMPLETED'
+      });
     }
   });
 });
 
 describe('the trigger phase and the follow phase each start their own schedule', () => {
   test('if-running: cancel, when another run takes the slot while the running one stops: that one is stopped too, and the step follows only its own', async () => {
-    const slow = await startSimulator({ partnerKeys: [KEY], defaultPlan: { durationMs: 2_000, appearDelayMs: 300 }, cancelDelayMs: 1_000, clock });
+    const slow = await startSimulator({
+      partnerKeys: [KEY],
+      defaultPlan: { durationMs: 2_000, appearDelayMs: 300 },
+      cancelDelayMs: 1_000,
+      clock
+    });
     try {
       const cache = slow.addCache({ previous: { 'full-refresh': {} } });
       const running = slow.startScheduled(cache.id, 'full-refresh', { durationMs: 600_000 });
       // Someone else's run (the scheduler, another job) starts as soon as this step's cancel is answered.
       let other: SimExecution | undefined;
       slow.requestListeners.push((r) => {
-        if (!other && r.method === 'POST' && r.path.endsWith(`${cache.id}/cancelFullRefreshUpdate`)) other = slow.startScheduled(cache.id, 'full-refresh', { durationMs: 600_000 });
+        if (!other && r.method === 'POST' && r.path.endsWith(`${cache.id}/cancelFullRefreshUpdate`))
+          other = slow.startScheduled(cache.id, 'full-refresh', { durationMs: 600_000 });
       });
-      const run = await runOperationIn(operationInputs(slow.url, KEY, { operation: 'full-refresh', 'cache-id': cache.id, 'if-running': 'cancel', 'cancel-on-timeout': 'true' }, '30s'));
+      const run = await runOperationIn(
+        operationInputs(
+          slow.url,
+          KEY,
+          { operation: 'full-refresh', 'cache-id': cache.id, 'if-running': 'cancel', 'cancel-on-timeout': 'true' },
+          '30s'
+        )
+      );
       const theirs = other!;
       expect(theirs).toBeDefined();
       const mine = slow.startedExecutions(cache.id).filter((e) => e.id !== running.id && e.id !== theirs.id);
@@ -260,21 +300,33 @@ describe('the trigger phase and the follow phase each start their own schedule',
 
 describe('a trigger whose answer was lost and whose execution has not appeared by the timeout', () => {
   test.each([
-    ['true', 'It could not be cancelled before it appeared: the post step will look for it and cancel it (cancel-on-timeout).', [expect.objectContaining({ kind: 'full-refresh', onTimeout: true })]],
+    [
+      'true',
+      'It could not be cancelled before it appeared: the post step will look for it and cancel it (cancel-on-timeout).',
+      [expect.objectContaining({ kind: 'full-refresh', onTimeout: true })]
+    ],
     ['false', 'If it starts, it runs unwatched; set cancel-on-timeout: true to have it cancelled.', []]
-  ])('cancel-on-timeout: %s: says it may have taken effect, sets timed-out, and never says re-run', async (cancelOnTimeout, after, left) => {
-    const cache = sim.addCache({ previous: { 'full-refresh': {} } });
-    sim.planNext(cache.id, 'full-refresh', { appearDelayMs: 60_000 });
-    sim.fault({ type: 'status', status: 502, afterEffect: true, path: `${cache.id}/fullRefreshUpdate` });
-    const run = await runOperationIn(inputs({ operation: 'full-refresh', 'cache-id': cache.id, 'cancel-on-timeout': cancelOnTimeout, timeout: '8s' }));
-    expect(triggers(cache.id)).toHaveLength(1);
-    expect(run.outcome.conclusion).toBe('failure');
-    expect(run.outcome.message).toMatch(/^Failed starting a full refresh of cache .*: Peaka answered HTTP 502.*\. It may have taken effect anyway, but no new full refresh appeared before the step's timeout\./);
-    expect(run.outcome.message).toContain(after);
-    expect(run.outcome.message).not.toMatch(/re-run/i);
-    expect(run.result['timed-out']).toBe(true);
-    expect(run.saved).toEqual(left);
-  }, 40_000);
+  ])(
+    'cancel-on-timeout: %s: says it may have taken effect, sets timed-out, and never says re-run',
+    async (cancelOnTimeout, after, left) => {
+      const cache = sim.addCache({ previous: { 'full-refresh': {} } });
+      sim.planNext(cache.id, 'full-refresh', { appearDelayMs: 60_000 });
+      sim.fault({ type: 'status', status: 502, afterEffect: true, path: `${cache.id}/fullRefreshUpdate` });
+      const run = await runOperationIn(
+        inputs({ operation: 'full-refresh', 'cache-id': cache.id, 'cancel-on-timeout': cancelOnTimeout, timeout: '8s' })
+      );
+      expect(triggers(cache.id)).toHaveLength(1);
+      expect(run.outcome.conclusion).toBe('failure');
+      expect(run.outcome.message).toMatch(
+        /^Failed starting a full refresh of cache .*: Peaka answered HTTP 502.*\. It may have taken effect anyway, but no new full refresh appeared before the step's timeout\./
+      );
+      expect(run.outcome.message).toContain(after);
+      expect(run.outcome.message).not.toMatch(/re-run/i);
+      expect(run.result['timed-out']).toBe(true);
+      expect(run.saved).toEqual(left);
+    },
+    40_000
+  );
 });
 
 test('wait: false whose execution does not appear within 10 s: a warning that there is no execution-id to wait for, not a plain success', async () => {

@@ -19,7 +19,8 @@ beforeEach(() => sim.clearFaults());
 type Run = Awaited<ReturnType<typeof runAction>>;
 /** A followed trigger reads the history once of itself (looking for rival executions): the gate reuses it. */
 const TRIGGER_READS = 1;
-const historyReads = (cacheId: string) => sim.requests.filter((r) => r.method === 'GET' && r.path.includes(`${cacheId}/executionHistory`)).length;
+const historyReads = (cacheId: string) =>
+  sim.requests.filter((r) => r.method === 'GET' && r.path.includes(`${cacheId}/executionHistory`)).length;
 const errors = (run: Run) => run.annotations.filter((a) => a.level === 'error').map((a) => a.message);
 const last = (run: Run) => run.annotations.at(-1)!;
 
@@ -36,9 +37,17 @@ describe('full refresh', () => {
     sim.planNext(cache.id, 'full-refresh', { records: 600 });
     const run = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id, 'max-drop': '30%' }));
     expect(run.code).toBe(1);
-    expect(run.outputs).toMatchObject({ status: 'COMPLETED', volume: 'dropped', 'previous-cached-records': '1000', 'records-change': '-40.0%', 'cached-records': '600' });
+    expect(run.outputs).toMatchObject({
+      status: 'COMPLETED',
+      volume: 'dropped',
+      'previous-cached-records': '1000',
+      'records-change': '-40.0%',
+      'cached-records': '600'
+    });
     expect(last(run)).toMatchObject({ level: 'error' });
-    expect(last(run).message).toMatch(/^Volume dropped: the full refresh \S+ cached 600 records, -40\.0% from 1,000 at the previous COMPLETED full refresh \S+ \(max-drop 30%\)\. /);
+    expect(last(run).message).toMatch(
+      /^Volume dropped: the full refresh \S+ cached 600 records, -40\.0% from 1,000 at the previous COMPLETED full refresh \S+ \(max-drop 30%\)\. /
+    );
     // The slot seen before the trigger was the previous run: no history read was added.
     expect(historyReads(cache.id)).toBe(TRIGGER_READS);
     expect(run.summary).toContain('<h3>Volume (max-drop 30%)</h3>');
@@ -85,14 +94,22 @@ describe('full refresh', () => {
     expect(run.code).toBe(0);
     expect(run.outputs.volume).toBe('unknown');
     expect(run.outputs['previous-cached-records']).toBeUndefined();
-    expect(run.annotations.some((a) => a.level === 'notice' && a.message.startsWith('Volume not fully judged: no earlier COMPLETED full refresh of the cache to compare with'))).toBe(true);
+    expect(
+      run.annotations.some(
+        (a) =>
+          a.level === 'notice' &&
+          a.message.startsWith('Volume not fully judged: no earlier COMPLETED full refresh of the cache to compare with')
+      )
+    ).toBe(true);
     expect(errors(run)).toEqual([]);
   });
 
   test('fail-on-error: false turns a drop into a warning, and the step passes', async () => {
     const cache = cacheWithFullRefresh(1_000);
     sim.planNext(cache.id, 'full-refresh', { records: 100 });
-    const run = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id, 'max-drop': '30%', 'fail-on-error': 'false' }));
+    const run = await runAction(
+      baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id, 'max-drop': '30%', 'fail-on-error': 'false' })
+    );
     expect(run.code).toBe(0);
     expect(run.outputs.volume).toBe('dropped');
     expect(last(run)).toMatchObject({ level: 'warning' });
@@ -108,8 +125,15 @@ describe('incremental', () => {
     sim.planNext(cache.id, 'incremental', { records: 1_000 });
     const mass = await runAction(baseInputs(sim.url, { operation: 'incremental', 'cache-id': cache.id, 'max-drop': '30%' }));
     expect(mass.code).toBe(1);
-    expect(mass.outputs).toMatchObject({ volume: 'dropped', 'deleted-records': '500', 'previous-cached-records': '1000', 'records-change': '-50.0%' });
-    expect(last(mass).message).toMatch(/^Volume dropped: the incremental sync \S+ deleted 500 records, 50\.0% of the 1,000 the last full refresh \S+ cached \(max-drop 30%\); an upstream truncate/);
+    expect(mass.outputs).toMatchObject({
+      volume: 'dropped',
+      'deleted-records': '500',
+      'previous-cached-records': '1000',
+      'records-change': '-50.0%'
+    });
+    expect(last(mass).message).toMatch(
+      /^Volume dropped: the incremental sync \S+ deleted 500 records, 50\.0% of the 1,000 the last full refresh \S+ cached \(max-drop 30%\); an upstream truncate/
+    );
     const normal = await runAction(baseInputs(sim.url, { operation: 'incremental', 'cache-id': cache.id, 'max-drop': '30%' }));
     expect(normal.code).toBe(0);
     expect(normal.outputs).toMatchObject({ volume: 'ok', 'records-change': '-10.0%' });
@@ -140,7 +164,15 @@ describe('status and several caches', () => {
     const cache = cacheWithFullRefresh(1_000);
     sim.addPast(cache.id, 'full-refresh', { records: 200, endedAgoMs: HOUR / 2 });
     sim.addPast(cache.id, 'incremental', { records: 10, endedAgoMs: HOUR / 4 });
-    const run = await runAction(baseInputs(sim.url, { operation: 'status', 'cache-id': cache.id, 'execution-type': 'full-refresh', 'max-drop': '50%', 'min-records': '100' }));
+    const run = await runAction(
+      baseInputs(sim.url, {
+        operation: 'status',
+        'cache-id': cache.id,
+        'execution-type': 'full-refresh',
+        'max-drop': '50%',
+        'min-records': '100'
+      })
+    );
     expect(run.code).toBe(1);
     expect(run.outputs).toMatchObject({ volume: 'dropped', 'previous-cached-records': '1000', 'records-change': '-80.0%' });
     // The previous full refresh is only in the history: one read.
@@ -152,7 +184,14 @@ describe('status and several caches', () => {
     sim.planNext(caches[0].id, 'full-refresh', { records: 1_100 });
     sim.planNext(caches[1].id, 'full-refresh', { records: 300 });
     sim.planNext(caches[2].id, 'full-refresh', { records: 950 });
-    const run = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': caches.map((c) => c.id).join(','), 'max-drop': '30%', 'min-records': '10' }));
+    const run = await runAction(
+      baseInputs(sim.url, {
+        operation: 'full-refresh',
+        'cache-id': caches.map((c) => c.id).join(','),
+        'max-drop': '30%',
+        'min-records': '10'
+      })
+    );
     expect(run.code).toBe(1);
     const result = JSON.parse(run.outputs.result) as { table: string; volume: string; 'records-change': string; conclusion: string }[];
     expect(result.map((r) => [r.table, r.volume, r['records-change'], r.conclusion])).toEqual([
@@ -163,16 +202,25 @@ describe('status and several caches', () => {
     expect(run.outputs).toMatchObject({ volume: 'dropped', 'previous-cached-records': '3000' });
     expect(errors(run)[0]).toMatch(/^volume\.b_drop: Volume dropped: the full refresh \S+ cached 300 records, -70\.0% from 1,000/);
     const section = run.summary.slice(run.summary.indexOf('<h3>Volume (min-records 10, max-drop 30%)</h3>'));
-    expect(section).toMatch(/^<h3>Volume \(min-records 10, max-drop 30%\)<\/h3>\n<table><tr><th>Cache<\/th><th>Volume<\/th><th>Before<\/th><th>After<\/th><th>Change<\/th><\/tr><tr><td>volume\.b_drop<\/td><td>❌ dropped<\/td><td>1,000<\/td><td>300<\/td><td>-70\.0%<\/td><\/tr>/);
+    expect(section).toMatch(
+      /^<h3>Volume \(min-records 10, max-drop 30%\)<\/h3>\n<table><tr><th>Cache<\/th><th>Volume<\/th><th>Before<\/th><th>After<\/th><th>Change<\/th><\/tr><tr><td>volume\.b_drop<\/td><td>❌ dropped<\/td><td>1,000<\/td><td>300<\/td><td>-70\.0%<\/td><\/tr>/
+    );
     expect(caches.map((c) => historyReads(c.id))).toEqual([TRIGGER_READS, TRIGGER_READS, TRIGGER_READS]);
   });
 
   test('bad values of both inputs are reported together, before any request', async () => {
     const before = sim.requests.length;
-    const run = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': '960bd651-7b3c-4511-9a88-18e14ac7742a', 'max-drop': '0.3', 'min-records': 'many' }));
+    const run = await runAction(
+      baseInputs(sim.url, {
+        operation: 'full-refresh',
+        'cache-id': '960bd651-7b3c-4511-9a88-18e14ac7742a',
+        'max-drop': '0.3',
+        'min-records': 'many'
+      })
+    );
     expect(run.code).toBe(1);
     expect(errors(run)[0]).toBe(
-      "2 inputs need fixing:\n  - Input 'min-records' is \"many\"; use a whole number of records from 0 up, such as 1000.\n  - Input 'max-drop' is \"0.3\"; use a percentage from 0% to 100% with its % sign, such as 30%."
+      '2 inputs need fixing:\n  - Input \'min-records\' is "many"; use a whole number of records from 0 up, such as 1000.\n  - Input \'max-drop\' is "0.3"; use a percentage from 0% to 100% with its % sign, such as 30%.'
     );
     expect(sim.requests.length).toBe(before);
   });
@@ -188,8 +236,12 @@ test('examples/refresh-on-merge-with-volume-gate.yml works as written: the merge
   sim.planNext(lost.id, 'full-refresh', { records: 100 });
   const repo = createRepo();
   const before = repo.commit({ 'migrations/V1__init.sql': 'CREATE TABLE gate.orders (id int);\nCREATE TABLE gate.customers (id int);\n' });
-  const after = repo.commit({ 'migrations/V2__note.sql': 'ALTER TABLE gate.orders ADD COLUMN note text;\nDELETE FROM gate.customers WHERE id < 0;\n' });
-  const run = await runAction(exampleInputs('refresh-on-merge-with-volume-gate.yml', PARTNER_KEY, sim.url), { env: { ...eventEnv('push', { before, after }), GITHUB_WORKSPACE: repo.dir } });
+  const after = repo.commit({
+    'migrations/V2__note.sql': 'ALTER TABLE gate.orders ADD COLUMN note text;\nDELETE FROM gate.customers WHERE id < 0;\n'
+  });
+  const run = await runAction(exampleInputs('refresh-on-merge-with-volume-gate.yml', PARTNER_KEY, sim.url), {
+    env: { ...eventEnv('push', { before, after }), GITHUB_WORKSPACE: repo.dir }
+  });
   expect(run.code).toBe(1);
   const result = JSON.parse(run.outputs.result) as { table: string; volume: string }[];
   expect(result.map((r) => [r.table, r.volume])).toEqual([

@@ -7,7 +7,13 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { ChildProcess } from 'node:child_process';
-import { CONCURRENCY_MODELS, PeakaSimulator, startSimulator, type ConcurrencyModel, type SimExecution } from '../simulator/peaka-simulator.js';
+import {
+  CONCURRENCY_MODELS,
+  PeakaSimulator,
+  startSimulator,
+  type ConcurrencyModel,
+  type SimExecution
+} from '../simulator/peaka-simulator.js';
 import { PARTNER_KEY, baseInputs, openPages, runAction } from './helpers/run-action.js';
 
 /** Calls `act` once the step's log shows an execution RUNNING (and `afterMs` more). */
@@ -25,12 +31,18 @@ const whenRunning =
 describe.each(CONCURRENCY_MODELS)('under the %s model', (model: ConcurrencyModel) => {
   let sim: PeakaSimulator;
   beforeAll(async () => {
-    sim = await startSimulator({ partnerKeys: [PARTNER_KEY], model, defaultPlan: { appearDelayMs: 300, durationMs: 2_000, records: 1_000 } });
+    sim = await startSimulator({
+      partnerKeys: [PARTNER_KEY],
+      model,
+      defaultPlan: { appearDelayMs: 300, durationMs: 2_000, records: 1_000 }
+    });
   });
   afterAll(() => sim.close());
 
-  const cancels = (cacheId: string) => sim.requests.filter((r) => r.method === 'POST' && r.path.includes(cacheId) && r.path.includes('/cancel'));
-  const theirs = (cacheId: string, durationMs: number): SimExecution => sim.actorTrigger(cacheId, 'full-refresh', { appearDelayMs: 0, durationMs });
+  const cancels = (cacheId: string) =>
+    sim.requests.filter((r) => r.method === 'POST' && r.path.includes(cacheId) && r.path.includes('/cancel'));
+  const theirs = (cacheId: string, durationMs: number): SimExecution =>
+    sim.actorTrigger(cacheId, 'full-refresh', { appearDelayMs: 0, durationMs });
 
   test.concurrent('trigger and wait: the step follows the execution it started', async () => {
     const cache = sim.addCache({ previous: { 'full-refresh': {} } });
@@ -40,16 +52,19 @@ describe.each(CONCURRENCY_MODELS)('under the %s model', (model: ConcurrencyModel
     expect(run.outputs).toMatchObject({ 'execution-id': ours.id, status: 'COMPLETED', ambiguous: 'false' });
   });
 
-  test.concurrent('another actor\'s refresh runs when the step triggers (if-running: queue): the step follows its own to its end, and leaves theirs alone', async () => {
-    const cache = sim.addCache();
-    const other = theirs(cache.id, 3_000);
-    const run = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id }));
-    const [ours] = sim.startedExecutions(cache.id);
-    expect(run.code).toBe(0);
-    expect(run.outputs).toMatchObject({ 'execution-id': ours.id, status: 'COMPLETED' });
-    expect(other.cancelledAt).toBeUndefined();
-    expect(cancels(cache.id)).toHaveLength(0);
-  });
+  test.concurrent(
+    "another actor's refresh runs when the step triggers (if-running: queue): the step follows its own to its end, and leaves theirs alone",
+    async () => {
+      const cache = sim.addCache();
+      const other = theirs(cache.id, 3_000);
+      const run = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id }));
+      const [ours] = sim.startedExecutions(cache.id);
+      expect(run.code).toBe(0);
+      expect(run.outputs).toMatchObject({ 'execution-id': ours.id, status: 'COMPLETED' });
+      expect(other.cancelledAt).toBeUndefined();
+      expect(cancels(cache.id)).toHaveLength(0);
+    }
+  );
 
   test.concurrent('another actor triggers while the step follows its own: the step still reports its own end, not UNKNOWN', async () => {
     const cache = sim.addCache();
@@ -65,13 +80,14 @@ describe.each(CONCURRENCY_MODELS)('under the %s model', (model: ConcurrencyModel
     expect(run.outputs).toMatchObject({ 'execution-id': ours.id, status: 'COMPLETED', 'cached-records': '700', ambiguous: 'false' });
   });
 
-  test('another actor\'s trigger lands just after the step\'s, and its execution appears first: the step does not take it for its own without saying so, and a cancel of the run stops neither', async () => {
+  test("another actor's trigger lands just after the step's, and its execution appears first: the step does not take it for its own without saying so, and a cancel of the run stops neither", async () => {
     const cache = sim.addCache();
     // The step's execution is slow to appear (a second after the answer); the other actor's appears at once.
     sim.planNext(cache.id, 'full-refresh', { appearDelayMs: 1_000, durationMs: 30_000 });
     let other: SimExecution | undefined;
     const poll = setInterval(() => {
-      if (!other && sim.requests.some((r) => r.method === 'POST' && r.path.endsWith(`${cache.id}/fullRefreshUpdate`))) other = theirs(cache.id, 30_000);
+      if (!other && sim.requests.some((r) => r.method === 'POST' && r.path.endsWith(`${cache.id}/fullRefreshUpdate`)))
+        other = theirs(cache.id, 30_000);
     }, 20);
     let main;
     try {
@@ -89,12 +105,14 @@ describe.each(CONCURRENCY_MODELS)('under the %s model', (model: ConcurrencyModel
     expect(other!.cancelledAt).toBeUndefined();
     if (model !== 'queued-hidden') {
       expect(ours.cancelledAt).toBeUndefined();
-      expect(main.stdout + main.annotations.map((a) => a.message).join('\n')).toMatch(/cannot be told|which one is this step's is not known/);
+      expect(main.stdout + main.annotations.map((a) => a.message).join('\n')).toMatch(
+        /cannot be told|which one is this step's is not known/
+      );
     }
   });
 
   // Not at once with the others: it races Peaka's scheduler against the trigger on real time, which the load of the others would skew.
-  test('Peaka\'s scheduler starts syncs on the cache the whole time: the step follows its own to its end', async () => {
+  test("Peaka's scheduler starts syncs on the cache the whole time: the step follows its own to its end", async () => {
     const cache = sim.addCache();
     sim.planNext(cache.id, 'full-refresh', { durationMs: 3_000 });
     sim.schedule(cache.id, 'full-refresh', 1_000, { appearDelayMs: 0, durationMs: 2_500 });
@@ -102,66 +120,88 @@ describe.each(CONCURRENCY_MODELS)('under the %s model', (model: ConcurrencyModel
     const [ours] = sim.startedExecutions(cache.id);
     expect(run.outputs.status).toBe('COMPLETED');
     // A scheduled start can land in the same moment as the trigger: then the step says it cannot tell, never claims silently.
-    if (run.outputs.ambiguous === 'true') expect([run.outputs['execution-id'], ...JSON.parse(run.outputs.result)['other-execution-ids']]).toContain(ours.id);
+    if (run.outputs.ambiguous === 'true')
+      expect([run.outputs['execution-id'], ...JSON.parse(run.outputs.result)['other-execution-ids']]).toContain(ours.id);
     else expect(run.outputs['execution-id']).toBe(ours.id);
   });
 
-  test.concurrent('wait with execution-id on an execution another has pushed out of its slot, still running: the gate follows it to its end', async () => {
-    const cache = sim.addCache();
-    const first = theirs(cache.id, 3_000);
-    await new Promise((r) => setTimeout(r, 200));
-    theirs(cache.id, 3_000);
-    const run = await runAction(baseInputs(sim.url, { operation: 'wait', 'cache-id': cache.id, 'execution-id': first.id }));
-    expect(run.code).toBe(0);
-    expect(run.outputs).toMatchObject({ 'execution-id': first.id, status: 'COMPLETED' });
-  });
+  test.concurrent(
+    'wait with execution-id on an execution another has pushed out of its slot, still running: the gate follows it to its end',
+    async () => {
+      const cache = sim.addCache();
+      const first = theirs(cache.id, 3_000);
+      await new Promise((r) => setTimeout(r, 200));
+      theirs(cache.id, 3_000);
+      const run = await runAction(baseInputs(sim.url, { operation: 'wait', 'cache-id': cache.id, 'execution-id': first.id }));
+      expect(run.code).toBe(0);
+      expect(run.outputs).toMatchObject({ 'execution-id': first.id, status: 'COMPLETED' });
+    }
+  );
 
-  test.concurrent('cancel-on-timeout while the step\'s trigger waits behind another actor\'s refresh: no cancel is sent (it would stop theirs), and the step says what it left', async () => {
-    const cache = sim.addCache();
-    const other = theirs(cache.id, 30_000);
-    const main = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id, timeout: '4s', 'cancel-on-timeout': 'true' }));
-    const post = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id, timeout: '4s', 'cancel-on-timeout': 'true' }), { state: main.stateFile });
-    expect(main.code).toBe(1);
-    expect(main.outputs['timed-out']).toBe('true');
-    expect(cancels(cache.id)).toHaveLength(0);
-    expect(other.cancelledAt).toBeUndefined();
-    const said = main.annotations.map((a) => a.message).join('\n') + post.stdout;
-    expect(said).toMatch(model === 'queued-hidden' ? /has not appeared|could not be cancelled before it appeared/ : /Not cancelled: .*not this step's/);
-  });
+  test.concurrent(
+    "cancel-on-timeout while the step's trigger waits behind another actor's refresh: no cancel is sent (it would stop theirs), and the step says what it left",
+    async () => {
+      const cache = sim.addCache();
+      const other = theirs(cache.id, 30_000);
+      const main = await runAction(
+        baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id, timeout: '4s', 'cancel-on-timeout': 'true' })
+      );
+      const post = await runAction(
+        baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id, timeout: '4s', 'cancel-on-timeout': 'true' }),
+        { state: main.stateFile }
+      );
+      expect(main.code).toBe(1);
+      expect(main.outputs['timed-out']).toBe('true');
+      expect(cancels(cache.id)).toHaveLength(0);
+      expect(other.cancelledAt).toBeUndefined();
+      const said = main.annotations.map((a) => a.message).join('\n') + post.stdout;
+      expect(said).toMatch(
+        model === 'queued-hidden' ? /has not appeared|could not be cancelled before it appeared/ : /Not cancelled: .*not this step's/
+      );
+    }
+  );
 
-  test.concurrent('cancel-on-timeout with the step\'s own execution the only one running: cancelled, CANCELLED in the outputs, and the time the step really waited', async () => {
-    const cache = sim.addCache();
-    sim.planNext(cache.id, 'full-refresh', { durationMs: 30_000 });
-    const run = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id, timeout: '4s', 'cancel-on-timeout': 'true' }));
-    const [ours] = sim.startedExecutions(cache.id);
-    expect(run.code).toBe(1);
-    expect(cancels(cache.id)).toHaveLength(1);
-    expect(run.outputs).toMatchObject({ 'execution-id': ours.id, status: 'CANCELLED', 'timed-out': 'true' });
-    const waited = Number(/Timed out after ([\d.]+)s/.exec(run.outputs.result)?.[1]);
-    expect(waited).toBeGreaterThan(1);
-    expect(waited).toBeLessThan(4);
-  });
+  test.concurrent(
+    "cancel-on-timeout with the step's own execution the only one running: cancelled, CANCELLED in the outputs, and the time the step really waited",
+    async () => {
+      const cache = sim.addCache();
+      sim.planNext(cache.id, 'full-refresh', { durationMs: 30_000 });
+      const run = await runAction(
+        baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id, timeout: '4s', 'cancel-on-timeout': 'true' })
+      );
+      const [ours] = sim.startedExecutions(cache.id);
+      expect(run.code).toBe(1);
+      expect(cancels(cache.id)).toHaveLength(1);
+      expect(run.outputs).toMatchObject({ 'execution-id': ours.id, status: 'CANCELLED', 'timed-out': 'true' });
+      const waited = Number(/Timed out after ([\d.]+)s/.exec(run.outputs.result)?.[1]);
+      expect(waited).toBeGreaterThan(1);
+      expect(waited).toBeLessThan(4);
+    }
+  );
 
-  test.concurrent('SIGINT while the step\'s trigger waits behind another actor\'s refresh: neither the main step nor the post step cancels theirs', async () => {
-    const cache = sim.addCache();
-    const other = theirs(cache.id, 30_000);
-    const main = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id }), {
-      onStart: (child, stdout) => {
-        const timer = setInterval(() => {
-          if (!/Waiting for the running|Triggered/.test(stdout())) return;
-          clearInterval(timer);
-          setTimeout(() => child.kill('SIGINT'), 800);
-        }, 50);
-        child.on('close', () => clearInterval(timer));
-      }
-    });
-    await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id }), { state: main.stateFile });
-    expect(main.code).toBe(1);
-    expect(cancels(cache.id)).toHaveLength(0);
-    expect(other.cancelledAt).toBeUndefined();
-  });
+  test.concurrent(
+    "SIGINT while the step's trigger waits behind another actor's refresh: neither the main step nor the post step cancels theirs",
+    async () => {
+      const cache = sim.addCache();
+      const other = theirs(cache.id, 30_000);
+      const main = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id }), {
+        onStart: (child, stdout) => {
+          const timer = setInterval(() => {
+            if (!/Waiting for the running|Triggered/.test(stdout())) return;
+            clearInterval(timer);
+            setTimeout(() => child.kill('SIGINT'), 800);
+          }, 50);
+          child.on('close', () => clearInterval(timer));
+        }
+      });
+      await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id }), { state: main.stateFile });
+      expect(main.code).toBe(1);
+      expect(cancels(cache.id)).toHaveLength(0);
+      expect(other.cancelledAt).toBeUndefined();
+    }
+  );
 
-  test.concurrent('if-running: attach follows the other actor\'s run, and sends no trigger', async () => {
+  test.concurrent("if-running: attach follows the other actor's run, and sends no trigger", async () => {
     const cache = sim.addCache();
     // Long enough to be running when the step (a new process) reads the status, on a loaded machine too.
     const other = theirs(cache.id, 6_000);
@@ -194,7 +234,14 @@ describe.each(CONCURRENCY_MODELS)('under the %s model', (model: ConcurrencyModel
   });
 
   test.concurrent('create follows the first sync of the cache it made', async () => {
-    const run = await runAction(baseInputs(sim.url, { operation: 'create', 'catalog-id': '627249916703408649', 'schema-name': 'payment', 'table-name': `actors_${model.replace('-', '_')}` }));
+    const run = await runAction(
+      baseInputs(sim.url, {
+        operation: 'create',
+        'catalog-id': '627249916703408649',
+        'schema-name': 'payment',
+        'table-name': `actors_${model.replace('-', '_')}`
+      })
+    );
     expect(run.code).toBe(0);
     expect(run.outputs.status).toBe('COMPLETED');
     expect(openPages(run.state)).toEqual([]);
@@ -208,11 +255,15 @@ describe.each(CONCURRENCY_MODELS)('under the %s model', (model: ConcurrencyModel
 describe.each(CONCURRENCY_MODELS.filter((m) => m !== 'queued-hidden'))('two steps trigger one cache at once, under %s', (model) => {
   let sim: PeakaSimulator;
   beforeAll(async () => {
-    sim = await startSimulator({ partnerKeys: [PARTNER_KEY], model, defaultPlan: { appearDelayMs: 300, durationMs: 2_000, records: 1_000 } });
+    sim = await startSimulator({
+      partnerKeys: [PARTNER_KEY],
+      model,
+      defaultPlan: { appearDelayMs: 300, durationMs: 2_000, records: 1_000 }
+    });
   });
   afterAll(() => sim.close());
 
-  test('no step claims the other\'s execution without saying it cannot tell', async () => {
+  test("no step claims the other's execution without saying it cannot tell", async () => {
     const cache = sim.addCache({ previous: { 'full-refresh': {} } });
     const inputs = baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id });
     const [a, b] = await Promise.all([runAction(inputs), runAction(inputs)]);

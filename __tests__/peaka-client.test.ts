@@ -40,7 +40,10 @@ test('a cancel of an unknown cache is a 404, like nothing running (the API canno
 });
 
 test('create sends schedules as {type: BASIC, expression}', async () => {
-  const created = await client.createCache({ catalogId: 'c', schemaName: 's', tableName: 'new_table', incrementalSchedule: 'PT15M' }, soon());
+  const created = await client.createCache(
+    { catalogId: 'c', schemaName: 's', tableName: 'new_table', incrementalSchedule: 'PT15M' },
+    soon()
+  );
   expect(sim.caches.get(created.id)!.incrementalCacheSchedule).toEqual({ type: 'BASIC', expression: 'PT15M' });
   expect(sim.caches.get(created.id)!.fullRefreshCacheSchedule).toBeUndefined();
 });
@@ -52,7 +55,8 @@ test('an empty status answer is an invalid response, not a crash', async () => {
 });
 
 /** A fault that changes a spec-valid answer into another spec-valid one (still checked against the contract). */
-const reshape = (path: string, change: (json: unknown) => unknown, times = 1) => sim.fault({ type: 'reshape', path, reshape: change, times });
+const reshape = (path: string, change: (json: unknown) => unknown, times = 1) =>
+  sim.fault({ type: 'reshape', path, reshape: change, times });
 const without = (json: unknown, key: string) => {
   const copy = { ...(json as Record<string, unknown>) };
   delete copy[key];
@@ -71,15 +75,21 @@ describe('every answer the contract allows (no field of CacheStatus is required)
   test('a project list entry without an id is reported by its table, not dropped in silence', async () => {
     const kept = sim.addCache({ projectId: 'listProj', schemaName: 'crm', tableName: 'kept' });
     sim.addCache({ projectId: 'listProj', schemaName: 'crm', tableName: 'nameless' });
-    reshape('/cache/status', (json) => (json as Record<string, unknown>[]).map((entry) => (entry.tableName === 'nameless' ? without(entry, 'id') : entry)));
-    const list = await new PeakaClient({ baseUrl: sim.url, apiKey: KEY, requestTimeoutMs: 2_000, maxAttempts: 1 }, 'listProj').listStatuses(soon());
+    reshape('/cache/status', (json) =>
+      (json as Record<string, unknown>[]).map((entry) => (entry.tableName === 'nameless' ? without(entry, 'id') : entry))
+    );
+    const list = await new PeakaClient({ baseUrl: sim.url, apiKey: KEY, requestTimeoutMs: 2_000, maxAttempts: 1 }, 'listProj').listStatuses(
+      soon()
+    );
     expect(list.caches.map((c) => c.id)).toEqual([kept.id]);
     expect(list.unidentified).toEqual(['crm.nameless']);
   });
 
   test('a history entry whose executionMode is missing or unknown has no kind, not full refresh', async () => {
     const cache = sim.addCache({ previous: { 'full-refresh': {}, incremental: {} } });
-    reshape('/executionHistory', (json) => (json as Record<string, unknown>[]).map((e, i) => (i === 0 ? without(e, 'executionMode') : { ...e, executionMode: 'SNAPSHOT' })));
+    reshape('/executionHistory', (json) =>
+      (json as Record<string, unknown>[]).map((e, i) => (i === 0 ? without(e, 'executionMode') : { ...e, executionMode: 'SNAPSHOT' }))
+    );
     const history = await client.executionHistory(cache.id, 10, soon());
     expect(history).toHaveLength(2);
     expect(history.map((e) => e.kind)).toEqual([undefined, undefined]);
@@ -105,7 +115,9 @@ describe('every answer the contract allows (no field of CacheStatus is required)
 
   test('a 409 on create carries the existing cache, and the error keeps it', async () => {
     const existing = sim.addCache({ catalogId: 'c9', schemaName: 'sales', tableName: 'dup' });
-    const failure = await client.createCache({ catalogId: 'c9', schemaName: 'sales', tableName: 'dup' }, soon()).catch((err: unknown) => err);
+    const failure = await client
+      .createCache({ catalogId: 'c9', schemaName: 'sales', tableName: 'dup' }, soon())
+      .catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(PeakaApiError);
     expect((failure as PeakaApiError).status).toBe(409);
     expect((failure as PeakaApiError).details.body).toMatchObject({ id: existing.id });
@@ -114,8 +126,20 @@ describe('every answer the contract allows (no field of CacheStatus is required)
 
 describe('normalisation', () => {
   test('missing and mistyped fields become undefined', () => {
-    const status = toCacheStatus({ id: 'c', status: 7, lastFullRefreshCacheExecution: { id: 'e', progress: 'x', error: {} }, lastIncrementalCacheExecution: {} });
-    expect(status).toEqual({ id: 'c', status: undefined, catalogId: undefined, schemaName: undefined, tableName: undefined, executions: { 'full-refresh': expect.objectContaining({ id: 'e', status: 'UNKNOWN', error: undefined, cachedRecords: undefined }) } });
+    const status = toCacheStatus({
+      id: 'c',
+      status: 7,
+      lastFullRefreshCacheExecution: { id: 'e', progress: 'x', error: {} },
+      lastIncrementalCacheExecution: {}
+    });
+    expect(status).toEqual({
+      id: 'c',
+      status: undefined,
+      catalogId: undefined,
+      schemaName: undefined,
+      tableName: undefined,
+      executions: { 'full-refresh': expect.objectContaining({ id: 'e', status: 'UNKNOWN', error: undefined, cachedRecords: undefined }) }
+    });
     expect(toCacheStatus(null)).toBeUndefined();
     expect(toCacheStatus({ status: 'RUNNING' })).toBeUndefined();
   });
@@ -146,14 +170,24 @@ describe('normalisation', () => {
   });
 
   test('CANCELED, in any letter case, is output as CANCELLED: one spelling for a gate to compare with', () => {
-    expect(['CANCELED', 'canceled', 'Cancelled'].map((status) => toExecution({ id: 'e', status }, 'incremental')!.status)).toEqual(['CANCELLED', 'CANCELLED', 'CANCELLED']);
+    expect(['CANCELED', 'canceled', 'Cancelled'].map((status) => toExecution({ id: 'e', status }, 'incremental')!.status)).toEqual([
+      'CANCELLED',
+      'CANCELLED',
+      'CANCELLED'
+    ]);
   });
 
   test('terminal statuses, both spellings of cancelled, in any letter case; anything else has not ended', () => {
     expect(['COMPLETED', 'FAILED', 'CANCELLED', 'CANCELED', 'completed', 'Cancelled'].every(isTerminal)).toBe(true);
     expect(isTerminal('RUNNING')).toBe(false);
     expect(isTerminal(undefined)).toBe(false);
-    expect(['RUNNING', 'QUEUED', 'pending', 'Scheduled', 'UNKNOWN'].map((status) => isActive({ status }))).toEqual([true, true, true, true, true]);
+    expect(['RUNNING', 'QUEUED', 'pending', 'Scheduled', 'UNKNOWN'].map((status) => isActive({ status }))).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true
+    ]);
     expect(isActive(undefined)).toBe(false);
   });
 });

@@ -7,7 +7,10 @@ describe('messageFromBody reduces every error body shape to one line', () => {
     ['{"error": "Not Found", "message": "Cache not found", "errorCode": null}', 'Cache not found - Not Found'],
     ['{"errorCode": 100, "message": "Invalid API key"}', 'Invalid API key (error code 100)'],
     ['{"message": "same", "error": "same"}', 'same'],
-    ['<!doctype html><html><head><title>HTTP Status 500 – Internal Server Error</title></head><body>NPE</body></html>', 'HTTP Status 500 – Internal Server Error (HTML error page)'],
+    [
+      '<!doctype html><html><head><title>HTTP Status 500 – Internal Server Error</title></head><body>NPE</body></html>',
+      'HTTP Status 500 – Internal Server Error (HTML error page)'
+    ],
     ['<html><body><h1>Bad <b>Gateway</b></h1></body></html>', 'Bad Gateway (HTML error page)'],
     ['upstream connect error\n  or disconnect', 'upstream connect error or disconnect'],
     ['{"unrelated": true}', undefined],

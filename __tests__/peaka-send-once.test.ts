@@ -37,7 +37,8 @@ beforeEach(() => {
   slowStop.clearFaults();
 });
 
-const clientOf = (url: string, signal?: AbortSignal) => new PeakaClient({ baseUrl: url, apiKey: KEY, requestTimeoutMs: 3_000, signal, clock }, PROJECT);
+const clientOf = (url: string, signal?: AbortSignal) =>
+  new PeakaClient({ baseUrl: url, apiKey: KEY, requestTimeoutMs: 3_000, signal, clock }, PROJECT);
 
 /** A write to the scripted server (a trigger: POST, answer ignored), with spies for every callback. */
 function scriptedWrite(extra: Partial<SendOnceOptions<string>> = {}, signal?: AbortSignal) {
@@ -88,20 +89,22 @@ describe('a lost answer: the effect is looked for before the write is sent again
     sim.fault({ type: 'status', status: 502, afterEffect: true, method: 'POST', path: `${cache.id}/fullRefreshUpdate` });
     const onNoEffect = jest.fn();
     const warnings: string[] = [];
-    const sent = await clock.run(sendOnce<string>({
-      send: async () => {
-        await client.trigger('full-refresh', cache.id, soon());
-        return 'answered';
-      },
-      findEffect: async () => {
-        const now = (await client.getStatus(cache.id, soon())).executions['full-refresh'];
-        return now && now.id !== previousId ? now.id : undefined;
-      },
-      onNoEffect,
-      deadline: soon(),
-      clock,
-      warn: (line) => warnings.push(line)
-    }));
+    const sent = await clock.run(
+      sendOnce<string>({
+        send: async () => {
+          await client.trigger('full-refresh', cache.id, soon());
+          return 'answered';
+        },
+        findEffect: async () => {
+          const now = (await client.getStatus(cache.id, soon())).executions['full-refresh'];
+          return now && now.id !== previousId ? now.id : undefined;
+        },
+        onNoEffect,
+        deadline: soon(),
+        clock,
+        warn: (line) => warnings.push(line)
+      })
+    );
     const started = sim.startedExecutions(cache.id);
     expect(started).toHaveLength(1);
     expect(sent).toEqual({ effect: started[0].id, adopted: true });
@@ -253,7 +256,10 @@ describe("the run's cancel", () => {
     const controller = new AbortController();
     server.answer({ status, retryAfter: '30' });
     // The wait starts right after the warning: the run is cancelled there.
-    const { run, calls } = scriptedWrite({ signal: controller.signal, findEffect: undefined, warn: () => controller.abort(), deadline: soon(60_000) }, controller.signal);
+    const { run, calls } = scriptedWrite(
+      { signal: controller.signal, findEffect: undefined, warn: () => controller.abort(), deadline: soon(60_000) },
+      controller.signal
+    );
     const started = clock.now();
     await expect(run()).rejects.toBeDefined();
     expect(clock.now() - started).toBeLessThan(5_000);
@@ -271,10 +277,13 @@ describe('attempts are bounded', () => {
   });
 
   // A lost answer on the last attempt may still have taken effect: it is looked for before the write is reported as failed.
-  test('the last attempt\'s lost answer is looked for before the write is reported as failed', async () => {
+  test("the last attempt's lost answer is looked for before the write is reported as failed", async () => {
     server.answer(...Array.from({ length: 3 }, () => ({ status: 502, retryAfter: '0' })));
     const { run, calls } = scriptedWrite({ attempts: 3 });
-    calls.findEffect.mockResolvedValueOnce(undefined).mockResolvedValueOnce(undefined).mockResolvedValueOnce('the third attempt took effect');
+    calls.findEffect
+      .mockResolvedValueOnce(undefined)
+      .mockResolvedValueOnce(undefined)
+      .mockResolvedValueOnce('the third attempt took effect');
     await expect(run()).resolves.toEqual({ effect: 'the third attempt took effect', adopted: true });
     expect(server.requests).toHaveLength(3);
   });
@@ -327,19 +336,24 @@ describe('the deadline is respected: no wait extends past it', () => {
 
 describe('cancelOnce', () => {
   const client = () => clientOf(sim.url);
-  const cancelsOf = (s: PeakaSimulator, cacheId: string) => s.requests.filter((r) => r.method === 'POST' && r.path.endsWith(`${cacheId}/cancelFullRefreshUpdate`));
+  const cancelsOf = (s: PeakaSimulator, cacheId: string) =>
+    s.requests.filter((r) => r.method === 'POST' && r.path.endsWith(`${cacheId}/cancelFullRefreshUpdate`));
 
   test("a running execution: 'cancelled', one cancel, and it ends CANCELLED", async () => {
     const cache = sim.addCache();
     const running = sim.startScheduled(cache.id, 'full-refresh');
-    await expect(clock.run(cancelOnce(client(), cache.id, { id: running.id, kind: 'full-refresh' }, { deadline: soon() }))).resolves.toBe('cancelled');
+    await expect(clock.run(cancelOnce(client(), cache.id, { id: running.id, kind: 'full-refresh' }, { deadline: soon() }))).resolves.toBe(
+      'cancelled'
+    );
     expect(cancelsOf(sim, cache.id)).toHaveLength(1);
     expect(sim.statusAt(running, clock.now())).toBe('CANCELLED');
   });
 
   test("nothing running (Peaka answers 404): 'ended', sent once", async () => {
     const cache = sim.addCache({ previous: { 'full-refresh': {} } });
-    await expect(clock.run(cancelOnce(client(), cache.id, { id: cache.executions[0].id, kind: 'full-refresh' }, { deadline: soon() }))).resolves.toBe('ended');
+    await expect(
+      clock.run(cancelOnce(client(), cache.id, { id: cache.executions[0].id, kind: 'full-refresh' }, { deadline: soon() }))
+    ).resolves.toBe('ended');
     expect(cancelsOf(sim, cache.id)).toHaveLength(1);
   });
 
@@ -348,7 +362,9 @@ describe('cancelOnce', () => {
     const running = sim.startScheduled(cache.id, 'full-refresh');
     sim.fault({ type: 'status', status: 502, afterEffect: true, method: 'POST', path: `${cache.id}/cancelFullRefreshUpdate` });
     const warnings: string[] = [];
-    await expect(clock.run(cancelOnce(client(), cache.id, running, { deadline: soon(), warn: (l) => warnings.push(l) }))).resolves.toBe('cancelled');
+    await expect(clock.run(cancelOnce(client(), cache.id, running, { deadline: soon(), warn: (l) => warnings.push(l) }))).resolves.toBe(
+      'cancelled'
+    );
     expect(cancelsOf(sim, cache.id)).toHaveLength(1);
     expect(warnings.join('\n')).toContain('looking before sending it again');
   });
@@ -379,7 +395,9 @@ describe('cancelOnce', () => {
     const cache = sim.addCache({ previous: { 'full-refresh': {} } });
     const completed = cache.executions[0];
     sim.fault({ type: 'status', status: 502, method: 'POST', path: `${cache.id}/cancelFullRefreshUpdate` });
-    await expect(clock.run(cancelOnce(client(), cache.id, { id: completed.id, kind: 'full-refresh' }, { deadline: soon() }))).resolves.toBe('ended');
+    await expect(clock.run(cancelOnce(client(), cache.id, { id: completed.id, kind: 'full-refresh' }, { deadline: soon() }))).resolves.toBe(
+      'ended'
+    );
     expect(cancelsOf(sim, cache.id)).toHaveLength(1);
   });
 
@@ -388,7 +406,9 @@ describe('cancelOnce', () => {
     const old = cache.executions[0];
     const other = sim.startScheduled(cache.id, 'full-refresh');
     sim.fault({ type: 'status', status: 502, method: 'POST', path: `${cache.id}/cancelFullRefreshUpdate` });
-    await expect(clock.run(cancelOnce(client(), cache.id, { id: old.id, kind: 'full-refresh' }, { deadline: soon() }))).resolves.toBe('ended');
+    await expect(clock.run(cancelOnce(client(), cache.id, { id: old.id, kind: 'full-refresh' }, { deadline: soon() }))).resolves.toBe(
+      'ended'
+    );
     expect(cancelsOf(sim, cache.id)).toHaveLength(1);
     expect(sim.statusAt(other, clock.now())).toBe('RUNNING');
   });
@@ -436,7 +456,9 @@ describe('deleteOnce', () => {
       (err: unknown) => err
     );
     expect(failure).toBeInstanceOf(ActionError);
-    expect((failure as Error).message).toBe(`Deleting cache ${cache.id}: Peaka answered 404 to the delete, yet the cache still exists. Check it in Peaka and re-run.`);
+    expect((failure as Error).message).toBe(
+      `Deleting cache ${cache.id}: Peaka answered 404 to the delete, yet the cache still exists. Check it in Peaka and re-run.`
+    );
     expect(cache.deleted).toBe(false);
     expect(deletesOf(cache.id)).toHaveLength(2);
   });

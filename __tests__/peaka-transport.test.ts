@@ -21,7 +21,16 @@ beforeEach(() => sim.clearFaults());
 /** A transport whose attempts are counted through its debug log (one line per attempt). */
 const transport = (extra: Partial<ConstructorParameters<typeof Transport>[0]> = {}) => {
   let attempts = 0;
-  const t = new Transport({ baseUrl: sim.url, apiKey: KEY, requestTimeoutMs: 2_000, backoffBaseMs: 50, backoffCapMs: 200, random: () => 1, debug: () => attempts++, ...extra });
+  const t = new Transport({
+    baseUrl: sim.url,
+    apiKey: KEY,
+    requestTimeoutMs: 2_000,
+    backoffBaseMs: 50,
+    backoffCapMs: 200,
+    random: () => 1,
+    debug: () => attempts++,
+    ...extra
+  });
   return Object.assign(t, { attempts: () => attempts });
 };
 const statusRequest = (extra: Partial<RequestSpec> = {}): RequestSpec => ({
@@ -104,7 +113,11 @@ describe('retries', () => {
     const t = transport({ onRetry: (line) => retries.push(line) });
     // Failing at once is the behaviour: the bound (15 s) is far above a slow machine and far below
     // the deadline (60 s) a wait would have run into.
-    const error = await settlesWithin(failure(t.request(statusRequest({ deadline: Date.now() + 60_000 }))), 15_000, 'the failure of the request');
+    const error = await settlesWithin(
+      failure(t.request(statusRequest({ deadline: Date.now() + 60_000 }))),
+      15_000,
+      'the failure of the request'
+    );
     expect(error.status).toBe(503);
     expect(t.attempts()).toBe(1);
     expect(retries).toEqual([]);
@@ -113,7 +126,9 @@ describe('retries', () => {
   test('gives up after the last attempt with a message counting them', async () => {
     sim.fault({ type: 'status', status: 500, body: 'html', times: 10, path: '/status' });
     const error = await failure(transport({ maxAttempts: 3 }).request(statusRequest()));
-    expect(error.message).toMatch(/^Failed reading the status: Peaka answered HTTP 500: HTTP Status 500 .*\(HTML error page\) after 3 attempts\. Peaka had an internal error/);
+    expect(error.message).toMatch(
+      /^Failed reading the status: Peaka answered HTTP 500: HTTP Status 500 .*\(HTML error page\) after 3 attempts\. Peaka had an internal error/
+    );
   });
 
   test('an abort stops a backoff wait at once', async () => {
@@ -123,7 +138,11 @@ describe('retries', () => {
     const t = transport({ signal: controller.signal, onRetry: () => setImmediate(() => controller.abort()) });
     // Ending at once is the behaviour: the bound (10 s) is far above a slow machine and far below
     // the 30 s Retry-After a wait that ignored the abort would sleep.
-    const error = await settlesWithin(failure(t.request(statusRequest({ deadline: Date.now() + 60_000 }))), 10_000, 'the end of the request after the abort');
+    const error = await settlesWithin(
+      failure(t.request(statusRequest({ deadline: Date.now() + 60_000 }))),
+      10_000,
+      'the end of the request after the abort'
+    );
     expect(error.kind).toBe('aborted');
     expect(t.attempts()).toBe(1);
   });
@@ -134,7 +153,13 @@ test('a refused connection is a network error naming the cause', async () => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
   await new Promise((r) => server.close(r));
-  const t = new Transport({ baseUrl: `http://127.0.0.1:${port}/api/v1`, apiKey: KEY, requestTimeoutMs: 1_000, maxAttempts: 2, backoffBaseMs: 10 });
+  const t = new Transport({
+    baseUrl: `http://127.0.0.1:${port}/api/v1`,
+    apiKey: KEY,
+    requestTimeoutMs: 1_000,
+    maxAttempts: 2,
+    backoffBaseMs: 10
+  });
   const error = await failure(t.request(statusRequest()));
   expect(error.kind).toBe('network');
   expect(error.message).toContain('ECONNREFUSED');
@@ -235,8 +260,9 @@ describe('proxy', () => {
 
   test('NO_PROXY bypasses the proxy', async () => {
     const before = tunnels.length;
-    const response = await withEnv({ http_proxy: proxyUrl, HTTP_PROXY: proxyUrl, no_proxy: `example.com,${mappedHost}`, NO_PROXY: `example.com,${mappedHost}` }, () =>
-      new Transport({ baseUrl: viaProxyHost(), apiKey: KEY, requestTimeoutMs: 2_000, maxAttempts: 1 }).request(statusRequest())
+    const response = await withEnv(
+      { http_proxy: proxyUrl, HTTP_PROXY: proxyUrl, no_proxy: `example.com,${mappedHost}`, NO_PROXY: `example.com,${mappedHost}` },
+      () => new Transport({ baseUrl: viaProxyHost(), apiKey: KEY, requestTimeoutMs: 2_000, maxAttempts: 1 }).request(statusRequest())
     );
     expect(response.status).toBe(200);
     expect(tunnels.length).toBe(before);
@@ -259,7 +285,12 @@ test('256 requests at once (max-parallel: 256) are all on the wire together: non
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
-    const t = new Transport({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, apiKey: KEY, requestTimeoutMs: 10_000, maxAttempts: 1 });
+    const t = new Transport({
+      baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      apiKey: KEY,
+      requestTimeoutMs: 10_000,
+      maxAttempts: 1
+    });
     const answers = await Promise.all(Array.from({ length: 256 }, () => t.request(statusRequest())));
     expect(answers).toHaveLength(256);
     expect(most).toBe(256);
@@ -276,7 +307,9 @@ describe('the debug log', () => {
     sim.fault({ type: 'status', status: 503, path: '/status' });
     const response = await transport({ debug: (line) => lines.push(line) }).request(statusRequest());
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(new RegExp(`^GET /data/projects/mtKDhe1U/cache/${cacheId}/status\\?excludeLogs=true -> 503 \\(attempt 1 of 6, \\d+ ms\\)$`));
+    expect(lines[0]).toMatch(
+      new RegExp(`^GET /data/projects/mtKDhe1U/cache/${cacheId}/status\\?excludeLogs=true -> 503 \\(attempt 1 of 6, \\d+ ms\\)$`)
+    );
     const bytes = Buffer.byteLength(response.text).toLocaleString('en-US');
     expect(lines[1]).toMatch(new RegExp(`-> 200, ${bytes} bytes \\(attempt 2 of 6, \\d+ ms\\)$`));
     expect(lines.join('\n')).not.toContain(KEY);

@@ -31,7 +31,8 @@ interface Run {
   records: number;
   gamma: number;
 }
-const recordsAt = (run: Run, t: number) => Math.floor(run.records * Math.min(1, Math.max(0, (t - run.appearMs) / run.durationMs)) ** run.gamma);
+const recordsAt = (run: Run, t: number) =>
+  Math.floor(run.records * Math.min(1, Math.max(0, (t - run.appearMs) / run.durationMs)) ** run.gamma);
 
 /** The tracker's loop on a virtual clock: find the execution, follow it; the time its end is seen and the trust reached. */
 function drive(run: Run, maxIntervalMs: number, seed: number, history?: History) {
@@ -54,7 +55,9 @@ function drive(run: Run, maxIntervalMs: number, seed: number, history?: History)
 
 const anyNumber = fc.oneof(fc.double(), fc.integer({ min: -1e9, max: 1e12 }), fc.constant(Number.NaN), fc.constant(Infinity));
 const anyHistory = fc.option(fc.record({ durationMs: anyNumber, records: fc.option(anyNumber, { nil: undefined }) }), { nil: undefined });
-const anyObservation = fc.option(fc.record({ elapsedMs: anyNumber, records: fc.option(anyNumber, { nil: undefined }) }), { nil: undefined });
+const anyObservation = fc.option(fc.record({ elapsedMs: anyNumber, records: fc.option(anyNumber, { nil: undefined }) }), {
+  nil: undefined
+});
 const pollInterval = fc.integer({ min: 1_000, max: 3_600_000 });
 
 describe('poll-interval is a hard bound', () => {
@@ -89,20 +92,33 @@ describe('poll-interval is a hard bound', () => {
       records: fc.integer({ min: 0, max: 50_000_000 }),
       gamma: fc.double({ min: 0.5, max: 2, noNaN: true })
     });
-    const histories = fc.option(fc.record({ durationMs: fc.integer({ min: 1, max: 86_400_000 }), records: fc.option(fc.integer({ min: 0, max: 1e9 }), { nil: undefined }) }), { nil: undefined });
-    fc.assert(
-      fc.property(runs, histories, fc.integer({ min: 1_000, max: 120_000 }), fc.nat(), fc.boolean(), (run, history, maxIntervalMs, seed, shared) => {
-        const planner = new PollPlanner(maxIntervalMs, seeded(seed), shared);
-        let t = 0;
-        let longest = 0;
-        for (let reads = 0; t < run.appearMs + run.durationMs && reads < 100_000; reads++) {
-          const observed = t >= run.appearMs ? { elapsedMs: t - run.appearMs, records: recordsAt(run, t) } : undefined;
-          const gap = planner.next({ sinceStartMs: t, history, observed });
-          longest = Math.max(longest, gap);
-          t += gap;
-        }
-        expect(longest).toBeLessThanOrEqual(maxIntervalMs);
+    const histories = fc.option(
+      fc.record({
+        durationMs: fc.integer({ min: 1, max: 86_400_000 }),
+        records: fc.option(fc.integer({ min: 0, max: 1e9 }), { nil: undefined })
       }),
+      { nil: undefined }
+    );
+    fc.assert(
+      fc.property(
+        runs,
+        histories,
+        fc.integer({ min: 1_000, max: 120_000 }),
+        fc.nat(),
+        fc.boolean(),
+        (run, history, maxIntervalMs, seed, shared) => {
+          const planner = new PollPlanner(maxIntervalMs, seeded(seed), shared);
+          let t = 0;
+          let longest = 0;
+          for (let reads = 0; t < run.appearMs + run.durationMs && reads < 100_000; reads++) {
+            const observed = t >= run.appearMs ? { elapsedMs: t - run.appearMs, records: recordsAt(run, t) } : undefined;
+            const gap = planner.next({ sinceStartMs: t, history, observed });
+            longest = Math.max(longest, gap);
+            t += gap;
+          }
+          expect(longest).toBeLessThanOrEqual(maxIntervalMs);
+        }
+      ),
       { numRuns: 300 }
     );
   });
@@ -115,10 +131,16 @@ describe('history may only help', () => {
     ratePerS: fc.integer({ min: 1, max: 20_000 }),
     gamma: fc.double({ min: 0.9, max: 1.1, noNaN: true })
   });
-  const toRun = (r: { appearMs: number; durationMs: number; ratePerS: number; gamma: number }): Run => ({ ...r, records: Math.round((r.durationMs / 1000) * r.ratePerS) });
+  const toRun = (r: { appearMs: number; durationMs: number; ratePerS: number; gamma: number }): Run => ({
+    ...r,
+    records: Math.round((r.durationMs / 1000) * r.ratePerS)
+  });
 
   test('property: until the progress confirms it, a history never makes the end be seen later than no history', () => {
-    const histories = fc.record({ durationMs: fc.integer({ min: 1, max: 86_400_000 }), records: fc.option(fc.integer({ min: 0, max: 1e9 }), { nil: undefined }) });
+    const histories = fc.record({
+      durationMs: fc.integer({ min: 1, max: 86_400_000 }),
+      records: fc.option(fc.integer({ min: 0, max: 1e9 }), { nil: undefined })
+    });
     fc.assert(
       fc.property(runs, histories, pollInterval, fc.nat(), (r, history, maxIntervalMs, seed) => {
         const run = toRun(r);
@@ -133,13 +155,23 @@ describe('history may only help', () => {
   test('property: a previous duration or record count 10x or more off the real one is never trusted, so the end is never seen later than without it', () => {
     const factors = fc.constantFrom(0.0025, 0.01, 0.1, 10, 100, 400);
     fc.assert(
-      fc.property(runs, fc.constantFrom('duration', 'records'), factors, pollInterval, fc.nat(), (r, which, factor, maxIntervalMs, seed) => {
-        const run = toRun(r);
-        const history = which === 'duration' ? { durationMs: run.durationMs * factor, records: run.records } : { durationMs: run.durationMs, records: Math.round(run.records * factor) };
-        const misled = drive(run, maxIntervalMs, seed, history);
-        expect(misled.everConfirmed).toBe(false);
-        expect(misled.latencyMs).toBeLessThanOrEqual(drive(run, maxIntervalMs, seed).latencyMs);
-      }),
+      fc.property(
+        runs,
+        fc.constantFrom('duration', 'records'),
+        factors,
+        pollInterval,
+        fc.nat(),
+        (r, which, factor, maxIntervalMs, seed) => {
+          const run = toRun(r);
+          const history =
+            which === 'duration'
+              ? { durationMs: run.durationMs * factor, records: run.records }
+              : { durationMs: run.durationMs, records: Math.round(run.records * factor) };
+          const misled = drive(run, maxIntervalMs, seed, history);
+          expect(misled.everConfirmed).toBe(false);
+          expect(misled.latencyMs).toBeLessThanOrEqual(drive(run, maxIntervalMs, seed).latencyMs);
+        }
+      ),
       { numRuns: 400 }
     );
   });
@@ -155,7 +187,7 @@ describe('history may only help', () => {
     expect(planner.rejectedBecause).toMatch(/outlived/);
   });
 
-  test('a progress rate far from the previous run\'s drops the history at once', () => {
+  test("a progress rate far from the previous run's drops the history at once", () => {
     const planner = new PollPlanner(30_000, () => 0.5);
     planner.next({ sinceStartMs: 3_000, history: { durationMs: 60_000, records: 424_242 }, observed: { elapsedMs: 3_000, records: 375 } });
     expect(planner.trust).toBe('rejected');
@@ -167,7 +199,7 @@ describe('plain schedule', () => {
   const gaps = (random: number, until = 600_000) => {
     const planner = new PollPlanner(30_000, () => random);
     const out: [number, number][] = [];
-    for (let t = 0; t < until; ) {
+    for (let t = 0; t < until;) {
       const gap = planner.next({ sinceStartMs: t });
       out.push([t, gap]);
       t += gap;
@@ -234,7 +266,7 @@ describe('the plain schedule is one grid in the phase', () => {
   const grid = (maxIntervalMs: number, until: number) => {
     const planner = new PollPlanner(maxIntervalMs, () => 0.5);
     const times: number[] = [];
-    for (let t = 0; t <= until; ) times.push((t += planner.next({ sinceStartMs: t })));
+    for (let t = 0; t <= until;) times.push((t += planner.next({ sinceStartMs: t })));
     return times;
   };
 
@@ -243,19 +275,26 @@ describe('the plain schedule is one grid in the phase', () => {
     [30_000, 95_432],
     [3_600_000, 50_000_000],
     [1_000, 123_456]
-  ])('poll-interval %d: a read asked for late (%d ms in, after a pause) comes at the next point of the grid, not at once', (maxIntervalMs, late) => {
-    const planner = new PollPlanner(maxIntervalMs, () => 0.5);
-    const next = late + planner.next({ sinceStartMs: late });
-    expect(next).toBe(grid(maxIntervalMs, late).find((t) => t > late));
-  });
+  ])(
+    'poll-interval %d: a read asked for late (%d ms in, after a pause) comes at the next point of the grid, not at once',
+    (maxIntervalMs, late) => {
+      const planner = new PollPlanner(maxIntervalMs, () => 0.5);
+      const next = late + planner.next({ sinceStartMs: late });
+      expect(next).toBe(grid(maxIntervalMs, late).find((t) => t > late));
+    }
+  );
 
   test('a clock that went backwards (a negative time since the start) reads as at the start', () => {
-    expect(new PollPlanner(30_000, () => 0.5).next({ sinceStartMs: -5_000 })).toBe(new PollPlanner(30_000, () => 0.5).next({ sinceStartMs: 0 }));
+    expect(new PollPlanner(30_000, () => 0.5).next({ sinceStartMs: -5_000 })).toBe(
+      new PollPlanner(30_000, () => 0.5).next({ sinceStartMs: 0 })
+    );
   });
 
   test('with reads shared by many caches, the gap counts from this read: 30 % of the time since the phase began', () => {
     const shared = new PollPlanner(30_000, () => 0.5, true);
-    expect([10_000, 10_500, 20_000, 99_000, 200_000].map((t) => shared.next({ sinceStartMs: t }))).toEqual([3_000, 3_150, 6_000, 29_700, 30_000]);
+    expect([10_000, 10_500, 20_000, 99_000, 200_000].map((t) => shared.next({ sinceStartMs: t }))).toEqual([
+      3_000, 3_150, 6_000, 29_700, 30_000
+    ]);
     // A planner of its own keeps to its grid instead.
     const alone = new PollPlanner(30_000, () => 0.5);
     alone.next({ sinceStartMs: 0 });
@@ -265,7 +304,9 @@ describe('the plain schedule is one grid in the phase', () => {
 
 describe('what a history is trusted for', () => {
   const observe = (planner: PollPlanner, history: History, observations: [number, number | undefined][], sinceStartMs = (e: number) => e) =>
-    observations.map(([elapsedMs, records]) => planner.next({ sinceStartMs: sinceStartMs(elapsedMs), history, observed: { elapsedMs, records } }));
+    observations.map(([elapsedMs, records]) =>
+      planner.next({ sinceStartMs: sinceStartMs(elapsedMs), history, observed: { elapsedMs, records } })
+    );
 
   test('a previous duration that is not positive is no history', () => {
     for (const durationMs of [0, -5_000]) {
@@ -279,7 +320,10 @@ describe('what a history is trusted for', () => {
   test('a previous run without a positive record count is judged by its length only: never dropped for the rate', () => {
     for (const records of [undefined, 0, -1]) {
       const planner = new PollPlanner(60_000, () => 0.5);
-      observe(planner, { durationMs: 100_000, records }, [[10_000, 5], [20_000, 9_999_999]]);
+      observe(planner, { durationMs: 100_000, records }, [
+        [10_000, 5],
+        [20_000, 9_999_999]
+      ]);
       expect({ records, trust: planner.trust }).toEqual({ records, trust: 'unconfirmed' });
     }
   });
@@ -287,7 +331,10 @@ describe('what a history is trusted for', () => {
   test('a run that has copied nothing yet, or is in its first second, does not drop the history', () => {
     const history = { durationMs: 100_000, records: 100_000 };
     const idle = new PollPlanner(60_000, () => 0.5);
-    observe(idle, history, [[5_000, 0], [10_000, 0]]);
+    observe(idle, history, [
+      [5_000, 0],
+      [10_000, 0]
+    ]);
     expect(idle.trust).toBe('unconfirmed');
     const early = new PollPlanner(60_000, () => 0.5);
     observe(early, history, [[900, 1]]);
@@ -308,7 +355,11 @@ describe('what a history is trusted for', () => {
   test('a confirmed history stays confirmed on a read without a record count', () => {
     const history = { durationMs: 100_000, records: 100_000 };
     const planner = new PollPlanner(60_000, () => 0.5);
-    observe(planner, history, [[10_000, 10_000], [20_000, 20_000], [30_000, undefined]]);
+    observe(planner, history, [
+      [10_000, 10_000],
+      [20_000, 20_000],
+      [30_000, undefined]
+    ]);
     expect(planner.trust).toBe('confirmed');
   });
 
@@ -316,7 +367,16 @@ describe('what a history is trusted for', () => {
     const history = { durationMs: 100_000, records: 100_000 };
     const planner = new PollPlanner(60_000, () => 0.5);
     // Appeared 70 s into the phase; 1 record/ms, then 2 records/ms.
-    const [, , gap] = observe(planner, history, [[10_000, 10_000], [20_000, 20_000], [30_000, 40_000]], (e) => e + 70_000);
+    const [, , gap] = observe(
+      planner,
+      history,
+      [
+        [10_000, 10_000],
+        [20_000, 20_000],
+        [30_000, 40_000]
+      ],
+      (e) => e + 70_000
+    );
     // 60,000 records left at 2/ms: the end 30 s away; the read comes at the start of its window (2 s before).
     expect(gap).toBe(30_000 - MIN_WINDOW_MS);
   });
@@ -325,14 +385,22 @@ describe('what a history is trusted for', () => {
     const history = { durationMs: 100_000, records: 100_000 };
     const planner = new PollPlanner(60_000, () => 0.5);
     // The average rate still agrees (683/s), but the last 10 s copied 500 records: 26 minutes to go.
-    observe(planner, history, [[10_000, 10_000], [20_000, 20_000], [30_000, 20_500]]);
+    observe(planner, history, [
+      [10_000, 10_000],
+      [20_000, 20_000],
+      [30_000, 20_500]
+    ]);
     expect(planner.trust).toBe('rejected');
     expect(planner.rejectedBecause).toBe("the length the progress predicts is far from the previous run's");
   });
 
   test('a pause (no records since the last read) is covered by the average rate: the history is kept', () => {
     const planner = new PollPlanner(60_000, () => 0.5);
-    observe(planner, { durationMs: 100_000, records: 100_000 }, [[10_000, 10_000], [20_000, 20_000], [25_000, 20_000]]);
+    observe(planner, { durationMs: 100_000, records: 100_000 }, [
+      [10_000, 10_000],
+      [20_000, 20_000],
+      [25_000, 20_000]
+    ]);
     expect(planner.trust).toBe('confirmed');
   });
 
@@ -341,10 +409,32 @@ describe('what a history is trusted for', () => {
     const sinceStart = (e: number) => e + 70_000;
     // 100 ms after the last read, 200 records (2/ms): too short to judge; at the average rate the end is far: poll-interval.
     const close = new PollPlanner(60_000, () => 0.5);
-    expect(observe(close, history, [[10_000, 10_000], [20_000, 20_000], [20_100, 20_200]], sinceStart)[2]).toBe(60_000);
+    expect(
+      observe(
+        close,
+        history,
+        [
+          [10_000, 10_000],
+          [20_000, 20_000],
+          [20_100, 20_200]
+        ],
+        sinceStart
+      )[2]
+    ).toBe(60_000);
     // 500 ms after it, 1,000 records (2/ms): 79,000 left, 39.5 s; the read at its window, 2 s before.
     const apart = new PollPlanner(60_000, () => 0.5);
-    expect(observe(apart, history, [[10_000, 10_000], [20_000, 20_000], [20_500, 21_000]], sinceStart)[2]).toBe(79_000 / 2 - MIN_WINDOW_MS);
+    expect(
+      observe(
+        apart,
+        history,
+        [
+          [10_000, 10_000],
+          [20_000, 20_000],
+          [20_500, 21_000]
+        ],
+        sinceStart
+      )[2]
+    ).toBe(79_000 / 2 - MIN_WINDOW_MS);
   });
 
   test('the rate is judged from one second on, and a run ending at the edge of its window keeps the history', () => {
@@ -352,7 +442,10 @@ describe('what a history is trusted for', () => {
     observe(judged, { durationMs: 100_000, records: 100_000 }, [[1_000, 1]]);
     expect(judged.trust).toBe('rejected');
     const edge = new PollPlanner(60_000, () => 0.5);
-    observe(edge, { durationMs: 60_000 }, [[50_000, undefined], [62_000, undefined]]);
+    observe(edge, { durationMs: 60_000 }, [
+      [50_000, undefined],
+      [62_000, undefined]
+    ]);
     expect(edge.trust).toBe('unconfirmed');
     observe(edge, { durationMs: 60_000 }, [[62_001, undefined]]);
     expect(edge.trust).toBe('rejected');
@@ -363,7 +456,10 @@ describe('what a history is trusted for', () => {
     planner.next({ sinceStartMs: 0 });
     const history = { durationMs: 3_600_000 };
     for (const t of [1_000, 60_000, 200_000]) {
-      expect({ t, gap: planner.next({ sinceStartMs: t, history, observed: { elapsedMs: t } }) }).toEqual({ t, gap: Math.min(plainGapAfter(t), 60_000) });
+      expect({ t, gap: planner.next({ sinceStartMs: t, history, observed: { elapsedMs: t } }) }).toEqual({
+        t,
+        gap: Math.min(plainGapAfter(t), 60_000)
+      });
     }
     expect(planner.trust).toBe('unconfirmed');
     function plainGapAfter(t: number) {
@@ -381,7 +477,10 @@ describe('what a history is trusted for', () => {
     alone.next({ sinceStartMs: 5_000 });
     expect(planner.trust).toBe('rejected');
     for (const t of [20_000, 90_000, 99_000]) {
-      expect({ t, gap: planner.next({ sinceStartMs: t, history, observed: { elapsedMs: t, records: t } }) }).toEqual({ t, gap: alone.next({ sinceStartMs: t }) });
+      expect({ t, gap: planner.next({ sinceStartMs: t, history, observed: { elapsedMs: t, records: t } }) }).toEqual({
+        t,
+        gap: alone.next({ sinceStartMs: t })
+      });
     }
     expect(planner.trust).toBe('rejected');
   });

@@ -19,7 +19,15 @@ beforeAll(async () => {
 afterAll(() => sim.close());
 beforeEach(() => sim.clearFaults());
 
-const inputs = (extra: Record<string, string>) => ({ 'api-key': KEY, 'project-id': PROJECT, 'api-url': sim.url, operation: 'full-refresh', timeout: '20s', 'poll-interval': '1s', ...extra });
+const inputs = (extra: Record<string, string>) => ({
+  'api-key': KEY,
+  'project-id': PROJECT,
+  'api-url': sim.url,
+  operation: 'full-refresh',
+  timeout: '20s',
+  'poll-interval': '1s',
+  ...extra
+});
 /**
  * The state as main.ts saves it: one `started-<n>` per ledger page. A JSON list is split into its
  * pages; any other text is saved as one page, as it is (to test what the post step cannot read).
@@ -44,14 +52,18 @@ const post = async (state: string | undefined, extra: Record<string, string>): P
 /** What the main step sent before it was killed: a trigger, answered, whose execution now runs. */
 async function triggered(cacheId: string, kind: Kind): Promise<SimExecution> {
   const action = kind === 'full-refresh' ? 'fullRefreshUpdate' : 'incrementalUpdate';
-  const answer = await fetch(`${sim.url}/data/projects/${PROJECT}/cache/${cacheId}/${action}`, { method: 'POST', headers: { Authorization: `Bearer ${KEY}` } });
+  const answer = await fetch(`${sim.url}/data/projects/${PROJECT}/cache/${cacheId}/${action}`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${KEY}` }
+  });
   expect(answer.status).toBe(200);
   const execution = sim.startedExecutions(cacheId, kind).at(-1)!;
   await waitFor('the execution to run', () => sim.statusAt(execution, Date.now()) === 'RUNNING');
   return execution;
 }
 
-const cancelsOf = (cacheId: string) => sim.requests.filter((r) => r.method === 'POST' && r.path.includes(`/cache/${cacheId}/cancel`)).map((r) => r.path.split('/').at(-1));
+const cancelsOf = (cacheId: string) =>
+  sim.requests.filter((r) => r.method === 'POST' && r.path.includes(`/cache/${cacheId}/cancel`)).map((r) => r.path.split('/').at(-1));
 const warnings = (run: StepRun) => run.annotations.filter((a) => a.level === 'warning').map((a) => a.message);
 
 describe('what the main step left running', () => {
@@ -82,19 +94,24 @@ describe('what the main step left running', () => {
   test('that already ended is reported, and no cancel is sent', async () => {
     const cache = sim.addCache();
     sim.planNext(cache.id, 'full-refresh', { durationMs: 50, appearDelayMs: 0 });
-    const answer = await fetch(`${sim.url}/data/projects/${PROJECT}/cache/${cache.id}/fullRefreshUpdate`, { method: 'POST', headers: { Authorization: `Bearer ${KEY}` } });
+    const answer = await fetch(`${sim.url}/data/projects/${PROJECT}/cache/${cache.id}/fullRefreshUpdate`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${KEY}` }
+    });
     expect(answer.status).toBe(200);
     const [execution] = sim.startedExecutions(cache.id);
     await waitFor('the execution to complete', () => sim.statusAt(execution, Date.now()) === 'COMPLETED');
 
-    const run = await post(JSON.stringify([{ cacheId: cache.id, kind: 'full-refresh', executionId: execution.id }]), { 'cache-id': cache.id });
+    const run = await post(JSON.stringify([{ cacheId: cache.id, kind: 'full-refresh', executionId: execution.id }]), {
+      'cache-id': cache.id
+    });
 
     expect(cancelsOf(cache.id)).toEqual([]);
     expect(run.stdout).toContain(`The full refresh ${execution.id} that this step started had already ended (COMPLETED).`);
     expect(warnings(run)).toEqual([]);
   });
 
-  test("after a create whose answer was lost: the cache is found by its table, and its first sync cancelled", async () => {
+  test('after a create whose answer was lost: the cache is found by its table, and its first sync cancelled', async () => {
     const table = { catalogId: 'cat-post-create', schemaName: 'payment', tableName: 'created_then_killed' };
     const answer = await fetch(`${sim.url}/data/projects/${PROJECT}/cache`, {
       method: 'POST',
@@ -105,7 +122,12 @@ describe('what the main step left running', () => {
     const cache = [...sim.caches.values()].find((c) => c.tableName === table.tableName)!;
     const [firstSync] = sim.startedExecutions(cache.id);
 
-    const run = await post(JSON.stringify([{ table, tableFree: true }]), { operation: 'create', 'catalog-id': table.catalogId, 'schema-name': table.schemaName, 'table-name': table.tableName });
+    const run = await post(JSON.stringify([{ table, tableFree: true }]), {
+      operation: 'create',
+      'catalog-id': table.catalogId,
+      'schema-name': table.schemaName,
+      'table-name': table.tableName
+    });
 
     expect(cancelsOf(cache.id)).toEqual(['cancelFullRefreshUpdate']);
     await waitFor('Peaka to show the first sync cancelled', () => sim.statusAt(firstSync, Date.now()) === 'CANCELLED');
@@ -114,15 +136,19 @@ describe('what the main step left running', () => {
     ]);
   });
 
-  test('a refused cancel is a warning that names the cache and Peaka\'s answer, without the key', async () => {
+  test("a refused cancel is a warning that names the cache and Peaka's answer, without the key", async () => {
     const cache = sim.addCache();
     const execution = await triggered(cache.id, 'full-refresh');
     const wrongKey = 'pk-rotated-away-0000000000';
-    const run = await runStep(runPost, inputs({ 'cache-id': cache.id, 'api-key': wrongKey }), { state: pagesOf(JSON.stringify([{ cacheId: cache.id, kind: 'full-refresh', executionId: execution.id }])) });
+    const run = await runStep(runPost, inputs({ 'cache-id': cache.id, 'api-key': wrongKey }), {
+      state: pagesOf(JSON.stringify([{ cacheId: cache.id, kind: 'full-refresh', executionId: execution.id }]))
+    });
     expect(placesOf(run, wrongKey)).toEqual([]);
     expect(cancelsOf(cache.id)).toEqual([]);
     expect(sim.statusAt(execution, Date.now())).toBe('RUNNING');
-    expect(warnings(run)).toEqual([expect.stringMatching(new RegExp(`^The main step did not finish, and cancelling what it started on cache ${cache.id} failed: .*401`))]);
+    expect(warnings(run)).toEqual([
+      expect.stringMatching(new RegExp(`^The main step did not finish, and cancelling what it started on cache ${cache.id} failed: .*401`))
+    ]);
   });
 });
 
@@ -143,14 +169,19 @@ describe('cancel-on-abort: false', () => {
     expect(sim.statusAt(keptRun, Date.now())).toBe('RUNNING');
     expect(cancelsOf(timedOut.id)).toEqual(['cancelFullRefreshUpdate']);
     expect(run.stdout).toContain('The main step did not finish; what it started is left running (cancel-on-abort: false).');
-    expect(warnings(run)).toEqual([`The main step timed out (cancel-on-timeout). Cancelled the full refresh ${timedOutRun.id} that this step started.`]);
+    expect(warnings(run)).toEqual([
+      `The main step timed out (cancel-on-timeout). Cancelled the full refresh ${timedOutRun.id} that this step started.`
+    ]);
   });
 
   test('with nothing left by cancel-on-timeout, sends no request', async () => {
     const cache = sim.addCache();
     const execution = await triggered(cache.id, 'full-refresh');
     const before = sim.requests.length;
-    const run = await post(JSON.stringify([{ cacheId: cache.id, kind: 'full-refresh', executionId: execution.id }]), { 'cache-id': cache.id, 'cancel-on-abort': 'false' });
+    const run = await post(JSON.stringify([{ cacheId: cache.id, kind: 'full-refresh', executionId: execution.id }]), {
+      'cache-id': cache.id,
+      'cancel-on-abort': 'false'
+    });
     expect(sim.requests.length).toBe(before);
     expect(run.annotations).toEqual([]);
   });
@@ -160,9 +191,21 @@ describe('a state that cannot be read', () => {
   const unreadable: [string, string, string][] = [
     ['not JSON', '{"cacheId": "abc"', 'an entry is not JSON'],
     ['not an object', '["b1e5b0d2-54a8-4a0e-9d4e-2c4f1d0c9e11"]', 'an entry is not an object'],
-    ['an entry with neither cache id nor table', '{"kind": "full-refresh", "executionId": "e1"}', 'an entry has neither a cache id nor a table, or an unknown kind'],
-    ['an entry with part of a table', '{"table": {"catalogId": "c", "schemaName": "payment"}}', 'an entry has neither a cache id nor a table, or an unknown kind'],
-    ['an entry of an unknown kind', '{"cacheId": "b1e5b0d2-54a8-4a0e-9d4e-2c4f1d0c9e11", "kind": "snapshot"}', 'an entry has neither a cache id nor a table, or an unknown kind']
+    [
+      'an entry with neither cache id nor table',
+      '{"kind": "full-refresh", "executionId": "e1"}',
+      'an entry has neither a cache id nor a table, or an unknown kind'
+    ],
+    [
+      'an entry with part of a table',
+      '{"table": {"catalogId": "c", "schemaName": "payment"}}',
+      'an entry has neither a cache id nor a table, or an unknown kind'
+    ],
+    [
+      'an entry of an unknown kind',
+      '{"cacheId": "b1e5b0d2-54a8-4a0e-9d4e-2c4f1d0c9e11", "kind": "snapshot"}',
+      'an entry has neither a cache id nor a table, or an unknown kind'
+    ]
   ];
 
   test.each(unreadable)('%s: a warning that names the caches to check, and no request', async (_what, state, reason) => {

@@ -34,9 +34,11 @@ beforeAll(async () => {
     req.on('end', () => {
       const path = new URL(req.url ?? '/', 'http://x').pathname;
       calls.push({ method: req.method ?? '', path, auth: req.headers.authorization });
-      const send = (status: number, json: unknown) => res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(json));
+      const send = (status: number, json: unknown) =>
+        res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(json));
       let m: RegExpExecArray | null;
-      if ((m = /^\/api\/v3\/repos\/acme\/data\/commits\/(\w+)\/pulls$/.exec(path))) return send(200, m[1] === 'abc123' ? [{ number: 12, merged_at: '2026-11-01T00:00:00Z' }] : []);
+      if ((m = /^\/api\/v3\/repos\/acme\/data\/commits\/(\w+)\/pulls$/.exec(path)))
+        return send(200, m[1] === 'abc123' ? [{ number: 12, merged_at: '2026-11-01T00:00:00Z' }] : []);
       if ((m = /^\/api\/v3\/repos\/acme\/data\/issues\/(\d+)\/comments$/.exec(path))) {
         const list = comments.get(Number(m[1])) ?? [];
         if (req.method === 'GET') return send(200, list);
@@ -79,7 +81,12 @@ function githubEnv(event: string, payload: unknown, sha = 'abc123'): Record<stri
 
 test('on a pull request: one comment with the summary, updated (not added) on a re-run', async () => {
   const cache = sim.addCache({ schemaName: 'pr', tableName: 'orders' });
-  const inputs = baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id, 'comment-on-pr': 'true', 'github-token': 'ghs_fake_token_1' });
+  const inputs = baseInputs(sim.url, {
+    operation: 'full-refresh',
+    'cache-id': cache.id,
+    'comment-on-pr': 'true',
+    'github-token': 'ghs_fake_token_1'
+  });
   const env = githubEnv('pull_request', { pull_request: { number: 7 } });
 
   const first = await runAction(inputs, { env });
@@ -105,7 +112,12 @@ test("a comment by a user that carries our marker is not ours: left alone, and t
   const planted = { id: nextId++, body: `${marker}\nmallory was here`, user: { login: 'mallory', type: 'User' as const } };
   comments.set(9, [planted]);
   const cache = sim.addCache();
-  const inputs = baseInputs(sim.url, { operation: 'status', 'cache-id': cache.id, 'comment-on-pr': 'true', 'github-token': 'ghs_fake_token_4' });
+  const inputs = baseInputs(sim.url, {
+    operation: 'status',
+    'cache-id': cache.id,
+    'comment-on-pr': 'true',
+    'github-token': 'ghs_fake_token_4'
+  });
   const env = githubEnv('pull_request', { pull_request: { number: 9 } });
 
   const first = await runAction(inputs, { env });
@@ -143,14 +155,33 @@ describe('a GitHub API that accepts the connection and never answers', () => {
   });
 
   test.each([
-    ['timeout 5s: the comment ends with the step budget', { timeout: '5s' }, /GitHub did not answer within the comment's \d\.\ds; no comment written/, 5_000],
-    ['request-timeout 2s: each request ends at it', { timeout: '10m', 'request-timeout': '2s' }, /GitHub did not answer within 2\.0s \(min\(request-timeout, 30s\)\); no comment written/, 2_000]
+    [
+      'timeout 5s: the comment ends with the step budget',
+      { timeout: '5s' },
+      /GitHub did not answer within the comment's \d\.\ds; no comment written/,
+      5_000
+    ],
+    [
+      'request-timeout 2s: each request ends at it',
+      { timeout: '10m', 'request-timeout': '2s' },
+      /GitHub did not answer within 2\.0s \(min\(request-timeout, 30s\)\); no comment written/,
+      2_000
+    ]
   ])('%s; a warning, and the step succeeds', async (_name, extra, warning, boundMs) => {
     requests.length = 0;
     const cache = sim.addCache();
-    const inputs = baseInputs(sim.url, { operation: 'status', 'cache-id': cache.id, 'comment-on-pr': 'true', 'github-token': 'ghs_fake_token_5', ...extra });
+    const inputs = baseInputs(sim.url, {
+      operation: 'status',
+      'cache-id': cache.id,
+      'comment-on-pr': 'true',
+      'github-token': 'ghs_fake_token_5',
+      ...extra
+    });
     const started = Date.now();
-    const run = await runAction(inputs, { env: { ...githubEnv('pull_request', { pull_request: { number: 5 } }), GITHUB_API_URL: silentUrl }, timeoutMs: 40_000 });
+    const run = await runAction(inputs, {
+      env: { ...githubEnv('pull_request', { pull_request: { number: 5 } }), GITHUB_API_URL: silentUrl },
+      timeoutMs: 40_000
+    });
     const elapsed = Date.now() - started;
     expect(run.code).toBe(0);
     expect(requests).toEqual(['GET /api/v3/repos/acme/data/issues/5/comments?per_page=100']);
@@ -162,9 +193,12 @@ describe('a GitHub API that accepts the connection and never answers', () => {
 
 test('on a push: the merged pull request of the commit gets the comment', async () => {
   const cache = sim.addCache();
-  const run = await runAction(baseInputs(sim.url, { operation: 'status', 'cache-id': cache.id, 'comment-on-pr': 'true', 'github-token': 'ghs_fake_token_2' }), {
-    env: githubEnv('push', { ref: 'refs/heads/main' })
-  });
+  const run = await runAction(
+    baseInputs(sim.url, { operation: 'status', 'cache-id': cache.id, 'comment-on-pr': 'true', 'github-token': 'ghs_fake_token_2' }),
+    {
+      env: githubEnv('push', { ref: 'refs/heads/main' })
+    }
+  );
   expect(run.code).toBe(0);
   expect(calls[0].path).toBe('/api/v3/repos/acme/data/commits/abc123/pulls');
   expect(comments.get(12)).toHaveLength(1);
@@ -172,9 +206,12 @@ test('on a push: the merged pull request of the commit gets the comment', async 
 
 test('no pull request behind the run: no comment, and the step still succeeds', async () => {
   const cache = sim.addCache();
-  const run = await runAction(baseInputs(sim.url, { operation: 'status', 'cache-id': cache.id, 'comment-on-pr': 'true', 'github-token': 'ghs_fake_token_3' }), {
-    env: githubEnv('push', {}, 'fff999')
-  });
+  const run = await runAction(
+    baseInputs(sim.url, { operation: 'status', 'cache-id': cache.id, 'comment-on-pr': 'true', 'github-token': 'ghs_fake_token_3' }),
+    {
+      env: githubEnv('push', {}, 'fff999')
+    }
+  );
   expect(run.code).toBe(0);
   expect(run.stdout).toContain('comment-on-pr: this run belongs to no pull request');
   expect(calls.filter((c) => c.method !== 'GET')).toHaveLength(0);

@@ -20,7 +20,10 @@ import { exampleInputs } from './helpers/example-step.js';
 const HOUR = 3_600_000;
 const FIXTURES = join(import.meta.dirname, 'fixtures');
 const GOLDEN = join(FIXTURES, 'preview-comment.golden.html');
-const CORPUS = ['V2__paid_at_and_backfill.sql', 'V3__rename_and_drop.sql'].map((name) => ({ name, text: readFileSync(join(FIXTURES, 'migrations/postgresql', name), 'utf8') }));
+const CORPUS = ['V2__paid_at_and_backfill.sql', 'V3__rename_and_drop.sql'].map((name) => ({
+  name,
+  text: readFileSync(join(FIXTURES, 'migrations/postgresql', name), 'utf8')
+}));
 
 let sim: PeakaSimulator;
 let github: FakeGitHub;
@@ -37,7 +40,10 @@ afterAll(async () => {
 function pullRequest(number: number) {
   const repo = createRepo();
   repo.commit(Object.fromEntries(CORPUS.map((f) => [`migrations/${f.name}`, f.text])));
-  github.pulls.set(number, CORPUS.map((f) => ({ filename: `migrations/${f.name}`, status: 'added' })));
+  github.pulls.set(
+    number,
+    CORPUS.map((f) => ({ filename: `migrations/${f.name}`, status: 'added' }))
+  );
   return (extra: Record<string, string> = {}) => ({
     ...eventEnv('pull_request', { pull_request: { number } }),
     GITHUB_WORKSPACE: repo.dir,
@@ -52,9 +58,7 @@ function pullRequest(number: number) {
 const ID = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 /** Ids, times and the leg's hash are what differ from run to run. */
 const normalize = (html: string) =>
-  html
-    .replace(/\d{4}-\d\d-\d\d \d\d:\d\d UTC/g, '<time>')
-    .replace(/<!-- leg:[0-9a-f]{12} -->/, '<!-- leg:… -->');
+  html.replace(/\d{4}-\d\d-\d\d \d\d:\d\d UTC/g, '<time>').replace(/<!-- leg:[0-9a-f]{12} -->/, '<!-- leg:… -->');
 
 function parseErrors(html: string): string[] {
   const errors: string[] = [];
@@ -85,7 +89,13 @@ describe('status with tables-from on a pull request', () => {
 
   test('one comment reads as a preview of the merge, matches the golden rendering, parses cleanly and fits the budget; nothing is written to Peaka', async () => {
     const env = pullRequest(31);
-    const inputs = baseInputs(sim.url, { operation: 'status', 'tables-from': 'migrations/*.sql', 'catalog-id': catalogId, 'comment-on-pr': 'true', 'github-token': 'ghs_preview_1' });
+    const inputs = baseInputs(sim.url, {
+      operation: 'status',
+      'tables-from': 'migrations/*.sql',
+      'catalog-id': catalogId,
+      'comment-on-pr': 'true',
+      'github-token': 'ghs_preview_1'
+    });
     const before = sim.requests.length;
     const run = await runAction(inputs, { env: env() });
     expect(run.code).toBe(0);
@@ -99,9 +109,15 @@ describe('status with tables-from on a pull request', () => {
     expect(comment.body.length).toBeLessThan(COMMENT_BUDGET_CHARS);
     // What a reviewer reads: file -> statement -> table -> cache, and what will break.
     const text = textOf(parseFragment(comment.body));
-    expect(text).toContain('migrations/V2__paid_at_and_backfill.sql:7INSERTpayment.currenciespayment.currencies 00000000-0000-4000-8000-000000000003COMPLETED');
-    expect(text).toContain('payment.invoices 00000000-0000-4000-8000-000000000001: migrations/V3__rename_and_drop.sql:1 RENAME renames the table to payment.bills');
-    expect(text).toContain('payment.legacy_invoices 00000000-0000-4000-8000-000000000005: migrations/V3__rename_and_drop.sql:2 DROP TABLE drops the table');
+    expect(text).toContain(
+      'migrations/V2__paid_at_and_backfill.sql:7INSERTpayment.currenciespayment.currencies 00000000-0000-4000-8000-000000000003COMPLETED'
+    );
+    expect(text).toContain(
+      'payment.invoices 00000000-0000-4000-8000-000000000001: migrations/V3__rename_and_drop.sql:1 RENAME renames the table to payment.bills'
+    );
+    expect(text).toContain(
+      'payment.legacy_invoices 00000000-0000-4000-8000-000000000005: migrations/V3__rename_and_drop.sql:2 DROP TABLE drops the table'
+    );
     expect(text).toContain('public.tmp_import: migrations/V3__rename_and_drop.sql:2 DROP TABLE');
     expect(text).toContain('migrations/V3__rename_and_drop.sql:5: from its first words it touches payment.bills');
 
@@ -115,7 +131,8 @@ describe('status with tables-from on a pull request', () => {
   test('two matrix legs (same workflow, job and step) keep a comment each; a re-run of one updates only its own', async () => {
     sim.addCache({ catalogId: 'cat-eu', schemaName: 'payment', tableName: 'refunds' });
     const env = pullRequest(32);
-    const leg = (catalog: string) => baseInputs(sim.url, { operation: 'status', 'tables-from': 'migrations/*.sql', 'catalog-id': catalog, 'comment-on-pr': 'true' });
+    const leg = (catalog: string) =>
+      baseInputs(sim.url, { operation: 'status', 'tables-from': 'migrations/*.sql', 'catalog-id': catalog, 'comment-on-pr': 'true' });
     expect((await runAction(leg(catalogId), { env: env() })).code).toBe(0);
     expect((await runAction(leg('cat-eu'), { env: env() })).code).toBe(0);
     const [us, eu] = github.comments.get(32)!;
@@ -150,18 +167,35 @@ describe('runs that belong to no pull request write no comment, and say why', ()
       env: { ...eventEnv(event, {}), GITHUB_API_URL: github.url, GITHUB_SHA: 'abc123' }
     });
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain(`comment-on-pr: this run was triggered by '${event}', which belongs to no pull request; no comment written.`);
+    expect(run.stdout).toContain(
+      `comment-on-pr: this run was triggered by '${event}', which belongs to no pull request; no comment written.`
+    );
     expect(github.calls.length).toBe(calls);
   });
 });
 
 test('a preview of thousands of statements stays within the comment budget, saying how many rows were left out', () => {
-  const touches = Array.from({ length: 3_000 }, (_, i) => ({ file: `migrations/V${i}__x.sql`, line: 1, statement: 'ALTER TABLE', table: { schema: 's', table: `t${i}` }, gone: false }));
+  const touches = Array.from({ length: 3_000 }, (_, i) => ({
+    file: `migrations/V${i}__x.sql`,
+    line: 1,
+    statement: 'ALTER TABLE',
+    table: { schema: 's', table: `t${i}` },
+    gone: false
+  }));
   const selection: TableSelection = {
     ids: touches.map((_, i) => ID(i)),
     reasons: new Map(),
     tableOf: new Map(touches.map((t, i) => [ID(i), `s.${t.table.table}`])),
-    migrations: { scan: { source: 'the pull request #1 files', changed: 3_000, files: touches.map((t) => t.file), touches, unreadable: [{ file: 'migrations/V7__x.sql', line: 3 }] }, rows: touches.map((touch, i) => ({ touch, cacheIds: [ID(i)], gone: false })) }
+    migrations: {
+      scan: {
+        source: 'the pull request #1 files',
+        changed: 3_000,
+        files: touches.map((t) => t.file),
+        touches,
+        unreadable: [{ file: 'migrations/V7__x.sql', line: 3 }]
+      },
+      rows: touches.map((touch, i) => ({ touch, cacheIds: [ID(i)], gone: false }))
+    }
   };
   const html = renderPreview(selection, new Map(), 'secret');
   expect(html.length).toBeLessThanOrEqual(COMMENT_BUDGET_CHARS);

@@ -5,7 +5,22 @@ import { join } from 'node:path';
 import { changelogSection, releaseNotes } from '../scripts/release-notes.js';
 import { ROOT } from '../scripts/action-runner.js';
 
-const changelog = ['# Changelog', '', '## Unreleased', '', '## [1.1.0] - 2026-12-01', '', '### Fixed', '- b', '', '## 1.0.0 - 2026-11-22', '', '### Added', '- a', ''].join('\n');
+const changelog = [
+  '# Changelog',
+  '',
+  '## Unreleased',
+  '',
+  '## [1.1.0] - 2026-12-01',
+  '',
+  '### Fixed',
+  '- b',
+  '',
+  '## 1.0.0 - 2026-11-22',
+  '',
+  '### Added',
+  '- a',
+  ''
+].join('\n');
 
 describe('changelogSection', () => {
   test('returns the body of the version, without its heading or the next version', () => {
@@ -39,7 +54,9 @@ describe('releaseNotes (the release workflow, for the pushed tag)', () => {
   });
 
   test('refuses a section still marked Unreleased, and says how to date it', () => {
-    expect(() => releaseNotes('## 1.0.0 - Unreleased\n\n### Added\n- a\n', '1.0.0')).toThrow('CHANGELOG.md\'s heading for 1.0.0 is still marked "Unreleased" ("## 1.0.0 - Unreleased"): in the release pull request, make it "## 1.0.0 - YYYY-MM-DD"');
+    expect(() => releaseNotes('## 1.0.0 - Unreleased\n\n### Added\n- a\n', '1.0.0')).toThrow(
+      'CHANGELOG.md\'s heading for 1.0.0 is still marked "Unreleased" ("## 1.0.0 - Unreleased"): in the release pull request, make it "## 1.0.0 - YYYY-MM-DD"'
+    );
   });
 
   test('refuses a section without a date, or with a day that does not exist', () => {

@@ -16,7 +16,10 @@ const execution = {
 };
 
 const result = (extra = {}, outcome: Outcome = { conclusion: 'success', message: 'done' }) =>
-  buildResult({ ...knownOf('full-refresh', 'cache-1'), table: 'payment.customers', cacheStatus: 'COMPLETED', execution, ...extra }, outcome);
+  buildResult(
+    { ...knownOf('full-refresh', 'cache-1'), table: 'payment.customers', cacheStatus: 'COMPLETED', execution, ...extra },
+    outcome
+  );
 
 describe('result', () => {
   test('carries every output, with the duration from the execution timestamps', () => {
@@ -46,14 +49,45 @@ describe('result', () => {
 
   test('another execution in the same window: ambiguous, with the others named in result', () => {
     const known = { ...knownOf('full-refresh', 'c'), rivals: [{ id: 'theirs', kind: 'full-refresh' as const, status: 'RUNNING' }] };
-    expect(buildResult(known, { conclusion: 'warning', message: 'x' })).toMatchObject({ ambiguous: true, 'other-execution-ids': ['theirs'] });
+    expect(buildResult(known, { conclusion: 'warning', message: 'x' })).toMatchObject({
+      ambiguous: true,
+      'other-execution-ids': ['theirs']
+    });
   });
 
   test('several caches, some skipped as fresh: the figures count only what the step started', () => {
-    const ran = { operation: 'full-refresh', 'cache-id': 'a', 'execution-id': 'e-a', status: 'COMPLETED', 'cached-records': 500, 'started-at': '2026-11-22T10:00:00Z', 'finished-at': '2026-11-22T10:00:10Z', 'timed-out': false, stalled: false, conclusion: 'success' as const, message: 'ok' };
-    const skipped = { operation: 'full-refresh', 'cache-id': 'b', skipped: true, fresh: true, 'last-success-at': '2026-11-21T10:00:00Z', 'timed-out': false, stalled: false, conclusion: 'success' as const, message: 'Skipped' };
+    const ran = {
+      operation: 'full-refresh',
+      'cache-id': 'a',
+      'execution-id': 'e-a',
+      status: 'COMPLETED',
+      'cached-records': 500,
+      'started-at': '2026-11-22T10:00:00Z',
+      'finished-at': '2026-11-22T10:00:10Z',
+      'timed-out': false,
+      stalled: false,
+      conclusion: 'success' as const,
+      message: 'ok'
+    };
+    const skipped = {
+      operation: 'full-refresh',
+      'cache-id': 'b',
+      skipped: true,
+      fresh: true,
+      'last-success-at': '2026-11-21T10:00:00Z',
+      'timed-out': false,
+      stalled: false,
+      conclusion: 'success' as const,
+      message: 'Skipped'
+    };
     const all = aggregate([ran, skipped]);
-    expect(all).toMatchObject({ 'cached-records': 500, 'execution-id': 'e-a', status: 'COMPLETED', 'duration-seconds': 10, skipped: false });
+    expect(all).toMatchObject({
+      'cached-records': 500,
+      'execution-id': 'e-a',
+      status: 'COMPLETED',
+      'duration-seconds': 10,
+      skipped: false
+    });
     expect(all.message).toContain('1 skipped (fresh)');
   });
 
@@ -67,8 +101,15 @@ describe('result', () => {
 /** The summary's table as rows of cell texts (tags stripped, entities decoded), to check it as a reader sees it. */
 function parseTable(html: string): string[][] {
   const table = /<table>([\s\S]*?)<\/table>/.exec(html)![1];
-  const decode = (text: string) => text.replace(/<[^>]*>/g, ' ').replace(/&#(\d+);/g, (_, code) => String.fromCharCode(Number(code))).replace(/\s+/g, ' ').trim();
-  return [...table.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((row) => [...row[1].matchAll(/<t[hd]>([\s\S]*?)<\/t[hd]>/g)].map((cell) => decode(cell[1])));
+  const decode = (text: string) =>
+    text
+      .replace(/<[^>]*>/g, ' ')
+      .replace(/&#(\d+);/g, (_, code) => String.fromCharCode(Number(code)))
+      .replace(/\s+/g, ' ')
+      .trim();
+  return [...table.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((row) =>
+    [...row[1].matchAll(/<t[hd]>([\s\S]*?)<\/t[hd]>/g)].map((cell) => decode(cell[1]))
+  );
 }
 
 describe('summary', () => {
@@ -80,21 +121,41 @@ describe('summary', () => {
     ]);
   });
 
-  test('Peaka\'s error is shown once, even when the message already carries it', () => {
+  test("Peaka's error is shown once, even when the message already carries it", () => {
     const failed = { ...execution, status: 'FAILED', error: 'Source unreachable' };
-    expect(renderSummary([result({ execution: failed }, { conclusion: 'failure', message: 'x' })], result({ execution: failed }, { conclusion: 'failure', message: 'x' }), 's').match(/Source unreachable/g)).toHaveLength(1);
-    expect(renderSummary([result({ execution: failed }, { conclusion: 'failure', message: 'FAILED - Source unreachable' })], result({ execution: failed }, { conclusion: 'failure', message: 'FAILED - Source unreachable' }), 's').match(/Source unreachable/g)).toHaveLength(1);
+    expect(
+      renderSummary(
+        [result({ execution: failed }, { conclusion: 'failure', message: 'x' })],
+        result({ execution: failed }, { conclusion: 'failure', message: 'x' }),
+        's'
+      ).match(/Source unreachable/g)
+    ).toHaveLength(1);
+    expect(
+      renderSummary(
+        [result({ execution: failed }, { conclusion: 'failure', message: 'FAILED - Source unreachable' })],
+        result({ execution: failed }, { conclusion: 'failure', message: 'FAILED - Source unreachable' }),
+        's'
+      ).match(/Source unreachable/g)
+    ).toHaveLength(1);
   });
 
   test('one table with the cache, operation, status, four counts and duration', () => {
     const html = renderSummary([result()], result(), 'secret');
-    expect(html).toContain('<th>Cache</th><th>Operation</th><th>Status</th><th>Cached</th><th>Inserted</th><th>Updated</th><th>Deleted</th><th>Duration</th>');
-    expect(html).toContain('<td>payment.customers<br><code>cache-1</code></td><td>Full refresh</td><td>COMPLETED</td><td>12,345</td><td>12,345</td><td>0</td><td>0</td><td>1m 30s</td>');
+    expect(html).toContain(
+      '<th>Cache</th><th>Operation</th><th>Status</th><th>Cached</th><th>Inserted</th><th>Updated</th><th>Deleted</th><th>Duration</th>'
+    );
+    expect(html).toContain(
+      '<td>payment.customers<br><code>cache-1</code></td><td>Full refresh</td><td>COMPLETED</td><td>12,345</td><td>12,345</td><td>0</td><td>0</td><td>1m 30s</td>'
+    );
     expect(html).toMatch(/^<h2>✅ Peaka cache: Full refresh<\/h2>/);
   });
 
   test('text from the API is escaped, and a timeout is marked', () => {
-    const html = renderSummary([result({ table: 's.<script>x</script>', timedOut: true, execution: { ...execution, status: 'RUNNING', error: '<b>|pipe|</b>' } })], result({ table: 's.<script>x</script>', timedOut: true, execution: { ...execution, status: 'RUNNING', error: '<b>|pipe|</b>' } }), 'secret');
+    const html = renderSummary(
+      [result({ table: 's.<script>x</script>', timedOut: true, execution: { ...execution, status: 'RUNNING', error: '<b>|pipe|</b>' } })],
+      result({ table: 's.<script>x</script>', timedOut: true, execution: { ...execution, status: 'RUNNING', error: '<b>|pipe|</b>' } }),
+      'secret'
+    );
     expect(html).not.toMatch(/<script>|<b>/);
     expect(html).toContain('&#60;script&#62;');
     expect(html).toContain('RUNNING (timed out)');
@@ -102,7 +163,10 @@ describe('summary', () => {
   });
 
   test('a stall is marked, and the stalled output says it for one cache and for many', () => {
-    const stalled = result({ stalled: true, execution: { ...execution, status: 'RUNNING', finishedAt: undefined } }, { conclusion: 'failure', message: 'looks stalled' });
+    const stalled = result(
+      { stalled: true, execution: { ...execution, status: 'RUNNING', finishedAt: undefined } },
+      { conclusion: 'failure', message: 'looks stalled' }
+    );
     expect(renderSummary([stalled], stalled, 'secret')).toContain('RUNNING (stalled)');
     expect(stalled.stalled).toBe(true);
     expect(aggregate([result(), stalled]).stalled).toBe(true);
@@ -110,14 +174,22 @@ describe('summary', () => {
   });
 
   test('the API key never reaches the summary, even inside an API message', () => {
-    const html = renderSummary([result({}, { conclusion: 'failure', message: 'Peaka said: bad key sk-live-123456' })], result({}, { conclusion: 'failure', message: 'Peaka said: bad key sk-live-123456' }), 'sk-live-123456');
+    const html = renderSummary(
+      [result({}, { conclusion: 'failure', message: 'Peaka said: bad key sk-live-123456' })],
+      result({}, { conclusion: 'failure', message: 'Peaka said: bad key sk-live-123456' }),
+      'sk-live-123456'
+    );
     expect(html).not.toContain('sk-live-123456');
     expect(html).toContain('***');
   });
 });
 
 test('history: one row per execution with its cache, a readable start time, duration and counts', () => {
-  const state = { ...knownOf('history', 'cache-1'), table: 'crm.accounts', history: [execution, { ...execution, id: 'exec-0', kind: 'incremental' as const, status: 'FAILED' }] };
+  const state = {
+    ...knownOf('history', 'cache-1'),
+    table: 'crm.accounts',
+    history: [execution, { ...execution, id: 'exec-0', kind: 'incremental' as const, status: 'FAILED' }]
+  };
   const results = [buildResult(state, { conclusion: 'success', message: 'two' })];
   const rows = parseTable(renderSummary(results, results[0], 's', historyResults([state])));
   expect(rows).toEqual([
@@ -129,7 +201,10 @@ test('history: one row per execution with its cache, a readable start time, dura
 
 test('several caches: a row each and a total row with the sums and the worst status', () => {
   const a = buildResult({ ...knownOf('full-refresh', 'c-a'), table: 's.a', execution }, { conclusion: 'success', message: 'ok' });
-  const b = buildResult({ ...knownOf('full-refresh', 'c-b'), table: 's.b', execution: { ...execution, id: 'e-b', status: 'FAILED', cachedRecords: 5 } }, { conclusion: 'failure', message: 'bad' });
+  const b = buildResult(
+    { ...knownOf('full-refresh', 'c-b'), table: 's.b', execution: { ...execution, id: 'e-b', status: 'FAILED', cachedRecords: 5 } },
+    { conclusion: 'failure', message: 'bad' }
+  );
   const overall = aggregate([a, b]);
   expect(overall).toMatchObject({ 'cache-id': 'c-a,c-b', status: 'FAILED', 'cached-records': 12_350, conclusion: 'failure' });
   expect(overall.message).toBe('1 of 2 caches did not succeed (1 COMPLETED, 1 FAILED).');
@@ -147,10 +222,16 @@ test('several caches: a row each and a total row with the sums and the worst sta
 
 describe('many caches', () => {
   const at = (createdAt: string, finishedAt: string, extra = {}) =>
-    buildResult({ ...knownOf('status', createdAt), execution: { ...execution, createdAt, finishedAt, ...extra } }, { conclusion: 'success', message: 'ok' });
+    buildResult(
+      { ...knownOf('status', createdAt), execution: { ...execution, createdAt, finishedAt, ...extra } },
+      { conclusion: 'success', message: 'ok' }
+    );
 
   test('the span is taken from instants, whatever their offsets', () => {
-    const overall = aggregate([at('2026-01-01T10:00:00+01:00', '2026-01-01T09:10:00Z'), at('2026-01-01T09:05:00Z', '2026-01-01T10:20:00+01:00')]);
+    const overall = aggregate([
+      at('2026-01-01T10:00:00+01:00', '2026-01-01T09:10:00Z'),
+      at('2026-01-01T09:05:00Z', '2026-01-01T10:20:00+01:00')
+    ]);
     expect(overall['started-at']).toBe('2026-01-01T10:00:00+01:00');
     expect(overall['finished-at']).toBe('2026-01-01T10:20:00+01:00');
     expect(overall['duration-seconds']).toBe(1_200);
@@ -164,7 +245,10 @@ describe('many caches', () => {
 
   const many = (n: number, name: string) =>
     Array.from({ length: n }, (_, i) =>
-      buildResult({ ...knownOf('wait', `cache-${i}`), table: `${name}${i}`, execution: { ...execution, status: 'FAILED', error: 'e'.repeat(500) } }, { conclusion: 'failure', message: `failed ${i} ${'m'.repeat(900)}` })
+      buildResult(
+        { ...knownOf('wait', `cache-${i}`), table: `${name}${i}`, execution: { ...execution, status: 'FAILED', error: 'e'.repeat(500) } },
+        { conclusion: 'failure', message: `failed ${i} ${'m'.repeat(900)}` }
+      )
     );
 
   test('the summary stays under 1 MiB: past it, rows and list items fold into "and N more"', () => {
@@ -198,12 +282,29 @@ test('escapeHtml and redact', () => {
 });
 
 test('several caches: one whose operation failed before any execution is tallied as "no execution", not under its cache status', () => {
-  const ok = { operation: 'full-refresh', 'cache-id': 'a', status: 'COMPLETED', 'cache-status': 'COMPLETED', 'timed-out': false, stalled: false, conclusion: 'success' as const, message: 'done' };
-  const refused = { operation: 'full-refresh', 'cache-id': 'b', 'cache-status': 'COMPLETED', 'timed-out': false, stalled: false, conclusion: 'failure' as const, message: 'HTTP 404' };
+  const ok = {
+    operation: 'full-refresh',
+    'cache-id': 'a',
+    status: 'COMPLETED',
+    'cache-status': 'COMPLETED',
+    'timed-out': false,
+    stalled: false,
+    conclusion: 'success' as const,
+    message: 'done'
+  };
+  const refused = {
+    operation: 'full-refresh',
+    'cache-id': 'b',
+    'cache-status': 'COMPLETED',
+    'timed-out': false,
+    stalled: false,
+    conclusion: 'failure' as const,
+    message: 'HTTP 404'
+  };
   expect(aggregate([ok, refused]).message).toBe('1 of 2 caches did not succeed (1 COMPLETED, 1 no execution).');
 });
 
-describe('announce: the step\'s final annotation', () => {
+describe("announce: the step's final annotation", () => {
   /** What announce prints (workflow commands on stdout) and the exit code it leaves. */
   function announced(outcome: Outcome): { lines: string[]; exitCode: typeof process.exitCode } {
     const lines: string[] = [];

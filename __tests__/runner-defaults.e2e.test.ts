@@ -14,7 +14,13 @@ beforeAll(async () => {
 afterAll(() => sim.close());
 
 /** Only what action.yml marks required, plus what the operation itself needs, and the simulator's URL. */
-const required = (operation: string, own: Record<string, string>) => ({ operation, 'api-key': PARTNER_KEY, 'project-id': PROJECT_ID, 'api-url': sim.url, ...own });
+const required = (operation: string, own: Record<string, string>) => ({
+  operation,
+  'api-key': PARTNER_KEY,
+  'project-id': PROJECT_ID,
+  'api-url': sim.url,
+  ...own
+});
 
 const cases: [string, () => Record<string, string>][] = [
   ['full-refresh', () => ({ 'cache-id': sim.addCache({ previous: { 'full-refresh': {} } }).id })],
@@ -38,26 +44,57 @@ const cases: [string, () => Record<string, string>][] = [
 test.concurrent.each(cases)('%s succeeds with only its required inputs and every action.yml default set', async (operation, own) => {
   const inputs = required(operation, own());
   const run = await runAction(inputs);
-  expect({ operation, code: run.code, errors: run.annotations.filter((a) => a.level === 'error') }).toEqual({ operation, code: 0, errors: [] });
+  expect({ operation, code: run.code, errors: run.annotations.filter((a) => a.level === 'error') }).toEqual({
+    operation,
+    code: 0,
+    errors: []
+  });
   const result = JSON.parse(run.outputs.result);
   // history's result is the list of executions; every other operation's is one object with its conclusion.
   if (operation === 'history') expect(result).toHaveLength(2);
   else expect(result).toMatchObject({ conclusion: 'success' });
 });
 
-test.concurrent.each(['full-refresh', 'incremental', 'status', 'wait', 'cancel-full-refresh', 'cancel-incremental', 'history', 'update-schedule'])(
-  '%s chooses its cache by table name with every other default set',
-  async (operation) => {
-    const cache = sim.addCache({ catalogId: `defaults-${operation}`, schemaName: 'by_name', previous: { 'full-refresh': {}, incremental: {} } });
-    const run = await runAction(required(operation, { tables: `by_name.${cache.tableName}`, 'catalog-id': cache.catalogId, ...(operation === 'update-schedule' ? { 'incremental-schedule': 'PT1H' } : {}) }));
-    expect({ operation, code: run.code, errors: run.annotations.filter((a) => a.level === 'error') }).toEqual({ operation, code: 0, errors: [] });
-    expect(run.outputs['cache-id']).toBe(cache.id);
-  }
-);
+test.concurrent.each([
+  'full-refresh',
+  'incremental',
+  'status',
+  'wait',
+  'cancel-full-refresh',
+  'cancel-incremental',
+  'history',
+  'update-schedule'
+])('%s chooses its cache by table name with every other default set', async (operation) => {
+  const cache = sim.addCache({
+    catalogId: `defaults-${operation}`,
+    schemaName: 'by_name',
+    previous: { 'full-refresh': {}, incremental: {} }
+  });
+  const run = await runAction(
+    required(operation, {
+      tables: `by_name.${cache.tableName}`,
+      'catalog-id': cache.catalogId,
+      ...(operation === 'update-schedule' ? { 'incremental-schedule': 'PT1H' } : {})
+    })
+  );
+  expect({ operation, code: run.code, errors: run.annotations.filter((a) => a.level === 'error') }).toEqual({
+    operation,
+    code: 0,
+    errors: []
+  });
+  expect(run.outputs['cache-id']).toBe(cache.id);
+});
 
 test('the harness sets every default action.yml declares, with github.token evaluated', () => {
   const defaults = actionDefaults();
-  expect(defaults).toMatchObject({ 'execution-type': 'any', 'if-running': 'queue', wait: 'true', 'sql-dialect': 'postgresql', 'default-schema': 'public', 'allow-no-match': 'false' });
+  expect(defaults).toMatchObject({
+    'execution-type': 'any',
+    'if-running': 'queue',
+    wait: 'true',
+    'sql-dialect': 'postgresql',
+    'default-schema': 'public',
+    'allow-no-match': 'false'
+  });
   expect(defaults['github-token']).toMatch(/^ghs_/);
   expect(inputVariable('execution-type')).toBe('INPUT_EXECUTION-TYPE');
 });

@@ -10,7 +10,21 @@ import { logger } from '../src/main.js';
 import type { Execution } from '../src/peaka/client.js';
 import { aggregate, announce, buildResult, renderSummary, setOutputs } from '../src/report.js';
 import { knownOf } from '../src/operations/context.js';
-import { addSecret, cut, dropPartialSecret, escapeHtml, forAnnotation, forComment, forHtml, forLog, forOutput, htmlToText, firstElementText, redact, say } from '../src/safe-text.js';
+import {
+  addSecret,
+  cut,
+  dropPartialSecret,
+  escapeHtml,
+  forAnnotation,
+  forComment,
+  forHtml,
+  forLog,
+  forOutput,
+  htmlToText,
+  firstElementText,
+  redact,
+  say
+} from '../src/safe-text.js';
 
 const KEY = 'sk"live\\7Qz/9+x';
 // As the action does once the inputs are read.
@@ -134,14 +148,17 @@ describe('HTML to text', () => {
 
   test('numeric references (decimal and hex, with or without ";") and ASCII named ones are decoded', () => {
     expect(htmlToText('pk_live_aB3&#x2F;dE&#43;fG9&#61;&#61;')).toBe('pk_live_aB3/dE+fG9==');
-    expect(htmlToText('&#115;im &#X73;im &#115im &#0000000000000000115;im &sol;&plus;&equals;&bsol;&lowbar;')).toBe('sim sim sim sim /+=\\_');
+    expect(htmlToText('&#115;im &#X73;im &#115im &#0000000000000000115;im &sol;&plus;&equals;&bsol;&lowbar;')).toBe(
+      'sim sim sim sim /+=\\_'
+    );
     expect(htmlToText('&ampx &lt;b&gt; &#39; &copy; &sol &#0; &#xD800; &#99999999999;')).toBe("&x <b> ' &copy; &sol \ufffd \ufffd \ufffd");
   });
 
   test('a key in an HTML page, in any spelling, is redacted once the page is text', () => {
     addSecret('pk_live_aB3/dE+fG9==');
     addSecret('sim-partner-key-0001');
-    const page = 'Unauthorized: API key pk_live_aB3&#x2F;dE&#43;fG9&#61;&#61; is not valid; nor &#115;im-partner-key-0001 nor &#x70;&#x6B;_live_aB3&sol;dE&plus;fG9&equals;&equals;';
+    const page =
+      'Unauthorized: API key pk_live_aB3&#x2F;dE&#43;fG9&#61;&#61; is not valid; nor &#115;im-partner-key-0001 nor &#x70;&#x6B;_live_aB3&sol;dE&plus;fG9&equals;&equals;';
     expect(redact(htmlToText(page))).toBe('Unauthorized: API key *** is not valid; nor *** nor ***');
   });
 
@@ -150,12 +167,51 @@ describe('HTML to text', () => {
    * standard's table; each is checked against parse5, which decodes as a browser does.
    */
   const ASCII_REFERENCES: [string, string][] = [
-    ['excl', '!'], ['quot', '"'], ['QUOT', '"'], ['num', '#'], ['dollar', '$'], ['percnt', '%'], ['amp', '&'], ['AMP', '&'],
-    ['apos', "'"], ['lpar', '('], ['rpar', ')'], ['ast', '*'], ['midast', '*'], ['plus', '+'], ['comma', ','], ['period', '.'],
-    ['sol', '/'], ['colon', ':'], ['semi', ';'], ['lt', '<'], ['LT', '<'], ['equals', '='], ['gt', '>'], ['GT', '>'], ['quest', '?'],
-    ['commat', '@'], ['lsqb', '['], ['lbrack', '['], ['bsol', '\\'], ['rsqb', ']'], ['rbrack', ']'], ['Hat', '^'], ['lowbar', '_'],
-    ['UnderBar', '_'], ['grave', '`'], ['DiacriticalGrave', '`'], ['lcub', '{'], ['lbrace', '{'], ['verbar', '|'], ['vert', '|'],
-    ['VerticalLine', '|'], ['rcub', '}'], ['rbrace', '}'], ['Tab', '\t'], ['NewLine', '\n']
+    ['excl', '!'],
+    ['quot', '"'],
+    ['QUOT', '"'],
+    ['num', '#'],
+    ['dollar', '$'],
+    ['percnt', '%'],
+    ['amp', '&'],
+    ['AMP', '&'],
+    ['apos', "'"],
+    ['lpar', '('],
+    ['rpar', ')'],
+    ['ast', '*'],
+    ['midast', '*'],
+    ['plus', '+'],
+    ['comma', ','],
+    ['period', '.'],
+    ['sol', '/'],
+    ['colon', ':'],
+    ['semi', ';'],
+    ['lt', '<'],
+    ['LT', '<'],
+    ['equals', '='],
+    ['gt', '>'],
+    ['GT', '>'],
+    ['quest', '?'],
+    ['commat', '@'],
+    ['lsqb', '['],
+    ['lbrack', '['],
+    ['bsol', '\\'],
+    ['rsqb', ']'],
+    ['rbrack', ']'],
+    ['Hat', '^'],
+    ['lowbar', '_'],
+    ['UnderBar', '_'],
+    ['grave', '`'],
+    ['DiacriticalGrave', '`'],
+    ['lcub', '{'],
+    ['lbrace', '{'],
+    ['verbar', '|'],
+    ['vert', '|'],
+    ['VerticalLine', '|'],
+    ['rcub', '}'],
+    ['rbrace', '}'],
+    ['Tab', '\t'],
+    ['NewLine', '\n']
   ];
   /** The text a browser shows for a fragment of HTML. */
   const browserText = (html: string): string => {
@@ -181,7 +237,16 @@ describe('HTML to text', () => {
   });
 
   test('only &amp; &lt; &gt; &quot; &nbsp; (either case where HTML has it) are read without their ";", as in a browser', () => {
-    for (const [written, shown] of [['&ampx', '&x'], ['&AMPx', '&x'], ['&lt1', '<1'], ['&LT1', '<1'], ['&gt1', '>1'], ['&GT1', '>1'], ['&quot1', '"1'], ['&QUOT1', '"1']]) {
+    for (const [written, shown] of [
+      ['&ampx', '&x'],
+      ['&AMPx', '&x'],
+      ['&lt1', '<1'],
+      ['&LT1', '<1'],
+      ['&gt1', '>1'],
+      ['&GT1', '>1'],
+      ['&quot1', '"1'],
+      ['&QUOT1', '"1']
+    ]) {
       expect({ written, text: browserText(written) }).toEqual({ written, text: shown });
       expect({ written, text: htmlToText(written) }).toEqual({ written, text: shown });
     }
@@ -195,7 +260,9 @@ describe('HTML to text', () => {
   });
 
   test('numeric references: leading zeros ignored, NUL, surrogates and numbers past Unicode as U+FFFD', () => {
-    expect(htmlToText('&#x0041;&#X61;&#0065;&#97&#x10FFFF;|&#x110000;|&#1114112;|&#xDFFF;|&#55295;|&#x0;|&#000;|&#x000000000041;')).toBe('AaAa\u{10FFFF}|\ufffd|\ufffd|\ufffd|\ud7ff|\ufffd|\ufffd|A');
+    expect(htmlToText('&#x0041;&#X61;&#0065;&#97&#x10FFFF;|&#x110000;|&#1114112;|&#xDFFF;|&#55295;|&#x0;|&#000;|&#x000000000041;')).toBe(
+      'AaAa\u{10FFFF}|\ufffd|\ufffd|\ufffd|\ud7ff|\ufffd|\ufffd|A'
+    );
   });
 
   test('a page of 100,000 "<" is handled (the benchmark times it)', () => {
@@ -209,7 +276,30 @@ const hostile = fc
   .array(
     fc.oneof(
       fc.string({ unit: 'binary', maxLength: 12 }),
-      fc.constantFrom('\n', '\r', '\r\n', '\u2028', '\u0085', ' ', '\t', '::', '::error::', '::add-mask::', '::stop-commands::', '##[', '##[add-mask]', '<', '>', '<script>', '<img src=x>', '&', '"', '@team', '#1', KEY)
+      fc.constantFrom(
+        '\n',
+        '\r',
+        '\r\n',
+        '\u2028',
+        '\u0085',
+        ' ',
+        '\t',
+        '::',
+        '::error::',
+        '::add-mask::',
+        '::stop-commands::',
+        '##[',
+        '##[add-mask]',
+        '<',
+        '>',
+        '<script>',
+        '<img src=x>',
+        '&',
+        '"',
+        '@team',
+        '#1',
+        KEY
+      )
     ),
     { maxLength: 12 }
   )
@@ -233,7 +323,14 @@ function printed(work: () => void): string[] {
   return out.split(/\r\n|\r|\n/);
 }
 
-const execution = (text: string): Execution => ({ id: text, kind: 'full-refresh', status: text.toUpperCase(), error: text, cachedRecords: 3, createdAt: '2026-11-22T10:00:00Z' });
+const execution = (text: string): Execution => ({
+  id: text,
+  kind: 'full-refresh',
+  status: text.toUpperCase(),
+  error: text,
+  cachedRecords: 3,
+  createdAt: '2026-11-22T10:00:00Z'
+});
 
 describe('properties over random API strings', () => {
   const saved = { exitCode: process.exitCode, output: process.env.GITHUB_OUTPUT };
@@ -244,23 +341,28 @@ describe('properties over random API strings', () => {
   test('no line the action prints runs a command it did not write, and the key never shows', () => {
     delete process.env.GITHUB_OUTPUT;
     fc.assert(
-      fc.property(hostile, hostile, fc.constantFrom('success', 'warning', 'failure') as fc.Arbitrary<'success' | 'warning' | 'failure'>, (a, b, conclusion) => {
-        const lines = printed(() => {
-          const states = [a, b].map((t) => ({ ...knownOf('full-refresh', t), table: t, execution: execution(t) }));
-          const results = states.map((s) => buildResult(s, { conclusion, message: `${s.table}: ${describeExecution(s.execution)}` }));
-          logger.info(describeExecution(execution(a)));
-          logger.info(`[${b}] ${a}`);
-          logger.warning(a);
-          say.info(b);
-          announce(results, aggregate(results), KEY);
-        });
-        for (const line of lines) {
-          const start = line.trimStart();
-          if (start.startsWith('::')) expect(start).toMatch(OUR_COMMANDS);
-          else expect(line).not.toContain('##[');
-          expect(line).not.toContain(KEY);
+      fc.property(
+        hostile,
+        hostile,
+        fc.constantFrom('success', 'warning', 'failure') as fc.Arbitrary<'success' | 'warning' | 'failure'>,
+        (a, b, conclusion) => {
+          const lines = printed(() => {
+            const states = [a, b].map((t) => ({ ...knownOf('full-refresh', t), table: t, execution: execution(t) }));
+            const results = states.map((s) => buildResult(s, { conclusion, message: `${s.table}: ${describeExecution(s.execution)}` }));
+            logger.info(describeExecution(execution(a)));
+            logger.info(`[${b}] ${a}`);
+            logger.warning(a);
+            say.info(b);
+            announce(results, aggregate(results), KEY);
+          });
+          for (const line of lines) {
+            const start = line.trimStart();
+            if (start.startsWith('::')) expect(start).toMatch(OUR_COMMANDS);
+            else expect(line).not.toContain('##[');
+            expect(line).not.toContain(KEY);
+          }
         }
-      }),
+      ),
       { numRuns: 300 }
     );
     process.env.GITHUB_OUTPUT = saved.output;
@@ -280,12 +382,33 @@ describe('properties over random API strings', () => {
     process.env.GITHUB_OUTPUT = saved.output;
   });
 
-  const ELEMENTS = new Set(['html', 'head', 'body', 'h2', 'table', 'tbody', 'tr', 'th', 'td', 'br', 'code', 'strong', 'p', 'ul', 'li', 'em']);
+  const ELEMENTS = new Set([
+    'html',
+    'head',
+    'body',
+    'h2',
+    'table',
+    'tbody',
+    'tr',
+    'th',
+    'td',
+    'br',
+    'code',
+    'strong',
+    'p',
+    'ul',
+    'li',
+    'em'
+  ]);
 
   test('the summary and the comment parse as HTML with only the elements the action writes', () => {
     fc.assert(
       fc.property(fc.array(hostile, { minLength: 1, maxLength: 4 }), fc.boolean(), (texts, forComment) => {
-        const states = texts.map((t, i) => ({ ...knownOf('wait', `${t}${i}`), table: t, execution: { ...execution(t), status: 'FAILED' } }));
+        const states = texts.map((t, i) => ({
+          ...knownOf('wait', `${t}${i}`),
+          table: t,
+          execution: { ...execution(t), status: 'FAILED' }
+        }));
         const results = states.map((s) => buildResult(s, { conclusion: 'failure', message: s.table! }));
         const html = renderSummary(results, results.length === 1 ? results[0] : aggregate(results), KEY, undefined, { forComment });
         let text = '';
@@ -363,7 +486,13 @@ describe('edges of each rule', () => {
       say.fail('failed \u0007');
     });
     process.exitCode = undefined;
-    expect(lines.filter(Boolean)).toEqual(['::notice title=Peaka notice::n', '::warning title=Peaka warning::w', '::error title=Peaka error::e', '::warning::plain', '::error::failed \ufffd']);
+    expect(lines.filter(Boolean)).toEqual([
+      '::notice title=Peaka notice::n',
+      '::warning title=Peaka warning::w',
+      '::error title=Peaka error::e',
+      '::warning::plain',
+      '::error::failed \ufffd'
+    ]);
   });
 });
 

@@ -6,11 +6,21 @@
 import { describe, expect, test } from '@jest/globals';
 import type { Touch } from '../src/migrations/touches.js';
 import type { Result } from '../src/report.js';
-import { RESULT_MIGRATIONS_BUDGET_BYTES, SELECTION_BUDGET_BYTES, renderFreshness, renderSelection, selectionFields } from '../src/selection-report.js';
+import {
+  RESULT_MIGRATIONS_BUDGET_BYTES,
+  SELECTION_BUDGET_BYTES,
+  renderFreshness,
+  renderSelection,
+  selectionFields
+} from '../src/selection-report.js';
 import type { TableSelection } from '../src/table-selection.js';
 
 const SECRET = 'pk-selection-report-88d2f1';
-const ID = { invoices: '11111111-1111-4111-8111-111111111111', refunds: '22222222-2222-4222-8222-222222222222', legacy: '33333333-3333-4333-8333-333333333333' };
+const ID = {
+  invoices: '11111111-1111-4111-8111-111111111111',
+  refunds: '22222222-2222-4222-8222-222222222222',
+  legacy: '33333333-3333-4333-8333-333333333333'
+};
 
 const touch = (line: number, statement: string, schema: string, table: string, extra: Partial<Touch> = {}): Touch => ({
   file: 'migrations/V2__paid_at.sql',
@@ -43,7 +53,11 @@ function byPatterns(): TableSelection {
 function byMigrations(): TableSelection {
   const alter = touch(2, 'ALTER TABLE', 'payment', 'invoices');
   const update = touch(3, 'UPDATE', 'payment', 'invoices');
-  const rename = touch(4, 'RENAME', 'payment', 'refunds', { renamedTo: { schema: 'payment', table: 'returns' }, gone: true, fromHead: true });
+  const rename = touch(4, 'RENAME', 'payment', 'refunds', {
+    renamedTo: { schema: 'payment', table: 'returns' },
+    gone: true,
+    fromHead: true
+  });
   const drop = touch(5, 'DROP TABLE', 'payment', 'legacy', { gone: true });
   const create = touch(7, 'CREATE TABLE', 'audit', 'log');
   return {
@@ -54,7 +68,13 @@ function byMigrations(): TableSelection {
       [ID.legacy, 'payment.legacy']
     ]),
     migrations: {
-      scan: { source: 'git history of the workspace, 1a2b3c4...5d6e7f8', changed: 3, files: ['migrations/V2__paid_at.sql', 'migrations/V3__more.sql'], touches: [alter, update, rename, drop, create], unreadable: [{ file: 'migrations/V2__paid_at.sql', line: 6 }] },
+      scan: {
+        source: 'git history of the workspace, 1a2b3c4...5d6e7f8',
+        changed: 3,
+        files: ['migrations/V2__paid_at.sql', 'migrations/V3__more.sql'],
+        touches: [alter, update, rename, drop, create],
+        unreadable: [{ file: 'migrations/V2__paid_at.sql', line: 6 }]
+      },
       rows: [
         { touch: alter, cacheIds: [ID.invoices], gone: false },
         { touch: rename, cacheIds: [], gone: true },
@@ -116,11 +136,16 @@ describe('renderSelection: the summary section', () => {
   test('one file of one changed, a rename seen from its new name, and no table when no statement touched one', () => {
     const selection = byMigrations();
     const renamed = touch(1, 'RENAME', 'payment', 'returns', { renamedFrom: { schema: 'payment', table: 'refunds' } });
-    selection.migrations = { scan: { source: 'the files of pull request #7', changed: 1, files: ['m.sql'], touches: [renamed], unreadable: [] }, rows: [{ touch: renamed, cacheIds: [], gone: false }] };
+    selection.migrations = {
+      scan: { source: 'the files of pull request #7', changed: 1, files: ['m.sql'], touches: [renamed], unreadable: [] },
+      rows: [{ touch: renamed, cacheIds: [], gone: false }]
+    };
     expect(renderSelection(selection, SECRET)).toContain('<p>1 migration file of 1 changed file (the files of pull request #7).</p>');
     expect(renderSelection(selection, SECRET)).toContain('<td>payment.returns (from payment.refunds)</td>');
     selection.migrations = { scan: { source: 'git', changed: 4, files: [], touches: [], unreadable: [] }, rows: [] };
-    expect(renderSelection(selection, SECRET)).toBe('<h3>Tables the migrations touched</h3>\n<p>0 migration files of 4 changed files (git).</p>\n');
+    expect(renderSelection(selection, SECRET)).toBe(
+      '<h3>Tables the migrations touched</h3>\n<p>0 migration files of 4 changed files (git).</p>\n'
+    );
   });
 
   test('nothing without a selection, or for caches chosen by id', () => {
@@ -136,7 +161,9 @@ describe('renderSelection: the summary section', () => {
     patterns.patterns = [{ pattern: `payment.*|${SECRET}`, cacheIds: [ID.invoices, ID.refunds] }];
 
     const migrations = byMigrations();
-    const evil = touch(9, 'INSERT', 'public', `"</td><script>alert(1)</script>`, { file: `migrations/${SECRET}/[x](javascript:alert(1)).sql` });
+    const evil = touch(9, 'INSERT', 'public', `"</td><script>alert(1)</script>`, {
+      file: `migrations/${SECRET}/[x](javascript:alert(1)).sql`
+    });
     migrations.migrations!.rows = [{ touch: evil, cacheIds: [ID.invoices], gone: false }];
     migrations.migrations!.scan.source = `the files of pull request #1 ${SECRET}`;
 
@@ -153,14 +180,26 @@ describe('renderSelection: the summary section', () => {
 describe('a migration of thousands of statements stays within the summary and output budgets', () => {
   function seeded(inserts: number, tables: number): TableSelection {
     const selection = byMigrations();
-    const rows = Array.from({ length: inserts }, (_, i) => ({ touch: touch(3 + i, 'INSERT', 'payment', 'invoices', { file: 'migrations/V9__seed.sql' }), cacheIds: [ID.invoices], gone: false }));
-    for (let i = 0; i < tables; i++) rows.push({ touch: touch(1, 'CREATE TABLE', 'audit', `log_${i}`, { file: `migrations/V${10 + i}__audit.sql` }), cacheIds: [], gone: false });
+    const rows = Array.from({ length: inserts }, (_, i) => ({
+      touch: touch(3 + i, 'INSERT', 'payment', 'invoices', { file: 'migrations/V9__seed.sql' }),
+      cacheIds: [ID.invoices],
+      gone: false
+    }));
+    for (let i = 0; i < tables; i++)
+      rows.push({
+        touch: touch(1, 'CREATE TABLE', 'audit', `log_${i}`, { file: `migrations/V${10 + i}__audit.sql` }),
+        cacheIds: [],
+        gone: false
+      });
     selection.migrations!.rows = rows;
     selection.migrations!.scan.touches = rows.map((r) => r.touch);
     selection.migrations!.scan.unreadable = Array.from({ length: 5_000 }, (_, i) => ({ file: 'migrations/V9__seed.sql', line: i + 1 }));
     selection.migrations!.scan.dynamic = [{ file: 'migrations/V3__dyn.sql', line: 4 }];
     selection.migrations!.scan.passedOver = { 'CREATE FUNCTION': 12, 'COMMENT ON': 3 };
-    selection.reasons.set(ID.invoices, rows.filter((r) => r.cacheIds.length).map((r) => ({ migration: r.touch })));
+    selection.reasons.set(
+      ID.invoices,
+      rows.filter((r) => r.cacheIds.length).map((r) => ({ migration: r.touch }))
+    );
     return selection;
   }
 
@@ -168,39 +207,71 @@ describe('a migration of thousands of statements stays within the summary and ou
     const selection = seeded(20_000, 0);
     const html = renderSelection(selection, SECRET);
     expect(Buffer.byteLength(html)).toBeLessThan(SELECTION_BUDGET_BYTES);
-    expect(html).toContain('<tr><td>migrations/V9__seed.sql:3–20002 (20,000 statements)</td><td>INSERT ×20,000</td><td>payment.invoices</td>');
+    expect(html).toContain(
+      '<tr><td>migrations/V9__seed.sql:3–20002 (20,000 statements)</td><td>INSERT ×20,000</td><td>payment.invoices</td>'
+    );
     expect(html).toContain('Statements the SQL parser could not read: migrations/V9__seed.sql:1, ');
     expect(html).toContain('and 4,980 more (see the warnings in the log).');
-    expect(html).toContain('Statements whose tables cannot be known (dynamic SQL, or a procedure the changed files do not create): migrations/V3__dyn.sql:4.');
-    expect(html).toContain('15 statements the SQL parser could not read touch no table&#39;s data (CREATE FUNCTION 12, COMMENT ON 3): passed over.');
+    expect(html).toContain(
+      'Statements whose tables cannot be known (dynamic SQL, or a procedure the changed files do not create): migrations/V3__dyn.sql:4.'
+    );
+    expect(html).toContain(
+      '15 statements the SQL parser could not read touch no table&#39;s data (CREATE FUNCTION 12, COMMENT ON 3): passed over.'
+    );
     const fields = selectionFields(selection, ID.invoices);
-    expect(fields.migrations).toEqual([{ file: 'migrations/V9__seed.sql', line: 3, statement: 'INSERT', table: 'payment.invoices', statements: 20_000, 'last-line': 20_002 }]);
+    expect(fields.migrations).toEqual([
+      { file: 'migrations/V9__seed.sql', line: 3, statement: 'INSERT', table: 'payment.invoices', statements: 20_000, 'last-line': 20_002 }
+    ]);
   });
 
   test('thousands of tables: the rows past the budget are counted in one line, and the result is cut within its budget too', () => {
     const selection = seeded(10, 3_000);
     const html = renderSelection(selection, SECRET);
     expect(Buffer.byteLength(html)).toBeLessThanOrEqual(SELECTION_BUDGET_BYTES);
-    expect(html).toMatch(/<p>And [\d,]+ more rows \([\d,]+ statements on [\d,]+ tables\), left out to keep the summary within GitHub&#39;s size limit/);
+    expect(html).toMatch(
+      /<p>And [\d,]+ more rows \([\d,]+ statements on [\d,]+ tables\), left out to keep the summary within GitHub&#39;s size limit/
+    );
 
     const many = byMigrations();
-    const touches = Array.from({ length: 5_000 }, (_, i) => touch(1, 'ALTER TABLE', 'payment', 'invoices', { file: `migrations/V${i}__x.sql` }));
-    many.reasons.set(ID.invoices, touches.map((t) => ({ migration: t })));
+    const touches = Array.from({ length: 5_000 }, (_, i) =>
+      touch(1, 'ALTER TABLE', 'payment', 'invoices', { file: `migrations/V${i}__x.sql` })
+    );
+    many.reasons.set(
+      ID.invoices,
+      touches.map((t) => ({ migration: t }))
+    );
     const entries = selectionFields(many, ID.invoices).migrations!;
     expect(JSON.stringify(entries).length).toBeLessThanOrEqual(RESULT_MIGRATIONS_BUDGET_BYTES);
-    expect(entries.at(-1)).toMatchObject({ line: 0, table: 'payment.invoices', statement: expect.stringMatching(/^\d+ more statements, left out of this output$/) });
+    expect(entries.at(-1)).toMatchObject({
+      line: 0,
+      table: 'payment.invoices',
+      statement: expect.stringMatching(/^\d+ more statements, left out of this output$/)
+    });
     expect(entries.length).toBeLessThan(5_000);
   });
 });
 
 describe('renderFreshness: the stale caches under max-age', () => {
-  const result = (extra: Partial<Result>): Result => ({ operation: 'status', 'timed-out': false, stalled: false, conclusion: 'success', message: '', ...extra });
+  const result = (extra: Partial<Result>): Result => ({
+    operation: 'status',
+    'timed-out': false,
+    stalled: false,
+    conclusion: 'success',
+    message: '',
+    ...extra
+  });
   const HOUR = 3_600_000;
 
   test('lists each stale cache with its last success and age, or that it never completed; skipped ones are not stale', () => {
     const results = [
       result({ table: 'payment.fresh', fresh: true, 'last-success-at': '2026-01-01T09:00:00Z', 'age-seconds': 3_600 }),
-      result({ table: 'payment.old', fresh: false, 'last-success-at': '2026-01-01T02:00:00Z', 'age-seconds': 8 * 3_600, conclusion: 'failure' }),
+      result({
+        table: 'payment.old',
+        fresh: false,
+        'last-success-at': '2026-01-01T02:00:00Z',
+        'age-seconds': 8 * 3_600,
+        conclusion: 'failure'
+      }),
       result({ 'cache-id': ID.legacy, fresh: false, conclusion: 'failure' }),
       result({ table: 'payment.skipped', fresh: false, skipped: true })
     ];

@@ -2,7 +2,13 @@ import { expect, test } from '@jest/globals';
 import type { Execution } from '../src/peaka/client.js';
 import { StallWatch } from '../src/stall-watch.js';
 
-const running = (extra: Partial<Execution> = {}): Execution => ({ id: 'e', kind: 'incremental', status: 'RUNNING', updatedAt: '2026-11-22T10:00:00Z', ...extra });
+const running = (extra: Partial<Execution> = {}): Execution => ({
+  id: 'e',
+  kind: 'incremental',
+  status: 'RUNNING',
+  updatedAt: '2026-11-22T10:00:00Z',
+  ...extra
+});
 
 test('nothing changing for the timeout is a stall, dated from the last change', () => {
   const watch = new StallWatch(60_000, 0);
@@ -13,7 +19,14 @@ test('nothing changing for the timeout is a stall, dated from the last change', 
 });
 
 test('a change of updatedAt, of any count or of the status starts the clock again', () => {
-  const changes: Partial<Execution>[] = [{ updatedAt: '2026-11-22T10:00:05Z' }, { cachedRecords: 1 }, { insertedRecords: 1 }, { updatedRecords: 1 }, { deletedRecords: 1 }, { status: 'CANCELLING' }];
+  const changes: Partial<Execution>[] = [
+    { updatedAt: '2026-11-22T10:00:05Z' },
+    { cachedRecords: 1 },
+    { insertedRecords: 1 },
+    { updatedRecords: 1 },
+    { deletedRecords: 1 },
+    { status: 'CANCELLING' }
+  ];
   for (const change of changes) {
     const watch = new StallWatch(60_000, 0);
     watch.see(running(), 0);
@@ -47,11 +60,15 @@ test('progress that moves from one count to another is a change (each count is w
 test('only the waiting statuses themselves (in any case) stop the clock, not statuses that contain their words', () => {
   for (const status of ['queued', 'Pending', 'waiting', 'SCHEDULED']) {
     const watch = new StallWatch(60_000, 0);
-    for (const t of [0, 60_000, 600_000]) expect({ status, t, stall: watch.see(running({ status }), t) }).toEqual({ status, t, stall: undefined });
+    for (const t of [0, 60_000, 600_000])
+      expect({ status, t, stall: watch.see(running({ status }), t) }).toEqual({ status, t, stall: undefined });
   }
   for (const status of ['CANCEL_PENDING', 'PENDING_CANCEL', 'UNSCHEDULED', 'SCHEDULED_RERUN']) {
     const watch = new StallWatch(60_000, 0);
     watch.see(running({ status }), 0);
-    expect({ status, stall: watch.see(running({ status }), 60_000) }).toEqual({ status, stall: { sinceMs: 0, updatedAt: '2026-11-22T10:00:00Z' } });
+    expect({ status, stall: watch.see(running({ status }), 60_000) }).toEqual({
+      status,
+      stall: { sinceMs: 0, updatedAt: '2026-11-22T10:00:00Z' }
+    });
   }
 });

@@ -22,7 +22,10 @@ const soon = () => Date.now() + 10_000;
 const statusRequests = () => sim.requests.filter((r) => r.method === 'GET' && r.path.includes('/status'));
 const listRequests = () => statusRequests().filter((r) => /\/cache\/status$/.test(r.path));
 const singleRequests = () => statusRequests().filter((r) => !/\/cache\/status$/.test(r.path));
-const cachesOf = (catalogId: string, count: number) => Array.from({ length: count }, (_, i) => sim.addCache({ catalogId, tableName: `t_${catalogId}_${i}`, previous: { 'full-refresh': { records: i } } }));
+const cachesOf = (catalogId: string, count: number) =>
+  Array.from({ length: count }, (_, i) =>
+    sim.addCache({ catalogId, tableName: `t_${catalogId}_${i}`, previous: { 'full-refresh': { records: i } } })
+  );
 /** Every cache asks for a read now, as caches starting together do. */
 const round = (source: SharedStatusSource, ids: string[]) => Promise.all(ids.map((id) => source.read(id, Date.now(), soon())));
 
@@ -31,7 +34,10 @@ describe('one read serves many caches', () => {
     const caches = cachesOf(`cat-${count}`, count);
     const source = new SharedStatusSource(client);
     for (let r = 0; r < 3; r++) {
-      const reads = await round(source, caches.map((c) => c.id));
+      const reads = await round(
+        source,
+        caches.map((c) => c.id)
+      );
       expect(reads.map((read) => read.status.id)).toEqual(caches.map((c) => c.id));
       expect(reads.map((read) => read.status.executions['full-refresh']?.cachedRecords)).toEqual(caches.map((_, i) => i));
     }
@@ -47,7 +53,11 @@ describe('one read serves many caches', () => {
     await round(source, [a.id, b.id]);
     await round(source, [a.id, b.id]);
     await round(source, [a.id, other.id]);
-    expect(listRequests().map((r) => r.path.replace(/^.*\/projects\/[^/]+/, ''))).toEqual(['/cache/status', '/catalog/cat-shared/cache/status', '/cache/status']);
+    expect(listRequests().map((r) => r.path.replace(/^.*\/projects\/[^/]+/, ''))).toEqual([
+      '/cache/status',
+      '/catalog/cat-shared/cache/status',
+      '/cache/status'
+    ]);
     expect(sim.requests.some((r) => r.path.includes('/schema/'))).toBe(false);
   });
 
@@ -71,7 +81,11 @@ describe('one read serves many caches', () => {
     for (let r = 0; r < LIST_FAILURES_TO_GIVE_UP + 1; r++) expect((await round(source, ids)).map((read) => read.status.id)).toEqual(ids);
     expect(listRequests()).toHaveLength(LIST_FAILURES_TO_GIVE_UP);
     expect(singleRequests()).toHaveLength(ids.length * (LIST_FAILURES_TO_GIVE_UP + 1));
-    expect(warnings).toEqual([expect.stringMatching(/^Reading the caches' statuses through one list failed 3 times in a row \(.*503.*\); each cache's status is read on its own from now on\.$/)]);
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^Reading the caches' statuses through one list failed 3 times in a row \(.*503.*\); each cache's status is read on its own from now on\.$/
+      )
+    ]);
   });
 
   test('a cache that wants its read later is served by an earlier read made for another cache', async () => {

@@ -7,9 +7,23 @@ import { ActionError } from '../src/errors.js';
 import type { Logger } from '../src/safe-text.js';
 import type { CacheStatus } from '../src/peaka/client.js';
 import type { MigrationScan, Touch } from '../src/migrations/touches.js';
-import { closestNames, globDistance, globMatch, matchesPattern, noMatchMessage, selectByPatterns, selectTouched } from '../src/table-selection.js';
+import {
+  closestNames,
+  globDistance,
+  globMatch,
+  matchesPattern,
+  noMatchMessage,
+  selectByPatterns,
+  selectTouched
+} from '../src/table-selection.js';
 
-const cache = (id: string, schemaName: string, tableName: string, catalogId = 'c1'): CacheStatus => ({ id, schemaName, tableName, catalogId, executions: {} });
+const cache = (id: string, schemaName: string, tableName: string, catalogId = 'c1'): CacheStatus => ({
+  id,
+  schemaName,
+  tableName,
+  catalogId,
+  executions: {}
+});
 const CACHES = [
   cache('a1', 'payment', 'invoices'),
   cache('a2', 'payment', 'invoice_lines'),
@@ -19,7 +33,12 @@ const CACHES = [
   cache('b3', 'Payment', 'Invoices', 'c2')
 ];
 const lines: string[] = [];
-const log: Logger = { info: (l) => lines.push(l), notice: (l) => lines.push(`notice: ${l}`), warning: (l) => lines.push(`warning: ${l}`), group: (_t, w) => w() };
+const log: Logger = {
+  info: (l) => lines.push(l),
+  notice: (l) => lines.push(`notice: ${l}`),
+  warning: (l) => lines.push(`warning: ${l}`),
+  group: (_t, w) => w()
+};
 
 describe('patterns', () => {
   test('* is any run of characters within the schema or the table; names match exactly, case included', () => {
@@ -58,8 +77,12 @@ describe('patterns', () => {
     expect(noMatchMessage('payment.INVOICES', CACHES, 'project p')).toBe(
       `Input 'tables': "payment.INVOICES" matches no cache of project p. It differs only in letter case from payment.invoices, Payment.Invoices: names are matched exactly as Peaka lists them, so write one of those.`
     );
-    expect(noMatchMessage('sales.order', CACHES, 'project p')).toBe(`Input 'tables': "sales.order" matches no cache of project p. The closest cached tables: sales.orders.`);
-    expect(noMatchMessage('x.y', [], 'catalog c of project p')).toBe(`Input 'tables': "x.y" matches no cache of catalog c of project p. catalog c of project p has no caches.`);
+    expect(noMatchMessage('sales.order', CACHES, 'project p')).toBe(
+      `Input 'tables': "sales.order" matches no cache of project p. The closest cached tables: sales.orders.`
+    );
+    expect(noMatchMessage('x.y', [], 'catalog c of project p')).toBe(
+      `Input 'tables': "x.y" matches no cache of catalog c of project p. catalog c of project p has no caches.`
+    );
   });
 });
 
@@ -76,27 +99,49 @@ describe('selectByPatterns', () => {
 
   test('a pattern that matches nothing fails, unless allow-no-match: then a warning, and nothing to do if nothing is left', () => {
     expect(() => selectByPatterns(['payment.*', 'sales.ordres'], CACHES, 'project p', false, log)).toThrow(ActionError);
-    expect(() => selectByPatterns(['sales.ordres'], CACHES, 'project p', false, log)).toThrow(/"sales.ordres" matches no cache of project p\. The closest cached tables: sales\.orders\. \(Set allow-no-match: true/);
+    expect(() => selectByPatterns(['sales.ordres'], CACHES, 'project p', false, log)).toThrow(
+      /"sales.ordres" matches no cache of project p\. The closest cached tables: sales\.orders\. \(Set allow-no-match: true/
+    );
     lines.length = 0;
     const selection = selectByPatterns(['sales.ordres'], CACHES, 'project p', true, log);
     expect(selection.ids).toEqual([]);
     expect(selection.nothingToDo).toBe("No cache of project p matches 'tables' (allow-no-match: true); nothing to do.");
-    expect(lines).toEqual([expect.stringMatching(/^warning: Input 'tables': "sales.ordres" matches no cache.*Going on without it \(allow-no-match: true\)\.$/)]);
+    expect(lines).toEqual([
+      expect.stringMatching(/^warning: Input 'tables': "sales.ordres" matches no cache.*Going on without it \(allow-no-match: true\)\.$/)
+    ]);
   });
 
   test('delete takes one cache: a name that two catalogs cache is refused', () => {
     const twice = [...CACHES, cache('z9', 'payment', 'invoices', 'c9')];
-    expect(() => selectByPatterns(['payment.invoices'], twice, 'project p', false, log, true)).toThrow("Operation 'delete' takes one cache, but payment.invoices matches 2 caches of project p (a1, z9). Set catalog-id");
+    expect(() => selectByPatterns(['payment.invoices'], twice, 'project p', false, log, true)).toThrow(
+      "Operation 'delete' takes one cache, but payment.invoices matches 2 caches of project p (a1, z9). Set catalog-id"
+    );
   });
 });
 
 describe('selectTouched', () => {
-  const t = (line: number, statement: string, schema: string, table: string, extra: Partial<Touch> = {}): Touch => ({ file: 'migrations/V7.sql', line, statement, table: { schema, table }, gone: false, ...extra });
+  const t = (line: number, statement: string, schema: string, table: string, extra: Partial<Touch> = {}): Touch => ({
+    file: 'migrations/V7.sql',
+    line,
+    statement,
+    table: { schema, table },
+    gone: false,
+    ...extra
+  });
   const scan = (touches: Touch[]): MigrationScan => ({ source: 'git', changed: 3, files: ['migrations/V7.sql'], touches, unreadable: [] });
 
   test('touched tables with caches are selected with their statements; tables without caches are listed', () => {
     lines.length = 0;
-    const selection = selectTouched(scan([t(1, 'ALTER TABLE', 'payment', 'invoices'), t(4, 'UPDATE', 'payment', 'invoices'), t(9, 'CREATE TABLE', 'payment', 'new_table')]), CACHES, 'project p', log);
+    const selection = selectTouched(
+      scan([
+        t(1, 'ALTER TABLE', 'payment', 'invoices'),
+        t(4, 'UPDATE', 'payment', 'invoices'),
+        t(9, 'CREATE TABLE', 'payment', 'new_table')
+      ]),
+      CACHES,
+      'project p',
+      log
+    );
     expect(selection.ids).toEqual(['a1']);
     expect(selection.reasons.get('a1')!.map((r) => r.migration!.line)).toEqual([1, 4]);
     expect(selection.migrations!.rows.map((r) => [r.touch.line, r.cacheIds, r.gone])).toEqual([
@@ -128,7 +173,12 @@ describe('selectTouched', () => {
   });
 
   test('no touched table has a cache: nothing to do, and a case-only difference is pointed out', () => {
-    const selection = selectTouched(scan([t(3, 'ALTER TABLE', 'payment', 'INVOICE_LINES'), t(4, 'INSERT', 'audit', 'log')]), CACHES, 'project p', log);
+    const selection = selectTouched(
+      scan([t(3, 'ALTER TABLE', 'payment', 'INVOICE_LINES'), t(4, 'INSERT', 'audit', 'log')]),
+      CACHES,
+      'project p',
+      log
+    );
     expect(selection.ids).toEqual([]);
     expect(selection.nothingToDo).toBe(
       'The changed migrations touch 2 tables (payment.INVOICE_LINES, audit.log), none with a cache to refresh in project p; nothing to do. Names differ only in letter case: payment.INVOICE_LINES (cached as payment.invoice_lines); unquoted PostgreSQL names are lower-cased, and names are matched exactly.'
@@ -165,7 +215,15 @@ describe('globMatch', () => {
     ['**', 'anything', true]
   ])('%j against %j: %j (as a regular expression would say)', (glob, text, expected) => {
     expect(globMatch(glob, text)).toBe(expected);
-    expect(globMatch(glob, text)).toBe(new RegExp(`^${glob.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 's').test(text));
+    expect(globMatch(glob, text)).toBe(
+      new RegExp(
+        `^${glob
+          .split('*')
+          .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+          .join('.*')}$`,
+        's'
+      ).test(text)
+    );
   });
 
   test('many stars against a long name that does not match: answered (a regular expression backtracks for minutes and blocks the step)', () => {
@@ -179,7 +237,12 @@ describe('globMatch', () => {
 describe('what the log and the step say about a selection', () => {
   const logged = () => {
     const out: string[] = [];
-    const into: Logger = { info: (l) => out.push(l), notice: (l) => out.push(`notice: ${l}`), warning: (l) => out.push(`warning: ${l}`), group: (_t, w) => w() };
+    const into: Logger = {
+      info: (l) => out.push(l),
+      notice: (l) => out.push(`notice: ${l}`),
+      warning: (l) => out.push(`warning: ${l}`),
+      group: (_t, w) => w()
+    };
     return { out, into };
   };
 
@@ -199,30 +262,63 @@ describe('what the log and the step say about a selection', () => {
   });
 
   test('tables-from: how many tables were touched and caches selected; more than ten tables are elided', () => {
-    const touch = (line: number, schema: string, table: string): Touch => ({ file: 'V1.sql', line, statement: 'UPDATE', table: { schema, table }, gone: false });
+    const touch = (line: number, schema: string, table: string): Touch => ({
+      file: 'V1.sql',
+      line,
+      statement: 'UPDATE',
+      table: { schema, table },
+      gone: false
+    });
     const scanOf = (touches: Touch[]): MigrationScan => ({ source: 'git', changed: 1, files: ['V1.sql'], touches, unreadable: [] });
     const { out, into } = logged();
-    const selected = selectTouched(scanOf([touch(1, 'payment', 'invoices'), touch(2, 'sales', 'orders'), touch(3, 'x', 'y')]), CACHES, 'project p', into);
+    const selected = selectTouched(
+      scanOf([touch(1, 'payment', 'invoices'), touch(2, 'sales', 'orders'), touch(3, 'x', 'y')]),
+      CACHES,
+      'project p',
+      into
+    );
     expect(out).toEqual(['The changed migrations touch 3 tables; 2 caches of project p selected.']);
     expect(selected.nothingToDo).toBeUndefined();
     expect(selected.tableOf.get('a1')).toBe('payment.invoices');
     const single = logged();
     selectTouched(scanOf([touch(1, 'payment', 'invoices')]), CACHES, 'project p', single.into);
     expect(single.out).toEqual(['The changed migrations touch 1 table; 1 cache of project p selected.']);
-    const many = selectTouched(scanOf(Array.from({ length: 11 }, (_, i) => touch(i, 'audit', `t${i}`))), CACHES, 'project p', logged().into);
-    expect(many.nothingToDo).toBe('The changed migrations touch 11 tables (audit.t0, audit.t1, audit.t2, audit.t3, audit.t4, audit.t5, audit.t6, audit.t7, audit.t8, audit.t9, ...), none with a cache to refresh in project p; nothing to do.');
-    expect(selectTouched(scanOf([touch(1, 'audit', 'log')]), CACHES, 'project p', logged().into).nothingToDo).toBe('The changed migrations touch 1 table (audit.log), none with a cache to refresh in project p; nothing to do.');
+    const many = selectTouched(
+      scanOf(Array.from({ length: 11 }, (_, i) => touch(i, 'audit', `t${i}`))),
+      CACHES,
+      'project p',
+      logged().into
+    );
+    expect(many.nothingToDo).toBe(
+      'The changed migrations touch 11 tables (audit.t0, audit.t1, audit.t2, audit.t3, audit.t4, audit.t5, audit.t6, audit.t7, audit.t8, audit.t9, ...), none with a cache to refresh in project p; nothing to do.'
+    );
+    expect(selectTouched(scanOf([touch(1, 'audit', 'log')]), CACHES, 'project p', logged().into).nothingToDo).toBe(
+      'The changed migrations touch 1 table (audit.log), none with a cache to refresh in project p; nothing to do.'
+    );
   });
 
   test('a dropped table with two caches names both in its warning', () => {
     const { out, into } = logged();
     const twice = [...CACHES, cache('z9', 'payment', 'refunds', 'c9')];
-    selectTouched({ source: 'git', changed: 1, files: ['V1.sql'], touches: [{ file: 'V1.sql', line: 3, statement: 'DROP TABLE', table: { schema: 'payment', table: 'refunds' }, gone: true }], unreadable: [] }, twice, 'project p', into);
+    selectTouched(
+      {
+        source: 'git',
+        changed: 1,
+        files: ['V1.sql'],
+        touches: [{ file: 'V1.sql', line: 3, statement: 'DROP TABLE', table: { schema: 'payment', table: 'refunds' }, gone: true }],
+        unreadable: []
+      },
+      twice,
+      'project p',
+      into
+    );
     expect(out[0]).toContain('but its cache a3, z9 still exists');
   });
 
   test('no match: a single case-only name is "that name"; nothing close names how many caches there are and a few of them', () => {
-    expect(noMatchMessage('SALES.orders', CACHES, 'project p')).toContain('from sales.orders: names are matched exactly as Peaka lists them, so write that name.');
+    expect(noMatchMessage('SALES.orders', CACHES, 'project p')).toContain(
+      'from sales.orders: names are matched exactly as Peaka lists them, so write that name.'
+    );
     expect(noMatchMessage('warehouse.stock', CACHES, 'project p')).toBe(
       `Input 'tables': "warehouse.stock" matches no cache of project p. No cached table is close; project p has 6 caches, e.g. payment.invoices, payment.invoice_lines, payment.refunds.`
     );
@@ -248,23 +344,49 @@ describe('closest names and glob matching, at their edges', () => {
 });
 
 test('a cache Peaka lists without a schema or table name is shown and matched with that part empty', () => {
-  const sheets = [{ id: 'n1', tableName: 'sheet1', executions: {} }, { id: 'n2', schemaName: 'files', executions: {} }] as unknown as CacheStatus[];
-  const selection = selectByPatterns(['*.sheet1', 'files.*'], sheets, 'project p', false, { info: () => undefined, notice: () => undefined, warning: () => undefined, group: (_t, w) => w() });
+  const sheets = [
+    { id: 'n1', tableName: 'sheet1', executions: {} },
+    { id: 'n2', schemaName: 'files', executions: {} }
+  ] as unknown as CacheStatus[];
+  const selection = selectByPatterns(['*.sheet1', 'files.*'], sheets, 'project p', false, {
+    info: () => undefined,
+    notice: () => undefined,
+    warning: () => undefined,
+    group: (_t, w) => w()
+  });
   expect(selection.ids).toEqual(['n1', 'n2']);
-  expect([...selection.tableOf]).toEqual([['n1', '.sheet1'], ['n2', 'files.']]);
+  expect([...selection.tableOf]).toEqual([
+    ['n1', '.sheet1'],
+    ['n2', 'files.']
+  ]);
   expect(closestNames('x.sheet2', sheets).close).toEqual(['.sheet1']);
   expect(closestNames('files.x', sheets).close).toEqual(['files.']);
 });
 
 test('tables-from: a dropped table without a cache warns of nothing; a dropped cached table is no case-only difference; ten tables are listed whole', () => {
-  const touch = (line: number, schema: string, table: string, gone = false): Touch => ({ file: 'V2.sql', line, statement: gone ? 'DROP TABLE' : 'UPDATE', table: { schema, table }, gone });
+  const touch = (line: number, schema: string, table: string, gone = false): Touch => ({
+    file: 'V2.sql',
+    line,
+    statement: gone ? 'DROP TABLE' : 'UPDATE',
+    table: { schema, table },
+    gone
+  });
   const scanOf = (touches: Touch[]): MigrationScan => ({ source: 'git', changed: 1, files: ['V2.sql'], touches, unreadable: [] });
   const warnings: string[] = [];
   const into: Logger = { info: () => undefined, notice: () => undefined, warning: (l) => warnings.push(l), group: (_t, w) => w() };
-  const selection = selectTouched(scanOf([touch(1, 'audit', 'old', true), touch(2, 'payment', 'refunds', true)]), CACHES, 'project p', into);
+  const selection = selectTouched(
+    scanOf([touch(1, 'audit', 'old', true), touch(2, 'payment', 'refunds', true)]),
+    CACHES,
+    'project p',
+    into
+  );
   expect(warnings).toHaveLength(1);
   expect(warnings[0]).toContain('drops payment.refunds, but its cache a3 still exists');
-  expect(selection.nothingToDo).toBe('The changed migrations touch 2 tables (audit.old, payment.refunds), none with a cache to refresh in project p; nothing to do.');
+  expect(selection.nothingToDo).toBe(
+    'The changed migrations touch 2 tables (audit.old, payment.refunds), none with a cache to refresh in project p; nothing to do.'
+  );
   const ten = selectTouched(scanOf(Array.from({ length: 10 }, (_, i) => touch(i, 'audit', `t${i}`))), CACHES, 'project p', into);
-  expect(ten.nothingToDo).toContain('(audit.t0, audit.t1, audit.t2, audit.t3, audit.t4, audit.t5, audit.t6, audit.t7, audit.t8, audit.t9), none');
+  expect(ten.nothingToDo).toContain(
+    '(audit.t0, audit.t1, audit.t2, audit.t3, audit.t4, audit.t5, audit.t6, audit.t7, audit.t8, audit.t9), none'
+  );
 });

@@ -19,9 +19,18 @@ beforeAll(async () => {
 afterAll(() => sim.close());
 
 /** Status reads of a cache the simulator has answered: the wait has seen what they showed. */
-const answeredReads = (cacheId: string) => sim.requests.filter((r) => r.method === 'GET' && r.path.includes(`${cacheId}/status`) && r.outcome !== 0).length;
+const answeredReads = (cacheId: string) =>
+  sim.requests.filter((r) => r.method === 'GET' && r.path.includes(`${cacheId}/status`) && r.outcome !== 0).length;
 const tracker = (cacheId: string, timeoutMs = 10_000, lines: string[] = []) =>
-  new ExecutionTracker({ client, source: new DirectStatusSource(client, clock), cacheId, deadline: clock.now() + timeoutMs, pollIntervalMs: 1_000, log: (l) => lines.push(l), random: () => 0.5 });
+  new ExecutionTracker({
+    client,
+    source: new DirectStatusSource(client, clock),
+    cacheId,
+    deadline: clock.now() + timeoutMs,
+    pollIntervalMs: 1_000,
+    log: (l) => lines.push(l),
+    random: () => 0.5
+  });
 
 describe('awaitNew', () => {
   test('ignores the previous execution still in the slot and returns the new one', async () => {
@@ -76,7 +85,15 @@ describe('follow', () => {
     sim.startScheduled(cache.id, 'full-refresh', { durationMs: 1_000 });
     const status = await client.getStatus(cache.id, clock.now() + 5_000);
     // poll-interval far beyond the deadline: the only read after the start is the final one.
-    const t = new ExecutionTracker({ client, source: new DirectStatusSource(client, clock), cacheId: cache.id, deadline: clock.now() + 1_300, pollIntervalMs: 60_000, log: () => {}, random: () => 0.5 });
+    const t = new ExecutionTracker({
+      client,
+      source: new DirectStatusSource(client, clock),
+      cacheId: cache.id,
+      deadline: clock.now() + 1_300,
+      pollIntervalMs: 60_000,
+      log: () => {},
+      random: () => 0.5
+    });
     const result = await clock.run(t.follow(status.executions['full-refresh']!, { durationMs: 600_000 }));
     expect(result).toMatchObject({ timedOut: false, execution: { status: 'COMPLETED' } });
   });
@@ -112,7 +129,11 @@ describe('follow', () => {
     const running = sim.startScheduled(cache.id, 'full-refresh', { durationMs: 2_500 });
     const status = await client.getStatus(cache.id, clock.now() + 5_000);
     // The next answer carries 2 MiB of logs (over the 1 MiB cap): the transport refuses it, and does not ask again at once.
-    sim.fault({ type: 'reshape', path: `${cache.id}/status`, reshape: (json) => ({ ...(json as object), cacheActionLogs: [{ message: 'x'.repeat(2 << 20) }] }) });
+    sim.fault({
+      type: 'reshape',
+      path: `${cache.id}/status`,
+      reshape: (json) => ({ ...(json as object), cacheActionLogs: [{ message: 'x'.repeat(2 << 20) }] })
+    });
     const lines: string[] = [];
     const result = await clock.run(tracker(cache.id, 10_000, lines).follow(status.executions['full-refresh']!));
     expect(result).toMatchObject({ timedOut: false, execution: { id: running.id, status: 'COMPLETED' } });
@@ -127,14 +148,26 @@ describe('follow', () => {
       listStatuses: async () => ({ caches: [], unidentified: [] }),
       executionHistory: async () => [other]
     };
-    const result = await new ExecutionTracker({ client: fake, cacheId: 'c', deadline: Date.now() + 5_000, pollIntervalMs: 1_000, log: () => undefined }).follow(running);
+    const result = await new ExecutionTracker({
+      client: fake,
+      cacheId: 'c',
+      deadline: Date.now() + 5_000,
+      pollIntervalMs: 1_000,
+      log: () => undefined
+    }).follow(running);
     expect(result.execution).toMatchObject({ id: 'ours', status: 'UNKNOWN' });
     expect(result.execution!.error).toContain('is not among the 50 most recent executions of its history');
   });
 });
 
 test('history comes only from a completed previous run', () => {
-  const base = { id: 'e', kind: 'full-refresh' as const, createdAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T00:10:00Z', cachedRecords: 500 };
+  const base = {
+    id: 'e',
+    kind: 'full-refresh' as const,
+    createdAt: '2026-01-01T00:00:00Z',
+    finishedAt: '2026-01-01T00:10:00Z',
+    cachedRecords: 500
+  };
   expect(historyFrom({ ...base, status: 'COMPLETED' })).toEqual({ durationMs: 600_000, records: 500 });
   expect(historyFrom({ ...base, status: 'FAILED' })).toBeUndefined();
   expect(historyFrom(undefined)).toBeUndefined();
@@ -142,9 +175,18 @@ test('history comes only from a completed previous run', () => {
 
 test('records and log lines', () => {
   expect(recordsOf({ id: 'e', kind: 'incremental', status: 'RUNNING', insertedRecords: 3, updatedRecords: 2 })).toBe(5);
-  expect(describeExecution({ id: 'e1', kind: 'incremental', status: 'FAILED', cachedRecords: 1_500, deletedRecords: 2, error: 'boom', createdAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T00:00:05Z' })).toBe(
-    'Incremental sync e1: FAILED, 1,500 cached, 2 deleted in 5.0s - boom'
-  );
+  expect(
+    describeExecution({
+      id: 'e1',
+      kind: 'incremental',
+      status: 'FAILED',
+      cachedRecords: 1_500,
+      deletedRecords: 2,
+      error: 'boom',
+      createdAt: '2026-01-01T00:00:00Z',
+      finishedAt: '2026-01-01T00:00:05Z'
+    })
+  ).toBe('Incremental sync e1: FAILED, 1,500 cached, 2 deleted in 5.0s - boom');
 });
 
 describe('the schedule, on a virtual clock', () => {
@@ -163,17 +205,43 @@ describe('the schedule, on a virtual clock', () => {
     };
     return { reads, client };
   };
-  const watch = (clock: VirtualClock, client: ReturnType<typeof fakeCache>['client'], options: { pollIntervalMs?: number; stallTimeoutMs?: number; deadline?: number } = {}) =>
-    new ExecutionTracker({ client, source: new DirectStatusSource(client, clock), cacheId: 'c', deadline: options.deadline ?? 10 * 3_600_000, pollIntervalMs: options.pollIntervalMs ?? 30_000, stallTimeoutMs: options.stallTimeoutMs, log: () => {}, random: () => 0.5 });
-  const running = (id: string, now: number, extra: Partial<Execution> = {}): Execution => ({ id, kind: 'full-refresh', status: 'RUNNING', createdAt: iso(0), updatedAt: iso(now), cachedRecords: Math.floor(now / 10), ...extra });
+  const watch = (
+    clock: VirtualClock,
+    client: ReturnType<typeof fakeCache>['client'],
+    options: { pollIntervalMs?: number; stallTimeoutMs?: number; deadline?: number } = {}
+  ) =>
+    new ExecutionTracker({
+      client,
+      source: new DirectStatusSource(client, clock),
+      cacheId: 'c',
+      deadline: options.deadline ?? 10 * 3_600_000,
+      pollIntervalMs: options.pollIntervalMs ?? 30_000,
+      stallTimeoutMs: options.stallTimeoutMs,
+      log: () => {},
+      random: () => 0.5
+    });
+  const running = (id: string, now: number, extra: Partial<Execution> = {}): Execution => ({
+    id,
+    kind: 'full-refresh',
+    status: 'RUNNING',
+    createdAt: iso(0),
+    updatedAt: iso(now),
+    cachedRecords: Math.floor(now / 10),
+    ...extra
+  });
   const gaps = (reads: number[]) => reads.slice(1).map((t, i) => t - reads[i]);
 
   test('a wait of days at poll-interval 1s runs to the deadline, not to a count of reads (2 days: about 170,000 reads)', async () => {
     const clock = new VirtualClock();
     const DAY = 86_400_000;
     // Ends after 1.5 days: well past the 100,000 reads an earlier loop stopped at.
-    const { reads, client } = fakeCache(clock, (now) => (now < 1.5 * DAY ? running('long', now) : { ...running('long', 1.5 * DAY), status: 'COMPLETED', finishedAt: iso(1.5 * DAY) }));
-    const result = await clock.run(watch(clock, client, { pollIntervalMs: 1_000, deadline: 2 * DAY }).follow(running('long', 0)), 20_000_000);
+    const { reads, client } = fakeCache(clock, (now) =>
+      now < 1.5 * DAY ? running('long', now) : { ...running('long', 1.5 * DAY), status: 'COMPLETED', finishedAt: iso(1.5 * DAY) }
+    );
+    const result = await clock.run(
+      watch(clock, client, { pollIntervalMs: 1_000, deadline: 2 * DAY }).follow(running('long', 0)),
+      20_000_000
+    );
     expect(result).toMatchObject({ timedOut: false, execution: { id: 'long', status: 'COMPLETED' } });
     expect(reads.length).toBeGreaterThan(120_000);
     expect(Math.max(...gaps(reads.slice(-1_000)))).toBeLessThanOrEqual(1_000);
@@ -183,7 +251,11 @@ describe('the schedule, on a virtual clock', () => {
     const clock = new VirtualClock();
     let triggeredAt = Infinity;
     const { reads, client } = fakeCache(clock, (now) =>
-      now < triggeredAt ? (now < 600_000 ? running('old', now) : { ...running('old', 600_000), status: 'CANCELLED' }) : running('new', now - triggeredAt)
+      now < triggeredAt
+        ? now < 600_000
+          ? running('old', now)
+          : { ...running('old', 600_000), status: 'CANCELLED' }
+        : running('new', now - triggeredAt)
     );
     const tracker = watch(clock, client);
     const stopped = await clock.run(tracker.follow(running('old', 0)));
@@ -199,17 +271,25 @@ describe('the schedule, on a virtual clock', () => {
     const clock = new VirtualClock();
     // The one ahead runs for ten hours: a wait that a running one extends would last until the deadline.
     const { reads, client } = fakeCache(clock, (now) => running('ahead', now));
-    const look = await clock.run(watch(clock, client).awaitNew(['full-refresh'], { 'full-refresh': 'ahead' }, 60_000, { queuedExtendsGrace: false }));
+    const look = await clock.run(
+      watch(clock, client).awaitNew(['full-refresh'], { 'full-refresh': 'ahead' }, 60_000, { queuedExtendsGrace: false })
+    );
     expect(look).toMatchObject({ execution: undefined, timedOut: false, queuedBehind: { id: 'ahead' } });
     expect(reads.at(-1)!).toBeGreaterThan(60_000);
     expect(reads.at(-1)!).toBeLessThanOrEqual(60_000 + 30_000);
-    const waited = await clock.run(watch(clock, client, { deadline: clock.now() + 3 * 3_600_000 }).awaitNew(['full-refresh'], { 'full-refresh': 'ahead' }, 60_000));
+    const waited = await clock.run(
+      watch(clock, client, { deadline: clock.now() + 3 * 3_600_000 }).awaitNew(['full-refresh'], { 'full-refresh': 'ahead' }, 60_000)
+    );
     expect(waited).toMatchObject({ execution: undefined, timedOut: true });
   });
 
   test('the next read is planned from when the previous one was sent, so slow answers do not stretch gaps past poll-interval', async () => {
     const clock = new VirtualClock();
-    const { reads, client } = fakeCache(clock, (now) => (now < 900_000 ? running('e', now) : { ...running('e', now), status: 'COMPLETED' }), 5_000);
+    const { reads, client } = fakeCache(
+      clock,
+      (now) => (now < 900_000 ? running('e', now) : { ...running('e', now), status: 'COMPLETED' }),
+      5_000
+    );
     const result = await clock.run(watch(clock, client).follow(running('e', 0)));
     expect(result.execution!.status).toBe('COMPLETED');
     expect(reads.length).toBeGreaterThan(30);
@@ -224,7 +304,16 @@ describe('the schedule, on a virtual clock', () => {
       if (reads.length === 3) void clock.sleep(1).then(() => controller.abort());
       return running('e', now);
     });
-    const t = new ExecutionTracker({ client, source: new DirectStatusSource(client, clock), cacheId: 'c', deadline: 10 * 3_600_000, pollIntervalMs: 600_000, signal: controller.signal, log: () => {}, random: () => 0.5 });
+    const t = new ExecutionTracker({
+      client,
+      source: new DirectStatusSource(client, clock),
+      cacheId: 'c',
+      deadline: 10 * 3_600_000,
+      pollIntervalMs: 600_000,
+      signal: controller.signal,
+      log: () => {},
+      random: () => 0.5
+    });
     await expect(clock.run(t.follow(running('e', 0)))).rejects.toMatchObject({ name: 'AbortError' });
     expect(reads).toHaveLength(3);
     // No time passed after the abort: the wait did not sleep on to its next read.
@@ -236,21 +325,29 @@ describe('the schedule, on a virtual clock', () => {
     const stuck = { ...running('stuck', 0), cachedRecords: undefined };
     const { reads, client } = fakeCache(clock, () => stuck);
     const result = await clock.run(watch(clock, client, { stallTimeoutMs: 1_800_000 }).follow(stuck));
-    expect(result).toMatchObject({ timedOut: false, stalled: { sinceMs: 0, updatedAt: stuck.updatedAt }, execution: { status: 'RUNNING' } });
+    expect(result).toMatchObject({
+      timedOut: false,
+      stalled: { sinceMs: 0, updatedAt: stuck.updatedAt },
+      execution: { status: 'RUNNING' }
+    });
     expect(reads.at(-1)).toBe(1_800_000);
   });
 
   test('progress resets the stall clock, a queued execution never stalls, and stall-timeout 0 waits until the timeout', async () => {
     const clock = new VirtualClock();
     // Progress every 20 minutes for 2 hours, then done: never 30 minutes without a change.
-    const slow = fakeCache(clock, (now) => (now < 7_200_000 ? running('slow', Math.floor(now / 1_200_000) * 1_200_000) : { ...running('slow', now), status: 'COMPLETED' }));
+    const slow = fakeCache(clock, (now) =>
+      now < 7_200_000 ? running('slow', Math.floor(now / 1_200_000) * 1_200_000) : { ...running('slow', now), status: 'COMPLETED' }
+    );
     const slowResult = await clock.run(watch(clock, slow.client, { stallTimeoutMs: 1_800_000 }).follow(running('slow', 0)));
     expect(slowResult.stalled).toBeUndefined();
     expect(slowResult.execution!.status).toBe('COMPLETED');
 
     const queuedClock = new VirtualClock();
     const queued = fakeCache(queuedClock, (now) => ({ ...running('q', 0), status: now < 7_200_000 ? 'QUEUED' : 'COMPLETED' }));
-    const queuedResult = await queuedClock.run(watch(queuedClock, queued.client, { stallTimeoutMs: 1_800_000 }).follow({ ...running('q', 0), status: 'QUEUED' }));
+    const queuedResult = await queuedClock.run(
+      watch(queuedClock, queued.client, { stallTimeoutMs: 1_800_000 }).follow({ ...running('q', 0), status: 'QUEUED' })
+    );
     expect(queuedResult.stalled).toBeUndefined();
     expect(queuedResult.execution!.status).toBe('COMPLETED');
 
@@ -265,11 +362,22 @@ describe('the schedule, on a virtual clock', () => {
 
 describe('an outage of the status endpoint during the wait', () => {
   test('reads that fail after their retries do not end the wait: the execution is followed to its end', async () => {
-    const quick = new PeakaClient({ baseUrl: sim.url, apiKey: KEY, requestTimeoutMs: 2_000, maxAttempts: 2, backoffBaseMs: 50, backoffCapMs: 100, clock }, 'mtKDhe1U');
+    const quick = new PeakaClient(
+      { baseUrl: sim.url, apiKey: KEY, requestTimeoutMs: 2_000, maxAttempts: 2, backoffBaseMs: 50, backoffCapMs: 100, clock },
+      'mtKDhe1U'
+    );
     const cache = sim.addCache();
     const running = sim.startScheduled(cache.id, 'full-refresh', { durationMs: 4_000, records: 500 });
     const lines: string[] = [];
-    const watch = new ExecutionTracker({ client: quick, source: new DirectStatusSource(quick, clock), cacheId: cache.id, deadline: clock.now() + 20_000, pollIntervalMs: 1_000, log: (l) => lines.push(l), random: () => 0.5 });
+    const watch = new ExecutionTracker({
+      client: quick,
+      source: new DirectStatusSource(quick, clock),
+      cacheId: cache.id,
+      deadline: clock.now() + 20_000,
+      pollIntervalMs: 1_000,
+      log: (l) => lines.push(l),
+      random: () => 0.5
+    });
     const first = (await quick.getStatus(cache.id, clock.now() + 5_000)).executions['full-refresh']!;
     const before = answeredReads(cache.id);
     const followed = watch.follow(first);

@@ -14,7 +14,11 @@ const RealProxyAgent = (require('undici') as { ProxyAgent: Constructor }).ProxyA
 function importedNames(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' })
     .filter((f) => f.endsWith('.js'))
-    .flatMap((f) => [...readFileSync(join(dir, f), 'utf8').matchAll(/import \{([^}]+)\} from 'undici'/g)].flatMap((m) => m[1].split(',').map((n) => n.trim())));
+    .flatMap((f) =>
+      [...readFileSync(join(dir, f), 'utf8').matchAll(/import \{([^}]+)\} from 'undici'/g)].flatMap((m) =>
+        m[1].split(',').map((n) => n.trim())
+      )
+    );
 }
 
 test('every name the bundled @actions packages import from undici is in the stand-in', () => {
@@ -24,7 +28,7 @@ test('every name the bundled @actions packages import from undici is in the stan
   for (const name of names) expect({ name, exported: typeof shim[name] }).toEqual({ name, exported: 'function' });
 });
 
-test('ProxyAgent from the lazy stand-in is undici\'s own', () => {
+test("ProxyAgent from the lazy stand-in is undici's own", () => {
   const { ProxyAgent } = require('../src/vendor/undici-lazy.cjs') as { ProxyAgent: Constructor };
   const agent = new ProxyAgent('http://127.0.0.1:9');
   expect(agent).toBeInstanceOf(RealProxyAgent);

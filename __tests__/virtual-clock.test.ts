@@ -64,7 +64,9 @@ describe('timeout: real requests on virtual time', () => {
   test('a request that does not answer within the patience lets time move on: its timeout fires at its virtual time', async () => {
     const clock = new VirtualClock(START, { ioPatienceMs: 50 });
     const timeout = clock.timeout(2_000);
-    const aborted = new Promise<unknown>((resolve) => timeout.signal.addEventListener('abort', () => resolve(timeout.signal.reason), { once: true }));
+    const aborted = new Promise<unknown>((resolve) =>
+      timeout.signal.addEventListener('abort', () => resolve(timeout.signal.reason), { once: true })
+    );
     const realStart = Date.now();
     const reason = await clock.run(aborted);
     expect(reason).toMatchObject({ name: 'TimeoutError' });

@@ -44,35 +44,63 @@ const OLDEST_NODE = /^>=\s*(\d+)$/.exec(packageJson.engines.node)?.[1];
 /** The legs of a job's matrix: every combination of its axes, then its `include` entries as legs of their own (a job without a matrix runs one leg). */
 function matrixLegs(job: Job): Record<string, unknown>[] {
   const { include = [], ...axes } = job.strategy?.matrix ?? {};
-  const combinations = Object.entries(axes).reduce<Record<string, unknown>[]>((legs, [key, values]) => legs.flatMap((leg) => (values as unknown[]).map((v) => ({ ...leg, [key]: v }))), [{}]);
+  const combinations = Object.entries(axes).reduce<Record<string, unknown>[]>(
+    (legs, [key, values]) => legs.flatMap((leg) => (values as unknown[]).map((v) => ({ ...leg, [key]: v }))),
+    [{}]
+  );
   return Object.keys(axes).length > 0 ? [...combinations, ...include] : include.length > 0 ? include : [{}];
 }
 /** An input's value in one leg: `${{ matrix.x }}` becomes that leg's x, or '' when it has none. */
 function resolve(value: unknown, leg: Record<string, unknown>): string {
   if (value === undefined) return '';
-  return String(value).replace(/\$\{\{\s*matrix\.([\w-]+)\s*\}\}/g, (_m, key: string) => String(leg[key] ?? '')).trim();
+  return String(value)
+    .replace(/\$\{\{\s*matrix\.([\w-]+)\s*\}\}/g, (_m, key: string) => String(leg[key] ?? ''))
+    .trim();
 }
 
 const workflows = load('.github/workflows');
 const examples = load('examples');
-const steps = (w: Workflow): { job: string; step: Step }[] => Object.entries(w.jobs).flatMap(([job, j]) => (j.steps ?? []).map((step) => ({ job, step })));
-const triggers = (w: Workflow): string[] => (typeof w.on === 'string' ? [w.on] : Array.isArray(w.on) ? (w.on as string[]) : Object.keys(w.on as object));
-const writes = (p: Job['permissions']): string[] => (typeof p === 'string' ? (p === 'write-all' ? ['write-all'] : []) : Object.entries(p ?? {}).filter(([, v]) => v === 'write').map(([k]) => k));
+const steps = (w: Workflow): { job: string; step: Step }[] =>
+  Object.entries(w.jobs).flatMap(([job, j]) => (j.steps ?? []).map((step) => ({ job, step })));
+const triggers = (w: Workflow): string[] =>
+  typeof w.on === 'string' ? [w.on] : Array.isArray(w.on) ? (w.on as string[]) : Object.keys(w.on as object);
+const writes = (p: Job['permissions']): string[] =>
+  typeof p === 'string'
+    ? p === 'write-all'
+      ? ['write-all']
+      : []
+    : Object.entries(p ?? {})
+        .filter(([, v]) => v === 'write')
+        .map(([k]) => k);
 
 describe.each([...workflows, ...examples].map((w) => [w.file, w] as const))('%s', (file, { text, workflow }) => {
   const isExample = file.startsWith('examples/');
 
   test('no trigger that runs with secrets on code from a fork (pull_request_target, workflow_run)', () => {
-    expect({ file, risky: triggers(workflow).filter((t) => t === 'pull_request_target' || t === 'workflow_run') }).toEqual({ file, risky: [] });
+    expect({ file, risky: triggers(workflow).filter((t) => t === 'pull_request_target' || t === 'workflow_run') }).toEqual({
+      file,
+      risky: []
+    });
   });
 
   test('no ${{ }} expression inside a run script: values reach scripts through env', () => {
     const injected = steps(workflow).filter(({ step }) => step.run?.includes('${{'));
-    expect({ file, injected: injected.map(({ job, step }) => `${job}: ${step.run?.split('\n').find((l) => l.includes('${{'))?.trim()}`) }).toEqual({ file, injected: [] });
+    expect({
+      file,
+      injected: injected.map(
+        ({ job, step }) =>
+          `${job}: ${step.run
+            ?.split('\n')
+            .find((l) => l.includes('${{'))
+            ?.trim()}`
+      )
+    }).toEqual({ file, injected: [] });
   });
 
   test('GITHUB_TOKEN permissions are declared, read-only at the top, write only per job', () => {
-    const jobsWithout = Object.entries(workflow.jobs).filter(([, j]) => j.permissions === undefined).map(([name]) => name);
+    const jobsWithout = Object.entries(workflow.jobs)
+      .filter(([, j]) => j.permissions === undefined)
+      .map(([name]) => name);
     expect({ file, declared: workflow.permissions !== undefined || jobsWithout.length === 0 }).toEqual({ file, declared: true });
     // An example may grant what the action's feature needs (pull-requests: write for comment-on-pr).
     if (!isExample) expect({ file, topLevelWrites: writes(workflow.permissions) }).toEqual({ file, topLevelWrites: [] });
@@ -81,20 +109,32 @@ describe.each([...workflows, ...examples].map((w) => [w.file, w] as const))('%s'
   if (isExample) return;
 
   test('every action from another repository is pinned to a full commit SHA, with its version in a comment', () => {
-    const uses = [...text.matchAll(/^\s*(?:-\s+)?uses:\s*(\S+)(.*)$/gm)].filter((m) => !m[1].startsWith('./') && !m[1].startsWith('docker://'));
+    const uses = [...text.matchAll(/^\s*(?:-\s+)?uses:\s*(\S+)(.*)$/gm)].filter(
+      (m) => !m[1].startsWith('./') && !m[1].startsWith('docker://')
+    );
     expect(uses.length).toBeGreaterThan(0);
-    for (const [line, ref, rest] of uses) expect({ file, line: line.trim(), pinned: /^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/.test(ref) && /^\s+#\s*v\d+\.\d+\.\d+\s*$/.test(rest) }).toEqual({ file, line: line.trim(), pinned: true });
+    for (const [line, ref, rest] of uses)
+      expect({
+        file,
+        line: line.trim(),
+        pinned: /^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/.test(ref) && /^\s+#\s*v\d+\.\d+\.\d+\s*$/.test(rest)
+      }).toEqual({ file, line: line.trim(), pinned: true });
   });
 
   test('actions/checkout leaves no credentials in .git for later steps (persist-credentials: false)', () => {
-    for (const { job, step } of steps(workflow).filter(({ step }) => step.uses?.startsWith('actions/checkout@'))) expect({ file, job, persist: step.with?.['persist-credentials'] }).toEqual({ file, job, persist: false });
+    for (const { job, step } of steps(workflow).filter(({ step }) => step.uses?.startsWith('actions/checkout@')))
+      expect({ file, job, persist: step.with?.['persist-credentials'] }).toEqual({ file, job, persist: false });
   });
 
   test('a job that can write to the repository runs none of its code (no checkout)', () => {
     for (const [name, job] of Object.entries(workflow.jobs)) {
       const repoWrites = writes(job.permissions).filter((p) => p !== 'security-events');
       if (repoWrites.length === 0) continue;
-      expect({ file, job: name, checksOut: (job.steps ?? []).some((s) => s.uses?.startsWith('actions/checkout@')) }).toEqual({ file, job: name, checksOut: false });
+      expect({ file, job: name, checksOut: (job.steps ?? []).some((s) => s.uses?.startsWith('actions/checkout@')) }).toEqual({
+        file,
+        job: name,
+        checksOut: false
+      });
     }
   });
 
@@ -107,9 +147,20 @@ describe.each([...workflows, ...examples].map((w) => [w.file, w] as const))('%s'
           const versionFile = resolve(step.with?.['node-version-file'], leg);
           // setup-node warns when both are given; an input whose expression is empty is not given.
           const given = { ...(version ? { version } : {}), ...(versionFile ? { versionFile } : {}) };
-          expect({ file, job, leg, given }).toEqual({ file, job, leg, given: version ? { version: OLDEST_NODE } : { versionFile: '.node-version' } });
+          expect({ file, job, leg, given }).toEqual({
+            file,
+            job,
+            leg,
+            given: version ? { version: OLDEST_NODE } : { versionFile: '.node-version' }
+          });
         }
-        if (releases) expect({ file, job, cache: step.with?.cache, packageManagerCache: step.with?.['package-manager-cache'] }).toEqual({ file, job, cache: undefined, packageManagerCache: false });
+        if (releases)
+          expect({ file, job, cache: step.with?.cache, packageManagerCache: step.with?.['package-manager-cache'] }).toEqual({
+            file,
+            job,
+            cache: undefined,
+            packageManagerCache: false
+          });
       }
     }
   });
@@ -117,7 +168,9 @@ describe.each([...workflows, ...examples].map((w) => [w.file, w] as const))('%s'
 
 test('every workflow pins an action to the same commit everywhere', () => {
   const pins = new Map<string, Set<string>>();
-  for (const { text } of workflows) for (const m of text.matchAll(/uses:\s*([\w.-]+\/[\w.-]+)[\w./-]*@([0-9a-f]{40})/g)) pins.set(m[1], (pins.get(m[1]) ?? new Set()).add(m[2]));
+  for (const { text } of workflows)
+    for (const m of text.matchAll(/uses:\s*([\w.-]+\/[\w.-]+)[\w./-]*@([0-9a-f]{40})/g))
+      pins.set(m[1], (pins.get(m[1]) ?? new Set()).add(m[2]));
   expect(pins.size).toBeGreaterThan(0);
   for (const [action, shas] of pins) expect({ action, commits: shas.size }).toEqual({ action, commits: 1 });
 });
@@ -141,7 +194,7 @@ describe('one Node story', () => {
 
   test('.ci/run tests on .node-version and on the oldest Node of engines', () => {
     const run = readText('.ci/run');
-    expect(run).toContain('runtime=$(tr -d \'[:space:]\' < .node-version)');
+    expect(run).toContain("runtime=$(tr -d '[:space:]' < .node-version)");
     expect(run).toContain('engines.node');
     expect(run).toMatch(/PATH="\$NODE_OLDEST_BIN:\$PATH" npm test/);
   });
@@ -149,8 +202,12 @@ describe('one Node story', () => {
 
 test('examples and docs use the same major of each action as the workflows pin', () => {
   const pinned = new Map<string, string>();
-  for (const { text } of workflows) for (const m of text.matchAll(/uses:\s*([\w.-]+\/[\w./-]+)@[0-9a-f]{40}\s+#\s*(v\d+)/g)) pinned.set(m[1], m[2]);
-  const docs = [...examples.map((e) => ({ file: e.file, text: e.text })), ...['README.md', 'docs/examples.md'].map((file) => ({ file, text: readText(file) }))];
+  for (const { text } of workflows)
+    for (const m of text.matchAll(/uses:\s*([\w.-]+\/[\w./-]+)@[0-9a-f]{40}\s+#\s*(v\d+)/g)) pinned.set(m[1], m[2]);
+  const docs = [
+    ...examples.map((e) => ({ file: e.file, text: e.text })),
+    ...['README.md', 'docs/examples.md'].map((file) => ({ file, text: readText(file) }))
+  ];
   let compared = 0;
   for (const { file, text } of docs) {
     for (const m of text.matchAll(/uses:\s*([\w.-]+\/[\w./-]+)@(v\d+)\b/g)) {
@@ -178,7 +235,9 @@ describe('release.yml: the major tag moves with a token that may, and the README
   });
 
   test('without the secrets it fails first, naming what to set up, before anything is published', () => {
-    const secrets = [...JSON.stringify(jobSteps.find((s) => s.uses?.startsWith('actions/create-github-app-token@'))?.with).matchAll(/secrets\.(\w+)/g)].map((m) => m[1]);
+    const secrets = [
+      ...JSON.stringify(jobSteps.find((s) => s.uses?.startsWith('actions/create-github-app-token@'))?.with).matchAll(/secrets\.(\w+)/g)
+    ].map((m) => m[1]);
     expect(secrets).toEqual(['RELEASE_APP_CLIENT_ID', 'RELEASE_APP_PRIVATE_KEY']);
     const check = jobSteps.findIndex((s) => s.run?.includes('::error') && secrets.every((n) => s.run!.includes(n)));
     expect(check).toBe(0);
@@ -188,21 +247,40 @@ describe('release.yml: the major tag moves with a token that may, and the README
   });
 
   test("the README's Releases section names the environment, the secrets, the App's permissions and the dated CHANGELOG heading the workflow checks", () => {
-    for (const word of ['`release`', 'RELEASE_APP_CLIENT_ID', 'RELEASE_APP_PRIVATE_KEY', 'Contents and Workflows', '## X.Y.Z - Unreleased', '## X.Y.Z - YYYY-MM-DD', 'git push origin vX.Y.Z', 're-run']) expect({ word, inReadme: releases.includes(word) }).toEqual({ word, inReadme: true });
+    for (const word of [
+      '`release`',
+      'RELEASE_APP_CLIENT_ID',
+      'RELEASE_APP_PRIVATE_KEY',
+      'Contents and Workflows',
+      '## X.Y.Z - Unreleased',
+      '## X.Y.Z - YYYY-MM-DD',
+      'git push origin vX.Y.Z',
+      're-run'
+    ])
+      expect({ word, inReadme: releases.includes(word) }).toEqual({ word, inReadme: true });
     expect(JSON.stringify(release.workflow.jobs.check.steps)).toContain('scripts/release-notes.ts --release');
   });
 });
 
-test("dependency review allows every licence npm run bundle allows (and more only for development tools)", async () => {
+test('dependency review allows every licence npm run bundle allows (and more only for development tools)', async () => {
   const { ALLOWED_LICENSES } = await import('../scripts/license-allowlist.js');
-  const review = steps(workflows.find((w) => w.file === '.github/workflows/dependencies.yml')!.workflow).find(({ step }) => step.uses?.startsWith('actions/dependency-review-action@'))!.step;
-  const allowed = String(review.with?.['allow-licenses']).split(',').map((l) => l.trim());
+  const review = steps(workflows.find((w) => w.file === '.github/workflows/dependencies.yml')!.workflow).find(({ step }) =>
+    step.uses?.startsWith('actions/dependency-review-action@')
+  )!.step;
+  const allowed = String(review.with?.['allow-licenses'])
+    .split(',')
+    .map((l) => l.trim());
   expect(ALLOWED_LICENSES.filter((l) => !allowed.includes(l))).toEqual([]);
 });
 
 test('what reviewers look for first: SECURITY.md, CODEOWNERS for dist/ and .github/, LF line ends', () => {
   expect(readText('SECURITY.md')).toMatch(/## Reporting a vulnerability[^]*## Supported versions/);
-  const owners = readText('.github/CODEOWNERS').split('\n').filter((l) => l.trim() && !l.startsWith('#')).map((l) => l.split(/\s+/)[0]);
+  const owners = readText('.github/CODEOWNERS')
+    .split('\n')
+    .filter((l) => l.trim() && !l.startsWith('#'))
+    .map((l) => l.split(/\s+/)[0]);
   expect(owners).toEqual(expect.arrayContaining(['/dist/', '/.github/']));
-  expect(readText('.gitattributes').split('\n')).toEqual(expect.arrayContaining(['* text=auto eol=lf', 'dist/** -diff linguist-generated=true']));
+  expect(readText('.gitattributes').split('\n')).toEqual(
+    expect.arrayContaining(['* text=auto eol=lf', 'dist/** -diff linguist-generated=true'])
+  );
 });

@@ -30,7 +30,11 @@ export function runDependencyBench(runs = 11, node = process.execPath): Dependen
     const entry = join(dir, `probe${i}.ts`);
     const out = join(dir, `out${i}`);
     writeFileSync(entry, `${code}\nexport {};\n`);
-    execFileSync(process.execPath, [join(ROOT, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js'), 'build', entry, '-o', out, '--minify', '--quiet'], { cwd: ROOT, stdio: 'ignore' });
+    execFileSync(
+      process.execPath,
+      [join(ROOT, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js'), 'build', entry, '-o', out, '--minify', '--quiet'],
+      { cwd: ROOT, stdio: 'ignore' }
+    );
     const bytes = readdirSync(out).reduce((sum, f) => sum + statSync(join(out, f)).size, 0);
     const times: number[] = [];
     for (let r = 0; r < runs; r++) {

@@ -35,8 +35,16 @@ class FakePeaka {
     this.readTimes.set(cacheId, times);
     const trial = this.trials.get(cacheId)!;
     const start = this.triggeredAt.get(cacheId);
-    const previous = { id: `${cacheId}-previous`, kind: 'full-refresh' as const, status: 'COMPLETED', createdAt: iso(0), finishedAt: iso(1), updatedAt: iso(1) };
-    if (start === undefined || now < start + trial.appearMs) return { id: cacheId, catalogId: 'catalog-1', executions: { 'full-refresh': previous } };
+    const previous = {
+      id: `${cacheId}-previous`,
+      kind: 'full-refresh' as const,
+      status: 'COMPLETED',
+      createdAt: iso(0),
+      finishedAt: iso(1),
+      updatedAt: iso(1)
+    };
+    if (start === undefined || now < start + trial.appearMs)
+      return { id: cacheId, catalogId: 'catalog-1', executions: { 'full-refresh': previous } };
     const ended = now >= start + trial.endMs;
     const execution = {
       id: `${cacheId}-new`,
@@ -86,7 +94,15 @@ export async function runStep(trials: Trial[], pollIntervalMs: number, history: 
       const cacheId = ids[i];
       const before = (await source.read(cacheId, clock.now(), 1e15)).status;
       // The follow phase's tracker is made as the trigger is sent, as operations/trigger.ts does.
-      const tracker = new ExecutionTracker({ client: peaka, source, cacheId, deadline: 1e15, pollIntervalMs, log: () => {}, random: mulberry32(trial.seed) });
+      const tracker = new ExecutionTracker({
+        client: peaka,
+        source,
+        cacheId,
+        deadline: 1e15,
+        pollIntervalMs,
+        log: () => {},
+        random: mulberry32(trial.seed)
+      });
       peaka.trigger(cacheId);
       followedFrom.set(cacheId, clock.now());
       const found = await tracker.awaitNew(['full-refresh'], { 'full-refresh': before.executions['full-refresh']?.id });
@@ -117,7 +133,13 @@ export interface ManyCachesLine {
 }
 
 /** `caches` caches per step, steps enough for `runs` cache runs; one cache alone as the reference. */
-export async function runManyCachesLine(caches: number, runs: number, nominalMs: number, pollIntervalMs: number, history: (t: Trial) => History | undefined): Promise<ManyCachesLine> {
+export async function runManyCachesLine(
+  caches: number,
+  runs: number,
+  nominalMs: number,
+  pollIntervalMs: number,
+  history: (t: Trial) => History | undefined
+): Promise<ManyCachesLine> {
   const trials = makeTrials(nominalMs, runs);
   const steps = Math.max(1, Math.floor(runs / caches));
   const results: StepFigures[] = [];
@@ -127,10 +149,17 @@ export async function runManyCachesLine(caches: number, runs: number, nominalMs:
   return {
     caches,
     steps,
-    medianRequests: quantile(results.map((r) => r.statusRequests), 0.5),
+    medianRequests: quantile(
+      results.map((r) => r.statusRequests),
+      0.5
+    ),
     oneCacheRequests: quantile(alone, 0.5),
     maxRequestsPerTick: Math.max(...results.map((r) => r.maxRequestsPerTick)),
     maxGapS: Math.max(...results.map((r) => r.maxGapMs)) / 1000,
-    medianLatencyS: quantile(results.flatMap((r) => r.latenciesMs), 0.5) / 1000
+    medianLatencyS:
+      quantile(
+        results.flatMap((r) => r.latenciesMs),
+        0.5
+      ) / 1000
   };
 }

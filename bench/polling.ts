@@ -100,9 +100,20 @@ export interface LineFigures {
 
 export function summarise(runs: RunFigures[]): LineFigures {
   return {
-    medianLatencyS: quantile(runs.map((r) => r.latencyMs), 0.5) / 1000,
-    p95LatencyS: quantile(runs.map((r) => r.latencyMs), 0.95) / 1000,
-    medianReads: quantile(runs.map((r) => r.reads), 0.5),
+    medianLatencyS:
+      quantile(
+        runs.map((r) => r.latencyMs),
+        0.5
+      ) / 1000,
+    p95LatencyS:
+      quantile(
+        runs.map((r) => r.latencyMs),
+        0.95
+      ) / 1000,
+    medianReads: quantile(
+      runs.map((r) => r.reads),
+      0.5
+    ),
     maxGapS: Math.max(...runs.map((r) => r.maxGapMs)) / 1000
   };
 }

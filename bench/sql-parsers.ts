@@ -35,7 +35,7 @@ const TEMPLATES = [
   'CREATE TABLE IF NOT EXISTS payment.invoices_{i} (id bigserial PRIMARY KEY, customer_id bigint NOT NULL REFERENCES customers(id) ON DELETE CASCADE, total numeric(12,2) DEFAULT 0, created_at timestamptz NOT NULL DEFAULT now())',
   'ALTER TABLE "Invoice_{i}" ADD COLUMN "paidAt" TIMESTAMP(3), ADD CONSTRAINT "Invoice_{i}_fkey" FOREIGN KEY ("userId") REFERENCES "User"("id") ON DELETE RESTRICT ON UPDATE CASCADE',
   'ALTER TABLE payment.refunds_{i} RENAME COLUMN amount TO total',
-  'ALTER TABLE payment.refunds_{i} ALTER COLUMN state SET DEFAULT \'available\'::job_state',
+  "ALTER TABLE payment.refunds_{i} ALTER COLUMN state SET DEFAULT 'available'::job_state",
   "INSERT INTO settings_{i} (key, value) VALUES ('a', '{\"x\": 1}'::jsonb), ('b', NULL) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
   "UPDATE accounts_{i} a SET plan = p.name FROM plans p WHERE p.id = a.plan_id AND a.created_at < now() - interval '30 days'",
   'DELETE FROM sessions_{i} WHERE expires_at < now() RETURNING id',
@@ -47,9 +47,11 @@ const TEMPLATES = [
   "ALTER TYPE mood_{i} ADD VALUE IF NOT EXISTS 'sad'",
   'DROP TABLE IF EXISTS legacy_{i}, legacy_more CASCADE',
   'GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA reporting TO analyst_{i}',
-  'DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = \'mood_{i}\') THEN CREATE TYPE mood AS ENUM (\'ok\'); END IF; END $$'
+  "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'mood_{i}') THEN CREATE TYPE mood AS ENUM ('ok'); END IF; END $$"
 ];
-export const SAMPLE_STATEMENTS = Array.from({ length: 1_600 }, (_, n) => TEMPLATES[n % TEMPLATES.length].replace(/\{i\}/g, String(Math.floor(n / TEMPLATES.length))));
+export const SAMPLE_STATEMENTS = Array.from({ length: 1_600 }, (_, n) =>
+  TEMPLATES[n % TEMPLATES.length].replace(/\{i\}/g, String(Math.floor(n / TEMPLATES.length)))
+);
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const size = (path: string) => (existsSync(path) ? statSync(path).size : 0);
@@ -102,7 +104,19 @@ export function runSqlParserBench(runs = 7, node = process.execPath): SqlParserB
         : readdirSync(join(libpg!, 'wasm'))
             .filter((f) => /\.(js|wasm)$/.test(f))
             .reduce((sum, f) => sum + size(join(libpg!, 'wasm', f)), 0);
-    return { name: kind === 'node-sql-parser' ? 'node-sql-parser 5 (postgresql build)' : 'libpg-query 18 (PostgreSQL 18 parser, WASM)', bytes, medianLoadMs: median(runsOut.map((r) => r.loadMs)), medianParseMs: median(runsOut.map((r) => r.parseMs)), rejected: runsOut[0].rejected };
+    return {
+      name: kind === 'node-sql-parser' ? 'node-sql-parser 5 (postgresql build)' : 'libpg-query 18 (PostgreSQL 18 parser, WASM)',
+      bytes,
+      medianLoadMs: median(runsOut.map((r) => r.loadMs)),
+      medianParseMs: median(runsOut.map((r) => r.parseMs)),
+      rejected: runsOut[0].rejected
+    };
   });
-  return { statements: SAMPLE_STATEMENTS.length, figures, ...(libpg ? {} : { missing: 'libpg-query is not installed: set LIBPG_QUERY_DIR to a directory where `npm install libpg-query@18.1.5` was run' }) };
+  return {
+    statements: SAMPLE_STATEMENTS.length,
+    figures,
+    ...(libpg
+      ? {}
+      : { missing: 'libpg-query is not installed: set LIBPG_QUERY_DIR to a directory where `npm install libpg-query@18.1.5` was run' })
+  };
 }

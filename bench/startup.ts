@@ -80,10 +80,15 @@ export async function runStartupBench(runs = 21, node = process.execPath): Promi
     rss.push(Number(readFileSync(rssFile, 'utf8')));
   }
   await sim.close();
-  if (!sim.startedExecutions(migrated.id).length && !sim.requests.some((r) => r.path.includes(`${migrated.id}/status`))) throw new Error('the tables-from run did not reach the cache of the migrated table');
+  if (!sim.startedExecutions(migrated.id).length && !sim.requests.some((r) => r.path.includes(`${migrated.id}/status`)))
+    throw new Error('the tables-from run did not reach the cache of the migrated table');
   const distDir = join(ROOT, 'dist');
   // What the runner loads, and the notice; the source maps (*.map) are read only when debugging.
-  const distFiles = Object.fromEntries(readdirSync(distDir).filter((f) => !f.endsWith('.map')).map((f) => [f, statSync(join(distDir, f)).size]));
+  const distFiles = Object.fromEntries(
+    readdirSync(distDir)
+      .filter((f) => !f.endsWith('.map'))
+      .map((f) => [f, statSync(join(distDir, f)).size])
+  );
   return {
     runs,
     actionMedianMs: median(action),
@@ -98,13 +103,16 @@ export async function runStartupBench(runs = 21, node = process.execPath): Promi
   };
 }
 
-
-
 /** A push that changed one migration (ALTER TABLE payment.invoices), in a git repository made here. */
 function tablesFromRun(dir: string, projectId: string): Record<string, string> {
   const repo = join(dir, 'repo');
   mkdirSync(join(repo, 'migrations'), { recursive: true });
-  const git = (...args: string[]) => execFileSync('git', ['-C', repo, '-c', 'user.name=bench', '-c', 'user.email=bench@example.invalid', '-c', 'commit.gpgsign=false', ...args], { encoding: 'utf8' }).trim();
+  const git = (...args: string[]) =>
+    execFileSync(
+      'git',
+      ['-C', repo, '-c', 'user.name=bench', '-c', 'user.email=bench@example.invalid', '-c', 'commit.gpgsign=false', ...args],
+      { encoding: 'utf8' }
+    ).trim();
   git('init', '-q');
   writeFileSync(join(repo, 'README.md'), 'bench');
   git('add', '-A');
@@ -131,7 +139,11 @@ function extractDist(ref: string): string {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   const files = execFileSync('git', ['-C', ROOT, 'ls-tree', '--name-only', ref, 'dist/'], { encoding: 'utf8' }).split('\n').filter(Boolean);
-  for (const file of files) writeFileSync(join(out, file.replace(/^dist\//, '')), execFileSync('git', ['-C', ROOT, 'show', `${ref}:${file}`], { maxBuffer: 256 * 1024 * 1024 }));
+  for (const file of files)
+    writeFileSync(
+      join(out, file.replace(/^dist\//, '')),
+      execFileSync('git', ['-C', ROOT, 'show', `${ref}:${file}`], { maxBuffer: 256 * 1024 * 1024 })
+    );
   return join(out, 'index.js');
 }
 

@@ -24,7 +24,11 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { name: 'full refresh, previous one COMPLETED', operation: 'full-refresh', past: [{ kind: 'full-refresh', records: 1_000, endedAgoMs: HOUR }] },
+  {
+    name: 'full refresh, previous one COMPLETED',
+    operation: 'full-refresh',
+    past: [{ kind: 'full-refresh', records: 1_000, endedAgoMs: HOUR }]
+  },
   {
     name: 'full refresh, previous one FAILED (an older one COMPLETED)',
     operation: 'full-refresh',
@@ -55,10 +59,20 @@ const CASES: Case[] = [
 
 async function requestsOf(sim: PeakaSimulator, key: string, c: Case, gated: boolean): Promise<{ all: number; history: number }> {
   const cache = sim.addCache();
-  for (const p of c.past) sim.addPast(cache.id, p.kind, { records: p.records, outcome: p.outcome ?? 'COMPLETED', endedAgoMs: p.endedAgoMs });
+  for (const p of c.past)
+    sim.addPast(cache.id, p.kind, { records: p.records, outcome: p.outcome ?? 'COMPLETED', endedAgoMs: p.endedAgoMs });
   const before = sim.requests.length;
   const gate: Record<string, string> = gated ? { 'min-records': '1', 'max-drop': '50%' } : {};
-  const run = await runAction({ operation: c.operation, 'api-key': key, 'project-id': cache.projectId, 'cache-id': cache.id, 'api-url': sim.url, 'poll-interval': '1s', ...(gated ? c.extra : {}), ...gate });
+  const run = await runAction({
+    operation: c.operation,
+    'api-key': key,
+    'project-id': cache.projectId,
+    'cache-id': cache.id,
+    'api-url': sim.url,
+    'poll-interval': '1s',
+    ...(gated ? c.extra : {}),
+    ...gate
+  });
   if (run.code !== 0) throw new Error(`${c.name}: the step failed: ${run.stdout.slice(-500)}`);
   const sent = sim.requests.slice(before).filter((r) => r.path.includes(cache.id) || r.path.endsWith('/cache/status'));
   return { all: sent.length, history: sent.filter((r) => r.path.includes('/executionHistory')).length };

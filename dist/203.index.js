@@ -81,7 +81,10 @@ async function changedFiles(event, token, log, bound = {}) {
         const local = range && (await gitChanges(event.workspace, range.base, range.head));
         if (local) {
             log.warning(`tables-from: GitHub lists only the first ${PULL_REQUEST_FILES_CAP.toLocaleString('en-US')} files of pull request #${event.pullRequest}; its ${local.length.toLocaleString('en-US')} changed files are read from the workspace's git history instead.`);
-            return { files: local, source: `git history of the workspace, pull request #${event.pullRequest} (${range.base.slice(0, 7)}...${range.head.slice(0, 7)})` };
+            return {
+                files: local,
+                source: `git history of the workspace, pull request #${event.pullRequest} (${range.base.slice(0, 7)}...${range.head.slice(0, 7)})`
+            };
         }
         log.warning(`tables-from: GitHub lists only the first ${PULL_REQUEST_FILES_CAP.toLocaleString('en-US')} files of pull request #${event.pullRequest}, and the workspace's git history does not have its base and head commits: migrations past the first ${PULL_REQUEST_FILES_CAP.toLocaleString('en-US')} files are not read. Check out with fetch-depth: 0 so that the action reads every change from git, or name the tables in 'tables'.`);
         return { files, source: `the first ${PULL_REQUEST_FILES_CAP.toLocaleString('en-US')} files of pull request #${event.pullRequest}` };
@@ -101,7 +104,9 @@ async function changedFiles(event, token, log, bound = {}) {
         return { files: local, source: `git history of the workspace, ${range}` };
     log.info(`tables-from: the pushed range ${range} is not in the workspace's git history (actions/checkout with fetch-depth: 0 brings it); asking GitHub's API instead.`);
     const { compareFiles, commitFiles } = await Promise.all(/* import() */[__webpack_require__.e(413), __webpack_require__.e(476)]).then(__webpack_require__.bind(__webpack_require__, 476));
-    const files = newBranch ? await commitFiles(event, token, after, bound) : await compareFiles(event, token, before, after, (line) => log.warning(line), bound);
+    const files = newBranch
+        ? await commitFiles(event, token, after, bound)
+        : await compareFiles(event, token, before, after, (line) => log.warning(line), bound);
     return { files, source: `GitHub's API, ${range}` };
 }
 /** The changes from `before` (their merge base, as a push's compare shows) to `after`; undefined when the history lacks them. */
@@ -636,11 +641,56 @@ function calledProcedure(text, dialect) {
 
 ;// CONCATENATED MODULE: ./src/migrations/statement-kinds.ts
 const OBJECTS = [
-    'FUNCTION', 'PROCEDURE', 'ROUTINE', 'VIEW', 'MATERIALIZED VIEW', 'TRIGGER', 'CONSTRAINT TRIGGER', 'EVENT TRIGGER', 'TYPE', 'DOMAIN',
-    'EXTENSION', 'SCHEMA', 'DATABASE', 'SEQUENCE', 'INDEX', 'UNIQUE INDEX', 'FULLTEXT INDEX', 'SPATIAL INDEX', 'POLICY', 'ROLE', 'USER',
-    'USER MAPPING', 'GROUP', 'RULE', 'AGGREGATE', 'OPERATOR', 'OPERATOR CLASS', 'OPERATOR FAMILY', 'CAST', 'COLLATION', 'CONVERSION',
-    'PUBLICATION', 'SUBSCRIPTION', 'EVENT', 'SERVER', 'FOREIGN DATA WRAPPER', 'FOREIGN TABLE', 'TEXT SEARCH', 'LANGUAGE', 'STATISTICS',
-    'ACCESS METHOD', 'TRANSFORM', 'TABLESPACE', 'DEFAULT PRIVILEGES', 'LARGE OBJECT', 'OWNED BY', 'LOGFILE GROUP', 'RESOURCE GROUP', 'SYSTEM', 'INSTANCE'
+    'FUNCTION',
+    'PROCEDURE',
+    'ROUTINE',
+    'VIEW',
+    'MATERIALIZED VIEW',
+    'TRIGGER',
+    'CONSTRAINT TRIGGER',
+    'EVENT TRIGGER',
+    'TYPE',
+    'DOMAIN',
+    'EXTENSION',
+    'SCHEMA',
+    'DATABASE',
+    'SEQUENCE',
+    'INDEX',
+    'UNIQUE INDEX',
+    'FULLTEXT INDEX',
+    'SPATIAL INDEX',
+    'POLICY',
+    'ROLE',
+    'USER',
+    'USER MAPPING',
+    'GROUP',
+    'RULE',
+    'AGGREGATE',
+    'OPERATOR',
+    'OPERATOR CLASS',
+    'OPERATOR FAMILY',
+    'CAST',
+    'COLLATION',
+    'CONVERSION',
+    'PUBLICATION',
+    'SUBSCRIPTION',
+    'EVENT',
+    'SERVER',
+    'FOREIGN DATA WRAPPER',
+    'FOREIGN TABLE',
+    'TEXT SEARCH',
+    'LANGUAGE',
+    'STATISTICS',
+    'ACCESS METHOD',
+    'TRANSFORM',
+    'TABLESPACE',
+    'DEFAULT PRIVILEGES',
+    'LARGE OBJECT',
+    'OWNED BY',
+    'LOGFILE GROUP',
+    'RESOURCE GROUP',
+    'SYSTEM',
+    'INSTANCE'
 ];
 const OBJECT = `(?:${OBJECTS.map((o) => o.replace(/ /g, '\\s+')).join('|')})\\b`;
 /** `CREATE [OR REPLACE] [DEFINER = x] [ALGORITHM = y] [SQL SECURITY z] [TEMP] [RECURSIVE] [TRUSTED] [PROCEDURAL] [CONCURRENTLY] <object>` */
@@ -692,7 +742,11 @@ function resolveName(ref, statement, rules, schemaOf) {
     const stored = (name) => (rules.dialect === 'postgresql' && !statement.includes(`"${name}"`) ? name.toLowerCase() : name);
     return { schema: schema ? (schemaOf && schema === schemaOf ? schema : stored(schema)) : rules.defaultSchema, table: stored(table) };
 }
-const refs = (value) => (Array.isArray(value) ? value.filter((v) => !!v && typeof v === 'object' && !Array.isArray(v)) : value && typeof value === 'object' ? [value] : []);
+const refs = (value) => Array.isArray(value)
+    ? value.filter((v) => !!v && typeof v === 'object' && !Array.isArray(v))
+    : value && typeof value === 'object'
+        ? [value]
+        : [];
 /** The tables of one parsed statement (the parser may answer one tree or a list of them). */
 function touchesOfAst(ast, statement, rules, at) {
     const trees = (Array.isArray(ast) ? ast : [ast]).filter((a) => !!a && typeof a === 'object');
@@ -745,10 +799,14 @@ function touchesOfTree(ast, statement, rules, at) {
             return refs(ast.name).flatMap((r) => touch('TRUNCATE', r));
         case 'insert':
         case 'replace':
-            return refs(ast.table).slice(0, 1).flatMap((r) => touch(ast.type === 'insert' ? 'INSERT' : 'REPLACE', r));
+            return refs(ast.table)
+                .slice(0, 1)
+                .flatMap((r) => touch(ast.type === 'insert' ? 'INSERT' : 'REPLACE', r));
         case 'update':
             // Joined tables are read, not written: the first is the target.
-            return refs(ast.table).slice(0, 1).flatMap((r) => touch('UPDATE', r));
+            return refs(ast.table)
+                .slice(0, 1)
+                .flatMap((r) => touch('UPDATE', r));
         case 'delete':
             return refs(ast.table).flatMap((r) => touch('DELETE', r));
         default:
@@ -765,7 +823,10 @@ const touches_IDENT = String.raw `(?:"(?:[^"]|"")+"|\x60(?:[^\x60]|\x60\x60)+\x6
 const NAME = `(${touches_IDENT}(?:\\s*\\.\\s*${touches_IDENT})?)`;
 const HEADS = [
     ['ALTER TABLE', new RegExp(String.raw `^ALTER\s+(?:ONLINE\s+|OFFLINE\s+|IGNORE\s+)?TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?${NAME}`, 'i')],
-    ['CREATE TABLE', new RegExp(String.raw `^CREATE\s+(?:OR\s+REPLACE\s+)?(?:(?:GLOBAL|LOCAL)\s+)?(?:(?:TEMP|TEMPORARY|UNLOGGED)\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?${NAME}`, 'i')],
+    [
+        'CREATE TABLE',
+        new RegExp(String.raw `^CREATE\s+(?:OR\s+REPLACE\s+)?(?:(?:GLOBAL|LOCAL)\s+)?(?:(?:TEMP|TEMPORARY|UNLOGGED)\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?${NAME}`, 'i')
+    ],
     ['TRUNCATE', new RegExp(String.raw `^TRUNCATE\s+(?:TABLE\s+)?(?:ONLY\s+)?${NAME}`, 'i')],
     ['INSERT', new RegExp(String.raw `^INSERT\s+(?:(?:LOW_PRIORITY|DELAYED|HIGH_PRIORITY|IGNORE)\s+)*(?:INTO\s+)?${NAME}`, 'i')],
     ['REPLACE', new RegExp(String.raw `^REPLACE\s+(?:(?:LOW_PRIORITY|DELAYED)\s+)?(?:INTO\s+)?${NAME}`, 'i')],
@@ -782,7 +843,7 @@ const CTE_HEAD = new RegExp(String.raw `\s*${touches_IDENT}\s*(?:\([^()]*\)\s*)?
 /** Splits `schema.table` as written, unquoting each part. */
 function nameFromText(text) {
     const parts = text.match(new RegExp(touches_IDENT, 'g')) ?? [];
-    const unquote = (p) => (p.startsWith('"') ? p.slice(1, -1).replace(/""/g, '"') : p.startsWith('`') ? p.slice(1, -1).replace(/``/g, '`') : p);
+    const unquote = (p) => p.startsWith('"') ? p.slice(1, -1).replace(/""/g, '"') : p.startsWith('`') ? p.slice(1, -1).replace(/``/g, '`') : p;
     return parts.length > 1 ? { db: unquote(parts[0] ?? ''), table: unquote(parts[1] ?? '') } : { table: unquote(parts[0] ?? '') };
 }
 /** The names of a comma-separated list at `from` (`a, b.c, ONLY d *`), and where the list ends. */
@@ -838,10 +899,14 @@ function headTouches(text, statement, rules, at, depth) {
     }
     const drop = DROP_LIST.exec(text);
     if (drop)
-        return nameList(text, drop[0].length).names.flatMap((n) => name(n) ?? []).map((table) => ({ ...at, statement: 'DROP TABLE', table, gone: true }));
+        return nameList(text, drop[0].length)
+            .names.flatMap((n) => name(n) ?? [])
+            .map((table) => ({ ...at, statement: 'DROP TABLE', table, gone: true }));
     const truncate = TRUNCATE_LIST.exec(text);
     if (truncate)
-        return nameList(text, truncate[0].length).names.flatMap((n) => name(n) ?? []).map((table) => ({ ...at, statement: 'TRUNCATE', table, gone: false }));
+        return nameList(text, truncate[0].length)
+            .names.flatMap((n) => name(n) ?? [])
+            .map((table) => ({ ...at, statement: 'TRUNCATE', table, gone: false }));
     const rename = RENAME_LIST.exec(text);
     if (rename) {
         const touches = [];
@@ -907,7 +972,10 @@ async function loadParser(dialect) {
 }
 function readStatement(parser, text, rules, at) {
     if (text.length > MAX_PARSED_STATEMENT)
-        return { touches: touchesFromHead(text, rules, at), unreadable: `it is longer than ${MAX_PARSED_STATEMENT.toLocaleString('en-US')} characters` };
+        return {
+            touches: touchesFromHead(text, rules, at),
+            unreadable: `it is longer than ${MAX_PARSED_STATEMENT.toLocaleString('en-US')} characters`
+        };
     try {
         return { touches: touchesOfAst(parser.astify(text, { database: rules.dialect }), text, rules, at) };
     }
@@ -922,7 +990,10 @@ function readStatement(parser, text, rules, at) {
  * "$user", where unqualified names are looked up first and created). Undefined for other statements.
  */
 function defaultSchemaSetBy(text, dialect) {
-    const bare = text.replace(/^(?:\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*/, '').replace(/;\s*$/, '').trim();
+    const bare = text
+        .replace(/^(?:\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*/, '')
+        .replace(/;\s*$/, '')
+        .trim();
     if (dialect === 'mysql') {
         const use = /^USE\s+(`(?:[^`]|``)+`|[A-Za-z0-9_$]+)$/i.exec(bare);
         return use ? use[1].replace(/^`|`$/g, '').replace(/``/g, '`') : undefined;
@@ -984,7 +1055,14 @@ function readOne(parser, text, at, rules, context, out, where) {
     const bare = withoutComments(text, dialect).trim();
     const definition = routineDefinition(bare, dialect);
     if (definition) {
-        context.routines.set(definition.name, { ...definition, text: text.slice(definition.offset, definition.offset + definition.text.length), file: at.file, line: at.line, bodyLine: at.line + newlines(text, definition.offset), rules });
+        context.routines.set(definition.name, {
+            ...definition,
+            text: text.slice(definition.offset, definition.offset + definition.text.length),
+            file: at.file,
+            line: at.line,
+            bodyLine: at.line + newlines(text, definition.offset),
+            rules
+        });
         return;
     }
     const block = dialect === 'postgresql' ? doBlock(bare) : undefined;
@@ -1055,12 +1133,21 @@ function credit(parser, name, at, context, out, where) {
     if (!routine.reading) {
         routine.reading = { touches: [], unreadable: [], unknowable: [], passedOver: [] };
         if (routine.language === 'sql' || routine.language === 'plpgsql' || routine.language === undefined)
-            routine.reading.touches = readBody(parser, routine.text, routine.file, routine.bodyLine, routine.rules, context, routine.reading, { depth: where.depth + 1, inBody: true, stack: [...where.stack, name] });
+            routine.reading.touches = readBody(parser, routine.text, routine.file, routine.bodyLine, routine.rules, context, routine.reading, {
+                depth: where.depth + 1,
+                inBody: true,
+                stack: [...where.stack, name]
+            });
         else
             routine.reading.unknowable.push({ line: routine.line, reason: `its LANGUAGE ${routine.language} is not read` });
     }
     const reading = routine.reading;
-    out.touches.push(...reading.touches.map((t) => ({ ...t, file: at.file, line: at.line, routine: t.routine && t.routine !== 'DO block' ? t.routine : label })));
+    out.touches.push(...reading.touches.map((t) => ({
+        ...t,
+        file: at.file,
+        line: at.line,
+        routine: t.routine && t.routine !== 'DO block' ? t.routine : label
+    })));
     for (const u of reading.unknowable)
         out.unknowable.push({ line: at.line, reason: `it calls ${label}, which at ${routine.file}:${u.line} ${u.reason.replace(/^it /, '')}` });
     if (!routine.warned) {
@@ -1094,7 +1181,13 @@ async function scanMigrations(options, token, log, env = process.env, bound = {}
     if (unsafe.length)
         log.warning(`tables-from: ${unsafe.length} changed path${unsafe.length === 1 ? '' : 's'} with control characters or '..' left out.`);
     const files = [...new Set(matching.filter((f) => isSafePath(f.path)).map((f) => f.path))].sort();
-    const scan = { source: changed.source, changed: changed.files.length, files: files.slice(0, MAX_FILES), touches: [], unreadable: [] };
+    const scan = {
+        source: changed.source,
+        changed: changed.files.length,
+        files: files.slice(0, MAX_FILES),
+        touches: [],
+        unreadable: []
+    };
     const globs = options.globs.join(', ');
     log.info(`tables-from: ${changed.files.length} file${changed.files.length === 1 ? '' : 's'} changed (${changed.source}); ${files.length} match ${globs}${files.length ? `: ${files.slice(0, 20).join(', ')}${files.length > 20 ? ', ...' : ''}` : ''}.`);
     if (files.length > MAX_FILES)

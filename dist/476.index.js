@@ -40,7 +40,9 @@ async function fromGitHub(token, what, permission, bound, work) {
     const clock = bound.clock ?? _clock_js__WEBPACK_IMPORTED_MODULE_2__/* .realClock */ .d;
     const budget = Math.max(1_000, Math.min(GITHUB_BUDGET_MS, (bound.deadline ?? Infinity) - clock.now()));
     const timeout = clock.timeout(budget);
-    const octokit = _actions_github__WEBPACK_IMPORTED_MODULE_0__/* .getOctokit */ .Q(token, { request: { signal: AbortSignal.any([timeout.signal, ...(bound.signal ? [bound.signal] : [])]) } });
+    const octokit = _actions_github__WEBPACK_IMPORTED_MODULE_0__/* .getOctokit */ .Q(token, {
+        request: { signal: AbortSignal.any([timeout.signal, ...(bound.signal ? [bound.signal] : [])]) }
+    });
     try {
         return await work(octokit);
     }
@@ -53,7 +55,9 @@ async function fromGitHub(token, what, permission, bound, work) {
         if (timeout.signal.aborted)
             throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .l(`tables-from: GitHub did not send ${what} within ${Math.round(budget / 1000)}s${budget < GITHUB_BUDGET_MS ? " (what was left of the step's timeout)" : ''}. Re-run the job; if it repeats, check GitHub status, or check out with fetch-depth: 0 so that the action reads the changes from git.`);
         const status = err.status;
-        const hint = status === 401 || status === 403 || status === 404 ? ` Give the job 'permissions: ${permission}', or pass a github-token that may read the repository.` : ' Re-run the job; if it repeats, check GitHub status.';
+        const hint = status === 401 || status === 403 || status === 404
+            ? ` Give the job 'permissions: ${permission}', or pass a github-token that may read the repository.`
+            : ' Re-run the job; if it repeats, check GitHub status.';
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .l(`tables-from: reading ${what} from GitHub failed${status ? ` (HTTP ${status})` : ''}: ${err.message.split('\n')[0].slice(0, 200)}.${hint}`);
     }
     finally {

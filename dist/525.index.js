@@ -112,12 +112,16 @@ async function commentOnPullRequest(token, html, log, limits, leg = '') {
     }
     catch (err) {
         if (timedOut) {
-            const which = total.signal.aborted ? `the comment's ${(0,_duration_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(totalMs)}` : `${(0,_duration_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(requestMs)} (min(request-timeout, 30s))`;
+            const which = total.signal.aborted
+                ? `the comment's ${(0,_duration_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(totalMs)}`
+                : `${(0,_duration_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(requestMs)} (min(request-timeout, 30s))`;
             log.warning(`comment-on-pr: GitHub did not answer within ${which}; no comment written. The step goes on.`);
             return;
         }
         const status = err.status;
-        const hint = status === 403 || status === 401 ? " Give the job 'permissions: pull-requests: write' (or pass a github-token that may comment)." : '';
+        const hint = status === 403 || status === 401
+            ? " Give the job 'permissions: pull-requests: write' (or pass a github-token that may comment)."
+            : '';
         log.warning(`comment-on-pr: could not comment on the pull request: ${err.message}.${hint}`);
     }
     finally {

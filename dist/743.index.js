@@ -77,7 +77,9 @@ function renderPreview(selection, statuses, secret, budget = _report_js__WEBPACK
         wrap: ['<ul>', '</ul>'],
         lines: failing.map((r) => {
             const how = r.touch.renamedTo ? `renames the table to ${qualified(r.touch.renamedTo)}` : 'drops the table';
-            const todo = r.touch.renamedTo ? `create a cache for ${qualified(r.touch.renamedTo)} and delete the old one` : 'delete the cache if the table is gone for good';
+            const todo = r.touch.renamedTo
+                ? `create a cache for ${qualified(r.touch.renamedTo)} and delete the old one`
+                : 'delete the cache if the table is gone for good';
             return `<li>${r.cacheIds.map((id) => cacheCell(clean, selection.tableOf.get(id), id)).join(', ')}: ${clean(`${where(r.touch)} ${how}; the merge will not refresh it, and its next refresh will fail. After merging, ${todo}.`)}</li>`;
         })
     });
@@ -85,8 +87,12 @@ function renderPreview(selection, statuses, secret, budget = _report_js__WEBPACK
         title: '⚠️ Statements the SQL parser could not read',
         wrap: ['<ul>', '</ul>'],
         lines: (scan?.unreadable ?? []).map((u) => {
-            const guessed = (scan?.touches ?? []).filter((t) => t.fromHead && t.file === u.file && t.line === u.line).map((t) => qualified(t.table));
-            const what = guessed.length ? `from its first words it touches ${guessed.join(', ')}, which is counted above` : 'its tables are not known: check it by hand';
+            const guessed = (scan?.touches ?? [])
+                .filter((t) => t.fromHead && t.file === u.file && t.line === u.line)
+                .map((t) => qualified(t.table));
+            const what = guessed.length
+                ? `from its first words it touches ${guessed.join(', ')}, which is counted above`
+                : 'its tables are not known: check it by hand';
             return `<li>${clean(`${u.file}:${u.line}: ${what}.`)}</li>`;
         })
     });
@@ -112,7 +118,9 @@ function renderPreview(selection, statuses, secret, budget = _report_js__WEBPACK
         }
         const rest = s.lines.length - shown.length;
         if (rest)
-            shown.push(s.wrap[0] === '<table>' ? `<tr><td colspan="7"><em>and ${rest} more; the job summary and the result output list every one</em></td></tr>` : `<li><em>and ${rest} more</em></li>`);
+            shown.push(s.wrap[0] === '<table>'
+                ? `<tr><td colspan="7"><em>and ${rest} more; the job summary and the result output list every one</em></td></tr>`
+                : `<li><em>and ${rest} more</em></li>`);
         shownOf.set(i, shown);
     }
     const out = [...head];

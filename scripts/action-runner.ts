@@ -69,7 +69,10 @@ export async function runAction(inputs: Record<string, string>, options: RunOpti
   const state = typeof options.state === 'string' ? parseCommandFile(options.state) : (options.state ?? {});
   for (const [name, value] of Object.entries(state)) env[`STATE_${name}`] = value;
 
-  const child = spawn(options.node ?? process.execPath, [entry(options.state === undefined ? 'main' : 'post')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(options.node ?? process.execPath, [entry(options.state === undefined ? 'main' : 'post')], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe']
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => {
@@ -82,7 +85,9 @@ export async function runAction(inputs: Record<string, string>, options: RunOpti
   });
   options.onStart?.(child, () => stdout);
   const killer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])));
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    child.on('close', (c, s) => resolve([c, s]))
+  );
   clearTimeout(killer);
 
   const run: ActionRun = {
@@ -94,7 +99,10 @@ export async function runAction(inputs: Record<string, string>, options: RunOpti
     state: parseCommandFile(readFileSync(files.state, 'utf8')),
     stateFile: readFileSync(files.state, 'utf8'),
     summary: readFileSync(files.summary, 'utf8'),
-    annotations: [...stdout.matchAll(/^::(error|warning|notice)[^:]*::(.*)$/gm)].map((m) => ({ level: m[1], message: unescapeCommand(m[2]) }))
+    annotations: [...stdout.matchAll(/^::(error|warning|notice)[^:]*::(.*)$/gm)].map((m) => ({
+      level: m[1],
+      message: unescapeCommand(m[2])
+    }))
   };
   rmSync(dir, { recursive: true, force: true });
   return run;
@@ -119,7 +127,8 @@ export function actionDefaults(): Record<string, string> {
     for (const [name, input] of Object.entries(metadata.inputs)) {
       if (input.default === undefined || input.default === null) continue;
       const value = String(input.default).replace(/\$\{\{\s*github\.token\s*\}\}/g, JOB_TOKEN);
-      if (/\$\{\{/.test(value)) throw new Error(`action.yml: the default of '${name}' uses an expression the harness cannot evaluate: ${value}`);
+      if (/\$\{\{/.test(value))
+        throw new Error(`action.yml: the default of '${name}' uses an expression the harness cannot evaluate: ${value}`);
       defaults[name] = value;
     }
   }

@@ -8,7 +8,11 @@ import { runAction } from './action-runner.js';
 
 const key = 'demo-partner-key-7c1e';
 const sim = await startSimulator({ partnerKeys: [key], defaultPlan: { durationMs: 6_000, records: 48_210, appearDelayMs: 300 } });
-const cache = sim.addCache({ schemaName: 'payment', tableName: 'customers', previous: { 'full-refresh': { durationMs: 6_000, records: 47_900 }, incremental: { durationMs: 2_000, records: 320 } } });
+const cache = sim.addCache({
+  schemaName: 'payment',
+  tableName: 'customers',
+  previous: { 'full-refresh': { durationMs: 6_000, records: 47_900 }, incremental: { durationMs: 2_000, records: 320 } }
+});
 // A second cache of the schema, for `npm run demo -- cache-id= schema-name=payment`.
 sim.addCache({ schemaName: 'payment', tableName: 'invoices', previous: { 'full-refresh': { durationMs: 4_000, records: 12_000 } } });
 
@@ -25,10 +29,15 @@ for (const arg of process.argv.slice(2)) {
   inputs[name] = value.join('=');
 }
 if (inputs.operation === 'create') delete inputs['cache-id'];
-if (inputs.operation?.startsWith('cancel-')) sim.startScheduled(cache.id, inputs.operation === 'cancel-incremental' ? 'incremental' : 'full-refresh', { durationMs: 60_000 });
+if (inputs.operation?.startsWith('cancel-'))
+  sim.startScheduled(cache.id, inputs.operation === 'cancel-incremental' ? 'incremental' : 'full-refresh', { durationMs: 60_000 });
 
 console.log(`Peaka simulator on ${sim.url}; cache ${cache.id} (payment.customers)`);
-console.log(`Running: node dist/index.js with ${Object.entries(inputs).map(([k, v]) => `${k}=${k === 'api-key' ? '***' : v}`).join(' ')}\n`);
+console.log(
+  `Running: node dist/index.js with ${Object.entries(inputs)
+    .map(([k, v]) => `${k}=${k === 'api-key' ? '***' : v}`)
+    .join(' ')}\n`
+);
 const run = await runAction(inputs, { echo: true });
 console.log('\n--- step outputs ---');
 for (const [name, value] of Object.entries(run.outputs)) console.log(`${name}: ${value}`);

@@ -4,11 +4,23 @@
  * `npm run bundle` (scripts/third-party-licenses.ts) checks every package of the bundle's module
  * graph against this list and stops on any other licence, so a new one is a reviewed change here.
  */
-export const ALLOWED_LICENSES: readonly string[] = ['0BSD', 'Apache-2.0', 'BSD-2-Clause', 'BSD-3-Clause', 'CC0-1.0', 'ISC', 'MIT', 'Unlicense'];
+export const ALLOWED_LICENSES: readonly string[] = [
+  '0BSD',
+  'Apache-2.0',
+  'BSD-2-Clause',
+  'BSD-3-Clause',
+  'CC0-1.0',
+  'ISC',
+  'MIT',
+  'Unlicense'
+];
 
 /** Whether an SPDX expression is allowed: `A OR B` when either is, `A AND B` when both are. */
 export function licenseAllowed(expression: string, allowed: readonly string[] = ALLOWED_LICENSES): boolean {
-  const expr = expression.trim().replace(/^\((.*)\)$/, '$1').trim();
+  const expr = expression
+    .trim()
+    .replace(/^\((.*)\)$/, '$1')
+    .trim();
   // Operators split at the top level only: "(A OR B) AND C" needs C and one of A, B.
   const split = (op: 'OR' | 'AND'): string[] => {
     const parts: string[] = [];
@@ -36,7 +48,10 @@ export function licenseAllowed(expression: string, allowed: readonly string[] = 
 }
 
 /** One error for the packages whose licence is not allowed, naming each and what to do; undefined when all are. */
-export function licenseViolations(packages: readonly { name: string; version: string; license: string }[], allowed: readonly string[] = ALLOWED_LICENSES): string | undefined {
+export function licenseViolations(
+  packages: readonly { name: string; version: string; license: string }[],
+  allowed: readonly string[] = ALLOWED_LICENSES
+): string | undefined {
   const refused = packages.filter((p) => !licenseAllowed(p.license, allowed));
   if (refused.length === 0) return undefined;
   return [

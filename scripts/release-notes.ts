@@ -16,7 +16,10 @@ function headingVersion(line: string): string | undefined {
 
 function sectionStart(lines: string[], wanted: string): number {
   const start = lines.findIndex((l) => headingVersion(l) === wanted);
-  if (start < 0) throw new Error(`CHANGELOG.md has no section for ${wanted}: add "## ${wanted} - <date>" with the changes of this release (move them from "Unreleased").`);
+  if (start < 0)
+    throw new Error(
+      `CHANGELOG.md has no section for ${wanted}: add "## ${wanted} - <date>" with the changes of this release (move them from "Unreleased").`
+    );
   return start;
 }
 
@@ -49,7 +52,9 @@ export function releaseNotes(changelog: string, version: string): string {
   // 2026-02-30 parses as 2026-03-02: only a day that reads back the same is a date.
   if (!day || Number.isNaN(time) || !new Date(time).toISOString().startsWith(day)) {
     const said = /unreleased/i.test(heading) ? 'is still marked "Unreleased"' : 'has no date';
-    throw new Error(`CHANGELOG.md's heading for ${wanted} ${said} ("${heading.trim()}"): in the release pull request, make it "## ${wanted} - YYYY-MM-DD" with the day you tag, merge, and tag the merged commit.`);
+    throw new Error(
+      `CHANGELOG.md's heading for ${wanted} ${said} ("${heading.trim()}"): in the release pull request, make it "## ${wanted} - YYYY-MM-DD" with the day you tag, merge, and tag the merged commit.`
+    );
   }
   return body;
 }

@@ -12,34 +12,57 @@ const key = 'preview-key-1234';
 const sim = await startSimulator({ partnerKeys: [key], defaultPlan: { durationMs: 1_500, records: 48_210 } });
 const base = { 'api-key': key, 'project-id': 'mtKDhe1U', 'api-url': sim.url, 'poll-interval': '2s' };
 const cases: [string, () => Promise<string>][] = [
-  ['Success', async () => {
-    const c = sim.addCache({ schemaName: 'payment', tableName: 'customers', previous: { 'full-refresh': {} } });
-    return (await runAction({ ...base, operation: 'full-refresh', 'cache-id': c.id })).summary;
-  }],
-  ['Failure', async () => {
-    const c = sim.addCache({ schemaName: 'sales', tableName: 'orders<script>' });
-    sim.planNext(c.id, 'incremental', { outcome: 'FAILED', error: 'Source table sales.orders is unreachable: connection refused' });
-    return (await runAction({ ...base, operation: 'incremental', 'cache-id': c.id })).summary;
-  }],
-  ['Timeout', async () => {
-    const c = sim.addCache({ schemaName: 'crm', tableName: 'contacts' });
-    sim.planNext(c.id, 'full-refresh', { durationMs: 60_000 });
-    return (await runAction({ ...base, operation: 'full-refresh', 'cache-id': c.id, timeout: '3s', 'cancel-on-timeout': 'true' })).summary;
-  }],
-  ['Many caches, one failed', async () => {
-    const ids = ['orders', 'refunds', 'payouts'].map((t) => sim.addCache({ schemaName: 'billing', tableName: t }).id);
-    sim.planNext(ids[1], 'full-refresh', { outcome: 'FAILED', error: 'Permission denied on billing.refunds' });
-    return (await runAction({ ...base, operation: 'full-refresh', 'cache-id': ids.join(',') })).summary;
-  }],
-  ['History', async () => {
-    const c = sim.addCache({ schemaName: 'crm', tableName: 'accounts', previous: { 'full-refresh': { records: 9_120, durationMs: 95_000 }, incremental: { records: 210, durationMs: 4_000 } } });
-    return (await runAction({ ...base, operation: 'history', 'cache-id': c.id })).summary;
-  }],
-  ['Cancel', async () => {
-    const c = sim.addCache({ schemaName: 'crm', tableName: 'deals' });
-    sim.startScheduled(c.id, 'full-refresh', { durationMs: 60_000 });
-    return (await runAction({ ...base, operation: 'cancel-full-refresh', 'cache-id': c.id })).summary;
-  }]
+  [
+    'Success',
+    async () => {
+      const c = sim.addCache({ schemaName: 'payment', tableName: 'customers', previous: { 'full-refresh': {} } });
+      return (await runAction({ ...base, operation: 'full-refresh', 'cache-id': c.id })).summary;
+    }
+  ],
+  [
+    'Failure',
+    async () => {
+      const c = sim.addCache({ schemaName: 'sales', tableName: 'orders<script>' });
+      sim.planNext(c.id, 'incremental', { outcome: 'FAILED', error: 'Source table sales.orders is unreachable: connection refused' });
+      return (await runAction({ ...base, operation: 'incremental', 'cache-id': c.id })).summary;
+    }
+  ],
+  [
+    'Timeout',
+    async () => {
+      const c = sim.addCache({ schemaName: 'crm', tableName: 'contacts' });
+      sim.planNext(c.id, 'full-refresh', { durationMs: 60_000 });
+      return (await runAction({ ...base, operation: 'full-refresh', 'cache-id': c.id, timeout: '3s', 'cancel-on-timeout': 'true' }))
+        .summary;
+    }
+  ],
+  [
+    'Many caches, one failed',
+    async () => {
+      const ids = ['orders', 'refunds', 'payouts'].map((t) => sim.addCache({ schemaName: 'billing', tableName: t }).id);
+      sim.planNext(ids[1], 'full-refresh', { outcome: 'FAILED', error: 'Permission denied on billing.refunds' });
+      return (await runAction({ ...base, operation: 'full-refresh', 'cache-id': ids.join(',') })).summary;
+    }
+  ],
+  [
+    'History',
+    async () => {
+      const c = sim.addCache({
+        schemaName: 'crm',
+        tableName: 'accounts',
+        previous: { 'full-refresh': { records: 9_120, durationMs: 95_000 }, incremental: { records: 210, durationMs: 4_000 } }
+      });
+      return (await runAction({ ...base, operation: 'history', 'cache-id': c.id })).summary;
+    }
+  ],
+  [
+    'Cancel',
+    async () => {
+      const c = sim.addCache({ schemaName: 'crm', tableName: 'deals' });
+      sim.startScheduled(c.id, 'full-refresh', { durationMs: 60_000 });
+      return (await runAction({ ...base, operation: 'cancel-full-refresh', 'cache-id': c.id })).summary;
+    }
+  ]
 ];
 const sections: string[] = [];
 for (const [title, run] of cases) sections.push(`<section><h1 class="case">${title}</h1>${await run()}</section>`);

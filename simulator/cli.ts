@@ -10,7 +10,12 @@ const sim = await new PeakaSimulator({
   partnerKeys: [key],
   defaultPlan: { durationMs: Number(process.env.SIM_DURATION_MS ?? 20_000), records: 25_000, appearDelayMs: 300 }
 }).start(Number(process.env.PORT ?? 0));
-const cache = sim.addCache({ id: process.env.SIM_CACHE_ID || undefined, schemaName: 'payment', tableName: 'customers', previous: { 'full-refresh': { durationMs: 20_000, records: 24_800 } } });
+const cache = sim.addCache({
+  id: process.env.SIM_CACHE_ID || undefined,
+  schemaName: 'payment',
+  tableName: 'customers',
+  previous: { 'full-refresh': { durationMs: 20_000, records: 24_800 } }
+});
 console.log(`Peaka simulator listening.
   api-url:    ${sim.url}
   api-key:    ${key}

@@ -90,7 +90,8 @@ export function checkAnswer(answer: Answer): string[] {
 
   const documented = route.responses[String(answer.status)] ?? route.responses.default;
   if (!documented) {
-    if (!GENERIC_ERRORS.has(answer.status) && answer.status < 500) problems.push(`${where}, a status the contract does not document for this operation`);
+    if (!GENERIC_ERRORS.has(answer.status) && answer.status < 500)
+      problems.push(`${where}, a status the contract does not document for this operation`);
     return problems;
   }
   const content = Object.values(documented.content ?? {}).find((c) => c.schema && Object.keys(c.schema).length > 0);
@@ -106,7 +107,10 @@ export function checkAnswer(answer: Answer): string[] {
   }
   const validate = validatorFor(`${answer.method} ${route.template} ${answer.status}`, content.schema);
   if (!validate(parsed)) {
-    for (const e of validate.errors ?? []) problems.push(`${where}: ${e.instancePath || '(body)'} ${e.message}${e.params && 'allowedValues' in e.params ? ` ${JSON.stringify(e.params.allowedValues)}` : ''}`);
+    for (const e of validate.errors ?? [])
+      problems.push(
+        `${where}: ${e.instancePath || '(body)'} ${e.message}${e.params && 'allowedValues' in e.params ? ` ${JSON.stringify(e.params.allowedValues)}` : ''}`
+      );
   }
   return problems;
 }

@@ -200,7 +200,9 @@ export class PeakaSimulator {
   }
 
   /** Adds a cache; `previous` gives it finished executions to start from. */
-  addCache(init: Partial<Omit<SimCache, 'executions'>> & { previous?: Partial<Record<Kind, Partial<RunPlan> & { endedAgoMs?: number }>> } = {}): SimCache {
+  addCache(
+    init: Partial<Omit<SimCache, 'executions'>> & { previous?: Partial<Record<Kind, Partial<RunPlan> & { endedAgoMs?: number }>> } = {}
+  ): SimCache {
     const cache: SimCache = {
       id: init.id ?? randomUUID(),
       projectId: init.projectId ?? 'mtKDhe1U',
@@ -304,7 +306,13 @@ export class PeakaSimulator {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const record: RequestRecord = { method: req.method ?? 'GET', path: url.pathname + url.search, at: this.clock.now(), outcome: 0, auth: req.headers.authorization };
+    const record: RequestRecord = {
+      method: req.method ?? 'GET',
+      path: url.pathname + url.search,
+      at: this.clock.now(),
+      outcome: 0,
+      auth: req.headers.authorization
+    };
     this.requests.push(record);
     res.on('finish', () => {
       for (const listener of this.requestListeners) listener(record);
@@ -328,7 +336,8 @@ export class PeakaSimulator {
       if (fault.type === 'drop') return this.drop(req, record);
       return this.sendFault(res, record, fault);
     }
-    if (answer.status >= 400 && !answer.html && this.deviations.has('html-errors')) answer = { ...answer, html: errorPage(answer.status, 'org.springframework.web.server.ResponseStatusException'), offContract: true };
+    if (answer.status >= 400 && !answer.html && this.deviations.has('html-errors'))
+      answer = { ...answer, html: errorPage(answer.status, 'org.springframework.web.server.ResponseStatusException'), offContract: true };
     record.outcome = answer.status;
     const text = answer.html ?? (answer.json === undefined ? '' : JSON.stringify(answer.json));
     const contentType = answer.html ? 'text/html' : text ? 'application/json' : undefined;
@@ -341,14 +350,13 @@ export class PeakaSimulator {
     const ledger = contractLedger();
     if (!ledger) return;
     ledger.checked++;
-    for (const problem of checkAnswer({ method: record.method, path: record.path, status, contentType, body })) ledger.violations.push(problem);
+    for (const problem of checkAnswer({ method: record.method, path: record.path, status, contentType, body }))
+      ledger.violations.push(problem);
   }
 
   private takeFault(method: string, path: string): Fault | undefined {
     const index = this.faults.findIndex(
-      (f) =>
-        (!f.method || f.method === method) &&
-        (!f.path || (typeof f.path === 'string' ? path.includes(f.path) : f.path.test(path)))
+      (f) => (!f.method || f.method === method) && (!f.path || (typeof f.path === 'string' ? path.includes(f.path) : f.path.test(path)))
     );
     if (index < 0) return undefined;
     const fault = this.faults[index];
@@ -404,9 +412,11 @@ export class PeakaSimulator {
     if (rest === 'cache/status' && method === 'GET') return this.list(live, now);
     // GET .../catalog/{catalogId}/cache/status and .../catalog/{catalogId}/schema/{schemaName}/cache/status
     if (parts[0] === 'catalog' && method === 'GET') {
-      if (parts.length === 4 && parts[2] === 'cache' && parts[3] === 'status') return this.list((c) => live(c) && c.catalogId === parts[1], now);
+      if (parts.length === 4 && parts[2] === 'cache' && parts[3] === 'status')
+        return this.list((c) => live(c) && c.catalogId === parts[1], now);
       if (parts.length === 6 && parts[2] === 'schema' && parts[4] === 'cache' && parts[5] === 'status') {
-        if (this.deviations.has('schema-list-500')) return { status: 500, html: errorPage(500, 'java.lang.IllegalStateException'), offContract: true };
+        if (this.deviations.has('schema-list-500'))
+          return { status: 500, html: errorPage(500, 'java.lang.IllegalStateException'), offContract: true };
         return this.list((c) => live(c) && c.catalogId === parts[1] && c.schemaName === parts[3], now);
       }
     }
@@ -421,7 +431,8 @@ export class PeakaSimulator {
     const cache = this.caches.get(parts[1]);
     if (!cache || !live(cache)) return this.cacheNotFound(method, action, parts[1]);
 
-    if (action === 'status' && method === 'GET') return this.observed(this.statusOf(cache, now, url.searchParams.get('excludeLogs') === 'true'), this.showsStalled([cache], now));
+    if (action === 'status' && method === 'GET')
+      return this.observed(this.statusOf(cache, now, url.searchParams.get('excludeLogs') === 'true'), this.showsStalled([cache], now));
     if (action === 'fullRefreshUpdate' && method === 'POST') return this.trigger(cache, 'full-refresh', now);
     if (action === 'incrementalUpdate' && method === 'POST') return this.trigger(cache, 'incremental', now);
     if (action === 'cancelFullRefreshUpdate' && method === 'POST') return this.cancel(cache, 'full-refresh', now);
@@ -457,7 +468,8 @@ export class PeakaSimulator {
   private cacheNotFound(method: string, action: string | undefined, cacheId: string): Answer {
     const message = `Cache not found: ${cacheId}`;
     if (action === 'executionHistory') return { status: 404, json: [] };
-    if (action === 'fullRefreshUpdate' || action === 'incrementalUpdate') return { status: 404, json: { error: { message, code: 'CACHE_NOT_FOUND' } } };
+    if (action === 'fullRefreshUpdate' || action === 'incrementalUpdate')
+      return { status: 404, json: { error: { message, code: 'CACHE_NOT_FOUND' } } };
     if (action?.startsWith('cancel') || (action === undefined && method === 'DELETE')) return { status: 404 };
     return { status: 404, json: { error: 'Not Found', message, errorCode: null } };
   }
@@ -475,7 +487,11 @@ export class PeakaSimulator {
    * stalled execution (made by that deviation, stalled for good), it is off the contract.
    */
   private observed(json: unknown, stalledShown = false): Answer {
-    return { status: 200, json, offContract: stalledShown || this.deviations.has('null-progress') || this.deviations.has('stalled-execution') };
+    return {
+      status: 200,
+      json,
+      offContract: stalledShown || this.deviations.has('null-progress') || this.deviations.has('stalled-execution')
+    };
   }
 
   /** Whether a status of these caches shows a stalled execution still running. */
@@ -508,17 +524,27 @@ export class PeakaSimulator {
     if (!r.catalogId || !r.schemaName || !r.tableName) return badRequest('catalogId, schemaName and tableName are required');
     const table = { catalogId: r.catalogId, schemaName: r.schemaName, tableName: r.tableName };
     const types = this.cacheTypesOf(table);
-    if (!types.length) return { status: 400, json: { errorCode: 'TABLE_NOT_CACHEABLE', message: `Table ${table.schemaName}.${table.tableName} is not cacheable` } };
-    for (const [key, type] of [['fullRefreshCacheSchedule', 'FULL_REFRESH'], ['incrementalCacheSchedule', 'INCREMENTAL']] as const) {
+    if (!types.length)
+      return {
+        status: 400,
+        json: { errorCode: 'TABLE_NOT_CACHEABLE', message: `Table ${table.schemaName}.${table.tableName} is not cacheable` }
+      };
+    for (const [key, type] of [
+      ['fullRefreshCacheSchedule', 'FULL_REFRESH'],
+      ['incrementalCacheSchedule', 'INCREMENTAL']
+    ] as const) {
       const schedule = r[key];
-      if (schedule && (schedule.type !== 'BASIC' || javaDuration(schedule.expression) === undefined)) return badRequest(`Invalid schedule expression: ${schedule.expression}`);
-      if (schedule && !types.includes(type)) return badRequest(`Table ${table.schemaName}.${table.tableName} does not support ${type} caching`);
+      if (schedule && (schedule.type !== 'BASIC' || javaDuration(schedule.expression) === undefined))
+        return badRequest(`Invalid schedule expression: ${schedule.expression}`);
+      if (schedule && !types.includes(type))
+        return badRequest(`Table ${table.schemaName}.${table.tableName} does not support ${type} caching`);
     }
     if (this.orphans.has(tableKey(table))) return badRequest('Cannot create a table on a non-empty location');
     const duplicate = [...this.caches.values()].find((c) => c.projectId === projectId && !c.deleted && tableKey(c) === tableKey(table));
     if (duplicate) {
       const firstSync = duplicate.executions.length === 1 && this.statusAt(duplicate.executions[0], now) === 'RUNNING';
-      if (firstSync && this.deviations.has('duplicate-create-500')) return { status: 500, html: errorPage(500, 'org.hibernate.exception.ConstraintViolationException'), offContract: true };
+      if (firstSync && this.deviations.has('duplicate-create-500'))
+        return { status: 500, html: errorPage(500, 'org.hibernate.exception.ConstraintViolationException'), offContract: true };
       // The contract's 409 carries the existing cache.
       return { status: 409, json: this.settingsOf(duplicate) };
     }
@@ -552,7 +578,8 @@ export class PeakaSimulator {
     if (!update || typeof update !== 'object') return badRequest('Body is not JSON');
     const u = update as Partial<SimCache>;
     const keys = ['fullRefreshCacheSchedule', 'incrementalCacheSchedule'] as const;
-    const valid = (schedule: SimCache['fullRefreshCacheSchedule']) => !schedule || schedule.type === 'NONE' || (schedule.type === 'BASIC' && javaDuration(schedule.expression) !== undefined);
+    const valid = (schedule: SimCache['fullRefreshCacheSchedule']) =>
+      !schedule || schedule.type === 'NONE' || (schedule.type === 'BASIC' && javaDuration(schedule.expression) !== undefined);
     const bad = keys.map((k) => u[k]).find((schedule) => !valid(schedule));
     if (bad && !this.deviations.has('schedule-dropped')) return badRequest(`Invalid schedule expression: ${bad.expression}`);
     // With 'schedule-dropped', as the live API did: what it cannot parse is dropped, and it answers 200.
@@ -584,9 +611,13 @@ export class PeakaSimulator {
     const live = ofKind.filter((e) => this.appearOf(e) <= now && !this.ended(e, now));
     const running = live.filter((e) => now >= this.startOf(e));
     const targets =
-      this.model === 'parallel' ? live
-      : this.model === 'queued-visible' ? (running.length ? running.slice(-1) : live.slice(0, 1))
-      : live.filter((e) => e === this.slot(cache, kind, now));
+      this.model === 'parallel'
+        ? live
+        : this.model === 'queued-visible'
+          ? running.length
+            ? running.slice(-1)
+            : live.slice(0, 1)
+          : live.filter((e) => e === this.slot(cache, kind, now));
     if (targets.length) {
       for (const target of targets) target.cancelledAt = now + this.cancelDelayMs;
       return { status: 200 };
@@ -594,7 +625,8 @@ export class PeakaSimulator {
     const pending = ofKind.find((e) => this.appearOf(e) > now && e.cancelledAt === undefined);
     if (pending) {
       // What the live API did: the workflow's record does not exist yet.
-      if (this.deviations.has('cancel-before-record-500')) return { status: 500, html: errorPage(500, 'java.lang.NullPointerException'), offContract: true };
+      if (this.deviations.has('cancel-before-record-500'))
+        return { status: 500, html: errorPage(500, 'java.lang.NullPointerException'), offContract: true };
       // The contract: the workflow exists and is cancelled; its record appears CANCELLED.
       pending.cancelledAt = this.startOf(pending);
       return { status: 200 };
@@ -630,7 +662,9 @@ export class PeakaSimulator {
   /** The newest execution of `kind` whose record exists: what the status shows in that slot. */
   private slot(cache: SimCache, kind: Kind, now: number): SimExecution | undefined {
     // The newest record: by when it appeared (a later trigger's may appear before an earlier one's), ties to the later trigger.
-    return cache.executions.filter((e) => e.kind === kind && this.appearOf(e) <= now).reduce<SimExecution | undefined>((newest, e) => (!newest || this.appearOf(e) >= this.appearOf(newest) ? e : newest), undefined);
+    return cache.executions
+      .filter((e) => e.kind === kind && this.appearOf(e) <= now)
+      .reduce<SimExecution | undefined>((newest, e) => (!newest || this.appearOf(e) >= this.appearOf(newest) ? e : newest), undefined);
   }
 
   /** When its record appears: queued-hidden, once the one ahead of it has ended. */
@@ -670,7 +704,12 @@ export class PeakaSimulator {
     const status = this.statusAt(e, now);
     const end = this.endOf(e);
     const until = Math.min(now, end);
-    const base = { id: e.id, status, error: status === 'FAILED' ? { message: e.error ?? 'Source query failed' } : {}, createdAt: new Date(this.appearOf(e)).toISOString() };
+    const base = {
+      id: e.id,
+      status,
+      error: status === 'FAILED' ? { message: e.error ?? 'Source query failed' } : {},
+      createdAt: new Date(this.appearOf(e)).toISOString()
+    };
     if (e.stalled && !this.ended(e, now)) return { ...base, progress: null, updatedAt: base.createdAt };
     const share = e.stalled ? 0 : Math.min(1, Math.max(0, (until - this.startOf(e)) / e.durationMs));
     const done = Math.floor(e.records * (e.outcome === 'FAILED' && status === 'FAILED' ? Math.min(share, 0.4) : share));

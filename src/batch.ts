@@ -6,7 +6,15 @@
 import { ActionError, errorMessage } from './errors.js';
 import type { OnCachesInputs } from './inputs.js';
 import type { Ledger } from './ledger.js';
-import { OperationError, knownOf, type CacheResult, type Known, type OperationContext, type Outcome, type StepContext } from './operations/context.js';
+import {
+  OperationError,
+  knownOf,
+  type CacheResult,
+  type Known,
+  type OperationContext,
+  type Outcome,
+  type StepContext
+} from './operations/context.js';
 import { specOf } from './operations/table.js';
 import { withVolumeGate } from './operations/volume.js';
 import { segment, type PeakaClient } from './peaka/client.js';
@@ -37,7 +45,8 @@ export interface BatchEnd {
 export async function runAll(step: BatchContext): Promise<BatchEnd> {
   const { inputs } = step;
   const spec = specOf(inputs);
-  if (inputs.operation === 'create') return { slots: await runEach(step, [undefined], (ctx) => withVolumeGate(ctx, (c) => spec.run({ ...c, inputs }, undefined))) };
+  if (inputs.operation === 'create')
+    return { slots: await runEach(step, [undefined], (ctx) => withVolumeGate(ctx, (c) => spec.run({ ...c, inputs }, undefined))) };
   const { ids, selection } = await resolveTargets(inputs, step.client, step.deadline, step.log, step.signal);
   if (ids.length > 1) step.log.info(`Operation ${inputs.operation} on ${ids.length} caches, at most ${inputs.maxParallel} at a time.`);
   const slots = await runEach(step, ids, (ctx, cacheId) => withVolumeGate(ctx, (c) => spec.run({ ...c, inputs }, cacheId)), selection);
@@ -63,11 +72,15 @@ export async function resolveTargets(
   // With catalog-id, the catalog's list: smaller than the project's (each entry carries its logs).
   const { caches: all, unidentified } = await client.listStatuses(deadline, catalogId);
   warnUnidentified(unidentified, warn);
-  const chosen = all.filter((c) => (!catalogId || c.catalogId === undefined || c.catalogId === catalogId) && (!schemaName || c.schemaName === schemaName));
+  const chosen = all.filter(
+    (c) => (!catalogId || c.catalogId === undefined || c.catalogId === catalogId) && (!schemaName || c.schemaName === schemaName)
+  );
   const what = [catalogId ? `catalog-id ${catalogId}` : '', schemaName ? `schema-name ${schemaName}` : ''].filter(Boolean).join(' and ');
   if (!chosen.length) {
     const where = catalogId ? `catalog ${catalogId}` : `project ${inputs.projectId}`;
-    throw new ActionError(`No cache in project ${inputs.projectId} matches ${what} (${where} has ${all.length} cache${all.length === 1 ? '' : 's'}). Check the ids, or name caches with cache-id.`);
+    throw new ActionError(
+      `No cache in project ${inputs.projectId} matches ${what} (${where} has ${all.length} cache${all.length === 1 ? '' : 's'}). Check the ids, or name caches with cache-id.`
+    );
   }
   // A cache listed twice (a paging glitch) is worked on once: two triggers would start two executions.
   return { ids: [...new Set(chosen.map((c) => c.id))] };
@@ -75,7 +88,9 @@ export async function resolveTargets(
 
 export function warnUnidentified(unidentified: string[], warn: (line: string) => void): void {
   if (unidentified.length)
-    warn(`Peaka listed ${unidentified.length} cache${unidentified.length === 1 ? '' : 's'} without an id (${unidentified.slice(0, 10).join(', ')}${unidentified.length > 10 ? ', ...' : ''}); no operation can act on ${unidentified.length === 1 ? 'it' : 'them'}, so ${unidentified.length === 1 ? 'it is' : 'they are'} left out. Name such caches with cache-id, or ask Peaka support.`);
+    warn(
+      `Peaka listed ${unidentified.length} cache${unidentified.length === 1 ? '' : 's'} without an id (${unidentified.slice(0, 10).join(', ')}${unidentified.length > 10 ? ', ...' : ''}); no operation can act on ${unidentified.length === 1 ? 'it' : 'them'}, so ${unidentified.length === 1 ? 'it is' : 'they are'} left out. Name such caches with cache-id, or ask Peaka support.`
+    );
 }
 
 /** Runs `work` on each item, at most `limit` at a time, and waits for all of them (none is cut short by another's failure). */
@@ -120,7 +135,9 @@ export async function runEach<T extends string | undefined>(
   selection?: TableSelection
 ): Promise<CacheSlot[]> {
   const many = targets.length > 1;
-  const statuses = many ? new SharedStatusSource(step.client, { clock: step.client.clock, warn: (line) => step.log.warning(line) }) : undefined;
+  const statuses = many
+    ? new SharedStatusSource(step.client, { clock: step.client.clock, warn: (line) => step.log.warning(line) })
+    : undefined;
   const slots: CacheSlot[] = targets.map((cacheId, i) => ({ key: String(i), known: knownOf(step.inputs.operation, cacheId) }));
   try {
     await runPool(
@@ -135,13 +152,19 @@ export async function runEach<T extends string | undefined>(
   } finally {
     if (statuses?.stats.ticks) {
       const { ticks, listReads, fallbackReads } = statuses.stats;
-      step.log.info(`Status reads for ${targets.length} caches: ${ticks} rounds, ${listReads} list read${listReads === 1 ? '' : 's'} and ${fallbackReads} single-cache read${fallbackReads === 1 ? '' : 's'}.`);
+      step.log.info(
+        `Status reads for ${targets.length} caches: ${ticks} rounds, ${listReads} list read${listReads === 1 ? '' : 's'} and ${fallbackReads} single-cache read${fallbackReads === 1 ? '' : 's'}.`
+      );
     }
   }
   return slots;
 }
 
-async function runOne<T extends string | undefined>(ctx: OperationContext, target: T, work: (ctx: OperationContext, target: T) => Promise<CacheResult>): Promise<Omit<CacheSlot, 'key'>> {
+async function runOne<T extends string | undefined>(
+  ctx: OperationContext,
+  target: T,
+  work: (ctx: OperationContext, target: T) => Promise<CacheResult>
+): Promise<Omit<CacheSlot, 'key'>> {
   const fallback = knownOf(ctx.inputs.operation, target);
   try {
     // An id from a list that no request could carry fails here, even where its status came from the list.

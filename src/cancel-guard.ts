@@ -39,7 +39,12 @@ export async function mayCancel(
     if (err instanceof PeakaApiError && err.kind !== 'aborted') return undefined;
     throw err;
   });
-  if (!history) return { send: false, execution: inSlot && isOurs(inSlot) ? inSlot : undefined, why: 'the execution history could not be read, so what else runs of the kind is not known' };
+  if (!history)
+    return {
+      send: false,
+      execution: inSlot && isOurs(inSlot) ? inSlot : undefined,
+      why: 'the execution history could not be read, so what else runs of the kind is not known'
+    };
   // The slot's read is the fresher; an entry of unknown kind counts as this kind (the cautious side).
   const seen = new Map<string, Execution>();
   for (const e of history) if ((e.kind ?? kind) === kind) seen.set(e.id, { ...e, kind });

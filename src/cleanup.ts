@@ -51,7 +51,8 @@ export async function cancelStarted(client: PeakaClient, started: Started, budge
         };
       cacheId = cache?.id;
       // Nothing but timing ties it to this step: the table had no cache when the create was sent. Say so.
-      if (cacheId) note = `Table ${table} now has cache ${cacheId}, most likely made by the create that this step sent when it was stopped (the table had no cache before it). `;
+      if (cacheId)
+        note = `Table ${table} now has cache ${cacheId}, most likely made by the create that this step sent when it was stopped (the table had no cache before it). `;
     }
     if (cacheId) {
       const result = await cancelIn(client, cacheId, kinds, started, deadline, gapMs);
@@ -62,11 +63,18 @@ export async function cancelStarted(client: PeakaClient, started: Started, budge
   }
   if (!cacheId) {
     // Peaka may still make it: the page stays for the post step to look again.
-    return { pending: true, message: `No cache for table ${started.table?.schemaName}.${started.table?.tableName} has appeared yet: the create that this step sent when it was stopped may not have taken effect, or not yet, so nothing was cancelled.` };
+    return {
+      pending: true,
+      message: `No cache for table ${started.table?.schemaName}.${started.table?.tableName} has appeared yet: the create that this step sent when it was stopped may not have taken effect, or not yet, so nothing was cancelled.`
+    };
   }
   if (!started.executionId) {
     const what = started.kind ? `The ${KIND_LABEL[started.kind]} this step triggered` : 'The first sync';
-    return { cacheId, pending: true, message: `${note}${what} on cache ${cacheId} has not appeared yet (it may be queued behind a running one), so it could not be cancelled.` };
+    return {
+      cacheId,
+      pending: true,
+      message: `${note}${what} on cache ${cacheId} has not appeared yet (it may be queued behind a running one), so it could not be cancelled.`
+    };
   }
   return { cacheId, message: `${note}No execution started by this step was found running; nothing to cancel.` };
 }
@@ -75,9 +83,18 @@ export async function cancelStarted(client: PeakaClient, started: Started, budge
  * One look at the cache: cancels the step's execution if it runs and nothing else of its kind runs
  * beside it (cancel-guard.ts); undefined if it has not appeared.
  */
-async function cancelIn(client: PeakaClient, cacheId: string, kinds: readonly ExecutionKind[], started: Started, deadline: number, gapMs: number): Promise<CleanupResult | undefined> {
+async function cancelIn(
+  client: PeakaClient,
+  cacheId: string,
+  kinds: readonly ExecutionKind[],
+  started: Started,
+  deadline: number,
+  gapMs: number
+): Promise<CleanupResult | undefined> {
   if (started.doubtful)
-    return { message: `Another execution started on cache ${cacheId} in the same window as this step's, so which one is this step's is not known: neither was cancelled. Check the cache in Peaka.` };
+    return {
+      message: `Another execution started on cache ${cacheId} in the same window as this step's, so which one is this step's is not known: neither was cancelled. Check the cache in Peaka.`
+    };
   const status = await client.getStatus(cacheId, deadline);
   for (const kind of kinds) {
     const inSlot = status.executions[kind];
@@ -94,13 +111,22 @@ async function cancelIn(client: PeakaClient, cacheId: string, kinds: readonly Ex
     const sent = await cancelOnce(client, cacheId, ours, { deadline });
     if (sent === 'ended') {
       const seen = await locate(client, cacheId, ours, deadline).catch(() => undefined);
-      return { ...(seen && !isActive(seen) ? { seen } : {}), message: `The ${label} ended${seen && !isActive(seen) ? ` (${seen.status})` : ''} before the cancel arrived.` };
+      return {
+        ...(seen && !isActive(seen) ? { seen } : {}),
+        message: `The ${label} ended${seen && !isActive(seen) ? ` (${seen.status})` : ''} before the cancel arrived.`
+      };
     }
     // Peaka's answer only says the signal was sent: the status confirms it.
     const end = await settledStatus(client, cacheId, ours, deadline, gapMs <= LOOK_GAP_MS ? CONFIRM_GAP_MS : gapMs);
     if (end === undefined)
-      return { pending: true, message: `Sent the cancel for the ${label} that this step started, but it still showed ${ours.status} at the last read, so it is not known to have stopped.` };
-    if (end === GONE) return { message: `Sent the cancel for the ${label}; it has left the cache's status and recent history, so whether the cancel stopped it is not known.` };
+      return {
+        pending: true,
+        message: `Sent the cancel for the ${label} that this step started, but it still showed ${ours.status} at the last read, so it is not known to have stopped.`
+      };
+    if (end === GONE)
+      return {
+        message: `Sent the cancel for the ${label}; it has left the cache's status and recent history, so whether the cancel stopped it is not known.`
+      };
     if (!isCancelled(end)) return { message: `The ${label} ended (${end}) before the cancel took effect.` };
     return { cancelled: ours, message: `Cancelled the ${label} that this step started.` };
   }
@@ -116,11 +142,18 @@ async function locate(client: PeakaClient, cacheId: string, execution: Execution
 }
 
 /** Reads the execution's status (its slot, or the history once another took the slot) until it has ended; undefined at the deadline. */
-async function settledStatus(client: PeakaClient, cacheId: string, execution: Execution, deadline: number, gapMs: number): Promise<string | undefined> {
+async function settledStatus(
+  client: PeakaClient,
+  cacheId: string,
+  execution: Execution,
+  deadline: number,
+  gapMs: number
+): Promise<string | undefined> {
   const { clock } = client;
   for (let read = 0; read < 100 && clock.now() < deadline; read++) {
     let seen: Pick<Execution, 'id' | 'status'> | undefined = (await client.getStatus(cacheId, deadline)).executions[execution.kind];
-    if (seen?.id !== execution.id) seen = (await client.executionHistory(cacheId, HISTORY_PAGE, deadline)).find((e) => e.id === execution.id);
+    if (seen?.id !== execution.id)
+      seen = (await client.executionHistory(cacheId, HISTORY_PAGE, deadline)).find((e) => e.id === execution.id);
     if (!seen) return GONE;
     if (!isActive(seen)) return seen.status;
     if (clock.now() + gapMs >= deadline) return undefined;

@@ -23,7 +23,10 @@ export const realClock: Clock = {
   sleep: (ms, signal) => sleep(Math.max(0, ms), undefined, { signal }),
   timeout: (ms) => {
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), Math.max(0, ms));
+    const timer = setTimeout(
+      () => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+      Math.max(0, ms)
+    );
     // As AbortSignal.timeout: the timer alone does not keep the process alive (the request does).
     timer.unref();
     return { signal: controller.signal, clear: () => clearTimeout(timer) };

@@ -16,9 +16,7 @@ export function parseIsoDuration(text: string): number | undefined {
   const m = ISO_DURATION.exec(text.trim());
   if (!m || m.slice(1).every((part) => part === undefined)) return undefined;
   const [, d, h, min, s] = m;
-  return (
-    Number(d ?? 0) * UNIT_MS.d + Number(h ?? 0) * UNIT_MS.h + Number(min ?? 0) * UNIT_MS.m + Math.round(Number(s ?? 0) * 1000)
-  );
+  return Number(d ?? 0) * UNIT_MS.d + Number(h ?? 0) * UNIT_MS.h + Number(min ?? 0) * UNIT_MS.m + Math.round(Number(s ?? 0) * 1000);
 }
 
 /** Milliseconds of `90`, `90s`, `1h30m`, `500ms` or `PT1H30M`; undefined when the text is none of these. */

@@ -12,7 +12,17 @@ import { InputError, readInputs, type Inputs } from './inputs.js';
 import { Ledger, stateName } from './ledger.js';
 import { knownOf, stepBudget, type Outcome } from './operations/context.js';
 import { PeakaClient } from './peaka/client.js';
-import { aggregate, announce, buildResult, historyResults, renderSummary, setOutputs, unreadableNotes, writeSummary, type Result } from './report.js';
+import {
+  aggregate,
+  announce,
+  buildResult,
+  historyResults,
+  renderSummary,
+  setOutputs,
+  unreadableNotes,
+  writeSummary,
+  type Result
+} from './report.js';
 import { forOutput, say, type Logger } from './safe-text.js';
 import { renderFreshness, renderSelection, selectionFields } from './selection-report.js';
 import type { TableSelection } from './table-selection.js';
@@ -54,7 +64,14 @@ export async function runMain(): Promise<void> {
   process.on('SIGTERM', onSignal);
 
   const client = new PeakaClient(
-    { baseUrl: inputs.baseUrl, apiKey: inputs.apiKey, requestTimeoutMs: inputs.requestTimeoutMs, signal: controller.signal, onRetry: (line) => say.info(line), debug: (line) => say.debug(line) },
+    {
+      baseUrl: inputs.baseUrl,
+      apiKey: inputs.apiKey,
+      requestTimeoutMs: inputs.requestTimeoutMs,
+      signal: controller.signal,
+      onRetry: (line) => say.info(line),
+      debug: (line) => say.debug(line)
+    },
     inputs.projectId
   );
   // timeout is the whole step's: the wait stops early enough for the last read and the cancel on timeout.
@@ -65,7 +82,15 @@ export async function runMain(): Promise<void> {
   let selection: TableSelection | undefined;
   let stepFailure: string | undefined;
   try {
-    ({ slots, selection } = await runAll({ inputs, client, deadline: budget.deadline, budget, signal: controller.signal, log: logger, ledger }));
+    ({ slots, selection } = await runAll({
+      inputs,
+      client,
+      deadline: budget.deadline,
+      budget,
+      signal: controller.signal,
+      log: logger,
+      ledger
+    }));
   } catch (err) {
     if (!controller.signal.aborted) stepFailure = errorMessage(err);
   }
@@ -75,13 +100,24 @@ export async function runMain(): Promise<void> {
 
   // tables / tables-from that select nothing, where that is no error: the step succeeds and says why.
   const nothingToDo = selection?.nothingToDo;
-  if (nothingToDo && !slots.length) slots.push({ key: 'none', known: knownOf(inputs.operation), outcome: { conclusion: 'success', message: nothingToDo } });
+  if (nothingToDo && !slots.length)
+    slots.push({ key: 'none', known: knownOf(inputs.operation), outcome: { conclusion: 'success', message: nothingToDo } });
   await report(inputs, slots, selection, stepFailure, budget.end);
 }
 
 /** Outputs, summary, PR comment and the closing annotations. */
-async function report(inputs: Inputs, slots: CacheSlot[], selection: TableSelection | undefined, stepFailure: string | undefined, end: number): Promise<void> {
-  if (!slots.length) slots.push({ key: 'none', known: knownOf(inputs.operation, inputs.operation !== 'create' && inputs.cacheIds.length === 1 ? inputs.cacheIds[0] : undefined) });
+async function report(
+  inputs: Inputs,
+  slots: CacheSlot[],
+  selection: TableSelection | undefined,
+  stepFailure: string | undefined,
+  end: number
+): Promise<void> {
+  if (!slots.length)
+    slots.push({
+      key: 'none',
+      known: knownOf(inputs.operation, inputs.operation !== 'create' && inputs.cacheIds.length === 1 ? inputs.cacheIds[0] : undefined)
+    });
   const fallback: Outcome = { conclusion: 'failure', message: stepFailure ?? 'The step ended before this cache was done.' };
   // Caches that finished before a cancellation keep their own outcome; the step's is the cancellation's.
   const results = slots.map((s) => ({ ...buildResult(s.known, s.outcome ?? fallback), ...selectionFields(selection, s.known.cacheId) }));
@@ -91,12 +127,22 @@ async function report(inputs: Inputs, slots: CacheSlot[], selection: TableSelect
   const history = inputs.operation === 'history' ? historyResults(knowns) : undefined;
   setOutputs(overall, history ?? (results.length === 1 ? results[0] : results), inputs.apiKey);
   const maxAgeMs = 'maxAgeMs' in inputs ? inputs.maxAgeMs : undefined;
-  const html = renderSummary(results, overall, inputs.apiKey, history) + renderVolume(results, inputs.volume, inputs.apiKey) + renderFreshness(results, maxAgeMs, inputs.apiKey) + renderSelection(selection, inputs.apiKey);
+  const html =
+    renderSummary(results, overall, inputs.apiKey, history) +
+    renderVolume(results, inputs.volume, inputs.apiKey) +
+    renderFreshness(results, maxAgeMs, inputs.apiKey) +
+    renderSelection(selection, inputs.apiKey);
   if (inputs.summary) await writeSummary(html);
   if (inputs.commentOnPr) {
     const { commentOnPullRequest, legMarker } = await import('./pr-comment.js');
     const limits = { requestTimeoutMs: inputs.requestTimeoutMs, end };
-    await commentOnPullRequest(inputs.githubToken, await commentBody(inputs, slots, selection, results, overall, history), logger, limits, legMarker(legOf(inputs)));
+    await commentOnPullRequest(
+      inputs.githubToken,
+      await commentBody(inputs, slots, selection, results, overall, history),
+      logger,
+      limits,
+      legMarker(legOf(inputs))
+    );
   }
   const notes = unreadableNotes(knowns);
   for (const note of notes.slice(0, NOTES_MAX)) say.warning(note);
@@ -105,8 +151,16 @@ async function report(inputs: Inputs, slots: CacheSlot[], selection: TableSelect
 }
 
 /** status with tables-from: a preview of the merge (preview.ts); otherwise the summary. */
-async function commentBody(inputs: Inputs, slots: CacheSlot[], selection: TableSelection | undefined, results: Result[], overall: Result, history?: ReturnType<typeof historyResults>): Promise<string> {
-  if (inputs.operation !== 'status' || !inputs.tablesFrom || !selection) return renderSummary(results, overall, inputs.apiKey, history, { forComment: true });
+async function commentBody(
+  inputs: Inputs,
+  slots: CacheSlot[],
+  selection: TableSelection | undefined,
+  results: Result[],
+  overall: Result,
+  history?: ReturnType<typeof historyResults>
+): Promise<string> {
+  if (inputs.operation !== 'status' || !inputs.tablesFrom || !selection)
+    return renderSummary(results, overall, inputs.apiKey, history, { forComment: true });
   const { renderPreview } = await import('./preview.js');
   const statuses = new Map(selection.statusOf);
   for (const { known } of slots) if (known.cacheId && known.lastStatus) statuses.set(known.cacheId, known.lastStatus);
@@ -147,7 +201,13 @@ async function onAbort(inputs: Inputs, ledger: Ledger, slots: CacheSlot[]): Prom
   }
   // A fresh client: the step's own one is bound to the signal that has just fired.
   const client = new PeakaClient(
-    { baseUrl: inputs.baseUrl, apiKey: inputs.apiKey, requestTimeoutMs: Math.min(inputs.requestTimeoutMs, 3_000), maxAttempts: 2, backoffCapMs: 500 },
+    {
+      baseUrl: inputs.baseUrl,
+      apiKey: inputs.apiKey,
+      requestTimeoutMs: Math.min(inputs.requestTimeoutMs, 3_000),
+      maxAttempts: 2,
+      backoffCapMs: 500
+    },
     inputs.projectId
   );
   const messages: string[] = [];

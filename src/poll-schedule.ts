@@ -131,7 +131,10 @@ export class PollPlanner {
     let gap = plain;
     if (prediction) {
       const predicted = predictedGapMs(prediction, this.maxIntervalMs, this.shared ? SHARED_MIN_GAP_MS : MIN_GAP_MS);
-      gap = this.state === 'confirmed' ? Math.min(predicted, Math.max(plain, this.scaled(CONFIRMED_SHARE * sinceStartMs))) : Math.min(plain, predicted);
+      gap =
+        this.state === 'confirmed'
+          ? Math.min(predicted, Math.max(plain, this.scaled(CONFIRMED_SHARE * sinceStartMs)))
+          : Math.min(plain, predicted);
     }
     return clamp(Math.round(finite(gap) ? gap : plain), 1, this.maxIntervalMs);
   }
@@ -170,11 +173,16 @@ export class PollPlanner {
     const historyRate = finite(history.records) && history.records > 0 ? history.records / history.durationMs : undefined;
     if (historyRate !== undefined && records !== undefined && records > 0 && elapsedMs >= MIN_RATE_ELAPSED_MS) {
       const rate = records / elapsedMs;
-      if (!agrees(rate, historyRate)) return this.reject(`the progress rate (${perSecond(rate)}/s) is far from the previous run's (${perSecond(historyRate)}/s)`);
+      if (!agrees(rate, historyRate))
+        return this.reject(`the progress rate (${perSecond(rate)}/s) is far from the previous run's (${perSecond(historyRate)}/s)`);
       // The recent rate follows a run that speeds up or slows down; the average covers a pause.
-      const recent = last?.records !== undefined && records > last.records && elapsedMs - last.elapsedMs >= MIN_GAP_MS ? (records - last.records) / (elapsedMs - last.elapsedMs) : rate;
+      const recent =
+        last?.records !== undefined && records > last.records && elapsedMs - last.elapsedMs >= MIN_GAP_MS
+          ? (records - last.records) / (elapsedMs - last.elapsedMs)
+          : rate;
       remainingMs = (history.records! - records) / recent;
-      if (!agrees(elapsedMs + Math.max(0, remainingMs), history.durationMs)) return this.reject('the length the progress predicts is far from the previous run\'s');
+      if (!agrees(elapsedMs + Math.max(0, remainingMs), history.durationMs))
+        return this.reject("the length the progress predicts is far from the previous run's");
       if (++this.agreeing >= CONFIRMATIONS) this.state = 'confirmed';
     }
     const window = windowMs(elapsedMs + Math.max(0, remainingMs));

@@ -17,7 +17,12 @@ export async function runPost(): Promise<void> {
   const started = pages.map((p) => p.entry).filter((e): e is Started => typeof e !== 'string');
   const unreadable = pages.filter((p) => typeof p.entry === 'string');
   if (unreadable.length) {
-    const caches = core.getInput('cache-id').split(/[\s,]+/).filter(Boolean).join(', ') || 'the caches the step selected';
+    const caches =
+      core
+        .getInput('cache-id')
+        .split(/[\s,]+/)
+        .filter(Boolean)
+        .join(', ') || 'the caches the step selected';
     const why = [...new Set(unreadable.map((p) => p.entry))].join('; ');
     say.warning(
       `The post step could not read ${unreadable.length} of the ${pages.length} entries the main step saved (${why}), so it cannot cancel what those may name: check ${caches} in Peaka and cancel any execution that should not keep running.`
@@ -25,12 +30,18 @@ export async function runPost(): Promise<void> {
   }
   if (!started.length) return;
   const inputs = readInputs();
-  if (!inputs.cancelOnAbort && started.some((e) => !e.onTimeout)) say.info('The main step did not finish; what it started is left running (cancel-on-abort: false).');
+  if (!inputs.cancelOnAbort && started.some((e) => !e.onTimeout))
+    say.info('The main step did not finish; what it started is left running (cancel-on-abort: false).');
   // What cancel-on-timeout left here is cancelled whatever cancel-on-abort says.
   const toCancel = inputs.cancelOnAbort ? started : started.filter((e) => e.onTimeout);
   if (!toCancel.length) return;
   const client = new PeakaClient(
-    { baseUrl: inputs.baseUrl, apiKey: inputs.apiKey, requestTimeoutMs: Math.min(inputs.requestTimeoutMs, 10_000), debug: (line) => say.debug(line) },
+    {
+      baseUrl: inputs.baseUrl,
+      apiKey: inputs.apiKey,
+      requestTimeoutMs: Math.min(inputs.requestTimeoutMs, 10_000),
+      debug: (line) => say.debug(line)
+    },
     inputs.projectId
   );
   await Promise.all(
@@ -45,7 +56,9 @@ export async function runPost(): Promise<void> {
         else if (result.cancelled) say.warning(`${why} ${result.message}`);
         else say.info(result.message);
       } catch (err) {
-        say.warning(`The main step did not finish, and cancelling what it started on ${describeStarted(entry)} failed: ${errorMessage(err)}`);
+        say.warning(
+          `The main step did not finish, and cancelling what it started on ${describeStarted(entry)} failed: ${errorMessage(err)}`
+        );
       }
     })
   );
@@ -65,7 +78,9 @@ function readPage(text: string): Started | string {
   const named =
     typeof e.cacheId === 'string'
       ? e.cacheId !== ''
-      : typeof table === 'object' && table !== null && ['catalogId', 'schemaName', 'tableName'].every((k) => typeof table[k] === 'string' && table[k] !== '');
+      : typeof table === 'object' &&
+        table !== null &&
+        ['catalogId', 'schemaName', 'tableName'].every((k) => typeof table[k] === 'string' && table[k] !== '');
   const valid =
     named &&
     (e.kind === undefined || EXECUTION_KINDS.includes(e.kind as never)) &&

@@ -52,13 +52,16 @@ export function commentBounds(limits: CommentLimits, now = (limits.clock ?? real
  * Only a comment a bot wrote (the job token's github-actions[bot], or an app's) is ours to update:
  * anyone may paste the marker into a comment of their own, and that one is left alone.
  */
-const isOurs = (marker: string) => (c: { body?: string; user?: { type?: string } | null }) => c.user?.type === 'Bot' && !!c.body?.startsWith(marker);
+const isOurs = (marker: string) => (c: { body?: string; user?: { type?: string } | null }) =>
+  c.user?.type === 'Bot' && !!c.body?.startsWith(marker);
 
 export async function commentOnPullRequest(token: string, html: string, log: Logger, limits: CommentLimits, leg = ''): Promise<void> {
   const { context } = github;
   if (!context.payload.pull_request && context.eventName !== PUSH) {
     // A schedule or a manual run belongs to no pull request: the last merged one is not its.
-    log.info(`comment-on-pr: this run was triggered by '${context.eventName || 'an unknown event'}', which belongs to no pull request; no comment written. Comments are written on pull_request runs (and on push runs, to the merged pull request).`);
+    log.info(
+      `comment-on-pr: this run was triggered by '${context.eventName || 'an unknown event'}', which belongs to no pull request; no comment written. Comments are written on pull_request runs (and on push runs, to the merged pull request).`
+    );
     return;
   }
   const clock = limits.clock ?? realClock;
@@ -107,12 +110,17 @@ export async function commentOnPullRequest(token: string, html: string, log: Log
     }
   } catch (err) {
     if (timedOut) {
-      const which = total.signal.aborted ? `the comment's ${formatDuration(totalMs)}` : `${formatDuration(requestMs)} (min(request-timeout, 30s))`;
+      const which = total.signal.aborted
+        ? `the comment's ${formatDuration(totalMs)}`
+        : `${formatDuration(requestMs)} (min(request-timeout, 30s))`;
       log.warning(`comment-on-pr: GitHub did not answer within ${which}; no comment written. The step goes on.`);
       return;
     }
     const status = (err as { status?: number }).status;
-    const hint = status === 403 || status === 401 ? " Give the job 'permissions: pull-requests: write' (or pass a github-token that may comment)." : '';
+    const hint =
+      status === 403 || status === 401
+        ? " Give the job 'permissions: pull-requests: write' (or pass a github-token that may comment)."
+        : '';
     log.warning(`comment-on-pr: could not comment on the pull request: ${(err as Error).message}.${hint}`);
   } finally {
     total.clear();

@@ -30,14 +30,20 @@ function lastSuccessOf(status: CacheStatus | undefined): Execution | undefined {
 /** Where a statement is: file:line and what it does. */
 const where = (t: Touch) => `${t.file}:${t.line} ${t.statement}${t.fromHead ? ' (read from its first words)' : ''}`;
 
-export function renderPreview(selection: TableSelection, statuses: ReadonlyMap<string, CacheStatus>, secret: string, budget = COMMENT_BUDGET_CHARS): string {
+export function renderPreview(
+  selection: TableSelection,
+  statuses: ReadonlyMap<string, CacheStatus>,
+  secret: string,
+  budget = COMMENT_BUDGET_CHARS
+): string {
   const clean = (text: string) => forComment(text, 300, secret);
   const migrations = selection.migrations;
   const scan = migrations?.scan;
   const rows = (migrations?.rows ?? []).filter((r) => r.cacheIds.length && !r.gone);
   // A table with no cache: one line, with every statement that touches it.
   const noCache = new Map<string, Touch[]>();
-  for (const r of migrations?.rows ?? []) if (!r.cacheIds.length) noCache.set(qualified(r.touch.table), [...(noCache.get(qualified(r.touch.table)) ?? []), r.touch]);
+  for (const r of migrations?.rows ?? [])
+    if (!r.cacheIds.length) noCache.set(qualified(r.touch.table), [...(noCache.get(qualified(r.touch.table)) ?? []), r.touch]);
   // A cache whose table is gone: the statement that drops or renames it away.
   const failing = (migrations?.rows ?? []).filter((r) => r.cacheIds.length && r.gone && r.touch.gone);
   const caches = new Set(rows.flatMap((r) => r.cacheIds));
@@ -53,7 +59,8 @@ export function renderPreview(selection: TableSelection, statuses: ReadonlyMap<s
   const sections: { title: string; header?: string; lines: string[]; wrap: [string, string] }[] = [];
   sections.push({
     title: 'Caches the merge will refresh',
-    header: '<tr><th>Migration file</th><th>Statement</th><th>Table</th><th>Cache</th><th>Status</th><th>Last success</th><th>Cached records</th></tr>',
+    header:
+      '<tr><th>Migration file</th><th>Statement</th><th>Table</th><th>Cache</th><th>Status</th><th>Last success</th><th>Cached records</th></tr>',
     wrap: ['<table>', '</table>'],
     lines: rows.flatMap((r) =>
       r.cacheIds.map((id) => {
@@ -82,7 +89,9 @@ export function renderPreview(selection: TableSelection, statuses: ReadonlyMap<s
     wrap: ['<ul>', '</ul>'],
     lines: failing.map((r) => {
       const how = r.touch.renamedTo ? `renames the table to ${qualified(r.touch.renamedTo)}` : 'drops the table';
-      const todo = r.touch.renamedTo ? `create a cache for ${qualified(r.touch.renamedTo)} and delete the old one` : 'delete the cache if the table is gone for good';
+      const todo = r.touch.renamedTo
+        ? `create a cache for ${qualified(r.touch.renamedTo)} and delete the old one`
+        : 'delete the cache if the table is gone for good';
       return `<li>${r.cacheIds.map((id) => cacheCell(clean, selection.tableOf.get(id), id)).join(', ')}: ${clean(`${where(r.touch)} ${how}; the merge will not refresh it, and its next refresh will fail. After merging, ${todo}.`)}</li>`;
     })
   });
@@ -90,8 +99,12 @@ export function renderPreview(selection: TableSelection, statuses: ReadonlyMap<s
     title: '⚠️ Statements the SQL parser could not read',
     wrap: ['<ul>', '</ul>'],
     lines: (scan?.unreadable ?? []).map((u) => {
-      const guessed = (scan?.touches ?? []).filter((t) => t.fromHead && t.file === u.file && t.line === u.line).map((t) => qualified(t.table));
-      const what = guessed.length ? `from its first words it touches ${guessed.join(', ')}, which is counted above` : 'its tables are not known: check it by hand';
+      const guessed = (scan?.touches ?? [])
+        .filter((t) => t.fromHead && t.file === u.file && t.line === u.line)
+        .map((t) => qualified(t.table));
+      const what = guessed.length
+        ? `from its first words it touches ${guessed.join(', ')}, which is counted above`
+        : 'its tables are not known: check it by hand';
       return `<li>${clean(`${u.file}:${u.line}: ${what}.`)}</li>`;
     })
   });
@@ -115,7 +128,12 @@ export function renderPreview(selection: TableSelection, statuses: ReadonlyMap<s
       left -= line.length;
     }
     const rest = s.lines.length - shown.length;
-    if (rest) shown.push(s.wrap[0] === '<table>' ? `<tr><td colspan="7"><em>and ${rest} more; the job summary and the result output list every one</em></td></tr>` : `<li><em>and ${rest} more</em></li>`);
+    if (rest)
+      shown.push(
+        s.wrap[0] === '<table>'
+          ? `<tr><td colspan="7"><em>and ${rest} more; the job summary and the result output list every one</em></td></tr>`
+          : `<li><em>and ${rest} more</em></li>`
+      );
     shownOf.set(i, shown);
   }
   const out = [...head];

@@ -44,7 +44,9 @@ function forms(secret: string): string[] {
     bytes.toString('base64url'),
     bytes.toString('hex'),
     // Every character as a JSON \u escape, or as a decimal or hex character reference.
-    codes.map((c) => (c > 0xffff ? JSON.stringify(String.fromCodePoint(c)).slice(1, -1) : `\\u${c.toString(16).padStart(4, '0')}`)).join(''),
+    codes
+      .map((c) => (c > 0xffff ? JSON.stringify(String.fromCodePoint(c)).slice(1, -1) : `\\u${c.toString(16).padStart(4, '0')}`))
+      .join(''),
     codes.map((c) => `&#${c};`).join(''),
     codes.map((c) => `&#x${c.toString(16)};`).join('')
   ];
@@ -52,7 +54,8 @@ function forms(secret: string): string[] {
 
 const regexEscape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** %2F and %2f are the same byte: percent-escapes match in either case. */
-const hexInsensitive = (source: string) => source.replace(/%([0-9A-F])([0-9A-F])/g, (_, a: string, b: string) => `%[${a}${a.toLowerCase()}][${b}${b.toLowerCase()}]`);
+const hexInsensitive = (source: string) =>
+  source.replace(/%([0-9A-F])([0-9A-F])/g, (_, a: string, b: string) => `%[${a}${a.toLowerCase()}][${b}${b.toLowerCase()}]`);
 
 function secretPattern(extra: string | undefined): RegExp | undefined {
   const cacheKey = extra ?? '';
@@ -140,8 +143,12 @@ export function forLog(text: string, extra?: string): string {
  * readers of the log honour, become spaces, and the other control characters are replaced as in the log.
  */
 export function forAnnotation(text: string, extra?: string): string {
-  // eslint-disable-next-line no-control-regex
-  return cut(redact(text, extra), ANNOTATION_MAX).replace(/[\u000b\u000c\u0085\u2028\u2029]/g, ' ').replace(CONTROLS, REPLACEMENT);
+  return (
+    cut(redact(text, extra), ANNOTATION_MAX)
+      // eslint-disable-next-line no-control-regex -- the line breaks the runner would split an annotation at
+      .replace(/[\u000b\u000c\u0085\u2028\u2029]/g, ' ')
+      .replace(CONTROLS, REPLACEMENT)
+  );
 }
 
 /**
@@ -153,7 +160,10 @@ export function forOutput(text: string, extra?: string): string {
 }
 
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"'`|\\[\]]/g, (c) => `&#${c.charCodeAt(0)};`).replace(LINE_BREAKS, ' ').replace(CONTROLS, REPLACEMENT);
+  return text
+    .replace(/[&<>"'`|\\[\]]/g, (c) => `&#${c.charCodeAt(0)};`)
+    .replace(LINE_BREAKS, ' ')
+    .replace(CONTROLS, REPLACEMENT);
 }
 
 /** The longest text of one cell or list item in the summary and the comment. */
@@ -199,12 +209,52 @@ export function htmlToText(html: string): string {
  * no-break space. HTML decodes the first five even without their `;`.
  */
 const ENTITIES: Record<string, string> = {
-  nbsp: ' ', amp: '&', AMP: '&', lt: '<', LT: '<', gt: '>', GT: '>', quot: '"', QUOT: '"',
-  Tab: '\t', NewLine: '\n', excl: '!', num: '#', dollar: '$', percnt: '%', apos: "'", lpar: '(', rpar: ')',
-  ast: '*', midast: '*', plus: '+', comma: ',', period: '.', sol: '/', colon: ':', semi: ';', equals: '=',
-  quest: '?', commat: '@', lsqb: '[', lbrack: '[', bsol: '\\', rsqb: ']', rbrack: ']', Hat: '^',
-  lowbar: '_', UnderBar: '_', grave: '`', DiacriticalGrave: '`', lcub: '{', lbrace: '{', verbar: '|',
-  vert: '|', VerticalLine: '|', rcub: '}', rbrace: '}'
+  nbsp: ' ',
+  amp: '&',
+  AMP: '&',
+  lt: '<',
+  LT: '<',
+  gt: '>',
+  GT: '>',
+  quot: '"',
+  QUOT: '"',
+  Tab: '\t',
+  NewLine: '\n',
+  excl: '!',
+  num: '#',
+  dollar: '$',
+  percnt: '%',
+  apos: "'",
+  lpar: '(',
+  rpar: ')',
+  ast: '*',
+  midast: '*',
+  plus: '+',
+  comma: ',',
+  period: '.',
+  sol: '/',
+  colon: ':',
+  semi: ';',
+  equals: '=',
+  quest: '?',
+  commat: '@',
+  lsqb: '[',
+  lbrack: '[',
+  bsol: '\\',
+  rsqb: ']',
+  rbrack: ']',
+  Hat: '^',
+  lowbar: '_',
+  UnderBar: '_',
+  grave: '`',
+  DiacriticalGrave: '`',
+  lcub: '{',
+  lbrace: '{',
+  verbar: '|',
+  vert: '|',
+  VerticalLine: '|',
+  rcub: '}',
+  rbrace: '}'
 };
 const REFERENCE = /&(?:#[xX]([0-9a-fA-F]+)|#([0-9]+)|([A-Za-z]+));?/g;
 const WITHOUT_SEMICOLON = new Set(['nbsp', 'amp', 'AMP', 'lt', 'LT', 'gt', 'GT', 'quot', 'QUOT']);

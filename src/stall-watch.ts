@@ -26,14 +26,23 @@ export class StallWatch {
 
   /** Records what a read showed; returns the stall once nothing has changed for the timeout. */
   see(execution: Execution, nowMs: number): Stall | undefined {
-    const key = [execution.status, execution.updatedAt, execution.cachedRecords, execution.insertedRecords, execution.updatedRecords, execution.deletedRecords].join('|');
+    const key = [
+      execution.status,
+      execution.updatedAt,
+      execution.cachedRecords,
+      execution.insertedRecords,
+      execution.updatedRecords,
+      execution.deletedRecords
+    ].join('|');
     // Waiting its turn, no progress is expected, so the stall clock does not run.
     if (key !== this.key || isQueued(execution)) {
       this.key = key;
       this.sinceMs = nowMs;
       return undefined;
     }
-    return this.timeoutMs > 0 && nowMs - this.sinceMs >= this.timeoutMs ? { sinceMs: this.sinceMs, updatedAt: execution.updatedAt } : undefined;
+    return this.timeoutMs > 0 && nowMs - this.sinceMs >= this.timeoutMs
+      ? { sinceMs: this.sinceMs, updatedAt: execution.updatedAt }
+      : undefined;
   }
 
   /** When the stall would be due if nothing changes: a read then tells (Infinity when off). */

@@ -157,7 +157,9 @@ export class SharedStatusSource implements StatusSource {
           return;
         }
         if (++this.failures === LIST_FAILURES_TO_GIVE_UP)
-          this.options.warn?.(`Reading the caches' statuses through one list failed ${LIST_FAILURES_TO_GIVE_UP} times in a row (${err instanceof PeakaApiError ? err.short : String(err)}); each cache's status is read on its own from now on.`);
+          this.options.warn?.(
+            `Reading the caches' statuses through one list failed ${LIST_FAILURES_TO_GIVE_UP} times in a row (${err instanceof PeakaApiError ? err.short : String(err)}); each cache's status is read on its own from now on.`
+          );
       }
     }
     const due: Waiter[] = [];

@@ -103,7 +103,11 @@ export function globDistance(glob: string, text: string): number {
 const CELL_BUDGET = 20_000_000;
 
 /** The names that exist closest to a pattern that matched nothing: those that differ only in case, else the nearest few. */
-export function closestNames(pattern: string, caches: Pick<CacheStatus, 'schemaName' | 'tableName'>[], limit = 3): { caseOnly: string[]; close: string[] } {
+export function closestNames(
+  pattern: string,
+  caches: Pick<CacheStatus, 'schemaName' | 'tableName'>[],
+  limit = 3
+): { caseOnly: string[]; close: string[] } {
   const caseOnly = [...new Set(caches.filter((c) => matchesPattern(pattern, c, true)).map(nameOf))];
   if (caseOnly.length) return { caseOnly: caseOnly.slice(0, limit), close: [] };
   const { schema, table } = splitPattern(pattern);
@@ -132,9 +136,11 @@ export function noMatchMessage(pattern: string, caches: CacheStatus[], where: st
   const { caseOnly, close } = closestNames(pattern, caches);
   const names = (list: string[]) => list.join(', ');
   let hint = '';
-  if (caseOnly.length) hint = ` It differs only in letter case from ${names(caseOnly)}: names are matched exactly as Peaka lists them, so write ${caseOnly.length === 1 ? 'that name' : 'one of those'}.`;
+  if (caseOnly.length)
+    hint = ` It differs only in letter case from ${names(caseOnly)}: names are matched exactly as Peaka lists them, so write ${caseOnly.length === 1 ? 'that name' : 'one of those'}.`;
   else if (close.length) hint = ` The closest cached tables: ${names(close)}.`;
-  else if (caches.length) hint = ` No cached table is close; ${where} has ${caches.length} cache${caches.length === 1 ? '' : 's'}, e.g. ${names([...new Set(caches.map(nameOf))].slice(0, 3))}.`;
+  else if (caches.length)
+    hint = ` No cached table is close; ${where} has ${caches.length} cache${caches.length === 1 ? '' : 's'}, e.g. ${names([...new Set(caches.map(nameOf))].slice(0, 3))}.`;
   else hint = ` ${where} has no caches.`;
   return `Input 'tables': ${JSON.stringify(pattern)} matches no cache of ${where}.${hint}`;
 }
@@ -155,7 +161,14 @@ export async function selectByTables(
     // The migration files are read before the list: a run with nothing to do asks Peaka nothing.
     const { scanMigrations } = await import('./migrations/index.js');
     const scan = await scanMigrations(by, inputs.githubToken, log, process.env, { deadline, signal });
-    if (!scan.touches.length) return { ids: [], reasons: new Map(), tableOf: new Map(), migrations: { scan, rows: [] }, nothingToDo: scan.nothingToDo ?? 'The changed migrations touch no table; nothing to do.' };
+    if (!scan.touches.length)
+      return {
+        ids: [],
+        reasons: new Map(),
+        tableOf: new Map(),
+        migrations: { scan, rows: [] },
+        nothingToDo: scan.nothingToDo ?? 'The changed migrations touch no table; nothing to do.'
+      };
     const list = await client.listStatuses(deadline, catalogId);
     warnUnidentified(list);
     return selectTouched(scan, list.caches, where, log);
@@ -168,23 +181,50 @@ export async function selectByTables(
 /** How many patterns that match nothing get the closest names in their message. */
 const HINTED_PATTERNS = 5;
 
-export function selectByPatterns(patterns: string[], caches: CacheStatus[], where: string, allowNoMatch: boolean, log: Logger, single = false): TableSelection {
+export function selectByPatterns(
+  patterns: string[],
+  caches: CacheStatus[],
+  where: string,
+  allowNoMatch: boolean,
+  log: Logger,
+  single = false
+): TableSelection {
   const chosen: NonNullable<TableSelection['patterns']> = [];
-  const selection: TableSelection = { ids: [], reasons: new Map(), tableOf: new Map(caches.map((c) => [c.id, nameOf(c)])), patterns: chosen };
+  const selection: TableSelection = {
+    ids: [],
+    reasons: new Map(),
+    tableOf: new Map(caches.map((c) => [c.id, nameOf(c)])),
+    patterns: chosen
+  };
   const failures: string[] = [];
   for (const pattern of patterns) {
     const matched = caches.filter((c) => matchesPattern(pattern, c));
     chosen.push({ pattern, cacheIds: matched.map((c) => c.id) });
     // The closest names are searched for the first few patterns only: with many caches, each search costs.
-    if (!matched.length) failures.push(failures.length < HINTED_PATTERNS ? noMatchMessage(pattern, caches, where) : `Input 'tables': ${JSON.stringify(pattern)} matches no cache of ${where}.`);
+    if (!matched.length)
+      failures.push(
+        failures.length < HINTED_PATTERNS
+          ? noMatchMessage(pattern, caches, where)
+          : `Input 'tables': ${JSON.stringify(pattern)} matches no cache of ${where}.`
+      );
     for (const cache of matched) addReason(selection, cache.id, { pattern });
   }
-  if (failures.length && !allowNoMatch) throw new ActionError(failures.length === 1 ? `${failures[0]} (Set allow-no-match: true to go on without it.)` : `${failures.join('\n')}\n(Set allow-no-match: true to go on without them.)`);
+  if (failures.length && !allowNoMatch)
+    throw new ActionError(
+      failures.length === 1
+        ? `${failures[0]} (Set allow-no-match: true to go on without it.)`
+        : `${failures.join('\n')}\n(Set allow-no-match: true to go on without them.)`
+    );
   for (const failure of failures) log.warning(`${failure} Going on without it (allow-no-match: true).`);
   if (single && selection.ids.length > 1)
-    throw new ActionError(`Operation 'delete' takes one cache, but ${patterns[0]} matches ${selection.ids.length} caches of ${where} (${selection.ids.join(', ')}). Set catalog-id to the catalog of the one to delete.`);
+    throw new ActionError(
+      `Operation 'delete' takes one cache, but ${patterns[0]} matches ${selection.ids.length} caches of ${where} (${selection.ids.join(', ')}). Set catalog-id to the catalog of the one to delete.`
+    );
   if (!selection.ids.length) selection.nothingToDo = `No cache of ${where} matches 'tables' (allow-no-match: true); nothing to do.`;
-  else log.info(`'tables' selected ${selection.ids.length} cache${selection.ids.length === 1 ? '' : 's'} of ${where}: ${chosen.map((p) => `${p.pattern} -> ${p.cacheIds.length}`).join(', ')}.`);
+  else
+    log.info(
+      `'tables' selected ${selection.ids.length} cache${selection.ids.length === 1 ? '' : 's'} of ${where}: ${chosen.map((p) => `${p.pattern} -> ${p.cacheIds.length}`).join(', ')}.`
+    );
   return selection;
 }
 
@@ -204,7 +244,12 @@ const keyOf = (t: { schema: string; table: string }) => `${t.schema}.${t.table}`
  * the migrations (in file order) is not refreshed: its cache would fail, and a warning says so.
  */
 export function selectTouched(scan: MigrationScan, caches: CacheStatus[], where: string, log: Logger): TableSelection {
-  const selection: TableSelection = { ids: [], reasons: new Map(), tableOf: new Map(caches.map((c) => [c.id, nameOf(c)])), statusOf: new Map(caches.map((c) => [c.id, c])) };
+  const selection: TableSelection = {
+    ids: [],
+    reasons: new Map(),
+    tableOf: new Map(caches.map((c) => [c.id, nameOf(c)])),
+    statusOf: new Map(caches.map((c) => [c.id, c]))
+  };
   const byName = new Map<string, CacheStatus[]>();
   for (const c of caches) byName.set(nameOf(c), [...(byName.get(nameOf(c)) ?? []), c]);
   const lastTouch = new Map<string, Touch>();
@@ -224,16 +269,24 @@ export function selectTouched(scan: MigrationScan, caches: CacheStatus[], where:
     const todo = touch.renamedTo
       ? `Create a cache for ${keyOf(touch.renamedTo)} (operation: create) and delete the old one.`
       : `Delete the cache (operation: delete, tables: ${key}) if the table is gone for good.`;
-    log.warning(`${touch.file} line ${touch.line} ${how}, but its cache ${left.map((c) => c.id).join(', ')} still exists: it will fail on its next refresh, so it is not refreshed now. ${todo}`);
+    log.warning(
+      `${touch.file} line ${touch.line} ${how}, but its cache ${left.map((c) => c.id).join(', ')} still exists: it will fail on its next refresh, so it is not refreshed now. ${todo}`
+    );
   }
   selection.migrations = { scan, rows };
   const touched = [...new Set(scan.touches.map((t) => keyOf(t.table)))];
   if (!selection.ids.length) {
-    const cased = touched.flatMap((key) => (byName.has(key) ? [] : [...byName.keys()].filter((n) => n.toLowerCase() === key.toLowerCase()).map((n) => `${key} (cached as ${n})`)));
-    const caseNote = cased.length ? ` Names differ only in letter case: ${cased.join(', ')}; unquoted PostgreSQL names are lower-cased, and names are matched exactly.` : '';
+    const cased = touched.flatMap((key) =>
+      byName.has(key) ? [] : [...byName.keys()].filter((n) => n.toLowerCase() === key.toLowerCase()).map((n) => `${key} (cached as ${n})`)
+    );
+    const caseNote = cased.length
+      ? ` Names differ only in letter case: ${cased.join(', ')}; unquoted PostgreSQL names are lower-cased, and names are matched exactly.`
+      : '';
     selection.nothingToDo = `The changed migrations touch ${touched.length} table${touched.length === 1 ? '' : 's'} (${touched.slice(0, 10).join(', ')}${touched.length > 10 ? ', ...' : ''}), none with a cache to refresh in ${where}; nothing to do.${caseNote}`;
   } else {
-    log.info(`The changed migrations touch ${touched.length} table${touched.length === 1 ? '' : 's'}; ${selection.ids.length} cache${selection.ids.length === 1 ? '' : 's'} of ${where} selected.`);
+    log.info(
+      `The changed migrations touch ${touched.length} table${touched.length === 1 ? '' : 's'}; ${selection.ids.length} cache${selection.ids.length === 1 ? '' : 's'} of ${where} selected.`
+    );
   }
   return selection;
 }

@@ -9,7 +9,15 @@
  * one execution exceeds poll-interval (poll-schedule.ts).
  */
 import type { Clock } from './clock.js';
-import { isActive, isTerminal, type CacheStatus, type Execution, type ExecutionKind, type HistoryExecution, type PeakaClient } from './peaka/client.js';
+import {
+  isActive,
+  isTerminal,
+  type CacheStatus,
+  type Execution,
+  type ExecutionKind,
+  type HistoryExecution,
+  type PeakaClient
+} from './peaka/client.js';
 import { PeakaApiError } from './peaka/errors.js';
 import { KIND_LABEL, describeExecution } from './format.js';
 import { PollPlanner, type History } from './poll-schedule.js';
@@ -107,7 +115,9 @@ export class ExecutionTracker {
   private async readAfter(delayMs: number, notAfter = Infinity): Promise<{ status: CacheStatus; final: boolean }> {
     const { cacheId, deadline, signal } = this.options;
     const at = Math.min(this.lastReadAt + Math.max(delayMs, MIN_READ_GAP_MS), notAfter);
-    this.options.debug?.(`Next status read of cache ${cacheId} in ${Math.max(0, Math.round(Math.min(at, deadline) - this.clock.now()))} ms (${at >= deadline ? 'the last read, at the deadline' : at === notAfter ? 'when a stall would be due' : `plain schedule, a prediction from the previous run: ${this.planner.trust}`}).`);
+    this.options.debug?.(
+      `Next status read of cache ${cacheId} in ${Math.max(0, Math.round(Math.min(at, deadline) - this.clock.now()))} ms (${at >= deadline ? 'the last read, at the deadline' : at === notAfter ? 'when a stall would be due' : `plain schedule, a prediction from the previous run: ${this.planner.trust}`}).`
+    );
     if (at < deadline) {
       try {
         const read = await this.source.read(cacheId, at, deadline, signal);
@@ -218,10 +228,13 @@ export class ExecutionTracker {
     for (let round = 0, limit = this.readLimit; round < limit; round++) {
       const { status, final } = await this.readAfter(this.planner.next({ sinceStartMs: this.sinceStart() }));
       const slots = kinds.map((k) => status.executions[k]);
-      const isNew = (e: Execution | undefined): e is Execution => e !== undefined && (wanted === undefined ? e.id !== previous[e.kind] && !others.has(e.id) : e.id === wanted);
+      const isNew = (e: Execution | undefined): e is Execution =>
+        e !== undefined && (wanted === undefined ? e.id !== previous[e.kind] && !others.has(e.id) : e.id === wanted);
       let fresh = slots.find(isNew);
       if (fresh && claim && startedBefore(fresh, claim, this.clock.now())) {
-        this.options.log(`The ${KIND_LABEL[fresh.kind]} ${fresh.id} had started before this step's trigger was sent: it is another actor's (Peaka's schedule, a user or another run). Waiting for this step's own.`);
+        this.options.log(
+          `The ${KIND_LABEL[fresh.kind]} ${fresh.id} had started before this step's trigger was sent: it is another actor's (Peaka's schedule, a user or another run). Waiting for this step's own.`
+        );
         others.add(fresh.id);
         fresh = undefined;
       }
@@ -275,7 +288,11 @@ export class ExecutionTracker {
    * Waits until one of `kinds` shows the execution `id`: one queued behind a running execution
    * appears only when that ends. With nothing running ahead, it must appear within `graceMs`.
    */
-  awaitExecution(kinds: readonly ExecutionKind[], id: string, graceMs = APPEARANCE_GRACE_MS): Promise<TrackResult & { queuedBehind?: Execution }> {
+  awaitExecution(
+    kinds: readonly ExecutionKind[],
+    id: string,
+    graceMs = APPEARANCE_GRACE_MS
+  ): Promise<TrackResult & { queuedBehind?: Execution }> {
     return this.awaitNew(kinds, {}, graceMs, { wanted: id });
   }
 
@@ -286,7 +303,11 @@ export class ExecutionTracker {
    * `claim`: the trigger the followed execution was taken for; a newer one that may have been created
    * within APPEARANCE_SLACK_MS of its answer is a rival (TrackResult.rivals).
    */
-  async follow(execution: Execution, history?: History, { claim, onRival }: { claim?: Claim; onRival?: (rival: Execution) => void } = {}): Promise<TrackResult> {
+  async follow(
+    execution: Execution,
+    history?: History,
+    { claim, onRival }: { claim?: Claim; onRival?: (rival: Execution) => void } = {}
+  ): Promise<TrackResult> {
     const startedAt = this.clock.now() - (runningForMs(execution) ?? 0);
     const stall = new StallWatch(this.options.stallTimeoutMs ?? 0, this.clock.now());
     let current = execution;
@@ -307,7 +328,11 @@ export class ExecutionTracker {
     stall.see(current, this.clock.now());
     this.logChange(current);
     for (let round = 0, limit = this.readLimit; round < limit && !isTerminal(current.status); round++) {
-      const delay = this.planner.next({ sinceStartMs: this.sinceStart(), history, observed: { elapsedMs: this.lastReadAt - startedAt, records: recordsOf(current) } });
+      const delay = this.planner.next({
+        sinceStartMs: this.sinceStart(),
+        history,
+        observed: { elapsedMs: this.lastReadAt - startedAt, records: recordsOf(current) }
+      });
       if (this.planner.trust === 'rejected' && !dropLogged) {
         this.options.log(`Not predicting the end from the previous run: ${this.planner.rejectedBecause}.`);
         dropLogged = true;
@@ -326,7 +351,11 @@ export class ExecutionTracker {
             onRival?.(inSlot);
           }
           this.options.log(`${this.replacedLine(current, inSlot)} Following it through the execution history.`);
-          if (!this.options.client.executionHistory) return { ...result(false), execution: { ...current, status: 'UNKNOWN', error: `${this.replacedLine(current, inSlot)} Its end is not known.` } };
+          if (!this.options.client.executionHistory)
+            return {
+              ...result(false),
+              execution: { ...current, status: 'UNKNOWN', error: `${this.replacedLine(current, inSlot)} Its end is not known.` }
+            };
           // Read at once, not a tick later: an execution that ended as it was replaced is reported without delay.
           const seen = await this.fromHistory(current, 0, stall.dueAt());
           if (seen === 'gone') return { ...result(false), execution: { ...current, status: 'UNKNOWN', error: this.goneLine(current) } };
@@ -349,7 +378,11 @@ export class ExecutionTracker {
   }
 
   /** The followed execution as the history shows it; 'gone' when the page no longer lists it. */
-  private async fromHistory(current: Execution, delayMs: number, notAfter: number): Promise<{ execution: Execution; final: boolean } | 'gone'> {
+  private async fromHistory(
+    current: Execution,
+    delayMs: number,
+    notAfter: number
+  ): Promise<{ execution: Execution; final: boolean } | 'gone'> {
     const { history, final } = await this.historyAfter(delayMs, notAfter);
     if (!history) return { execution: current, final };
     const listed = history.find((e) => e.id === current.id);
@@ -426,5 +459,3 @@ export function historyFrom(previous: Execution | undefined): History | undefine
   if (!(durationMs > 0)) return undefined;
   return { durationMs, records: recordsOf(previous) };
 }
-
-

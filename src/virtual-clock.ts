@@ -65,7 +65,11 @@ export class VirtualClock implements Clock {
 
   timeout(ms: number): Timeout {
     const controller = new AbortController();
-    const timer = this.add(ms, () => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), Date.now());
+    const timer = this.add(
+      ms,
+      () => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+      Date.now()
+    );
     return { signal: controller.signal, clear: () => this.remove(timer) };
   }
 

@@ -16,13 +16,23 @@ export function renderVolume(results: Result[], gate: VolumeGate | undefined, se
   if (!gate || !judged.length) return '';
   const clean = (text: string) => forHtml(text, Infinity, secret);
   const sorted = [...judged].sort((a, b) => ORDER.indexOf(a.volume!) - ORDER.indexOf(b.volume!));
-  const limits = [gate.minRecords !== undefined ? `min-records ${count(gate.minRecords)}` : '', gate.maxDropPercent !== undefined ? `max-drop ${gate.maxDropPercent}%` : ''].filter(Boolean).join(', ');
+  const limits = [
+    gate.minRecords !== undefined ? `min-records ${count(gate.minRecords)}` : '',
+    gate.maxDropPercent !== undefined ? `max-drop ${gate.maxDropPercent}%` : ''
+  ]
+    .filter(Boolean)
+    .join(', ');
   const icon = (v: string) => (v === 'ok' ? '✅' : v === 'unknown' ? '❔' : '❌');
-  const rows = sorted.slice(0, VOLUME_ROWS_MAX).map(
-    (r) =>
-      `<tr><td>${clean(r.table ?? r['cache-id'] ?? '-')}</td><td>${icon(r.volume!)} ${clean(r.volume!)}</td><td>${count(r['previous-cached-records'])}</td><td>${count(r['cached-records'])}</td><td>${clean(r['records-change'] ?? '-')}</td></tr>`
-  );
-  if (sorted.length > VOLUME_ROWS_MAX) rows.push(`<tr><td colspan="5"><em>and ${sorted.length - VOLUME_ROWS_MAX} more caches; the result output lists every one</em></td></tr>`);
+  const rows = sorted
+    .slice(0, VOLUME_ROWS_MAX)
+    .map(
+      (r) =>
+        `<tr><td>${clean(r.table ?? r['cache-id'] ?? '-')}</td><td>${icon(r.volume!)} ${clean(r.volume!)}</td><td>${count(r['previous-cached-records'])}</td><td>${count(r['cached-records'])}</td><td>${clean(r['records-change'] ?? '-')}</td></tr>`
+    );
+  if (sorted.length > VOLUME_ROWS_MAX)
+    rows.push(
+      `<tr><td colspan="5"><em>and ${sorted.length - VOLUME_ROWS_MAX} more caches; the result output lists every one</em></td></tr>`
+    );
   const header = '<tr><th>Cache</th><th>Volume</th><th>Before</th><th>After</th><th>Change</th></tr>';
   return `<h3>${clean(`Volume (${limits})`)}</h3>\n<table>${header}${rows.join('')}</table>\n`;
 }

@@ -12,6 +12,8 @@ export default async function teardown() {
     // no test file started a simulator
   }
   const total = counts.reduce((a, b) => a + b, 0);
-  process.stdout.write(`\nPeaka contract: ${total.toLocaleString('en-US')} simulator answers validated against simulator/peaka-cache-openapi.json (${counts.filter((n) => n > 0).length} test files); any violation fails its test.\n`);
+  process.stdout.write(
+    `\nPeaka contract: ${total.toLocaleString('en-US')} simulator answers validated against simulator/peaka-cache-openapi.json (${counts.filter((n) => n > 0).length} test files); any violation fails its test.\n`
+  );
   rmSync(dir, { recursive: true, force: true });
 }

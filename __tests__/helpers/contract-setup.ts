@@ -14,7 +14,9 @@ const ledger = installContractLedger();
 afterEach(() => {
   if (!ledger.violations.length) return;
   const violations = ledger.violations.splice(0);
-  throw new Error(`The Peaka simulator broke the published contract (simulator/peaka-cache-openapi.json) in this test:\n  - ${[...new Set(violations)].join('\n  - ')}`);
+  throw new Error(
+    `The Peaka simulator broke the published contract (simulator/peaka-cache-openapi.json) in this test:\n  - ${[...new Set(violations)].join('\n  - ')}`
+  );
 });
 
 afterAll(() => {

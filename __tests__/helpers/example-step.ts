@@ -16,5 +16,10 @@ export function exampleInputs(file: string, apiKey: string, apiUrl: string): Rec
     .find((s) => s.uses?.startsWith('your-org/peaka-cache-action@'));
   if (!step?.with) throw new Error(`${file}: no step uses the action`);
   const inputs = Object.fromEntries(Object.entries(step.with).map(([name, value]) => [name, String(value)]));
-  return { ...inputs, 'api-key': inputs['api-key'] === '${{ secrets.PEAKA_API_KEY }}' ? apiKey : inputs['api-key'], 'api-url': apiUrl, 'poll-interval': '2s' };
+  return {
+    ...inputs,
+    'api-key': inputs['api-key'] === '${{ secrets.PEAKA_API_KEY }}' ? apiKey : inputs['api-key'],
+    'api-url': apiUrl,
+    'poll-interval': '2s'
+  };
 }

@@ -22,7 +22,14 @@ export interface FakeGitHub {
 }
 
 export async function startFakeGitHub(): Promise<FakeGitHub> {
-  const fake = { url: '', calls: [], pulls: new Map(), compares: new Map(), commits: new Map(), comments: new Map() } as unknown as FakeGitHub;
+  const fake = {
+    url: '',
+    calls: [],
+    pulls: new Map(),
+    compares: new Map(),
+    commits: new Map(),
+    comments: new Map()
+  } as unknown as FakeGitHub;
   let nextId = 1;
   const server: Server = createServer((req, res) => {
     let text = '';
@@ -47,12 +54,18 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
     }
     if ((m = /^\/api\/v3\/repos\/acme\/data\/commits\/(\w+)$/.exec(url.pathname))) {
       const files = fake.commits.get(m[1]);
-      return files ? send(200, { sha: m[1], files: files.slice((page - 1) * perPage, page * perPage) }) : send(404, { message: 'Not Found' });
+      return files
+        ? send(200, { sha: m[1], files: files.slice((page - 1) * perPage, page * perPage) })
+        : send(404, { message: 'Not Found' });
     }
     if ((m = /^\/api\/v3\/repos\/acme\/data\/issues\/(\d+)\/comments$/.exec(url.pathname))) {
       const list = fake.comments.get(Number(m[1])) ?? [];
       if (req.method === 'GET') return send(200, list.slice((page - 1) * perPage, page * perPage));
-      const created = { id: nextId++, body: (JSON.parse(text) as { body: string }).body, user: { login: 'github-actions[bot]', type: 'Bot' } };
+      const created = {
+        id: nextId++,
+        body: (JSON.parse(text) as { body: string }).body,
+        user: { login: 'github-actions[bot]', type: 'Bot' }
+      };
       fake.comments.set(Number(m[1]), [...list, created]);
       return send(201, created);
     }

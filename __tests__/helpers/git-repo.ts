@@ -17,7 +17,11 @@ export interface TestRepo {
 export function createRepo(): TestRepo {
   const dir = mkdtempSync(join(tmpdir(), 'peaka-repo-'));
   const git = (...args: string[]) =>
-    execFileSync('git', ['-C', dir, '-c', 'user.name=Test', '-c', 'user.email=test@example.invalid', '-c', 'commit.gpgsign=false', ...args], { encoding: 'utf8' }).trim();
+    execFileSync(
+      'git',
+      ['-C', dir, '-c', 'user.name=Test', '-c', 'user.email=test@example.invalid', '-c', 'commit.gpgsign=false', ...args],
+      { encoding: 'utf8' }
+    ).trim();
   git('init', '-q', '-b', 'main');
   return {
     dir,

@@ -56,7 +56,13 @@ export function startStep(
   let stdout = '';
   // Whatever the runner's environment (or a CI job's) says of a step, this one is set here alone.
   for (const name of Object.keys(process.env)) if (/^(INPUT_|STATE_)/.test(name)) delete process.env[name];
-  Object.assign(process.env, { GITHUB_OUTPUT: files.output, GITHUB_STATE: files.state, GITHUB_STEP_SUMMARY: summary, RUNNER_TEMP: dir, ...options.env });
+  Object.assign(process.env, {
+    GITHUB_OUTPUT: files.output,
+    GITHUB_STATE: files.state,
+    GITHUB_STEP_SUMMARY: summary,
+    RUNNER_TEMP: dir,
+    ...options.env
+  });
   for (const [name, value] of Object.entries({ ...actionDefaults(), ...inputs })) process.env[inputVariable(name)] = value;
   for (const [name, value] of Object.entries(options.state ?? {})) process.env[`STATE_${name}`] = value;
   process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
@@ -99,7 +105,11 @@ export function startStep(
 }
 
 /** Runs `step` to its end. */
-export function runStep(step: () => Promise<void>, inputs: Record<string, string>, options: { state?: Record<string, string>; env?: Record<string, string> } = {}): Promise<StepRun> {
+export function runStep(
+  step: () => Promise<void>,
+  inputs: Record<string, string>,
+  options: { state?: Record<string, string>; env?: Record<string, string> } = {}
+): Promise<StepRun> {
   return startStep(step, inputs, options).done;
 }
 
@@ -117,7 +127,12 @@ export function placesOf(run: StepRun, secret: string): string[] {
     .split('\n')
     .filter((line) => !line.startsWith('::add-mask::'))
     .join('\n');
-  const places: Record<string, string> = { log, outputs: JSON.stringify(run.outputs), state: JSON.stringify(run.state), summary: run.summary };
+  const places: Record<string, string> = {
+    log,
+    outputs: JSON.stringify(run.outputs),
+    state: JSON.stringify(run.state),
+    summary: run.summary
+  };
   return Object.entries(places)
     .filter(([, text]) => text.includes(secret))
     .map(([where]) => where);

@@ -22,7 +22,12 @@ export function expectNoSecret(run: ActionRun, secret: string): void {
     .split('\n')
     .filter((line) => !line.startsWith('::add-mask::'))
     .join('\n');
-  const places: Record<string, string> = { log, outputs: JSON.stringify(run.outputs), state: JSON.stringify(run.state), summary: run.summary };
+  const places: Record<string, string> = {
+    log,
+    outputs: JSON.stringify(run.outputs),
+    state: JSON.stringify(run.state),
+    summary: run.summary
+  };
   for (const [where, text] of Object.entries(places)) {
     expect({ where, leaked: text.includes(secret) }).toEqual({ where, leaked: false });
   }

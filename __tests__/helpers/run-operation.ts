@@ -43,7 +43,11 @@ export interface Tuning {
   clock?: VirtualClock;
 }
 
-export async function runOperationIn(inputs: Record<string, string>, transport: { requestTimeoutMs?: number } = {}, tuning: Tuning = {}): Promise<OperationRun> {
+export async function runOperationIn(
+  inputs: Record<string, string>,
+  transport: { requestTimeoutMs?: number } = {},
+  tuning: Tuning = {}
+): Promise<OperationRun> {
   const parsed = parseInputs((name) => ({ ...actionDefaults(), ...inputs })[name] ?? '');
   const log: string[] = [];
   const logger: Logger = {
@@ -58,7 +62,16 @@ export async function runOperationIn(inputs: Record<string, string>, transport: 
   // Every request attempt the client made: the transport's debug log has one line per attempt.
   let requests = 0;
   const client = new PeakaClient(
-    { baseUrl: parsed.baseUrl, apiKey: parsed.apiKey, requestTimeoutMs: transport.requestTimeoutMs ?? parsed.requestTimeoutMs, backoffBaseMs: 100, backoffCapMs: 500, clock: tuning.clock, onRetry: (l) => log.push(`retry: ${l}`), debug: () => requests++ },
+    {
+      baseUrl: parsed.baseUrl,
+      apiKey: parsed.apiKey,
+      requestTimeoutMs: transport.requestTimeoutMs ?? parsed.requestTimeoutMs,
+      backoffBaseMs: 100,
+      backoffCapMs: 500,
+      clock: tuning.clock,
+      onRetry: (l) => log.push(`retry: ${l}`),
+      debug: () => requests++
+    },
     parsed.projectId
   );
   let saves = 0;

@@ -12,7 +12,14 @@ import type { Clock } from '../../src/clock.js';
 
 /** Inputs as the runner passes them: action.yml's defaults, the simulator, `extra` on top. */
 export function stepInputs(url: string, key: string, extra: Record<string, string>): Inputs {
-  const given: Record<string, string> = { ...actionDefaults(), 'api-key': key, 'project-id': 'mtKDhe1U', 'api-url': url, 'poll-interval': '1s', ...extra };
+  const given: Record<string, string> = {
+    ...actionDefaults(),
+    'api-key': key,
+    'project-id': 'mtKDhe1U',
+    'api-url': url,
+    'poll-interval': '1s',
+    ...extra
+  };
   return parseInputs((name) => given[name] ?? '');
 }
 
@@ -63,5 +70,16 @@ export function countingLedger(onSave: (json: string) => void = () => undefined)
 
 /** A client for the simulator with short backoffs; `signal` is the run's cancel, `clock` the simulator's (default: the real one). */
 export function simClient(inputs: Inputs, signal?: AbortSignal, clock?: Clock): PeakaClient {
-  return new PeakaClient({ baseUrl: inputs.baseUrl, apiKey: inputs.apiKey, requestTimeoutMs: inputs.requestTimeoutMs, backoffBaseMs: 100, backoffCapMs: 500, signal, clock }, inputs.projectId);
+  return new PeakaClient(
+    {
+      baseUrl: inputs.baseUrl,
+      apiKey: inputs.apiKey,
+      requestTimeoutMs: inputs.requestTimeoutMs,
+      backoffBaseMs: 100,
+      backoffCapMs: 500,
+      signal,
+      clock
+    },
+    inputs.projectId
+  );
 }

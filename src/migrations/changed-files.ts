@@ -56,8 +56,13 @@ export async function changedFiles(event: EventInfo, token: string, log: Logger,
     const range = event.pullRequestRange;
     const local = range && (await gitChanges(event.workspace, range.base, range.head));
     if (local) {
-      log.warning(`tables-from: GitHub lists only the first ${PULL_REQUEST_FILES_CAP.toLocaleString('en-US')} files of pull request #${event.pullRequest}; its ${local.length.toLocaleString('en-US')} changed files are read from the workspace's git history instead.`);
-      return { files: local, source: `git history of the workspace, pull request #${event.pullRequest} (${range.base.slice(0, 7)}...${range.head.slice(0, 7)})` };
+      log.warning(
+        `tables-from: GitHub lists only the first ${PULL_REQUEST_FILES_CAP.toLocaleString('en-US')} files of pull request #${event.pullRequest}; its ${local.length.toLocaleString('en-US')} changed files are read from the workspace's git history instead.`
+      );
+      return {
+        files: local,
+        source: `git history of the workspace, pull request #${event.pullRequest} (${range.base.slice(0, 7)}...${range.head.slice(0, 7)})`
+      };
     }
     log.warning(
       `tables-from: GitHub lists only the first ${PULL_REQUEST_FILES_CAP.toLocaleString('en-US')} files of pull request #${event.pullRequest}, and the workspace's git history does not have its base and head commits: migrations past the first ${PULL_REQUEST_FILES_CAP.toLocaleString('en-US')} files are not read. Check out with fetch-depth: 0 so that the action reads every change from git, or name the tables in 'tables'.`
@@ -77,15 +82,20 @@ export async function changedFiles(event: EventInfo, token: string, log: Logger,
   const range = newBranch ? `commit ${after.slice(0, 7)} (the head of a new branch)` : `${before.slice(0, 7)}...${after.slice(0, 7)}`;
   const local = await gitChanges(event.workspace, newBranch ? undefined : before, after);
   if (local) return { files: local, source: `git history of the workspace, ${range}` };
-  log.info(`tables-from: the pushed range ${range} is not in the workspace's git history (actions/checkout with fetch-depth: 0 brings it); asking GitHub's API instead.`);
+  log.info(
+    `tables-from: the pushed range ${range} is not in the workspace's git history (actions/checkout with fetch-depth: 0 brings it); asking GitHub's API instead.`
+  );
   const { compareFiles, commitFiles } = await import('./github-files.js');
-  const files = newBranch ? await commitFiles(event, token, after, bound) : await compareFiles(event, token, before, after, (line) => log.warning(line), bound);
+  const files = newBranch
+    ? await commitFiles(event, token, after, bound)
+    : await compareFiles(event, token, before, after, (line) => log.warning(line), bound);
   return { files, source: `GitHub's API, ${range}` };
 }
 
 /** The changes from `before` (their merge base, as a push's compare shows) to `after`; undefined when the history lacks them. */
 export async function gitChanges(workspace: string, before: string | undefined, after: string): Promise<ChangedFile[] | undefined> {
-  const git = (args: string[]) => run('git', ['-C', workspace, ...args], { timeout: 60_000, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' });
+  const git = (args: string[]) =>
+    run('git', ['-C', workspace, ...args], { timeout: 60_000, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' });
   try {
     for (const sha of [before, after]) if (sha) await git(['cat-file', '-e', `${sha}^{commit}`]);
     const { stdout } = before
@@ -101,7 +111,7 @@ export async function gitChanges(workspace: string, before: string | undefined, 
 export function parseNameStatus(output: string): ChangedFile[] {
   const fields = output.split('\0');
   const files: ChangedFile[] = [];
-  for (let i = 0; i < fields.length - 1; ) {
+  for (let i = 0; i < fields.length - 1;) {
     const status = fields[i++];
     if (!status) continue;
     const twoPaths = status[0] === 'R' || status[0] === 'C';

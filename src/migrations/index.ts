@@ -19,18 +19,34 @@ export const MAX_FILE_BYTES = 5 * 1024 * 1024;
 /** Statements warned about one by one; the rest are counted in one line. */
 export const MAX_STATEMENT_WARNINGS = 50;
 
-export async function scanMigrations(options: TablesFrom, token: string, log: Logger, env: NodeJS.ProcessEnv = process.env, bound: GitHubBound = {}): Promise<MigrationScan> {
+export async function scanMigrations(
+  options: TablesFrom,
+  token: string,
+  log: Logger,
+  env: NodeJS.ProcessEnv = process.env,
+  bound: GitHubBound = {}
+): Promise<MigrationScan> {
   const event = readEvent(env);
   const changed = await changedFiles(event, token, log, bound);
   const isMigration = picomatch(options.globs, { dot: true });
   const matching = changed.files.filter((f) => !f.removed && isMigration(f.path));
   const unsafe = matching.filter((f) => !isSafePath(f.path));
-  if (unsafe.length) log.warning(`tables-from: ${unsafe.length} changed path${unsafe.length === 1 ? '' : 's'} with control characters or '..' left out.`);
+  if (unsafe.length)
+    log.warning(`tables-from: ${unsafe.length} changed path${unsafe.length === 1 ? '' : 's'} with control characters or '..' left out.`);
   const files = [...new Set(matching.filter((f) => isSafePath(f.path)).map((f) => f.path))].sort();
-  const scan: MigrationScan = { source: changed.source, changed: changed.files.length, files: files.slice(0, MAX_FILES), touches: [], unreadable: [] };
+  const scan: MigrationScan = {
+    source: changed.source,
+    changed: changed.files.length,
+    files: files.slice(0, MAX_FILES),
+    touches: [],
+    unreadable: []
+  };
   const globs = options.globs.join(', ');
-  log.info(`tables-from: ${changed.files.length} file${changed.files.length === 1 ? '' : 's'} changed (${changed.source}); ${files.length} match ${globs}${files.length ? `: ${files.slice(0, 20).join(', ')}${files.length > 20 ? ', ...' : ''}` : ''}.`);
-  if (files.length > MAX_FILES) log.warning(`tables-from: ${files.length} migration files changed; only the first ${MAX_FILES} (by path) are read.`);
+  log.info(
+    `tables-from: ${changed.files.length} file${changed.files.length === 1 ? '' : 's'} changed (${changed.source}); ${files.length} match ${globs}${files.length ? `: ${files.slice(0, 20).join(', ')}${files.length > 20 ? ', ...' : ''}` : ''}.`
+  );
+  if (files.length > MAX_FILES)
+    log.warning(`tables-from: ${files.length} migration files changed; only the first ${MAX_FILES} (by path) are read.`);
   if (!files.length) {
     scan.nothingToDo = `No changed file matches tables-from (${globs}) in ${changed.source}; nothing to do.`;
     return scan;
@@ -72,16 +88,22 @@ export async function scanMigrations(options: TablesFrom, token: string, log: Lo
     }
     for (const u of unknowable) {
       scan.dynamic.push({ file, line: u.line });
-      warn(`${file} line ${u.line}: ${u.reason}, so the tables it touches cannot be known; if it changes a cached table, refresh that cache with 'tables'.`);
+      warn(
+        `${file} line ${u.line}: ${u.reason}, so the tables it touches cannot be known; if it changes a cached table, refresh that cache with 'tables'.`
+      );
     }
     for (const p of passed) passedOver[p.kind] = (passedOver[p.kind] ?? 0) + 1;
   }
   if (warned > MAX_STATEMENT_WARNINGS)
-    log.warning(`tables-from: ${warned - MAX_STATEMENT_WARNINGS} more statements could not be read or their tables cannot be known (${warned} in all; the first ${MAX_STATEMENT_WARNINGS} are named above).`);
+    log.warning(
+      `tables-from: ${warned - MAX_STATEMENT_WARNINGS} more statements could not be read or their tables cannot be known (${warned} in all; the first ${MAX_STATEMENT_WARNINGS} are named above).`
+    );
   const passedCount = Object.values(passedOver).reduce((a, b) => a + b, 0);
   if (passedCount) {
     scan.passedOver = passedOver;
-    log.info(`tables-from: ${passedCount} statement${passedCount === 1 ? '' : 's'} the SQL parser could not read touch no table's data (${describeKinds(passedOver)}); passed over without a warning.`);
+    log.info(
+      `tables-from: ${passedCount} statement${passedCount === 1 ? '' : 's'} the SQL parser could not read touch no table's data (${describeKinds(passedOver)}); passed over without a warning.`
+    );
   }
   return scan;
 }
@@ -100,7 +122,9 @@ function readFile(workspace: string, file: string, log: Logger): string | undefi
     real = realpathSync(join(workspace, file));
     root = realpathSync(workspace);
   } catch {
-    log.warning(`${file} changed but is not in the workspace (${workspace}); it is left out. Check out the repository (actions/checkout) before this step.`);
+    log.warning(
+      `${file} changed but is not in the workspace (${workspace}); it is left out. Check out the repository (actions/checkout) before this step.`
+    );
     return undefined;
   }
   // A migration is a regular file inside the workspace: a link out of it (a secret, /dev/zero) is never read.
@@ -111,7 +135,9 @@ function readFile(workspace: string, file: string, log: Logger): string | undefi
   }
   const text = readCapped(real, MAX_FILE_BYTES);
   if (text === undefined) {
-    log.warning(`${file}: more than the ${MAX_FILE_BYTES / 1024 / 1024} MiB tables-from reads; it is left out. Refresh the caches it touches with 'tables'.`);
+    log.warning(
+      `${file}: more than the ${MAX_FILE_BYTES / 1024 / 1024} MiB tables-from reads; it is left out. Refresh the caches it touches with 'tables'.`
+    );
   }
   return text;
 }

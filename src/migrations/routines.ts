@@ -98,7 +98,10 @@ export function routineDefinition(text: string, dialect: SqlDialect): RoutineDef
   const begin = /\bBEGIN\b/i.exec(text.slice(after));
   if (begin) return { text: text.slice(after + begin.index), offset: after + begin.index, name, kind, language: 'sql' };
   // A body of one statement after the characteristics.
-  const characteristics = /^(?:\s*(?:RETURNS\s+\w+(?:\s*\([^)]*\))?(?:\s+(?:UNSIGNED|CHARSET\s+\w+|CHARACTER\s+SET\s+\w+|COLLATE\s+\w+))*|COMMENT\s+'(?:[^']|'')*'|LANGUAGE\s+SQL|NOT\s+DETERMINISTIC|DETERMINISTIC|CONTAINS\s+SQL|NO\s+SQL|READS\s+SQL\s+DATA|MODIFIES\s+SQL\s+DATA|SQL\s+SECURITY\s+\w+))*\s*/i.exec(text.slice(after));
+  const characteristics =
+    /^(?:\s*(?:RETURNS\s+\w+(?:\s*\([^)]*\))?(?:\s+(?:UNSIGNED|CHARSET\s+\w+|CHARACTER\s+SET\s+\w+|COLLATE\s+\w+))*|COMMENT\s+'(?:[^']|'')*'|LANGUAGE\s+SQL|NOT\s+DETERMINISTIC|DETERMINISTIC|CONTAINS\s+SQL|NO\s+SQL|READS\s+SQL\s+DATA|MODIFIES\s+SQL\s+DATA|SQL\s+SECURITY\s+\w+))*\s*/i.exec(
+      text.slice(after)
+    );
   const offset = after + (characteristics?.[0].length ?? 0);
   return { text: text.slice(offset), offset, name, kind, language: 'sql' };
 }
@@ -109,7 +112,8 @@ const WHEN = /WHEN\b/iy;
 const HANDLER = /^DECLARE\s+(?:CONTINUE|EXIT|UNDO)\s+HANDLER\s+FOR\s+/i;
 const CONDITION = /^(?:SQLEXCEPTION|SQLWARNING|NOT\s+FOUND|SQLSTATE\s+(?:VALUE\s+)?'[^']*'|\d+|[A-Za-z_]\w*)\s*/i;
 /** PL/pgSQL and MySQL routine statements that run no SQL of their own (calls in them are still looked for). */
-const PROCEDURAL = /^(?:PERFORM|RETURN|RAISE|NULL|GET|OPEN|FETCH|CLOSE|EXIT|CONTINUE|LEAVE|ITERATE|ASSERT|SET|SIGNAL|RESIGNAL|MOVE|COMMIT|ROLLBACK|CALL|SELECT|VALUES|DEALLOCATE|(?:[A-Za-z_][\w$]*(?:\s*\.\s*[A-Za-z_][\w$]*)?(?:\s*\[[^\]]*\])?\s*:?=(?!=)))/i;
+const PROCEDURAL =
+  /^(?:PERFORM|RETURN|RAISE|NULL|GET|OPEN|FETCH|CLOSE|EXIT|CONTINUE|LEAVE|ITERATE|ASSERT|SET|SIGNAL|RESIGNAL|MOVE|COMMIT|ROLLBACK|CALL|SELECT|VALUES|DEALLOCATE|(?:[A-Za-z_][\w$]*(?:\s*\.\s*[A-Za-z_][\w$]*)?(?:\s*\[[^\]]*\])?\s*:?=(?!=)))/i;
 
 /**
  * Where the statement inside one piece of a body starts, past the control flow around it; undefined
@@ -162,7 +166,8 @@ function classify(text: string, offset: number, dialect: SqlDialect): BodyStatem
       const body = quotedBody(literal[1] ?? '', 0);
       if (body) return [{ kind: 'sql', text: body.text.trim(), offset: offset + 'EXECUTE '.length }];
     }
-    if (/^(?:EXECUTE|RETURN\s+QUERY\s+EXECUTE|FOR\b[\s\S]*\bIN\s+EXECUTE)\b/i.test(text)) return [{ kind: 'dynamic', what: 'EXECUTE', offset }];
+    if (/^(?:EXECUTE|RETURN\s+QUERY\s+EXECUTE|FOR\b[\s\S]*\bIN\s+EXECUTE)\b/i.test(text))
+      return [{ kind: 'dynamic', what: 'EXECUTE', offset }];
   } else {
     const literal = /^PREPARE\s+\w+\s+FROM\s+'((?:[^'\\]|''|\\.)*)'\s*$/i.exec(text);
     if (literal) return [{ kind: 'sql', text: (literal[1] ?? '').replace(/''/g, "'").replace(/\\(.)/g, '$1'), offset }];

@@ -4,7 +4,15 @@
  * and the rest are still read.
  */
 import type { SqlDialect } from './touches.js';
-import { bodyStatements, calledProcedure, callsIn, doBlock, routineDefinition, topLevelDynamic, type RoutineDefinition } from './routines.js';
+import {
+  bodyStatements,
+  calledProcedure,
+  callsIn,
+  doBlock,
+  routineDefinition,
+  topLevelDynamic,
+  type RoutineDefinition
+} from './routines.js';
 import { kindOf, touchesNoTable } from './statement-kinds.js';
 import { splitStatements, withoutComments } from './sql-statements.js';
 import { touchesFromHead, touchesOfAst, type NameRules, type Touch } from './touches.js';
@@ -20,7 +28,9 @@ export const MAX_PARSED_STATEMENT = 200_000;
 
 export async function loadParser(dialect: SqlDialect): Promise<Parser> {
   // Literal paths, so that the bundler makes one chunk per dialect and never bundles the others.
-  const module = (dialect === 'mysql' ? await import('node-sql-parser/build/mysql.js') : await import('node-sql-parser/build/postgresql.js')) as ParserModule;
+  const module = (
+    dialect === 'mysql' ? await import('node-sql-parser/build/mysql.js') : await import('node-sql-parser/build/postgresql.js')
+  ) as ParserModule;
   const Parser = module.Parser ?? module.default?.Parser;
   if (!Parser) throw new Error(`node-sql-parser's ${dialect} build has no Parser`);
   return new Parser();
@@ -33,7 +43,11 @@ export interface StatementResult {
 }
 
 export function readStatement(parser: Parser, text: string, rules: NameRules, at: { file: string; line: number }): StatementResult {
-  if (text.length > MAX_PARSED_STATEMENT) return { touches: touchesFromHead(text, rules, at), unreadable: `it is longer than ${MAX_PARSED_STATEMENT.toLocaleString('en-US')} characters` };
+  if (text.length > MAX_PARSED_STATEMENT)
+    return {
+      touches: touchesFromHead(text, rules, at),
+      unreadable: `it is longer than ${MAX_PARSED_STATEMENT.toLocaleString('en-US')} characters`
+    };
   try {
     return { touches: touchesOfAst(parser.astify(text, { database: rules.dialect }), text, rules, at) };
   } catch (err) {
@@ -48,7 +62,10 @@ export function readStatement(parser: Parser, text: string, rules: NameRules, at
  * "$user", where unqualified names are looked up first and created). Undefined for other statements.
  */
 export function defaultSchemaSetBy(text: string, dialect: SqlDialect): string | undefined {
-  const bare = text.replace(/^(?:\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*/, '').replace(/;\s*$/, '').trim();
+  const bare = text
+    .replace(/^(?:\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*/, '')
+    .replace(/;\s*$/, '')
+    .trim();
   if (dialect === 'mysql') {
     const use = /^USE\s+(`(?:[^`]|``)+`|[A-Za-z0-9_$]+)$/i.exec(bare);
     return use ? use[1].replace(/^`|`$/g, '').replace(/``/g, '`') : undefined;
@@ -132,7 +149,13 @@ const newlines = (text: string, end: number) => {
  * `context` carries the routines created by the files read before (in the order the step reads them),
  * so that a call in this file credits the tables of a procedure created in an earlier one.
  */
-export function readMigration(parser: Parser, sql: string, file: string, fileRules: NameRules, context: ReadContext = newReadContext()): MigrationReading {
+export function readMigration(
+  parser: Parser,
+  sql: string,
+  file: string,
+  fileRules: NameRules,
+  context: ReadContext = newReadContext()
+): MigrationReading {
   const out: MigrationReading = { touches: [], unreadable: [], unknowable: [], passedOver: [] };
   let rules = fileRules;
   for (const statement of splitStatements(sql, rules.dialect)) {
@@ -155,12 +178,27 @@ interface Where {
   stack: string[];
 }
 
-function readOne(parser: Parser, text: string, at: { file: string; line: number }, rules: NameRules, context: ReadContext, out: MigrationReading, where: Where): void {
+function readOne(
+  parser: Parser,
+  text: string,
+  at: { file: string; line: number },
+  rules: NameRules,
+  context: ReadContext,
+  out: MigrationReading,
+  where: Where
+): void {
   const { dialect } = rules;
   const bare = withoutComments(text, dialect).trim();
   const definition = routineDefinition(bare, dialect);
   if (definition) {
-    context.routines.set(definition.name, { ...definition, text: text.slice(definition.offset, definition.offset + definition.text.length), file: at.file, line: at.line, bodyLine: at.line + newlines(text, definition.offset), rules });
+    context.routines.set(definition.name, {
+      ...definition,
+      text: text.slice(definition.offset, definition.offset + definition.text.length),
+      file: at.file,
+      line: at.line,
+      bodyLine: at.line + newlines(text, definition.offset),
+      rules
+    });
     return;
   }
   const block = dialect === 'postgresql' ? doBlock(bare) : undefined;
@@ -200,7 +238,16 @@ function readOne(parser: Parser, text: string, at: { file: string; line: number 
 }
 
 /** The tables a body (DO block, function, procedure) writes; what it cannot read goes to `out` at its own lines. */
-function readBody(parser: Parser, body: string, file: string, bodyLine: number, rules: NameRules, context: ReadContext, out: MigrationReading, where: Where): Touch[] {
+function readBody(
+  parser: Parser,
+  body: string,
+  file: string,
+  bodyLine: number,
+  rules: NameRules,
+  context: ReadContext,
+  out: MigrationReading,
+  where: Where
+): Touch[] {
   if (where.depth >= MAX_DEPTH) return [];
   const inner: MigrationReading = { touches: [], unreadable: [], unknowable: [], passedOver: [] };
   const lineOf = (offset: number) => bodyLine + newlines(body, offset);
@@ -208,7 +255,9 @@ function readBody(parser: Parser, body: string, file: string, bodyLine: number, 
   for (const statement of bodyStatements(body, rules.dialect)) {
     const at = { file, line: lineOf(statement.offset) };
     if (statement.kind === 'dynamic') inner.unknowable.push({ line: at.line, reason: `it runs dynamic SQL (${statement.what})` });
-    else if (statement.kind === 'calls') for (const name of callsIn(statement.text, rules.dialect, new Set(context.routines.keys()))) credit(parser, name, at, context, inner, deeper);
+    else if (statement.kind === 'calls')
+      for (const name of callsIn(statement.text, rules.dialect, new Set(context.routines.keys())))
+        credit(parser, name, at, context, inner, deeper);
     else readOne(parser, statement.text, at, rules, context, inner, deeper);
   }
   out.unreadable.push(...inner.unreadable);
@@ -218,19 +267,38 @@ function readBody(parser: Parser, body: string, file: string, bodyLine: number, 
 }
 
 /** A call of a routine the migrations created: its body's tables, credited to the call. */
-function credit(parser: Parser, name: string, at: { file: string; line: number }, context: ReadContext, out: MigrationReading, where: Where): void {
+function credit(
+  parser: Parser,
+  name: string,
+  at: { file: string; line: number },
+  context: ReadContext,
+  out: MigrationReading,
+  where: Where
+): void {
   const routine = context.routines.get(name);
   if (!routine || where.stack.includes(name) || where.depth >= MAX_DEPTH) return;
   const label = `${routine.kind.toLowerCase()} ${name} (created at ${routine.file}:${routine.line})`;
   if (!routine.reading) {
     routine.reading = { touches: [], unreadable: [], unknowable: [], passedOver: [] };
     if (routine.language === 'sql' || routine.language === 'plpgsql' || routine.language === undefined)
-      routine.reading.touches = readBody(parser, routine.text, routine.file, routine.bodyLine, routine.rules, context, routine.reading, { depth: where.depth + 1, inBody: true, stack: [...where.stack, name] });
+      routine.reading.touches = readBody(parser, routine.text, routine.file, routine.bodyLine, routine.rules, context, routine.reading, {
+        depth: where.depth + 1,
+        inBody: true,
+        stack: [...where.stack, name]
+      });
     else routine.reading.unknowable.push({ line: routine.line, reason: `its LANGUAGE ${routine.language} is not read` });
   }
   const reading = routine.reading;
-  out.touches.push(...reading.touches.map((t) => ({ ...t, file: at.file, line: at.line, routine: t.routine && t.routine !== 'DO block' ? t.routine : label })));
-  for (const u of reading.unknowable) out.unknowable.push({ line: at.line, reason: `it calls ${label}, which at ${routine.file}:${u.line} ${u.reason.replace(/^it /, '')}` });
+  out.touches.push(
+    ...reading.touches.map((t) => ({
+      ...t,
+      file: at.file,
+      line: at.line,
+      routine: t.routine && t.routine !== 'DO block' ? t.routine : label
+    }))
+  );
+  for (const u of reading.unknowable)
+    out.unknowable.push({ line: at.line, reason: `it calls ${label}, which at ${routine.file}:${u.line} ${u.reason.replace(/^it /, '')}` });
   if (!routine.warned) {
     routine.warned = true;
     out.unreadable.push(...reading.unreadable.map((u) => ({ ...u, file: u.file ?? routine.file })));

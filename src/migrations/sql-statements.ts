@@ -119,7 +119,6 @@ export function splitStatements(sql: string, dialect: SqlDialect): Statement[] {
     }
     return k;
   }
-
 }
 
 /**

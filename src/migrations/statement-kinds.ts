@@ -7,11 +7,56 @@
 import type { SqlDialect } from './touches.js';
 
 const OBJECTS = [
-  'FUNCTION', 'PROCEDURE', 'ROUTINE', 'VIEW', 'MATERIALIZED VIEW', 'TRIGGER', 'CONSTRAINT TRIGGER', 'EVENT TRIGGER', 'TYPE', 'DOMAIN',
-  'EXTENSION', 'SCHEMA', 'DATABASE', 'SEQUENCE', 'INDEX', 'UNIQUE INDEX', 'FULLTEXT INDEX', 'SPATIAL INDEX', 'POLICY', 'ROLE', 'USER',
-  'USER MAPPING', 'GROUP', 'RULE', 'AGGREGATE', 'OPERATOR', 'OPERATOR CLASS', 'OPERATOR FAMILY', 'CAST', 'COLLATION', 'CONVERSION',
-  'PUBLICATION', 'SUBSCRIPTION', 'EVENT', 'SERVER', 'FOREIGN DATA WRAPPER', 'FOREIGN TABLE', 'TEXT SEARCH', 'LANGUAGE', 'STATISTICS',
-  'ACCESS METHOD', 'TRANSFORM', 'TABLESPACE', 'DEFAULT PRIVILEGES', 'LARGE OBJECT', 'OWNED BY', 'LOGFILE GROUP', 'RESOURCE GROUP', 'SYSTEM', 'INSTANCE'
+  'FUNCTION',
+  'PROCEDURE',
+  'ROUTINE',
+  'VIEW',
+  'MATERIALIZED VIEW',
+  'TRIGGER',
+  'CONSTRAINT TRIGGER',
+  'EVENT TRIGGER',
+  'TYPE',
+  'DOMAIN',
+  'EXTENSION',
+  'SCHEMA',
+  'DATABASE',
+  'SEQUENCE',
+  'INDEX',
+  'UNIQUE INDEX',
+  'FULLTEXT INDEX',
+  'SPATIAL INDEX',
+  'POLICY',
+  'ROLE',
+  'USER',
+  'USER MAPPING',
+  'GROUP',
+  'RULE',
+  'AGGREGATE',
+  'OPERATOR',
+  'OPERATOR CLASS',
+  'OPERATOR FAMILY',
+  'CAST',
+  'COLLATION',
+  'CONVERSION',
+  'PUBLICATION',
+  'SUBSCRIPTION',
+  'EVENT',
+  'SERVER',
+  'FOREIGN DATA WRAPPER',
+  'FOREIGN TABLE',
+  'TEXT SEARCH',
+  'LANGUAGE',
+  'STATISTICS',
+  'ACCESS METHOD',
+  'TRANSFORM',
+  'TABLESPACE',
+  'DEFAULT PRIVILEGES',
+  'LARGE OBJECT',
+  'OWNED BY',
+  'LOGFILE GROUP',
+  'RESOURCE GROUP',
+  'SYSTEM',
+  'INSTANCE'
 ];
 const OBJECT = `(?:${OBJECTS.map((o) => o.replace(/ /g, '\\s+')).join('|')})\\b`;
 /** `CREATE [OR REPLACE] [DEFINER = x] [ALGORITHM = y] [SQL SECURITY z] [TEMP] [RECURSIVE] [TRUSTED] [PROCEDURAL] [CONCURRENTLY] <object>` */
@@ -44,7 +89,8 @@ export function kindOf(text: string): string {
  * table, and a WITH may hide a write, so neither counts as touching nothing.
  */
 export function touchesNoTable(text: string, dialect: SqlDialect): boolean {
-  if (CREATE.test(text) || ALTER.test(text) || DROP.test(text) || OTHER.test(text)) return !/^(?:DROP|CREATE|ALTER)\s+(?:TEMPORARY\s+)?TABLE\b/i.test(text);
+  if (CREATE.test(text) || ALTER.test(text) || DROP.test(text) || OTHER.test(text))
+    return !/^(?:DROP|CREATE|ALTER)\s+(?:TEMPORARY\s+)?TABLE\b/i.test(text);
   if (/^(?:SELECT|VALUES|TABLE)\b/i.test(text)) return dialect === 'mysql' || !/\bINTO\b/i.test(text);
   return false;
 }

@@ -70,7 +70,12 @@ export function resolveName(ref: Ref, statement: string, rules: NameRules, schem
   return { schema: schema ? (schemaOf && schema === schemaOf ? schema : stored(schema)) : rules.defaultSchema, table: stored(table) };
 }
 
-const refs = (value: unknown): Ref[] => (Array.isArray(value) ? value.filter((v): v is Ref => !!v && typeof v === 'object' && !Array.isArray(v)) : value && typeof value === 'object' ? [value as Ref] : []);
+const refs = (value: unknown): Ref[] =>
+  Array.isArray(value)
+    ? value.filter((v): v is Ref => !!v && typeof v === 'object' && !Array.isArray(v))
+    : value && typeof value === 'object'
+      ? [value as Ref]
+      : [];
 
 /** The tables of one parsed statement (the parser may answer one tree or a list of them). */
 export function touchesOfAst(ast: unknown, statement: string, rules: NameRules, at: { file: string; line: number }): Touch[] {
@@ -123,10 +128,14 @@ function touchesOfTree(ast: Ast, statement: string, rules: NameRules, at: { file
       return refs(ast.name).flatMap((r) => touch('TRUNCATE', r));
     case 'insert':
     case 'replace':
-      return refs(ast.table).slice(0, 1).flatMap((r) => touch(ast.type === 'insert' ? 'INSERT' : 'REPLACE', r));
+      return refs(ast.table)
+        .slice(0, 1)
+        .flatMap((r) => touch(ast.type === 'insert' ? 'INSERT' : 'REPLACE', r));
     case 'update':
       // Joined tables are read, not written: the first is the target.
-      return refs(ast.table).slice(0, 1).flatMap((r) => touch('UPDATE', r));
+      return refs(ast.table)
+        .slice(0, 1)
+        .flatMap((r) => touch('UPDATE', r));
     case 'delete':
       return refs(ast.table).flatMap((r) => touch('DELETE', r));
     default:
@@ -145,7 +154,13 @@ const IDENT = String.raw`(?:"(?:[^"]|"")+"|\x60(?:[^\x60]|\x60\x60)+\x60|[A-Za-z
 const NAME = `(${IDENT}(?:\\s*\\.\\s*${IDENT})?)`;
 const HEADS: [string, RegExp][] = [
   ['ALTER TABLE', new RegExp(String.raw`^ALTER\s+(?:ONLINE\s+|OFFLINE\s+|IGNORE\s+)?TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?${NAME}`, 'i')],
-  ['CREATE TABLE', new RegExp(String.raw`^CREATE\s+(?:OR\s+REPLACE\s+)?(?:(?:GLOBAL|LOCAL)\s+)?(?:(?:TEMP|TEMPORARY|UNLOGGED)\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?${NAME}`, 'i')],
+  [
+    'CREATE TABLE',
+    new RegExp(
+      String.raw`^CREATE\s+(?:OR\s+REPLACE\s+)?(?:(?:GLOBAL|LOCAL)\s+)?(?:(?:TEMP|TEMPORARY|UNLOGGED)\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?${NAME}`,
+      'i'
+    )
+  ],
   ['TRUNCATE', new RegExp(String.raw`^TRUNCATE\s+(?:TABLE\s+)?(?:ONLY\s+)?${NAME}`, 'i')],
   ['INSERT', new RegExp(String.raw`^INSERT\s+(?:(?:LOW_PRIORITY|DELAYED|HIGH_PRIORITY|IGNORE)\s+)*(?:INTO\s+)?${NAME}`, 'i')],
   ['REPLACE', new RegExp(String.raw`^REPLACE\s+(?:(?:LOW_PRIORITY|DELAYED)\s+)?(?:INTO\s+)?${NAME}`, 'i')],
@@ -163,7 +178,8 @@ const CTE_HEAD = new RegExp(String.raw`\s*${IDENT}\s*(?:\([^()]*\)\s*)?AS\s+(?:(
 /** Splits `schema.table` as written, unquoting each part. */
 function nameFromText(text: string): Ref {
   const parts = text.match(new RegExp(IDENT, 'g')) ?? [];
-  const unquote = (p: string) => (p.startsWith('"') ? p.slice(1, -1).replace(/""/g, '"') : p.startsWith('`') ? p.slice(1, -1).replace(/``/g, '`') : p);
+  const unquote = (p: string) =>
+    p.startsWith('"') ? p.slice(1, -1).replace(/""/g, '"') : p.startsWith('`') ? p.slice(1, -1).replace(/``/g, '`') : p;
   return parts.length > 1 ? { db: unquote(parts[0] ?? ''), table: unquote(parts[1] ?? '') } : { table: unquote(parts[0] ?? '') };
 }
 
@@ -216,9 +232,15 @@ function headTouches(text: string, statement: string, rules: NameRules, at: { fi
     return [...found, ...headTouches(text.slice(k).trim(), statement, rules, at, depth + 1)];
   }
   const drop = DROP_LIST.exec(text);
-  if (drop) return nameList(text, drop[0].length).names.flatMap((n) => name(n) ?? []).map((table) => ({ ...at, statement: 'DROP TABLE', table, gone: true }));
+  if (drop)
+    return nameList(text, drop[0].length)
+      .names.flatMap((n) => name(n) ?? [])
+      .map((table) => ({ ...at, statement: 'DROP TABLE', table, gone: true }));
   const truncate = TRUNCATE_LIST.exec(text);
-  if (truncate) return nameList(text, truncate[0].length).names.flatMap((n) => name(n) ?? []).map((table) => ({ ...at, statement: 'TRUNCATE', table, gone: false }));
+  if (truncate)
+    return nameList(text, truncate[0].length)
+      .names.flatMap((n) => name(n) ?? [])
+      .map((table) => ({ ...at, statement: 'TRUNCATE', table, gone: false }));
   const rename = RENAME_LIST.exec(text);
   if (rename) {
     const touches: Touch[] = [];

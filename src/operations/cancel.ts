@@ -7,7 +7,18 @@ import type { CancelInputs } from '../inputs.js';
 import { isActive, isQueued, type Execution, type ExecutionKind } from '../peaka/client.js';
 import { cancelOnce } from '../peaka/send-once.js';
 import { HISTORY_PAGE } from '../tracker.js';
-import { absorb, followToEnd, knownOf, readStatus, record, withKnown, writeOptions, type CacheResult, type Known, type OperationContext } from './context.js';
+import {
+  absorb,
+  followToEnd,
+  knownOf,
+  readStatus,
+  record,
+  withKnown,
+  writeOptions,
+  type CacheResult,
+  type Known,
+  type OperationContext
+} from './context.js';
 
 export async function cancel(ctx: OperationContext<CancelInputs>, cacheId: string): Promise<CacheResult> {
   const kind: ExecutionKind = ctx.inputs.operation === 'cancel-full-refresh' ? 'full-refresh' : 'incremental';
@@ -32,8 +43,11 @@ export async function cancel(ctx: OperationContext<CancelInputs>, cacheId: strin
       return { conclusion: 'success', message };
     }
     ctx.log.info(`Sent the cancel for the ${label} ${running.id}.`);
-    if (!ctx.inputs.wait) return { conclusion: 'success', message: `Cancel sent for the ${label} ${running.id}; not waiting for it to end (wait: false).` };
-    return ctx.log.group(`Waiting for the ${label} ${running.id} to stop`, () => followToEnd(ctx, known, cacheId, running, { expectCancelled: true }));
+    if (!ctx.inputs.wait)
+      return { conclusion: 'success', message: `Cancel sent for the ${label} ${running.id}; not waiting for it to end (wait: false).` };
+    return ctx.log.group(`Waiting for the ${label} ${running.id} to stop`, () =>
+      followToEnd(ctx, known, cacheId, running, { expectCancelled: true })
+    );
   });
 }
 

@@ -6,7 +6,15 @@
  */
 import { formatDuration } from '../duration.js';
 import { KIND_LABEL } from '../format.js';
-import { EXECUTION_KINDS, isTerminal, type CacheStatus, type Execution, type ExecutionKind, type HistoryExecution, type PeakaClient } from '../peaka/client.js';
+import {
+  EXECUTION_KINDS,
+  isTerminal,
+  type CacheStatus,
+  type Execution,
+  type ExecutionKind,
+  type HistoryExecution,
+  type PeakaClient
+} from '../peaka/client.js';
 
 export interface Freshness {
   maxAgeMs: number;
@@ -28,11 +36,18 @@ const CLOCK_SKEW_MS = 5 * 60_000;
 export const HISTORY_PAGES = 3;
 const PAGE = 100;
 
-const endOf = (e: Pick<Execution, 'finishedAt' | 'updatedAt' | 'status'>) => e.finishedAt ?? (isTerminal(e.status) ? e.updatedAt : undefined);
+const endOf = (e: Pick<Execution, 'finishedAt' | 'updatedAt' | 'status'>) =>
+  e.finishedAt ?? (isTerminal(e.status) ? e.updatedAt : undefined);
 const completed = (e: { status: string } | undefined) => e?.status === 'COMPLETED';
 
 /** The last COMPLETED execution of `kinds`: from the status when its slots completed, else from the history. */
-export async function lastSuccess(client: PeakaClient, cacheId: string, status: CacheStatus, kinds: readonly ExecutionKind[], deadline: number): Promise<HistoryExecution | undefined> {
+export async function lastSuccess(
+  client: PeakaClient,
+  cacheId: string,
+  status: CacheStatus,
+  kinds: readonly ExecutionKind[],
+  deadline: number
+): Promise<HistoryExecution | undefined> {
   const slots = kinds.map((k) => status.executions[k]).filter((e): e is Execution => e !== undefined);
   let best: HistoryExecution | undefined = latestEnded(slots.filter(completed));
   // A slot that did not complete may hide an older success of its kind that is newer than `best`;
@@ -40,7 +55,9 @@ export async function lastSuccess(client: PeakaClient, cacheId: string, status: 
   if (slots.every(completed)) return best;
   for (let page = 0; page < HISTORY_PAGES; page++) {
     const executions = await client.executionHistory(cacheId, PAGE, deadline, page * PAGE);
-    const found = executions.find((e) => completed(e) && (kinds.length === EXECUTION_KINDS.length || (e.kind !== undefined && kinds.includes(e.kind))));
+    const found = executions.find(
+      (e) => completed(e) && (kinds.length === EXECUTION_KINDS.length || (e.kind !== undefined && kinds.includes(e.kind)))
+    );
     if (found) {
       best = latestEnded([best, found].filter((e): e is HistoryExecution => e !== undefined));
       break;
@@ -69,7 +86,8 @@ const kindsText = (kinds: readonly ExecutionKind[]) => (kinds.length === 1 ? KIN
 export function describeFreshness(f: Freshness): string {
   const limit = `max-age ${formatDuration(f.maxAgeMs)}`;
   if (!f.lastSuccessAt) return `Stale: no COMPLETED ${kindsText(f.kinds)} in what Peaka keeps (14 days of history) (${limit}).`;
-  if (f.inFuture) return `Stale: the last COMPLETED ${f.lastSuccessKind ? KIND_LABEL[f.lastSuccessKind] : kindsText(f.kinds)} says it finished at ${f.lastSuccessAt}, in the future; a time that has not come yet vouches for nothing (${limit}).`;
+  if (f.inFuture)
+    return `Stale: the last COMPLETED ${f.lastSuccessKind ? KIND_LABEL[f.lastSuccessKind] : kindsText(f.kinds)} says it finished at ${f.lastSuccessAt}, in the future; a time that has not come yet vouches for nothing (${limit}).`;
   const what = `the last COMPLETED ${f.lastSuccessKind ? KIND_LABEL[f.lastSuccessKind] : kindsText(f.kinds)} finished ${formatDuration((f.ageSeconds ?? 0) * 1000)} ago (${f.lastSuccessAt})`;
   return f.fresh ? `Fresh: ${what}, within ${limit}.` : `Stale: ${what}, longer than ${limit}.`;
 }
@@ -85,7 +103,12 @@ export function refreshed(freshness: Freshness | undefined, execution: Execution
   return execution && completed(execution) ? judge(freshness.maxAgeMs, freshness.kinds, execution, now) : freshness;
 }
 
-export function freshnessFields(known: { freshness?: Freshness; skipped?: boolean }): { fresh?: boolean; 'last-success-at'?: string; 'age-seconds'?: number; skipped?: boolean } {
+export function freshnessFields(known: { freshness?: Freshness; skipped?: boolean }): {
+  fresh?: boolean;
+  'last-success-at'?: string;
+  'age-seconds'?: number;
+  skipped?: boolean;
+} {
   const { freshness, skipped } = known;
   if (!freshness) return {};
   return { fresh: freshness.fresh, 'last-success-at': freshness.lastSuccessAt, 'age-seconds': freshness.ageSeconds, skipped };

@@ -6,11 +6,29 @@ import { KIND_LABEL, describeExecution, executionDurationMs } from '../format.js
 import type { HistoryInputs, InspectInputs } from '../inputs.js';
 import { EXECUTION_KINDS, isActive, type CacheStatus, type Execution, type ExecutionKind } from '../peaka/client.js';
 import { HISTORY_PAGE } from '../tracker.js';
-import { absorb, conclude, failLevel, followToEnd, knownOf, readStatus, record, tracker, withKnown, type CacheResult, type Known, type OperationContext, type Outcome } from './context.js';
+import {
+  absorb,
+  conclude,
+  failLevel,
+  followToEnd,
+  knownOf,
+  readStatus,
+  record,
+  tracker,
+  withKnown,
+  type CacheResult,
+  type Known,
+  type OperationContext,
+  type Outcome
+} from './context.js';
 import { describeFreshness, judge, lastSuccess } from './freshness.js';
 
 /** The most recent execution of the given kinds, by creation time. */
-export function latestExecution(status: CacheStatus, kinds: readonly ExecutionKind[] = EXECUTION_KINDS, filter = (_: Execution) => true): Execution | undefined {
+export function latestExecution(
+  status: CacheStatus,
+  kinds: readonly ExecutionKind[] = EXECUTION_KINDS,
+  filter = (_: Execution) => true
+): Execution | undefined {
   const all = kinds.map((k) => status.executions[k]).filter((e): e is Execution => e !== undefined && filter(e));
   return all.sort((a, b) => (Date.parse(b.createdAt ?? '') || 0) - (Date.parse(a.createdAt ?? '') || 0))[0];
 }
@@ -71,7 +89,13 @@ async function waitFor(ctx: OperationContext<InspectInputs>, known: Known, cache
  * behind a running one (it appears when that ends); already replaced by a newer one, the history
  * still has it.
  */
-async function waitForOne(ctx: OperationContext<InspectInputs>, known: Known, cacheId: string, kinds: readonly ExecutionKind[], id: string): Promise<Outcome> {
+async function waitForOne(
+  ctx: OperationContext<InspectInputs>,
+  known: Known,
+  cacheId: string,
+  kinds: readonly ExecutionKind[],
+  id: string
+): Promise<Outcome> {
   const current = await readStatus(ctx, cacheId);
   absorb(known, current);
   let execution = kinds.map((k) => current.executions[k]).find((e) => e?.id === id);
@@ -81,7 +105,9 @@ async function waitForOne(ctx: OperationContext<InspectInputs>, known: Known, ca
     if (past) execution = { ...past, kind: past.kind ?? kinds[0] };
   }
   if (!execution) {
-    ctx.log.info(`Execution ${id} is not in the status of cache ${nameOf(known, cacheId)} yet (it may be queued behind a running one); waiting for it to appear.`);
+    ctx.log.info(
+      `Execution ${id} is not in the status of cache ${nameOf(known, cacheId)} yet (it may be queued behind a running one); waiting for it to appear.`
+    );
     const found = await tracker(ctx, cacheId).awaitExecution(kinds, id, ctx.appearanceGraceMs);
     record(known, found);
     if (!found.execution)
@@ -110,7 +136,12 @@ async function gateOnFreshness(ctx: OperationContext<InspectInputs>, known: Know
   const maxAgeMs = ctx.inputs.maxAgeMs;
   if (maxAgeMs === undefined || !known.lastStatus) return outcome;
   const kinds = ctx.inputs.executionType ? [ctx.inputs.executionType] : EXECUTION_KINDS;
-  known.freshness = judge(maxAgeMs, kinds, await lastSuccess(ctx.client, cacheId, known.lastStatus, kinds, ctx.deadline), ctx.client.clock.now());
+  known.freshness = judge(
+    maxAgeMs,
+    kinds,
+    await lastSuccess(ctx.client, cacheId, known.lastStatus, kinds, ctx.deadline),
+    ctx.client.clock.now()
+  );
   const sentence = describeFreshness(known.freshness);
   if (!known.freshness.fresh) return { conclusion: failLevel(ctx.inputs), message: `${sentence} ${outcome.message}` };
   return { conclusion: outcome.conclusion === 'success' ? 'success' : 'warning', message: `${sentence} ${outcome.message}` };
@@ -119,7 +150,10 @@ async function gateOnFreshness(ctx: OperationContext<InspectInputs>, known: Know
 export async function history(ctx: OperationContext<HistoryInputs>, cacheId: string): Promise<CacheResult> {
   const known = knownOf('history', cacheId);
   return withKnown(known, async () => {
-    const [current, executions] = await Promise.all([readStatus(ctx, cacheId), ctx.client.executionHistory(cacheId, ctx.inputs.historyLimit, ctx.deadline)]);
+    const [current, executions] = await Promise.all([
+      readStatus(ctx, cacheId),
+      ctx.client.executionHistory(cacheId, ctx.inputs.historyLimit, ctx.deadline)
+    ]);
     absorb(known, current);
     known.history = executions;
     const [latest] = executions;
@@ -128,7 +162,9 @@ export async function history(ctx: OperationContext<HistoryInputs>, cacheId: str
     known.kind = latest?.kind;
     const completed = executions.filter((e) => e.status === 'COMPLETED');
     const durations = completed.map((e) => executionDurationMs(e)).filter((d): d is number => d !== undefined);
-    const typical = durations.length ? ` Completed runs took ${formatDuration(Math.min(...durations))} to ${formatDuration(Math.max(...durations))}.` : '';
+    const typical = durations.length
+      ? ` Completed runs took ${formatDuration(Math.min(...durations))} to ${formatDuration(Math.max(...durations))}.`
+      : '';
     return {
       conclusion: 'success',
       message: `Cache ${nameOf(known, cacheId)}: the last ${executions.length} execution${executions.length === 1 ? '' : 's'}, ${completed.length} completed.${typical}`

@@ -3,12 +3,37 @@
  */
 import { parseIsoDuration } from '../duration.js';
 import type { CreateInputs, DeleteInputs, UpdateScheduleInputs } from '../inputs.js';
-import { EXECUTION_KINDS, isActive, isCacheOf, toSettings, type CacheSettings, type CacheStatus, type CreateRequest, type Schedule, type ScheduleSetting, type TableCacheInfo } from '../peaka/client.js';
+import {
+  EXECUTION_KINDS,
+  isActive,
+  isCacheOf,
+  toSettings,
+  type CacheSettings,
+  type CacheStatus,
+  type CreateRequest,
+  type Schedule,
+  type ScheduleSetting,
+  type TableCacheInfo
+} from '../peaka/client.js';
 import { ActionError } from '../errors.js';
 import { PeakaApiError } from '../peaka/errors.js';
 import { deleteOnce, sendOnce } from '../peaka/send-once.js';
 import { APPEARANCE_GRACE_MS } from '../tracker.js';
-import { absorb, failLevel, followToEnd, knownOf, leaveUnseen, record, tracker, withKnown, writeOptions, type CacheResult, type Known, type OperationContext, type Outcome } from './context.js';
+import {
+  absorb,
+  failLevel,
+  followToEnd,
+  knownOf,
+  leaveUnseen,
+  record,
+  tracker,
+  withKnown,
+  writeOptions,
+  type CacheResult,
+  type Known,
+  type OperationContext,
+  type Outcome
+} from './context.js';
 import { latestExecution } from './inspect.js';
 
 export async function create(ctx: OperationContext<CreateInputs>): Promise<CacheResult> {
@@ -30,7 +55,9 @@ async function createCache(ctx: OperationContext<CreateInputs>, known: Known): P
   const info = await tableInfo(ctx, request, table);
   if (info?.isCacheable === false) {
     const types = info.supportedCacheTypes?.length ? info.supportedCacheTypes.join(', ') : 'none';
-    throw new ActionError(`Table ${table} cannot be cached: Peaka reports it as not cacheable (supported cache types: ${types}). Check the table's source connector in Peaka.`);
+    throw new ActionError(
+      `Table ${table} cannot be cached: Peaka reports it as not cacheable (supported cache types: ${types}). Check the table's source connector in Peaka.`
+    );
   }
   refuseUnsupportedSchedules(info, request, table);
   if (info?.isCached) {
@@ -77,8 +104,13 @@ async function createCache(ctx: OperationContext<CreateInputs>, known: Known): P
   if (adopted && created.found) {
     // Nothing ties a cache found by its table to this step's create: another creator's is never taken for ours.
     const doubt = `The create's answer was lost, and table ${table} now has cache ${created.id}: this step's create may have made it, or another did; which one is not known.`;
-    if (!reuse) throw new ActionError(`${doubt} Set if-exists: reuse to use it, or refresh it with operation: full-refresh and cache-id: ${created.id}.`);
-    ctx.log.warning(`${doubt} Reusing it (if-exists: reuse); its sync is not taken for one this step started, so it is never cancelled by this step.`);
+    if (!reuse)
+      throw new ActionError(
+        `${doubt} Set if-exists: reuse to use it, or refresh it with operation: full-refresh and cache-id: ${created.id}.`
+      );
+    ctx.log.warning(
+      `${doubt} Reusing it (if-exists: reuse); its sync is not taken for one this step started, so it is never cancelled by this step.`
+    );
     // A cache with an execution is reused as any other; a brand-new one's first sync is waited for below, still not as ours.
     if (latestExecution(created.found)) return reuseExisting(ctx, known, created.found);
   }
@@ -96,10 +128,17 @@ async function createCache(ctx: OperationContext<CreateInputs>, known: Known): P
     const first = await watch.awaitNew(EXECUTION_KINDS, {}, ctx.appearanceGraceMs ?? APPEARANCE_GRACE_MS);
     record(known, first);
     if (!first.execution) {
-      if (!first.timedOut) return { conclusion: 'warning', message: `${made}, but Peaka started no sync within a minute. Trigger one with operation: full-refresh.` };
+      if (!first.timedOut)
+        return {
+          conclusion: 'warning',
+          message: `${made}, but Peaka started no sync within a minute. Trigger one with operation: full-refresh.`
+        };
       // Its first sync may still start: cancel-on-timeout leaves it to the post step, as for a trigger.
       const after = leaveUnseen(ctx);
-      return { conclusion: failLevel(ctx.inputs), message: `${made}, but timed out before its first sync appeared.${after} Raise timeout to wait longer.` };
+      return {
+        conclusion: failLevel(ctx.inputs),
+        message: `${made}, but timed out before its first sync appeared.${after} Raise timeout to wait longer.`
+      };
     }
     known.kind = first.execution.kind;
     ctx.page.seen(first.execution.id, first.execution.kind);
@@ -117,7 +156,9 @@ async function tableInfo(ctx: OperationContext, request: CreateRequest, table: s
     return await ctx.client.isCached(request, ctx.deadline);
   } catch (err) {
     if (!(err instanceof PeakaApiError) || err.kind === 'aborted') throw err;
-    ctx.log.warning(`Could not check whether table ${table} can be cached (${err.short}); creating the cache anyway, and Peaka's answer to the create decides.`);
+    ctx.log.warning(
+      `Could not check whether table ${table} can be cached (${err.short}); creating the cache anyway, and Peaka's answer to the create decides.`
+    );
     return undefined;
   }
 }

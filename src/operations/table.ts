@@ -47,9 +47,14 @@ export const OPERATION_TABLE: { readonly [O in Operation]: OperationSpec<O> } = 
 };
 
 /** The table's entry for the inputs' operation, typed for those inputs (the one cast TypeScript needs for a union). */
-export function specOf<I extends Inputs>(inputs: I): OperationSpec<I['operation']> & { run: (ctx: OperationContext<I>, cacheId: string | undefined) => Promise<CacheResult> } {
-  return OPERATION_TABLE[inputs.operation] as unknown as OperationSpec<I['operation']> & { run: (ctx: OperationContext<I>, cacheId: string | undefined) => Promise<CacheResult> };
+export function specOf<I extends Inputs>(
+  inputs: I
+): OperationSpec<I['operation']> & { run: (ctx: OperationContext<I>, cacheId: string | undefined) => Promise<CacheResult> } {
+  return OPERATION_TABLE[inputs.operation] as unknown as OperationSpec<I['operation']> & {
+    run: (ctx: OperationContext<I>, cacheId: string | undefined) => Promise<CacheResult>;
+  };
 }
 
 /** The title of an operation, for the summary and annotations. */
-export const titleOf = (operation: string): string => (operation in OPERATION_TABLE ? OPERATION_TABLE[operation as Operation].title : operation);
+export const titleOf = (operation: string): string =>
+  operation in OPERATION_TABLE ? OPERATION_TABLE[operation as Operation].title : operation;

@@ -10,7 +10,24 @@ import { isActive, type Execution, type ExecutionKind } from '../peaka/client.js
 import { ActionError } from '../errors.js';
 import { cancelOnce, sendOnce } from '../peaka/send-once.js';
 import { APPEARANCE_GRACE_MS, historyFrom, type Claim, type TrackResult } from '../tracker.js';
-import { NO_WAIT_LOOKUP_MS, absorb, conclude, failLevel, followToEnd, knownOf, leaveUnseen, readStatus, record, tracker, withKnown, writeOptions, type CacheResult, type Known, type OperationContext, type Outcome } from './context.js';
+import {
+  NO_WAIT_LOOKUP_MS,
+  absorb,
+  conclude,
+  failLevel,
+  followToEnd,
+  knownOf,
+  leaveUnseen,
+  readStatus,
+  record,
+  tracker,
+  withKnown,
+  writeOptions,
+  type CacheResult,
+  type Known,
+  type OperationContext,
+  type Outcome
+} from './context.js';
 import { describeFreshness, judge, lastSuccess, refreshed } from './freshness.js';
 
 /** How many runs if-running: cancel stops at most before giving up (others keep taking the slot). */
@@ -31,7 +48,13 @@ export async function trigger(ctx: OperationContext<TriggerInputs>, cacheId: str
 }
 
 /** max-age: a cache whose last success of this kind is fresh is skipped, with nothing sent. */
-async function skipIfFresh(ctx: OperationContext, known: Known, cacheId: string, kind: ExecutionKind, maxAgeMs: number): Promise<Outcome | undefined> {
+async function skipIfFresh(
+  ctx: OperationContext,
+  known: Known,
+  cacheId: string,
+  kind: ExecutionKind,
+  maxAgeMs: number
+): Promise<Outcome | undefined> {
   const status = await ctx.client.getStatus(cacheId, ctx.deadline);
   absorb(known, status);
   const last = await lastSuccess(ctx.client, cacheId, status, [kind], ctx.deadline);
@@ -47,7 +70,12 @@ async function skipIfFresh(ctx: OperationContext, known: Known, cacheId: string,
   return { conclusion: 'success', message };
 }
 
-async function triggerAndFollow(ctx: OperationContext<TriggerInputs>, known: Known, cacheId: string, kind: ExecutionKind): Promise<Outcome> {
+async function triggerAndFollow(
+  ctx: OperationContext<TriggerInputs>,
+  known: Known,
+  cacheId: string,
+  kind: ExecutionKind
+): Promise<Outcome> {
   const label = KIND_LABEL[kind];
   const graceMs = ctx.appearanceGraceMs ?? APPEARANCE_GRACE_MS;
   const before = await readStatus(ctx, cacheId);
@@ -65,7 +93,8 @@ async function triggerAndFollow(ctx: OperationContext<TriggerInputs>, known: Kno
   if (running && ctx.inputs.ifRunning === 'attach') {
     known.execution = running;
     ctx.log.info(`The ${label} ${running.id} is already running; following it instead of starting another (if-running: attach).`);
-    if (!ctx.inputs.wait) return { conclusion: 'success', message: `Attached to the running ${label} ${running.id}; not waiting for it (wait: false).` };
+    if (!ctx.inputs.wait)
+      return { conclusion: 'success', message: `Attached to the running ${label} ${running.id}; not waiting for it (wait: false).` };
     return ctx.log.group(`Waiting for the running ${label} of cache ${cacheId}`, () => followToEnd(ctx, known, cacheId, running));
   }
   // if-running: cancel. Stopping it is a phase of its own, with its own poll schedule. Another run
@@ -88,7 +117,8 @@ async function triggerAndFollow(ctx: OperationContext<TriggerInputs>, known: Kno
     }
     // What holds the slot now: the one stopped, or one that started meanwhile. A new execution is one that is neither.
     previous = stopped.status.executions[kind] ?? stopped.execution;
-    if (previous && previous.id !== stopping.id && isActive(previous)) ctx.log.info(`Another ${label}, ${previous.id}, started while ${stopping.id} was being cancelled.`);
+    if (previous && previous.id !== stopping.id && isActive(previous))
+      ctx.log.info(`Another ${label}, ${previous.id}, started while ${stopping.id} was being cancelled.`);
   }
 
   // From here until the operation is over, a new execution in the slot is this step's (the ledger says so).
@@ -137,12 +167,20 @@ async function triggerAndFollow(ctx: OperationContext<TriggerInputs>, known: Kno
   }
 
   if (!ctx.inputs.wait) {
-    found ??= await tracker(ctx, cacheId, Math.min(ctx.deadline, ctx.client.clock.now() + NO_WAIT_LOOKUP_MS)).awaitNew([kind], { [kind]: previous?.id }, NO_WAIT_LOOKUP_MS, { claim });
+    found ??= await tracker(ctx, cacheId, Math.min(ctx.deadline, ctx.client.clock.now() + NO_WAIT_LOOKUP_MS)).awaitNew(
+      [kind],
+      { [kind]: previous?.id },
+      NO_WAIT_LOOKUP_MS,
+      { claim }
+    );
     if (found.execution) {
       ctx.page.seen(found.execution.id, kind);
       record(known, { ...found, timedOut: false });
       const doubt = sayRivals(ctx, known, cacheId, found.execution);
-      return { conclusion: doubt ? 'warning' : 'success', message: `Started ${label} ${found.execution.id} of cache ${cacheId}; not waiting for it (wait: false).${doubt}` };
+      return {
+        conclusion: doubt ? 'warning' : 'success',
+        message: `Started ${label} ${found.execution.id} of cache ${cacheId}; not waiting for it (wait: false).${doubt}`
+      };
     }
     // Without its id, a later wait cannot tell this execution from another run's: say so, not a plain success.
     return {
@@ -165,10 +203,17 @@ async function triggerAndFollow(ctx: OperationContext<TriggerInputs>, known: Kno
     ctx.page.seen(execution.id, kind);
     if (known.rivals?.length) ctx.page.doubt();
     // A newer one that may equally have come from this trigger is a rival too (its record may trail the claim).
-    const outcome = await followToEnd(ctx, known, cacheId, execution, { watch, history: historyFrom(previous), claim, onRival: () => ctx.page.doubt() });
+    const outcome = await followToEnd(ctx, known, cacheId, execution, {
+      watch,
+      history: historyFrom(previous),
+      claim,
+      onRival: () => ctx.page.doubt()
+    });
     if (known.rivals?.length) ctx.page.doubt();
     const doubt = sayRivals(ctx, known, cacheId, known.execution ?? execution);
-    return doubt && outcome.conclusion === 'success' ? { conclusion: 'warning', message: `${outcome.message}${doubt}` } : { ...outcome, message: `${outcome.message}${doubt}` };
+    return doubt && outcome.conclusion === 'success'
+      ? { conclusion: 'warning', message: `${outcome.message}${doubt}` }
+      : { ...outcome, message: `${outcome.message}${doubt}` };
   });
 }
 

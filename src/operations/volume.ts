@@ -73,7 +73,11 @@ export async function withVolumeGate(ctx: OperationContext, work: (ctx: Operatio
 }
 
 /** Judges the cache's volume when min-records or max-drop is set, and makes a failing one fail the cache. */
-export async function gateVolume(ctx: OperationContext, result: CacheResult, seen: SeenHistory = { executions: [], whole: false }): Promise<CacheResult> {
+export async function gateVolume(
+  ctx: OperationContext,
+  result: CacheResult,
+  seen: SeenHistory = { executions: [], whole: false }
+): Promise<CacheResult> {
   const gate = ctx.inputs.volume;
   if (!gate || !result.cacheId) return result;
   let verdict: VolumeVerdict;
@@ -105,17 +109,27 @@ async function judgeVolume(ctx: OperationContext, result: CacheResult, gate: Vol
     history ??= ctx.client.executionHistory(cacheId, VOLUME_HISTORY_PAGE, ctx.deadline);
     return find(await history);
   };
-  const followed = (result.operation === 'full-refresh' || result.operation === 'incremental' || result.operation === 'create') && !result.skipped;
+  const followed =
+    (result.operation === 'full-refresh' || result.operation === 'incremental' || result.operation === 'create') && !result.skipped;
   let judged: HistoryExecution;
   if (followed) {
     const e = result.execution;
-    if (!e || !completed(e)) return { volume: 'unknown', executionId: e?.id, sentence: `Volume not judged: ${e ? `the ${KIND_LABEL[e.kind]} ${e.id} is ${e.status}, not COMPLETED` : 'no execution was followed'}.` };
+    if (!e || !completed(e))
+      return {
+        volume: 'unknown',
+        executionId: e?.id,
+        sentence: `Volume not judged: ${e ? `the ${KIND_LABEL[e.kind]} ${e.id} is ${e.status}, not COMPLETED` : 'no execution was followed'}.`
+      };
     judged = e;
   } else {
     const type = 'executionType' in ctx.inputs ? ctx.inputs.executionType : undefined;
     const kinds: readonly ExecutionKind[] = type ? [type] : result.skipped && result.kind ? [result.kind] : EXECUTION_KINDS;
     const last = await lastCompleted(result.lastStatus?.executions ?? {}, kinds, search);
-    if (!last) return { volume: 'unknown', sentence: `Volume not judged: cache ${result.table ?? cacheId} has no COMPLETED ${kinds.length === 1 ? KIND_LABEL[kinds[0]] : 'execution'} in its recent history.` };
+    if (!last)
+      return {
+        volume: 'unknown',
+        sentence: `Volume not judged: cache ${result.table ?? cacheId} has no COMPLETED ${kinds.length === 1 ? KIND_LABEL[kinds[0]] : 'execution'} in its recent history.`
+      };
     judged = last;
   }
   const kind = judged.kind ?? 'full-refresh';
@@ -138,7 +152,8 @@ async function judgeVolume(ctx: OperationContext, result: CacheResult, gate: Vol
     if (kind === 'full-refresh') {
       const before = await previousFullRefresh(judged, result.previous, search);
       if (!before) unknown.push(`no earlier COMPLETED full refresh of the cache to compare with, so ${max} was not judged`);
-      else if (before.cachedRecords === undefined || judged.cachedRecords === undefined) unknown.push(`the full refreshes reported no cached records, so ${max} was not judged`);
+      else if (before.cachedRecords === undefined || judged.cachedRecords === undefined)
+        unknown.push(`the full refreshes reported no cached records, so ${max} was not judged`);
       else {
         verdict.previousRecords = before.cachedRecords;
         const from = `${n(before.cachedRecords)} at the previous COMPLETED full refresh ${before.id}`;
@@ -154,7 +169,8 @@ async function judgeVolume(ctx: OperationContext, result: CacheResult, gate: Vol
       }
     } else {
       const base = await lastFullRefresh(judged, result.lastStatus?.executions['full-refresh'], search);
-      if (!base || !base.cachedRecords) unknown.push(`no COMPLETED full refresh with cached records to measure the deletes against, so ${max} was not judged`);
+      if (!base || !base.cachedRecords)
+        unknown.push(`no COMPLETED full refresh with cached records to measure the deletes against, so ${max} was not judged`);
       else if (judged.deletedRecords === undefined) unknown.push(`the ${label} reported no deleted records, so ${max} was not judged`);
       else {
         verdict.previousRecords = base.cachedRecords;
@@ -184,7 +200,11 @@ const round = (x: number) => Math.round(x * 10) / 10;
 type Search = (find: (history: HistoryExecution[]) => HistoryExecution | undefined) => Promise<HistoryExecution | undefined>;
 
 /** The last COMPLETED execution of `kinds`: from the status when its slots tell, else from the history. */
-async function lastCompleted(slots: Partial<Record<ExecutionKind, Execution>>, kinds: readonly ExecutionKind[], search: Search): Promise<HistoryExecution | undefined> {
+async function lastCompleted(
+  slots: Partial<Record<ExecutionKind, Execution>>,
+  kinds: readonly ExecutionKind[],
+  search: Search
+): Promise<HistoryExecution | undefined> {
   const shown = kinds.map((k) => slots[k]).filter((e): e is Execution => e !== undefined);
   const best = shown.filter(completed).sort((a, b) => createdMs(b) - createdMs(a))[0];
   // A slot that did not complete may hide an older COMPLETED execution of its kind newer than `best`.
@@ -194,7 +214,11 @@ async function lastCompleted(slots: Partial<Record<ExecutionKind, Execution>>, k
 }
 
 /** The COMPLETED full refresh before `judged`: the slot seen before the trigger when it completed, else from the history. */
-async function previousFullRefresh(judged: HistoryExecution, seenBefore: Execution | undefined, search: Search): Promise<HistoryExecution | undefined> {
+async function previousFullRefresh(
+  judged: HistoryExecution,
+  seenBefore: Execution | undefined,
+  search: Search
+): Promise<HistoryExecution | undefined> {
   if (completed(seenBefore) && seenBefore!.id !== judged.id && seenBefore!.kind === 'full-refresh') return seenBefore;
   return search((history) => {
     const at = history.findIndex((e) => e.id === judged.id);
@@ -204,13 +228,21 @@ async function previousFullRefresh(judged: HistoryExecution, seenBefore: Executi
 }
 
 /** The last COMPLETED full refresh before the incremental `judged`: the status's slot when it completed, else from the history. */
-async function lastFullRefresh(judged: HistoryExecution, slot: Execution | undefined, search: Search): Promise<HistoryExecution | undefined> {
+async function lastFullRefresh(
+  judged: HistoryExecution,
+  slot: Execution | undefined,
+  search: Search
+): Promise<HistoryExecution | undefined> {
   if (completed(slot) && createdMs(slot!) <= createdMs(judged)) return slot;
   return search((history) => history.find((e) => e.kind === 'full-refresh' && completed(e) && createdMs(e) <= createdMs(judged)));
 }
 
 /** The result fields (and outputs) of one cache's verdict. */
-export function volumeFields(verdict: VolumeVerdict | undefined): { volume?: Volume; 'previous-cached-records'?: number; 'records-change'?: string } {
+export function volumeFields(verdict: VolumeVerdict | undefined): {
+  volume?: Volume;
+  'previous-cached-records'?: number;
+  'records-change'?: string;
+} {
   if (!verdict) return {};
   return {
     volume: verdict.volume,

@@ -72,7 +72,12 @@ export class PeakaApiError extends Error {
   get ambiguous(): boolean {
     if (this.details.notSent) return false;
     if (this.kind === 'aborted') return this.details.inFlight === true;
-    return this.kind === 'network' || this.kind === 'timeout' || this.kind === 'invalid-response' || (this.status !== undefined && this.status >= 500);
+    return (
+      this.kind === 'network' ||
+      this.kind === 'timeout' ||
+      this.kind === 'invalid-response' ||
+      (this.status !== undefined && this.status >= 500)
+    );
   }
 }
 
@@ -103,10 +108,10 @@ function shortApiError(d: ApiErrorDetails): string {
 }
 
 function defaultHint(d: ApiErrorDetails): string {
-  if (d.kind === 'network')
-    return 'Check api-url or region, and on self-hosted runners HTTPS_PROXY/NO_PROXY; then re-run the job.';
+  if (d.kind === 'network') return 'Check api-url or region, and on self-hosted runners HTTPS_PROXY/NO_PROXY; then re-run the job.';
   if (d.kind === 'timeout') return 'Peaka may be overloaded; re-run the job, or raise request-timeout if this repeats.';
-  if (d.kind === 'invalid-response' && d.oversize) return 'It was not asked for again (the same answer would come back): check the cache in Peaka, or report it if the answer should be that large.';
+  if (d.kind === 'invalid-response' && d.oversize)
+    return 'It was not asked for again (the same answer would come back): check the cache in Peaka, or report it if the answer should be that large.';
   if (d.kind === 'invalid-response') return 'This is usually a passing fault in Peaka or a proxy; re-run the job.';
   if (d.kind === 'aborted') return '';
   switch (d.status) {
@@ -114,7 +119,7 @@ function defaultHint(d: ApiErrorDetails): string {
       return 'Peaka rejected the request; check the inputs the message names.';
     case 401:
     case 403:
-      return "Check that api-key holds a valid Peaka Partner API key, or a Project API key of this very project (a Project key reaches only its own project).";
+      return 'Check that api-key holds a valid Peaka Partner API key, or a Project API key of this very project (a Project key reaches only its own project).';
     case 404:
       return 'Check cache-id and project-id: Peaka found no such cache in that project.';
     case 409:
@@ -147,7 +152,7 @@ export function messageFromBody(body: string): string | undefined {
         .filter((v, i, all) => all.indexOf(v) === i);
       const code = json.errorCode ?? json.code;
       const message = parts.join(' - ');
-      if (message || code !== undefined && code !== null)
+      if (message || (code !== undefined && code !== null))
         return oneLine(`${message}${code !== undefined && code !== null ? ` (error code ${String(code)})` : ''}`);
       return undefined;
     } catch {

@@ -85,7 +85,9 @@ async function attempts<T>(options: SendOnceOptions<T>, mayHaveTakenEffect: () =
       ambiguousBefore = true;
       // Looked for even after the last attempt: a write that took effect is never reported as failed.
       if (options.findEffect) {
-        options.warn(`${short}. It may have taken effect anyway: ${attempt < max ? 'looking before sending it again' : 'looking for its effect'}.`);
+        options.warn(
+          `${short}. It may have taken effect anyway: ${attempt < max ? 'looking before sending it again' : 'looking for its effect'}.`
+        );
         const effect = await options.findEffect(failure);
         if (effect !== undefined) return { effect, adopted: true };
       }
@@ -154,7 +156,10 @@ export async function deleteOnce(
         }
       );
       if (gone) return options.existed ? 'deleted' : 'absent';
-      if (failure.status === 404) throw new ActionError(`Deleting cache ${cacheId}: Peaka answered 404 to the delete, yet the cache still exists. Check it in Peaka and re-run.`);
+      if (failure.status === 404)
+        throw new ActionError(
+          `Deleting cache ${cacheId}: Peaka answered 404 to the delete, yet the cache still exists. Check it in Peaka and re-run.`
+        );
       return undefined;
     },
     deadline: options.deadline,

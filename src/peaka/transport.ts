@@ -166,10 +166,20 @@ export class Transport {
     // Only the start of a long error body was read: a key cut in two at its end must not show.
     const text = body.complete ? body.text : dropPartialSecret(redact(body.text));
     if (status < 200 || status >= 300) {
-      return this.error(spec, 'http', attempt, { status, peakaMessage: messageFromBody(text), hint: spec.hints?.[status], retryAfterMs, body: jsonOrUndefined(text) });
+      return this.error(spec, 'http', attempt, {
+        status,
+        peakaMessage: messageFromBody(text),
+        hint: spec.hints?.[status],
+        retryAfterMs,
+        body: jsonOrUndefined(text)
+      });
     }
     if (spec.expectJson === false) return { status, text, json: undefined };
-    if (!body.complete) return this.error(spec, 'invalid-response', attempt, { peakaMessage: `an answer larger than ${(spec.jsonCap ?? JSON_BODY_CAP) >> 20} MiB`, oversize: true });
+    if (!body.complete)
+      return this.error(spec, 'invalid-response', attempt, {
+        peakaMessage: `an answer larger than ${(spec.jsonCap ?? JSON_BODY_CAP) >> 20} MiB`,
+        oversize: true
+      });
     if (!text.trim()) return this.error(spec, 'invalid-response', attempt, { peakaMessage: `HTTP ${status} with an empty body` });
     try {
       return { status, text, json: JSON.parse(text) };
@@ -247,7 +257,13 @@ function networkCause(err: unknown): string {
 }
 
 /** One line for the debug log: `GET /data/projects/p/cache/c/status -> 200 (attempt 1 of 6, 42 ms, 1,234 bytes)`. */
-export function describeAttempt(spec: Pick<RequestSpec, 'method' | 'path'>, attempt: number, of: number, outcome: ApiResponse | PeakaApiError, ms: number): string {
+export function describeAttempt(
+  spec: Pick<RequestSpec, 'method' | 'path'>,
+  attempt: number,
+  of: number,
+  outcome: ApiResponse | PeakaApiError,
+  ms: number
+): string {
   const result =
     outcome instanceof PeakaApiError
       ? `${outcome.status ?? outcome.kind}${outcome.details.oversize ? ' (over the size cap)' : ''}`
