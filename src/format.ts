@@ -3,14 +3,18 @@
  * line. The client speaks Peaka (ids, kinds, statuses); these turn that into words.
  */
 import { formatDuration } from './duration.js';
-import { isTerminal, type Execution, type ExecutionKind } from './peaka/client.js';
+import { KIND_LABEL, isTerminal, type Execution, type ExecutionKind } from './peaka/client.js';
 import { realClock } from './clock.js';
 
-export const KIND_LABEL: Record<ExecutionKind, string> = { 'full-refresh': 'full refresh', incremental: 'incremental sync' };
+export { KIND_LABEL };
 /** The label with its article: 'a full refresh', 'an incremental sync'. */
 export const A_KIND: Record<ExecutionKind, string> = { 'full-refresh': 'a full refresh', incremental: 'an incremental sync' };
 
-const count = (n: number | undefined) => (n === undefined ? '-' : n.toLocaleString('en-US'));
+/** A count as people read it (1,200), or '-' when it is not known. */
+export const count = (n: number | undefined): string => (n === undefined ? '-' : n.toLocaleString('en-US'));
+
+/** 2026-11-22 10:00:00 UTC: an instant (epoch ms) as people read it. */
+export const utc = (ms: number): string => `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /** "Full refresh 42: COMPLETED, 1,200 cached in 3m 10s - error text". */
@@ -28,7 +32,10 @@ export function describeExecution(e: Execution): string {
 }
 
 /** How long an execution ran (or has run so far), from its own times. */
-export function executionDurationMs(e: Pick<Execution, 'status' | 'createdAt' | 'updatedAt' | 'finishedAt'> | undefined, now = realClock.now()): number | undefined {
+export function executionDurationMs(
+  e: Pick<Execution, 'status' | 'createdAt' | 'updatedAt' | 'finishedAt'> | undefined,
+  now = realClock.now()
+): number | undefined {
   if (!e?.createdAt) return undefined;
   const end = e.finishedAt ? Date.parse(e.finishedAt) : isTerminal(e.status) ? Date.parse(e.updatedAt ?? '') : now;
   const ms = end - Date.parse(e.createdAt);

@@ -5,7 +5,7 @@
  */
 import * as core from '@actions/core';
 import { formatDuration, parseInstant } from './duration.js';
-import { executionDurationMs } from './format.js';
+import { count, executionDurationMs, utc } from './format.js';
 import { aggregateFreshness, freshnessFields } from './operations/freshness.js';
 import { titleOf } from './operations/table.js';
 import type { ExecutionKind, HistoryExecution } from './peaka/client.js';
@@ -118,8 +118,7 @@ function executionFields(e: HistoryExecution | undefined) {
 
 const CONCLUSION_RANK: Record<Conclusion, number> = { failure: 2, warning: 1, success: 0 };
 const STATUS_RANK = ['FAILED', 'UNKNOWN', 'CANCELLED', 'CANCELED', 'CANCELLING', 'RUNNING', 'NOT_INITIALIZED', 'DELETED', 'COMPLETED'];
-const worstStatus = (statuses: (string | undefined)[]) =>
-  statuses.filter((s): s is string => !!s).sort((a, b) => rank(a) - rank(b))[0];
+const worstStatus = (statuses: (string | undefined)[]) => statuses.filter((s): s is string => !!s).sort((a, b) => rank(a) - rank(b))[0];
 const rank = (status: string) => (STATUS_RANK.includes(status) ? STATUS_RANK.indexOf(status) : 1);
 
 /**
@@ -148,7 +147,9 @@ export function aggregate(results: Result[]): Result {
   const byStatus = new Map<string, number>();
   for (const r of results) {
     // A cache whose operation failed before any execution is not counted under its cache's status.
-    const status = r.skipped ? 'skipped (fresh)' : (r.status ?? (r.conclusion === 'success' ? r['cache-status'] : 'no execution') ?? 'UNKNOWN');
+    const status = r.skipped
+      ? 'skipped (fresh)'
+      : (r.status ?? (r.conclusion === 'success' ? r['cache-status'] : 'no execution') ?? 'UNKNOWN');
     byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
   }
   const stale = results.filter((r) => r.fresh === false).length;
@@ -160,8 +161,14 @@ export function aggregate(results: Result[]): Result {
       : `${bad.length} of ${results.length} caches did not succeed (${tally}).`;
   return {
     operation: results[0]?.operation ?? '',
-    'cache-id': results.map((r) => r['cache-id']).filter(Boolean).join(','),
-    'execution-id': results.map((r) => r['execution-id']).filter(Boolean).join(','),
+    'cache-id': results
+      .map((r) => r['cache-id'])
+      .filter(Boolean)
+      .join(','),
+    'execution-id': results
+      .map((r) => r['execution-id'])
+      .filter(Boolean)
+      .join(','),
     'execution-type': kinds.length === 1 ? kinds[0] : kinds.length ? 'mixed' : undefined,
     status: worstStatus(acted.map((r) => r.status)),
     'cache-status': worstStatus(results.map((r) => r['cache-status'])),
@@ -172,7 +179,11 @@ export function aggregate(results: Result[]): Result {
     'started-at': started[0]?.text,
     'finished-at': allFinished ? finished.at(-1)!.text : undefined,
     'duration-seconds': allFinished && allStarted ? (finished.at(-1)!.ms - started[0].ms) / 1000 : undefined,
-    error: results.map((r) => r.error).filter(Boolean).join('; ') || undefined,
+    error:
+      results
+        .map((r) => r.error)
+        .filter(Boolean)
+        .join('; ') || undefined,
     'timed-out': results.some((r) => r['timed-out']),
     ...aggregateFreshness(results),
     stalled: results.some((r) => r.stalled),
@@ -189,12 +200,19 @@ function aggregateVolume(results: Result[]): Pick<Result, 'volume' | 'previous-c
   if (!judged.length) return {};
   const before = judged.map((r) => r['previous-cached-records']);
   const all = before.every((b): b is number => b !== undefined);
-  return { volume: worstVolume(judged.map((r) => r.volume!)), ...(all ? { 'previous-cached-records': before.reduce((a, b) => a + b, 0) } : {}) };
+  return {
+    volume: worstVolume(judged.map((r) => r.volume!)),
+    ...(all ? { 'previous-cached-records': before.reduce((a, b) => a + b, 0) } : {})
+  };
 }
 
 /** For `history`: one object per execution, with its cache; a kind Peaka did not tell is 'unknown'. */
-export function historyResults(states: Known[]): (ReturnType<typeof executionFields> & { 'cache-id'?: string; 'execution-type': ExecutionKind | 'unknown' })[] {
-  return states.flatMap((s) => (s.history ?? []).map((e) => ({ 'cache-id': s.cacheId, 'execution-type': e.kind ?? 'unknown', ...executionFields(e) })));
+export function historyResults(
+  states: Known[]
+): (ReturnType<typeof executionFields> & { 'cache-id'?: string; 'execution-type': ExecutionKind | 'unknown' })[] {
+  return states.flatMap((s) =>
+    (s.history ?? []).map((e) => ({ 'cache-id': s.cacheId, 'execution-type': e.kind ?? 'unknown', ...executionFields(e) }))
+  );
 }
 
 /**
@@ -203,9 +221,15 @@ export function historyResults(states: Known[]): (ReturnType<typeof executionFie
  */
 export function unreadableNotes(states: Known[]): string[] {
   return states.flatMap((s) => {
-    const executions = [s.execution, ...(s.history ?? [])].filter((e, i, all): e is HistoryExecution => !!e && all.findIndex((x) => x?.id === e.id) === i);
+    const executions = [s.execution, ...(s.history ?? [])].filter(
+      (e, i, all): e is HistoryExecution => !!e && all.findIndex((x) => x?.id === e.id) === i
+    );
     const fields = executions.flatMap((e) => (e.unreadable ?? []).map((f) => (executions.length > 1 ? `${e.id}: ${f}` : f)));
-    return fields.length ? [`Cache ${s.table ?? s.cacheId ?? ''}: Peaka sent values that could not be read; they are left out of the outputs: ${fields.join(', ')}.`] : [];
+    return fields.length
+      ? [
+          `Cache ${s.table ?? s.cacheId ?? ''}: Peaka sent values that could not be read; they are left out of the outputs: ${fields.join(', ')}.`
+        ]
+      : [];
   });
 }
 
@@ -221,11 +245,10 @@ export function setOutputs(overall: Result, result: unknown, secret: string): vo
 const ICON: Record<Conclusion, string> = { success: '✅', warning: '⚠️', failure: '❌' };
 
 /** 2026-11-22 10:00:00 UTC: an ISO time as people read it. */
-const utc = (iso: string | undefined) => {
+const utcOf = (iso: string | undefined) => {
   const ms = parseInstant(iso);
-  return ms === undefined ? iso : `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+  return ms === undefined ? iso : utc(ms);
 };
-const count = (n: number | undefined) => (n === undefined ? '-' : n.toLocaleString('en-US'));
 const seconds = (s: number | undefined) => (s === undefined ? '-' : formatDuration(s * 1000));
 
 /** GitHub refuses a step summary over 1 MiB: the summary stays under this many bytes. */
@@ -260,7 +283,13 @@ function fit(sizes: number[], budget: number): { n: number; used: number } {
  * many), the outcome, and the caches that did not succeed. Past the size budget, table rows and
  * list items are folded into an "and N more" line; the `result` output keeps the full list.
  */
-export function renderSummary(results: Result[], overall: Result, secret: string, history?: ReturnType<typeof historyResults>, options: RenderOptions = {}): string {
+export function renderSummary(
+  results: Result[],
+  overall: Result,
+  secret: string,
+  history?: ReturnType<typeof historyResults>,
+  options: RenderOptions = {}
+): string {
   const comment = options.forComment ?? false;
   const budget = options.budget ?? (comment ? COMMENT_BUDGET_CHARS : SUMMARY_BUDGET_BYTES);
   const size = comment ? (t: string) => t.length : (t: string) => Buffer.byteLength(t);
@@ -282,7 +311,7 @@ export function renderSummary(results: Result[], overall: Result, secret: string
         `<code>${clean(h['execution-id'])}</code>`,
         clean(h['execution-type']),
         clean(h.status),
-        clean(utc(h['started-at'])),
+        clean(utcOf(h['started-at'])),
         seconds(h['duration-seconds']),
         ...COUNTS.map((c) => count(h[c]))
       ])
@@ -292,7 +321,13 @@ export function renderSummary(results: Result[], overall: Result, secret: string
     const cells = (r: Result, cache: string) => [
       cache,
       clean(titleOf(r.operation)),
-      clean(r.skipped ? 'skipped (fresh)' : r['timed-out'] || r.stalled ? `${r.status ?? 'UNKNOWN'} (${r.stalled ? 'stalled' : 'timed out'})` : (r.status ?? r['cache-status'] ?? '-')),
+      clean(
+        r.skipped
+          ? 'skipped (fresh)'
+          : r['timed-out'] || r.stalled
+            ? `${r.status ?? 'UNKNOWN'} (${r.stalled ? 'stalled' : 'timed out'})`
+            : (r.status ?? r['cache-status'] ?? '-')
+      ),
       ...COUNTS.map((c) => count(r[c])),
       seconds(r['duration-seconds'])
     ];

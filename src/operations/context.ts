@@ -4,11 +4,19 @@
  * they poll with, and how the end of an execution becomes the outcome.
  */
 import { formatDuration } from '../duration.js';
-import { KIND_LABEL, describeExecution } from '../format.js';
+import { KIND_LABEL, describeExecution, utc } from '../format.js';
 import type { Inputs, Operation } from '../inputs.js';
 import type { Logger } from '../safe-text.js';
 import type { LedgerPage } from '../ledger.js';
-import { isActive, isCancelled, type CacheStatus, type Execution, type ExecutionKind, type HistoryExecution, type PeakaClient } from '../peaka/client.js';
+import {
+  isActive,
+  isCancelled,
+  type CacheStatus,
+  type Execution,
+  type ExecutionKind,
+  type HistoryExecution,
+  type PeakaClient
+} from '../peaka/client.js';
 import { ActionError } from '../errors.js';
 import { realClock } from '../clock.js';
 import { PeakaApiError } from '../peaka/errors.js';
@@ -113,7 +121,10 @@ export function endReserveMs(inputs: Pick<Inputs, 'requestTimeoutMs' | 'timeoutM
   return Math.min(inputs.requestTimeoutMs, END_RESERVE_MAX_MS, inputs.timeoutMs / 4);
 }
 
-export function stepBudget(inputs: Pick<Inputs, 'requestTimeoutMs' | 'timeoutMs' | 'cancelOnTimeout'>, start = realClock.now()): StepBudget {
+export function stepBudget(
+  inputs: Pick<Inputs, 'requestTimeoutMs' | 'timeoutMs' | 'cancelOnTimeout'>,
+  start = realClock.now()
+): StepBudget {
   const reserve = endReserveMs(inputs);
   const end = start + inputs.timeoutMs;
   const finalReadBy = inputs.cancelOnTimeout ? end - reserve : end;
@@ -147,7 +158,12 @@ export interface OperationContext<I extends Inputs = Inputs> extends StepContext
 }
 
 /** What every write of an operation is sent with (send-once.ts): the deadline, the run's cancel, the clock, and where its warnings go. */
-export const writeOptions = (ctx: StepContext) => ({ deadline: ctx.deadline, signal: ctx.signal, clock: ctx.client.clock, warn: (line: string) => ctx.log.warning(line) });
+export const writeOptions = (ctx: StepContext) => ({
+  deadline: ctx.deadline,
+  signal: ctx.signal,
+  clock: ctx.client.clock,
+  warn: (line: string) => ctx.log.warning(line)
+});
 
 /**
  * Time ran out before what the step started (a trigger's execution, a new cache's first sync) appeared:
@@ -199,7 +215,8 @@ export function record(known: Known, result: TrackResult): void {
   if (result.execution) known.execution = result.execution;
   known.timedOut = result.timedOut;
   known.stalled = result.stalled !== undefined;
-  if (result.rivals?.length) known.rivals = [...(known.rivals ?? []), ...result.rivals.filter((r) => !known.rivals?.some((k) => k.id === r.id))];
+  if (result.rivals?.length)
+    known.rivals = [...(known.rivals ?? []), ...result.rivals.filter((r) => !known.rivals?.some((k) => k.id === r.id))];
 }
 
 /** The failure conclusion, or a warning with fail-on-error: false. */
@@ -222,8 +239,17 @@ export interface FollowOptions {
 }
 
 /** Follows `execution` to its end (or the deadline, or a stall), records what was seen, and concludes. */
-export async function followToEnd(ctx: OperationContext, known: Known, cacheId: string, execution: Execution, options: FollowOptions = {}): Promise<Outcome> {
-  const result = await (options.watch ?? tracker(ctx, cacheId)).follow(execution, options.history, { claim: options.claim, onRival: options.onRival });
+export async function followToEnd(
+  ctx: OperationContext,
+  known: Known,
+  cacheId: string,
+  execution: Execution,
+  options: FollowOptions = {}
+): Promise<Outcome> {
+  const result = await (options.watch ?? tracker(ctx, cacheId)).follow(execution, options.history, {
+    claim: options.claim,
+    onRival: options.onRival
+  });
   record(known, result);
   return conclude(ctx, known, cacheId, result.execution ?? execution, result, options.expectCancelled);
 }
@@ -264,7 +290,10 @@ export async function conclude(
   }
   if (execution.status === 'COMPLETED') return { conclusion: 'success', message: done };
   if (execution.status === 'FAILED')
-    return { conclusion: fail, message: `${done}${execution.error ? '' : ' (Peaka gave no error message)'}. Check the source table and the cache in Peaka, then re-run.` };
+    return {
+      conclusion: fail,
+      message: `${done}${execution.error ? '' : ' (Peaka gave no error message)'}. Check the source table and the cache in Peaka, then re-run.`
+    };
   if (isCancelled(execution.status)) return { conclusion: fail, message: `${done}: it was cancelled outside this step.` };
   return { conclusion: fail, message: execution.error ?? `${done}: ended with an unexpected status.` };
 }
@@ -274,7 +303,13 @@ export async function conclude(
  * asks for it, and it is the only one of its kind running; then reads until the cancel shows (within
  * the budget), so that the outputs say CANCELLED, or CANCELLING when no read confirmed it. Says what happened.
  */
-async function cancelIfOurs(ctx: OperationContext, known: Known, cacheId: string, execution: Execution, expectCancelled: boolean): Promise<string> {
+async function cancelIfOurs(
+  ctx: OperationContext,
+  known: Known,
+  cacheId: string,
+  execution: Execution,
+  expectCancelled: boolean
+): Promise<string> {
   const ours = !expectCancelled && ctx.page.owns(execution.id);
   if (!ours) return '';
   if (!ctx.inputs.cancelOnTimeout) return ' It keeps running in Peaka; set cancel-on-timeout: true to cancel it instead.';
@@ -283,7 +318,8 @@ async function cancelIfOurs(ctx: OperationContext, known: Known, cacheId: string
     const verdict = await mayCancel(ctx.client, cacheId, execution.kind, (e) => e.id === execution.id, end);
     if (!verdict.send) {
       if (verdict.execution) known.execution = verdict.execution;
-      if (verdict.execution && !isActive(verdict.execution)) return ` It had already ended (${verdict.execution.status}), so no cancel was sent.`;
+      if (verdict.execution && !isActive(verdict.execution))
+        return ` It had already ended (${verdict.execution.status}), so no cancel was sent.`;
       return ` Not cancelled: ${verdict.why}.`;
     }
     const sent = await cancelOnce(ctx.client, cacheId, verdict.execution, { ...writeOptions(ctx), deadline: end });
@@ -310,8 +346,6 @@ async function cancelIfOurs(ctx: OperationContext, known: Known, cacheId: string
     return ` Cancelling it failed: ${why} The post step will try again.`;
   }
 }
-
-const utc = (ms: number) => `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 
 function stalledMessage(ctx: OperationContext, label: string, execution: Execution, stall: Stall, cancelNote: string): string {
   const updated = Date.parse(stall.updatedAt ?? '');

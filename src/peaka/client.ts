@@ -80,14 +80,17 @@ export interface TableCacheInfo {
   supportedCacheTypes?: string[];
 }
 
-const scheduleBody = (s: { expression: string } | 'none') => (s === 'none' ? { type: 'NONE' } : { type: 'BASIC', expression: s.expression });
+const scheduleBody = (s: { expression: string } | 'none') =>
+  s === 'none' ? { type: 'NONE' } : { type: 'BASIC', expression: s.expression };
 
 export function toSettings(json: unknown): CacheSettings {
   const raw = (json && typeof json === 'object' ? json : {}) as Record<string, unknown>;
   const schedule = (v: unknown): Schedule | undefined => {
     if (!v || typeof v !== 'object') return undefined;
     const r = v as Record<string, unknown>;
-    return typeof r.type === 'string' ? { type: r.type, expression: typeof r.expression === 'string' ? r.expression : undefined } : undefined;
+    return typeof r.type === 'string'
+      ? { type: r.type, expression: typeof r.expression === 'string' ? r.expression : undefined }
+      : undefined;
   };
   return {
     id: typeof raw.id === 'string' ? raw.id : undefined,
@@ -105,7 +108,8 @@ const SLOT: Record<ExecutionKind, string> = {
 };
 const TRIGGER_PATH: Record<ExecutionKind, string> = { 'full-refresh': 'fullRefreshUpdate', incremental: 'incrementalUpdate' };
 /** What a trigger or cancel request does, in its error messages (the report's words live in format.ts). */
-const REQUEST_NOUN: Record<ExecutionKind, string> = { 'full-refresh': 'full refresh', incremental: 'incremental sync' };
+/** How a kind of execution is named in words (format.ts builds the rest of the wording on it). */
+export const KIND_LABEL: Record<ExecutionKind, string> = { 'full-refresh': 'full refresh', incremental: 'incremental sync' };
 const CANCEL_PATH: Record<ExecutionKind, string> = {
   'full-refresh': 'cancelFullRefreshUpdate',
   incremental: 'cancelIncrementalUpdate'
@@ -129,9 +133,11 @@ export const isCancelled = (status: string): boolean => /^CANCELL?ED$/i.test(sta
 /** Statuses of an execution waiting its turn (queued behind another): it has not started, so it makes no progress. */
 export const WAITING_ITS_TURN = /^(QUEUED|PENDING|WAITING|SCHEDULED)$/i;
 /** Not ended and not yet started: waiting its turn. */
-export const isQueued = (execution: Pick<Execution, 'status'> | undefined): boolean => execution !== undefined && WAITING_ITS_TURN.test(execution.status);
+export const isQueued = (execution: Pick<Execution, 'status'> | undefined): boolean =>
+  execution !== undefined && WAITING_ITS_TURN.test(execution.status);
 /** Not ended: running, queued, pending, or any status that is not an end. */
-export const isActive = (execution: Pick<Execution, 'status'> | undefined): boolean => execution !== undefined && !isTerminal(execution.status);
+export const isActive = (execution: Pick<Execution, 'status'> | undefined): boolean =>
+  execution !== undefined && !isTerminal(execution.status);
 
 export class PeakaClient {
   readonly transport: Transport;
@@ -171,7 +177,7 @@ export class PeakaClient {
     await this.transport.request({
       method: 'POST',
       path: this.cachePath(cacheId, `/${TRIGGER_PATH[kind]}`),
-      action: `starting ${kind === 'incremental' ? 'an' : 'a'} ${REQUEST_NOUN[kind]} of cache ${cacheId}`,
+      action: `starting ${kind === 'incremental' ? 'an' : 'a'} ${KIND_LABEL[kind]} of cache ${cacheId}`,
       retry: false,
       expectJson: false,
       deadline
@@ -186,7 +192,7 @@ export class PeakaClient {
     await this.transport.request({
       method: 'POST',
       path: this.cachePath(cacheId, `/${CANCEL_PATH[kind]}`),
-      action: `cancelling the ${REQUEST_NOUN[kind]} of cache ${cacheId}`,
+      action: `cancelling the ${KIND_LABEL[kind]} of cache ${cacheId}`,
       retry: false,
       expectJson: false,
       deadline
@@ -330,7 +336,9 @@ export class PeakaClient {
  */
 export function segment(value: string, what: string): string {
   if (value === '' || value === '.' || value === '..') {
-    throw new ActionError(`The ${what} ${JSON.stringify(value)} cannot be used in a request: as a path segment it would address another endpoint. Check the caches in Peaka.`);
+    throw new ActionError(
+      `The ${what} ${JSON.stringify(value)} cannot be used in a request: as a path segment it would address another endpoint. Check the caches in Peaka.`
+    );
   }
   return encodeURIComponent(value);
 }
@@ -344,8 +352,9 @@ const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
  * An id from the network: one word of printable characters. One with white space or control
  * characters is no id (it would put lines of its own into outputs a later step may echo).
  */
-// eslint-disable-next-line no-control-regex -- control characters are exactly what ids may not hold
-const idOf = (v: unknown) => (typeof v === 'string' && v !== '' && v.length <= 200 && !/[\s\u0000-\u001f\u007f-\u009f]/.test(v) ? v : undefined);
+const idOf = (v: unknown) =>
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what ids may not hold
+  typeof v === 'string' && v !== '' && v.length <= 200 && !/[\s\u0000-\u001f\u007f-\u009f]/.test(v) ? v : undefined;
 
 /** A status object; `askedFor` is its id when the answer leaves the id out (it is optional). */
 export function toCacheStatus(json: unknown, askedFor?: string): CacheStatus | undefined {
@@ -360,7 +369,9 @@ export function toCacheStatus(json: unknown, askedFor?: string): CacheStatus | u
   }
   return {
     id,
-    status: str(raw.status)?.toUpperCase().replace(/^CANCELED$/, 'CANCELLED'),
+    status: str(raw.status)
+      ?.toUpperCase()
+      .replace(/^CANCELED$/, 'CANCELLED'),
     catalogId: str(raw.catalogId),
     schemaName: str(raw.schemaName),
     tableName: str(raw.tableName),
@@ -440,6 +451,10 @@ function errorText(error: unknown): string | undefined {
 function shallowJson(value: unknown, depth = 0): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? String(value);
   if (depth >= 4) return '"..."';
-  const entries = Array.isArray(value) ? value.slice(0, 20).map((v) => shallowJson(v, depth + 1)) : Object.entries(value).slice(0, 20).map(([k, v]) => `${JSON.stringify(k)}:${shallowJson(v, depth + 1)}`);
+  const entries = Array.isArray(value)
+    ? value.slice(0, 20).map((v) => shallowJson(v, depth + 1))
+    : Object.entries(value)
+        .slice(0, 20)
+        .map(([k, v]) => `${JSON.stringify(k)}:${shallowJson(v, depth + 1)}`);
   return Array.isArray(value) ? `[${entries.join(',')}]` : `{${entries.join(',')}}`;
 }
