@@ -53,6 +53,42 @@ describe('full refresh', () => {
     expect(run.summary).toContain('<h3>Volume (max-drop 30%)</h3>');
   });
 
+  test('max-drop: a fall just over the limit is shown with the decimals that make it over, never as the limit itself', async () => {
+    const cache = cacheWithFullRefresh(1_000_000);
+    sim.planNext(cache.id, 'full-refresh', { records: 699_999 });
+    const run = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id, 'max-drop': '30%' }));
+    expect(run.code).toBe(1);
+    expect(run.outputs).toMatchObject({ volume: 'dropped', 'records-change': '-30.0001%' });
+    expect(last(run).message).toContain('-30.0001% from 1,000,000');
+  });
+
+  test('wait: false: the execution is not followed to its end, so the volume is not judged, however fast it ends', async () => {
+    const cache = cacheWithFullRefresh(1_000);
+    sim.planNext(cache.id, 'full-refresh', { records: 10, durationMs: 200 });
+    const run = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id, 'max-drop': '30%', wait: 'false' }));
+    expect(run.code).toBe(0);
+    expect(run.outputs.volume).toBe('unknown');
+  });
+
+  test('a negative count from Peaka is no count: left out, and the drop is not judged from it', async () => {
+    const cache = cacheWithFullRefresh(1_000);
+    sim.planNext(cache.id, 'full-refresh', { records: 700 });
+    // The previous full refresh's count, wherever an answer carries it, is -1,000.
+    const negative = (json: unknown): unknown =>
+      Array.isArray(json)
+        ? json.map(negative)
+        : json && typeof json === 'object'
+          ? Object.fromEntries(
+              Object.entries(json).map(([k, v]) => [k, k === 'numberOfCachedRecords' && v === 1_000 ? -1_000 : negative(v)])
+            )
+          : json;
+    sim.fault({ type: 'reshape', path: cache.id, times: 1_000, reshape: negative });
+    const run = await runAction(baseInputs(sim.url, { operation: 'full-refresh', 'cache-id': cache.id, 'max-drop': '30%' }));
+    expect(run.outputs.volume).toBe('unknown');
+    expect(run.outputs['previous-cached-records']).toBeUndefined();
+    expect(last(run).message).toContain('the full refreshes reported no cached records, so max-drop 30% was not judged');
+  });
+
   test('max-drop: a fall of 20% passes, with the change in the outputs', async () => {
     const cache = cacheWithFullRefresh(1_000);
     sim.planNext(cache.id, 'full-refresh', { records: 800 });

@@ -39,7 +39,9 @@ export const VOLUME_HISTORY_PAGE = 100;
 
 const n = (x: number) => x.toLocaleString('en-US');
 /** -42.5%, +3.1%, 0.0%. */
-export const signedPercent = (p: number) => `${p > 0 ? '+' : p < 0 ? '-' : ''}${Math.abs(p).toFixed(1)}%`;
+/** 30.0%, or with the decimals a figure rounded to agree with its verdict has (30.0004%). */
+const percentText = (p: number) => `${Number.isInteger(Math.round(p * 1e9) / 1e8) ? p.toFixed(1) : String(p)}%`;
+export const signedPercent = (p: number) => `${p > 0 ? '+' : p < 0 ? '-' : ''}${percentText(Math.abs(p))}`;
 const completed = (e: { status: string } | undefined) => e?.status === 'COMPLETED';
 const createdMs = (e: { createdAt?: string }) => Date.parse(e.createdAt ?? '') || 0;
 const RANK: Record<Volume, number> = { 'below-minimum': 3, dropped: 2, unknown: 1, ok: 0 };
@@ -112,6 +114,9 @@ async function judgeVolume(ctx: OperationContext, result: CacheResult, gate: Vol
   const followed =
     (result.operation === 'full-refresh' || result.operation === 'incremental' || result.operation === 'create') && !result.skipped;
   let judged: HistoryExecution;
+  // Without wait the step does not follow the execution to its end: whether it has ended by then is chance, so it is not judged.
+  if (followed && 'wait' in ctx.inputs && !ctx.inputs.wait)
+    return { volume: 'unknown', sentence: 'Volume not judged: with wait: false the step does not follow the execution to its end.' };
   if (followed) {
     const e = result.execution;
     if (!e || !completed(e))
@@ -147,8 +152,9 @@ async function judgeVolume(ctx: OperationContext, result: CacheResult, gate: Vol
     } else passes.push(`${n(judged.cachedRecords)} records cached (min-records ${n(gate.minRecords)})`);
   }
 
-  if (gate.maxDropPercent !== undefined) {
-    const max = `max-drop ${gate.maxDropPercent}%`;
+  const limit = gate.maxDropPercent;
+  if (limit !== undefined) {
+    const max = `max-drop ${limit}%`;
     if (kind === 'full-refresh') {
       const before = await previousFullRefresh(judged, result.previous, search);
       if (!before) unknown.push(`no earlier COMPLETED full refresh of the cache to compare with, so ${max} was not judged`);
@@ -160,11 +166,14 @@ async function judgeVolume(ctx: OperationContext, result: CacheResult, gate: Vol
         if (before.cachedRecords === 0) passes.push(`${n(judged.cachedRecords)} records, from 0 at the previous full refresh ${before.id}`);
         else {
           const change = ((judged.cachedRecords - before.cachedRecords) / before.cachedRecords) * 100;
-          verdict.changePercent = round(change);
-          if (-change > gate.maxDropPercent) {
+          const dropped = -change > limit;
+          verdict.changePercent = roundAgreeing(change, (r) => -r > limit === dropped);
+          if (dropped) {
             if (verdict.volume === 'ok') verdict.volume = 'dropped';
-            fails.push(`the ${label} cached ${n(judged.cachedRecords)} records, ${signedPercent(change)} from ${from} (${max})`);
-          } else passes.push(`${signedPercent(change)} from ${from} (${max})`);
+            fails.push(
+              `the ${label} cached ${n(judged.cachedRecords)} records, ${signedPercent(verdict.changePercent)} from ${from} (${max})`
+            );
+          } else passes.push(`${signedPercent(verdict.changePercent)} from ${from} (${max})`);
         }
       }
     } else {
@@ -175,9 +184,10 @@ async function judgeVolume(ctx: OperationContext, result: CacheResult, gate: Vol
       else {
         verdict.previousRecords = base.cachedRecords;
         const share = (judged.deletedRecords / base.cachedRecords) * 100;
-        verdict.changePercent = round(-share);
-        const what = `deleted ${n(judged.deletedRecords)} records, ${share.toFixed(1)}% of the ${n(base.cachedRecords)} the last full refresh ${base.id} cached (${max})`;
-        if (share > gate.maxDropPercent) {
+        const dropped = share > limit;
+        verdict.changePercent = roundAgreeing(-share, (r) => -r > limit === dropped);
+        const what = `deleted ${n(judged.deletedRecords)} records, ${percentText(-verdict.changePercent)} of the ${n(base.cachedRecords)} the last full refresh ${base.id} cached (${max})`;
+        if (dropped) {
           if (verdict.volume === 'ok') verdict.volume = 'dropped';
           fails.push(`the ${label} ${what}; an upstream truncate or an emptied source looks like this`);
         } else passes.push(what);
@@ -194,7 +204,17 @@ async function judgeVolume(ctx: OperationContext, result: CacheResult, gate: Vol
   return verdict;
 }
 
-const round = (x: number) => Math.round(x * 10) / 10;
+/**
+ * A percentage to one decimal, or to as many more as it takes for the rounded figure to give the
+ * same verdict as the exact one: a drop of 30.0004% fails max-drop 30%, so it is not shown as 30.0%.
+ */
+function roundAgreeing(x: number, verdict: (rounded: number) => boolean): number {
+  for (const digits of [1, 2, 3, 4, 6, 9]) {
+    const r = Math.round(x * 10 ** digits) / 10 ** digits;
+    if (verdict(r)) return r;
+  }
+  return x;
+}
 
 /** Finds an execution in what the step read, else in the one history read. */
 type Search = (find: (history: HistoryExecution[]) => HistoryExecution | undefined) => Promise<HistoryExecution | undefined>;

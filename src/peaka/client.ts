@@ -406,7 +406,8 @@ export function toExecution(json: unknown, kind: ExecutionKind): Execution | und
     const v = progress[field];
     if (v === undefined || v === null) return undefined;
     const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(v) ? Number(v) : NaN;
-    if (Number.isFinite(n)) return n;
+    // A count of records is a whole number, 0 or more, exact in a double: anything else is not a count.
+    if (Number.isSafeInteger(n) && n >= 0) return n;
     unreadable.push(`${field} ${show(v)}`);
     return undefined;
   };
