@@ -114,10 +114,7 @@ export class ExecutionTracker {
    */
   private async readAfter(delayMs: number, notAfter = Infinity): Promise<{ status: CacheStatus; final: boolean }> {
     const { cacheId, deadline, signal } = this.options;
-    const at = Math.min(this.lastReadAt + Math.max(delayMs, MIN_READ_GAP_MS), notAfter);
-    this.options.debug?.(
-      `Next status read of cache ${cacheId} in ${Math.max(0, Math.round(Math.min(at, deadline) - this.clock.now()))} ms (${at >= deadline ? 'the last read, at the deadline' : at === notAfter ? 'when a stall would be due' : `plain schedule, a prediction from the previous run: ${this.planner.trust}`}).`
-    );
+    const at = this.plan(delayMs, notAfter, 'status');
     if (at < deadline) {
       try {
         const read = await this.source.read(cacheId, at, deadline, signal);
@@ -134,6 +131,25 @@ export class ExecutionTracker {
       }
     }
     return { status: await this.finalRead(), final: true };
+  }
+
+  /**
+   * When the next read is sent: `delayMs` after the previous one (never closer than the shortest
+   * gap), or at `notAfter` if sooner. The debug log says when, and why.
+   */
+  private plan(delayMs: number, notAfter: number, what: 'status' | 'history'): number {
+    const { cacheId, deadline } = this.options;
+    const at = Math.min(this.lastReadAt + Math.max(delayMs, MIN_READ_GAP_MS), notAfter);
+    const why =
+      at >= deadline
+        ? 'the last read, at the deadline'
+        : at === notAfter
+          ? 'when a stall would be due'
+          : `plain schedule, a prediction from the previous run: ${this.planner.trust}`;
+    this.options.debug?.(
+      `Next ${what} read of cache ${cacheId} in ${Math.max(0, Math.round(Math.min(at, deadline) - this.clock.now()))} ms (${why}).`
+    );
+    return at;
   }
 
   /** The request was cut at the deadline (timers may fire a few ms early): that is the deadline, not a failure. */
@@ -181,8 +197,9 @@ export class ExecutionTracker {
   private async historyAfter(delayMs: number, notAfter = Infinity): Promise<{ history?: HistoryExecution[]; final: boolean }> {
     const { cacheId, deadline, signal, client } = this.options;
     if (!client.executionHistory) return { final: true };
-    const final = Math.min(this.lastReadAt + Math.max(delayMs, MIN_READ_GAP_MS), notAfter) >= deadline;
-    const at = final ? deadline : Math.min(this.lastReadAt + Math.max(delayMs, MIN_READ_GAP_MS), notAfter);
+    const planned = this.plan(delayMs, notAfter, 'history');
+    const final = planned >= deadline;
+    const at = final ? deadline : planned;
     for (let i = 0; i < 10 && this.clock.now() < at; i++) await this.clock.sleep(at - this.clock.now(), signal);
     signal?.throwIfAborted();
     const readAt = this.clock.now();
